@@ -1,0 +1,207 @@
+//! [`Provider`]: what the core asks of an API provider — where it lives, how it authenticates,
+//! which features it has and which uploads it accepts — and [`BaseUrl`].
+
+use std::fmt;
+
+use http::HeaderMap;
+
+use crate::error::ValidationError;
+use crate::upload::UploadCheck;
+
+/// An API provider's endpoint rules. The `provider-openai` and `provider-stepfun` crates
+/// implement it; an OpenAI-compatible server can be reached through either with a base-URL
+/// override, or through an implementation of its own.
+pub trait Provider: Send + Sync {
+    /// The provider's name, for messages (`OpenAI`, `StepFun`).
+    fn name(&self) -> &str;
+
+    /// The base URL every path is joined to, e.g. `https://api.openai.com/v1`.
+    fn base_url(&self) -> &BaseUrl;
+
+    /// Adds the authentication and account headers to a request.
+    fn authorize(&self, headers: &mut HeaderMap) -> Result<(), ValidationError>;
+
+    /// What the provider's Files API supports.
+    fn features(&self) -> Features;
+
+    /// Checks an upload against the provider's rules before a byte is sent. The default
+    /// accepts everything.
+    fn check_upload(&self, upload: &UploadCheck<'_>) -> Result<(), ValidationError> {
+        let _ = upload;
+        Ok(())
+    }
+}
+
+impl<P: Provider + ?Sized> Provider for &P {
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn base_url(&self) -> &BaseUrl {
+        (**self).base_url()
+    }
+    fn authorize(&self, headers: &mut HeaderMap) -> Result<(), ValidationError> {
+        (**self).authorize(headers)
+    }
+    fn features(&self) -> Features {
+        (**self).features()
+    }
+    fn check_upload(&self, upload: &UploadCheck<'_>) -> Result<(), ValidationError> {
+        (**self).check_upload(upload)
+    }
+}
+
+impl<P: Provider + ?Sized> Provider for Box<P> {
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn base_url(&self) -> &BaseUrl {
+        (**self).base_url()
+    }
+    fn authorize(&self, headers: &mut HeaderMap) -> Result<(), ValidationError> {
+        (**self).authorize(headers)
+    }
+    fn features(&self) -> Features {
+        (**self).features()
+    }
+    fn check_upload(&self, upload: &UploadCheck<'_>) -> Result<(), ValidationError> {
+        (**self).check_upload(upload)
+    }
+}
+
+/// What a file's content endpoint returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ContentKind {
+    /// The bytes that were uploaded (OpenAI).
+    OriginalBytes,
+    /// Text extracted from the file (StepFun).
+    ExtractedText,
+}
+
+/// The features of a provider's Files API that change how requests are built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Features {
+    /// Upload from a remote URL (`url` form field).
+    pub url_upload: bool,
+    /// An expiry on upload (`expires_after[…]` form fields).
+    pub expires_after: bool,
+    /// List parameters: `purpose`, `limit`, `order`, `after`.
+    pub list_parameters: bool,
+    /// What the content endpoint returns.
+    pub content: ContentKind,
+}
+
+impl Features {
+    /// No optional feature; content is the original bytes.
+    pub const fn new() -> Self {
+        Features {
+            url_upload: false,
+            expires_after: false,
+            list_parameters: false,
+            content: ContentKind::OriginalBytes,
+        }
+    }
+
+    /// Sets whether uploads from a remote URL are supported.
+    pub const fn with_url_upload(mut self, yes: bool) -> Self {
+        self.url_upload = yes;
+        self
+    }
+
+    /// Sets whether an upload may carry an expiry.
+    pub const fn with_expires_after(mut self, yes: bool) -> Self {
+        self.expires_after = yes;
+        self
+    }
+
+    /// Sets whether listing takes `purpose`, `limit`, `order` and `after`.
+    pub const fn with_list_parameters(mut self, yes: bool) -> Self {
+        self.list_parameters = yes;
+        self
+    }
+
+    /// Sets what the content endpoint returns.
+    pub const fn with_content(mut self, content: ContentKind) -> Self {
+        self.content = content;
+        self
+    }
+}
+
+impl Default for Features {
+    fn default() -> Self {
+        Features::new()
+    }
+}
+
+/// An API base URL: `http` or `https`, a host, and a path prefix that is kept (so a server
+/// mounted at `http://127.0.0.1:8321/v1/openai/v1` works). No query or fragment.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BaseUrl {
+    text: String,
+}
+
+impl BaseUrl {
+    /// Parses and checks a base URL; a trailing `/` is dropped.
+    pub fn parse(url: &str) -> Result<Self, ValidationError> {
+        let trimmed = url.trim().trim_end_matches('/');
+        let bad = |rule: &str| ValidationError::new("base URL", url, rule);
+        let uri: http::Uri = trimmed
+            .parse()
+            .map_err(|_| bad("is not a valid URL; expected e.g. https://api.openai.com/v1"))?;
+        match uri.scheme_str() {
+            Some("http") | Some("https") => {}
+            _ => return Err(bad("must start with http:// or https://")),
+        }
+        if uri.host().is_none_or(str::is_empty) {
+            return Err(bad("has no host"));
+        }
+        if uri.query().is_some() || trimmed.contains('#') {
+            return Err(bad("must not have a query or a fragment"));
+        }
+        Ok(BaseUrl {
+            text: trimmed.to_owned(),
+        })
+    }
+
+    /// The URL's text, without a trailing `/`.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The URL of `path` (which starts with `/`) under this base.
+    pub fn join(&self, path: &str) -> String {
+        format!("{}{}", self.text, path)
+    }
+}
+
+impl fmt::Debug for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BaseUrl({:?})", self.text)
+    }
+}
+
+impl fmt::Display for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_keeps_its_path_prefix() {
+        let base = BaseUrl::parse("http://127.0.0.1:8321/v1/openai/v1/").unwrap();
+        assert_eq!(base.join("/files"), "http://127.0.0.1:8321/v1/openai/v1/files");
+    }
+
+    #[test]
+    fn base_url_rejects_what_cannot_work() {
+        for bad in ["api.openai.com/v1", "ftp://x/v1", "https://x/v1?a=b", "http://", ""] {
+            let err = BaseUrl::parse(bad).unwrap_err();
+            assert_eq!(err.what, "base URL", "{bad}");
+        }
+    }
+}

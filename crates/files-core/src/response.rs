@@ -1,0 +1,278 @@
+//! Pure decoders: a response's status, headers and body bytes in, a typed object or an
+//! [`ApiError`] / [`DecodeError`] out.
+
+use http::HeaderMap;
+use http::response::Parts;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, DecodeError, Error};
+
+/// The most bytes read from a JSON success response (a listing of 10,000 files fits easily).
+pub const MAX_JSON_BODY: usize = 32 * 1024 * 1024;
+
+/// The most bytes of an error response kept for the error.
+pub const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// How much of an unexpected body an error quotes.
+const SNIPPET_CHARS: usize = 300;
+
+/// The `x-request-id` header, if the server sent one.
+pub fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// The server's requested wait before a retry, in milliseconds: `retry-after-ms`, else
+/// `retry-after` as (possibly fractional) seconds. An HTTP-date `retry-after` needs a clock and
+/// is left to the caller.
+pub fn retry_after_ms(headers: &HeaderMap) -> Option<u64> {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    if let Some(ms) = text("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
+        return (ms.is_finite() && ms >= 0.0).then(|| ms as u64);
+    }
+    let secs = text("retry-after").and_then(|v| v.parse::<f64>().ok())?;
+    (secs.is_finite() && secs >= 0.0).then(|| (secs * 1000.0) as u64)
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    error: EnvelopeError,
+}
+
+#[derive(Deserialize)]
+struct EnvelopeError {
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default, rename = "type")]
+    kind: Option<serde_json::Value>,
+    #[serde(default)]
+    param: Option<serde_json::Value>,
+    #[serde(default)]
+    code: Option<serde_json::Value>,
+}
+
+/// A JSON value as display text: strings as they are, numbers as written, null as absent.
+fn value_text(value: Option<serde_json::Value>) -> Option<String> {
+    match value? {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(s),
+        other => Some(other.to_string()),
+    }
+}
+
+/// The error for a non-success response. A JSON error envelope gives the provider's message,
+/// type, param and code; any other body (a proxy's HTML page, plain text) is summarised into
+/// a readable message and kept as `raw_body`.
+pub fn api_error(parts: &Parts, body: &[u8]) -> ApiError {
+    let status = parts.status.as_u16();
+    let request_id = request_id(&parts.headers);
+    let retry_after_ms = retry_after_ms(&parts.headers);
+    if let Ok(envelope) = serde_json::from_slice::<Envelope>(body) {
+        let e = envelope.error;
+        return ApiError {
+            status,
+            message: e
+                .message
+                .filter(|m| !m.trim().is_empty())
+                .unwrap_or_else(|| "(the server gave no message)".to_owned()),
+            kind: value_text(e.kind),
+            param: value_text(e.param),
+            code: value_text(e.code),
+            request_id,
+            raw_body: None,
+            retry_after_ms,
+        };
+    }
+    let text = String::from_utf8_lossy(body);
+    let summary = summarize(&text);
+    let content_type = parts
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("no content type");
+    let message = if summary.is_empty() {
+        format!("the server answered with an empty body ({content_type}) instead of an API error")
+    } else {
+        format!("the server answered with a non-API body ({content_type}): {summary}")
+    };
+    ApiError {
+        status,
+        message,
+        kind: None,
+        param: None,
+        code: None,
+        request_id,
+        raw_body: (!text.is_empty()).then(|| truncate_chars(&text, 4096)),
+        retry_after_ms,
+    }
+}
+
+/// Decodes a success response's JSON body as `T`, or gives the API error for a non-success
+/// status. `expected` names `T` for the error message (`a file object`).
+pub fn decode_json<T: DeserializeOwned>(parts: &Parts, body: &[u8], expected: &str) -> Result<T, Error> {
+    if !parts.status.is_success() {
+        return Err(api_error(parts, body).into());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        DecodeError {
+            expected: expected.to_owned(),
+            problem: format!("is not valid: {e}"),
+            snippet: truncate_chars(&String::from_utf8_lossy(body), SNIPPET_CHARS),
+            status: parts.status.as_u16(),
+            request_id: request_id(&parts.headers),
+        }
+        .into()
+    })
+}
+
+/// How many body bytes to read for a JSON exchange with this response head: one more than
+/// is accepted for a success (so an oversized body is noticed), [`MAX_ERROR_BODY`] for an
+/// error (the rest is not needed).
+pub fn json_read_limit(parts: &Parts) -> usize {
+    if parts.status.is_success() {
+        MAX_JSON_BODY + 1
+    } else {
+        MAX_ERROR_BODY
+    }
+}
+
+/// Decodes a body read with [`json_read_limit`]: an oversized success body is a
+/// [`DecodeError`], anything else goes to [`decode_json`].
+pub fn finish_json<T: DeserializeOwned>(parts: &Parts, body: &[u8], expected: &str) -> Result<T, Error> {
+    if parts.status.is_success() && body.len() > MAX_JSON_BODY {
+        return Err(body_too_large(parts, expected));
+    }
+    decode_json(parts, body, expected)
+}
+
+/// The error for a JSON body larger than [`MAX_JSON_BODY`].
+pub fn body_too_large(parts: &Parts, expected: &str) -> Error {
+    DecodeError {
+        expected: expected.to_owned(),
+        problem: format!("is larger than {MAX_JSON_BODY} bytes"),
+        snippet: String::new(),
+        status: parts.status.as_u16(),
+        request_id: request_id(&parts.headers),
+    }
+    .into()
+}
+
+/// A readable one-line summary of a non-JSON body: an HTML page's `<title>` (or its text
+/// without tags), white space collapsed, at most a few hundred characters.
+pub fn summarize(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let from_title = lower.find("<title>").and_then(|start| {
+        let start = start + "<title>".len();
+        let end = lower[start..].find("</title>")? + start;
+        Some(text[start..end].to_owned())
+    });
+    let plain = from_title.unwrap_or_else(|| strip_tags(text));
+    let collapsed = plain.split_whitespace().collect::<Vec<_>>().join(" ");
+    truncate_chars(&collapsed, SNIPPET_CHARS)
+}
+
+fn strip_tags(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn truncate_chars(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::FileObject;
+    use proptest::prelude::*;
+
+    fn parts(status: u16, headers: &[(&str, &str)]) -> Parts {
+        let mut b = http::Response::builder().status(status);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        b.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn openai_envelope_gives_every_field() {
+        let p = parts(404, &[("x-request-id", "req_9")]);
+        let e = api_error(
+            &p,
+            br#"{"error":{"message":"No such File object: file-x","type":"invalid_request_error","param":"id","code":null}}"#,
+        );
+        assert_eq!(e.status, 404);
+        assert_eq!(e.message, "No such File object: file-x");
+        assert_eq!(e.kind.as_deref(), Some("invalid_request_error"));
+        assert_eq!(e.param.as_deref(), Some("id"));
+        assert_eq!(e.code, None);
+        assert_eq!(e.request_id.as_deref(), Some("req_9"));
+        assert_eq!(e.raw_body, None);
+    }
+
+    #[test]
+    fn stepfun_envelope_without_param_or_code() {
+        let e = api_error(&parts(402, &[]), br#"{"error":{"message":"insufficient balance","type":"billing"}}"#);
+        assert_eq!(e.message, "insufficient balance");
+        assert_eq!(e.param, None);
+        assert!(e.to_string().contains("balance is insufficient"));
+    }
+
+    #[test]
+    fn proxy_html_gives_a_readable_error() {
+        let html = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+        let e = api_error(&parts(502, &[("content-type", "text/html")]), html.as_bytes());
+        assert_eq!(e.message, "the server answered with a non-API body (text/html): 502 Bad Gateway");
+        assert_eq!(e.raw_body.as_deref(), Some(html));
+        assert!(e.to_string().starts_with("HTTP 502 Bad Gateway: the server answered"));
+    }
+
+    #[test]
+    fn retry_after_headers() {
+        assert_eq!(retry_after_ms(&parts(429, &[("retry-after-ms", "250")]).headers), Some(250));
+        assert_eq!(retry_after_ms(&parts(429, &[("retry-after", "1.5")]).headers), Some(1500));
+        assert_eq!(retry_after_ms(&parts(429, &[("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")]).headers), None);
+    }
+
+    #[test]
+    fn malformed_success_body_is_a_decode_error_with_a_snippet() {
+        let err = decode_json::<FileObject>(&parts(200, &[("x-request-id", "r")]), b"{\"id\": 5}", "a file object")
+            .unwrap_err();
+        let Error::Decode(d) = &err else { panic!("{err:?}") };
+        assert_eq!(d.snippet, "{\"id\": 5}");
+        assert!(err.to_string().starts_with("expected a file object (HTTP 200), but the body is not valid"), "{err}");
+    }
+
+    proptest! {
+        #[test]
+        fn any_error_body_gives_an_error_without_panicking(status in 400u16..600, body in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let e = api_error(&parts(status, &[]), &body);
+            prop_assert_eq!(e.status, status);
+            prop_assert!(!e.message.is_empty());
+            prop_assert!(e.message.chars().count() <= 400);
+        }
+
+        #[test]
+        fn any_success_body_decodes_or_errors_without_panicking(body in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = decode_json::<FileObject>(&parts(200, &[]), &body, "a file object");
+        }
+    }
+}
