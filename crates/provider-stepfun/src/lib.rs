@@ -1,0 +1,131 @@
+//! StepFun's endpoint rules for `files-core`: the international and China base URLs,
+//! `Authorization: Bearer` with the key from `STEP_API_KEY`, uploads from a remote `url`, a
+//! listing without parameters, and content served as extracted text.
+//!
+//! ```
+//! use provider_stepfun::{Region, StepFun};
+//! use files_core::Provider;
+//!
+//! let stepfun = StepFun::new("step-example").with_region(Region::China);
+//! assert_eq!(stepfun.base_url().as_str(), "https://api.stepfun.com/v1");
+//! assert!(stepfun.features().url_upload);
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use files_core::{ApiKey, BaseUrl, ContentKind, Features, Provider, ValidationError};
+use http::HeaderMap;
+
+/// The environment variable holding the API key.
+pub const API_KEY_ENV: &str = "STEP_API_KEY";
+
+/// Which StepFun site to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Region {
+    /// `https://api.stepfun.ai/v1`.
+    #[default]
+    International,
+    /// `https://api.stepfun.com/v1`.
+    China,
+}
+
+impl Region {
+    /// The site's API base URL.
+    pub fn base_url(self) -> &'static str {
+        match self {
+            Region::International => "https://api.stepfun.ai/v1",
+            Region::China => "https://api.stepfun.com/v1",
+        }
+    }
+}
+
+/// The StepFun Files API.
+#[derive(Debug, Clone)]
+pub struct StepFun {
+    key: ApiKey,
+    base: BaseUrl,
+}
+
+impl StepFun {
+    /// StepFun's international site with the given API key.
+    pub fn new(key: impl Into<ApiKey>) -> Self {
+        StepFun {
+            key: key.into(),
+            base: BaseUrl::parse(Region::International.base_url()).expect("the default base URL is valid"),
+        }
+    }
+
+    /// StepFun with the key from `STEP_API_KEY`.
+    pub fn from_env() -> Result<Self, ValidationError> {
+        let key = std::env::var(API_KEY_ENV)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(|| {
+                ValidationError::new(
+                    API_KEY_ENV,
+                    "(not set)",
+                    "set it to your StepFun API key, e.g. `export STEP_API_KEY=...`",
+                )
+            })?;
+        Ok(StepFun::new(key))
+    }
+
+    /// Uses the given site.
+    pub fn with_region(mut self, region: Region) -> Self {
+        self.base = BaseUrl::parse(region.base_url()).expect("the region base URLs are valid");
+        self
+    }
+
+    /// Points the client at another base URL; its path prefix is kept.
+    pub fn with_base_url(mut self, url: &str) -> Result<Self, ValidationError> {
+        self.base = BaseUrl::parse(url)?;
+        Ok(self)
+    }
+}
+
+impl Provider for StepFun {
+    fn name(&self) -> &str {
+        "StepFun"
+    }
+
+    fn base_url(&self) -> &BaseUrl {
+        &self.base
+    }
+
+    fn authorize(&self, headers: &mut HeaderMap) -> Result<(), ValidationError> {
+        headers.insert(http::header::AUTHORIZATION, self.key.bearer_header()?);
+        Ok(())
+    }
+
+    fn features(&self) -> Features {
+        Features::new()
+            .with_url_upload(true)
+            .with_content(ContentKind::ExtractedText)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn international_is_the_default() {
+        assert_eq!(StepFun::new("k").base_url().as_str(), "https://api.stepfun.ai/v1");
+    }
+
+    #[test]
+    fn authorization_is_bearer_and_hidden_from_debug() {
+        let stepfun = StepFun::new("step-secret");
+        let mut headers = HeaderMap::new();
+        stepfun.authorize(&mut headers).unwrap();
+        assert_eq!(headers["authorization"], "Bearer step-secret");
+        assert!(!format!("{stepfun:?}").contains("step-secret"));
+    }
+
+    #[test]
+    fn no_list_parameters_and_text_content() {
+        let f = StepFun::new("k").features();
+        assert!(!f.list_parameters && !f.expires_after);
+        assert_eq!(f.content, ContentKind::ExtractedText);
+    }
+}
