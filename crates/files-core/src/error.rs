@@ -195,16 +195,27 @@ impl TransportError {
         }
     }
 
-    /// A transport error of `kind` caused by `source`; the message includes the source's text.
+    /// A transport error of `kind` caused by `source`; the message includes the text of the
+    /// source and of each error below it, so the root cause (a refused connection, a missing
+    /// file) is never hidden behind a generic one.
     pub fn with_source(
         kind: TransportErrorKind,
         message: impl Into<String>,
         source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
     ) -> Self {
         let source = source.into();
+        let mut message = message.into();
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(source.as_ref());
+        while let Some(e) = cause {
+            let text = e.to_string();
+            if !message.contains(&text) {
+                message = format!("{message}: {text}");
+            }
+            cause = e.source();
+        }
         TransportError {
             kind,
-            message: format!("{}: {}", message.into(), source),
+            message,
             source: Some(source),
         }
     }

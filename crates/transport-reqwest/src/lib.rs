@@ -1,0 +1,114 @@
+//! An async transport for `files-core` over [reqwest] 0.13 (rustls).
+//!
+//! [`ReqwestTransport`] holds one reused `reqwest::Client`. Each request body is streamed from
+//! its segments with an exact size, so reqwest sends the core's `Content-Length` and never
+//! switches to chunked; files are read with tokio's file IO and blocking readers on tokio's
+//! blocking pool, so the async runtime is never blocked. Responses of every status come back
+//! with their body as a stream; downloads are never buffered. Redirects are off: they would
+//! carry the API key to another host. It also implements `AsyncLocalFiles` with `tokio::fs`.
+//!
+//! ```no_run
+//! use files_core::{AsyncClient, Purpose, UploadRequest};
+//! use provider_openai::OpenAi;
+//! use transport_reqwest::ReqwestTransport;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = AsyncClient::new(OpenAi::from_env()?, ReqwestTransport::new()?);
+//! let file = client.upload(UploadRequest::from_path("batch.jsonl", Purpose::BATCH)).await?;
+//! client.download_to_path(&file.id, "copy.jsonl".as_ref()).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! [reqwest]: https://docs.rs/reqwest/0.13
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod body;
+mod files;
+
+use std::time::Duration;
+
+use files_core::{AsyncResponseBody, AsyncTransport, Body, TransportError, TransportErrorKind};
+use futures_util::TryStreamExt;
+
+pub use files::TokioPartialFile;
+
+/// How long to wait for a connection, as the official SDKs do.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The reqwest transport. Clone it freely: clones share one connection pool.
+#[derive(Debug, Clone)]
+pub struct ReqwestTransport {
+    client: reqwest::Client,
+}
+
+impl ReqwestTransport {
+    /// A transport with a 5 s connect timeout, no redirects, and rustls with the `ring`
+    /// provider. There is no overall timeout: a large upload or download takes as long as it
+    /// takes.
+    pub fn new() -> Result<Self, TransportError> {
+        ReqwestTransport::from_builder(reqwest::Client::builder().connect_timeout(DEFAULT_CONNECT_TIMEOUT))
+    }
+
+    /// A transport from a reqwest client builder of the caller's; redirects are turned off.
+    pub fn from_builder(builder: reqwest::ClientBuilder) -> Result<Self, TransportError> {
+        install_crypto_provider();
+        let client = builder
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(files_core::USER_AGENT)
+            .build()
+            .map_err(|e| TransportError::with_source(TransportErrorKind::Other, "building the HTTP client", e))?;
+        Ok(ReqwestTransport { client })
+    }
+
+    /// A transport over a ready-made client. It should not follow redirects.
+    pub fn from_client(client: reqwest::Client) -> Self {
+        ReqwestTransport { client }
+    }
+}
+
+/// Makes `ring` the process's rustls provider, unless one is installed already.
+fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Another thread may win the race; either way a provider is installed.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
+#[async_trait::async_trait]
+impl AsyncTransport for ReqwestTransport {
+    async fn send(&self, request: http::Request<Body>) -> Result<http::Response<AsyncResponseBody>, TransportError> {
+        let (parts, body) = request.into_parts();
+        let body = if body.is_empty() {
+            reqwest::Body::from(bytes::Bytes::new())
+        } else {
+            reqwest::Body::wrap(body::SegmentBody::new(body))
+        };
+        let request = reqwest::Request::try_from(http::Request::from_parts(parts, body))
+            .map_err(|e| TransportError::with_source(TransportErrorKind::Other, "preparing the request", e))?;
+        let response = self.client.execute(request).await.map_err(map_error)?;
+        let mut head = http::Response::builder()
+            .status(response.status())
+            .version(response.version());
+        if let Some(headers) = head.headers_mut() {
+            *headers = response.headers().clone();
+        }
+        let stream = response.bytes_stream().map_err(map_error);
+        head.body(AsyncResponseBody::new(stream))
+            .map_err(|e| TransportError::with_source(TransportErrorKind::Other, "reading the response head", e))
+    }
+}
+
+/// Maps a reqwest error onto the core's transport error, keeping its cause chain.
+fn map_error(error: reqwest::Error) -> TransportError {
+    let (kind, context) = if error.is_connect() {
+        (TransportErrorKind::Connect, "connecting to the server")
+    } else if error.is_timeout() {
+        (TransportErrorKind::Timeout, "waiting for the server")
+    } else if error.is_body() || error.is_request() || error.is_decode() {
+        (TransportErrorKind::Io, "transferring the request or response")
+    } else {
+        (TransportErrorKind::Other, "HTTP exchange")
+    };
+    TransportError::with_source(kind, context, error)
+}
