@@ -18,7 +18,7 @@ use crate::request::{ListParams, build_content, build_delete, build_list, build_
 use crate::response::{MAX_ERROR_BODY, api_error, finish_json, json_read_limit};
 use crate::transport::{AsyncLocalFiles, AsyncResponseBody, AsyncTransport};
 use crate::upload::{PROBE_PREFIX_LEN, UploadRequest, build_upload};
-use crate::{pages, EXPECT_DELETED, EXPECT_FILE, EXPECT_LIST};
+use crate::{EXPECT_DELETED, EXPECT_FILE, EXPECT_LIST, pages};
 
 /// An async Files API client.
 ///
@@ -51,7 +51,10 @@ pub struct AsyncClient<P, T> {
 impl<P: Provider, T: AsyncTransport> AsyncClient<P, T> {
     /// A client for `provider` over `transport`.
     pub fn new(provider: P, transport: T) -> Self {
-        AsyncClient { provider, transport }
+        AsyncClient {
+            provider,
+            transport,
+        }
     }
 
     /// The provider.
@@ -66,7 +69,8 @@ impl<P: Provider, T: AsyncTransport> AsyncClient<P, T> {
 
     /// One page of the file listing.
     pub async fn list(&self, params: &ListParams) -> Result<FileList> {
-        self.json(build_list(&self.provider, params)?, EXPECT_LIST).await
+        self.json(build_list(&self.provider, params)?, EXPECT_LIST)
+            .await
     }
 
     /// Every file, following the `after` cursor page by page where the provider paginates.
@@ -81,17 +85,22 @@ impl<P: Provider, T: AsyncTransport> AsyncClient<P, T> {
 
     /// One file's metadata.
     pub async fn retrieve(&self, id: &str) -> Result<FileObject> {
-        self.json(build_retrieve(&self.provider, id)?, EXPECT_FILE).await
+        self.json(build_retrieve(&self.provider, id)?, EXPECT_FILE)
+            .await
     }
 
     /// Deletes a file.
     pub async fn delete(&self, id: &str) -> Result<DeletedFile> {
-        self.json(build_delete(&self.provider, id)?, EXPECT_DELETED).await
+        self.json(build_delete(&self.provider, id)?, EXPECT_DELETED)
+            .await
     }
 
     /// Starts downloading a file's content; take the chunks from the returned stream.
     pub async fn download(&self, id: &str) -> Result<AsyncDownload> {
-        let response = self.transport.send(build_content(&self.provider, id)?).await?;
+        let response = self
+            .transport
+            .send(build_content(&self.provider, id)?)
+            .await?;
         let (parts, body) = response.into_parts();
         if !parts.status.is_success() {
             let bytes = read_up_to(body, MAX_ERROR_BODY).await?;
@@ -102,9 +111,19 @@ impl<P: Provider, T: AsyncTransport> AsyncClient<P, T> {
 
     /// Downloads a file's content into an async writer (`futures-io`'s `AsyncWrite`; wrap a
     /// tokio writer with `tokio_util::compat`), chunk by chunk; returns the byte count.
-    pub async fn download_to<W: AsyncWrite + Unpin + ?Sized>(&self, id: &str, writer: &mut W) -> Result<u64> {
+    pub async fn download_to<W: AsyncWrite + Unpin + ?Sized>(
+        &self,
+        id: &str,
+        writer: &mut W,
+    ) -> Result<u64> {
         let mut download = self.download(id).await?;
-        let write_err = |e| Error::from(LocalFileError::new(LocalFileOp::Write, "the destination writer", e));
+        let write_err = |e| {
+            Error::from(LocalFileError::new(
+                LocalFileOp::Write,
+                "the destination writer",
+                e,
+            ))
+        };
         while let Some(chunk) = download.next().await {
             writer.write_all(&chunk?).await.map_err(write_err)?;
         }
@@ -112,7 +131,11 @@ impl<P: Provider, T: AsyncTransport> AsyncClient<P, T> {
         Ok(download.received())
     }
 
-    async fn json<R: DeserializeOwned>(&self, request: http::Request<Body>, expected: &str) -> Result<R> {
+    async fn json<R: DeserializeOwned>(
+        &self,
+        request: http::Request<Body>,
+        expected: &str,
+    ) -> Result<R> {
         let (parts, body) = self.transport.send(request).await?.into_parts();
         let bytes = read_up_to(body, json_read_limit(&parts)).await?;
         finish_json(&parts, &bytes, expected)

@@ -277,7 +277,11 @@ where
                 }
                 Segment::Reader(r) => {
                     let len = r.len;
-                    (r.take().ok_or_else(consumed_source_error)?, len, "the upload's reader".into())
+                    (
+                        r.take().ok_or_else(consumed_source_error)?,
+                        len,
+                        "the upload's reader".into(),
+                    )
                 }
                 Segment::Stream(_) => {
                     return Err(io::Error::new(
@@ -331,7 +335,9 @@ impl<R: Read> Read for ExactLength<R> {
                 )),
             };
         }
-        let want = buf.len().min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
+        let want = buf
+            .len()
+            .min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
         let n = self.inner.read(&mut buf[..want])?;
         if n == 0 {
             return Err(io::Error::new(
@@ -391,15 +397,25 @@ mod tests {
     #[test]
     fn a_short_source_is_an_error_not_a_short_body() {
         let body = Body::from_segments(vec![Segment::Reader(OneShotReader::new(&b"ab"[..], 5))]);
-        let err = body.into_reader(no_paths).read_to_end(&mut Vec::new()).unwrap_err();
+        let err = body
+            .into_reader(no_paths)
+            .read_to_end(&mut Vec::new())
+            .unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
-        assert!(err.to_string().contains("after 2 of its declared 5 bytes"), "{err}");
+        assert!(
+            err.to_string().contains("after 2 of its declared 5 bytes"),
+            "{err}"
+        );
     }
 
     #[test]
     fn a_long_source_is_an_error_not_a_long_body() {
-        let body = Body::from_segments(vec![Segment::Reader(OneShotReader::new(&b"abcdef"[..], 3))]);
-        let err = body.into_reader(no_paths).read_to_end(&mut Vec::new()).unwrap_err();
+        let body =
+            Body::from_segments(vec![Segment::Reader(OneShotReader::new(&b"abcdef"[..], 3))]);
+        let err = body
+            .into_reader(no_paths)
+            .read_to_end(&mut Vec::new())
+            .unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
     }
 
@@ -409,7 +425,10 @@ mod tests {
         let again = body.clone();
         let mut out = Vec::new();
         body.into_reader(no_paths).read_to_end(&mut out).unwrap();
-        let err = again.into_reader(no_paths).read_to_end(&mut Vec::new()).unwrap_err();
+        let err = again
+            .into_reader(no_paths)
+            .read_to_end(&mut Vec::new())
+            .unwrap_err();
         assert!(err.to_string().contains("already consumed"), "{err}");
     }
 }

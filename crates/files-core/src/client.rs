@@ -19,7 +19,7 @@ use crate::request::{ListParams, build_content, build_delete, build_list, build_
 use crate::response::{MAX_ERROR_BODY, api_error, finish_json, json_read_limit};
 use crate::transport::{LocalFiles, ResponseBody, Transport};
 use crate::upload::{PROBE_PREFIX_LEN, UploadRequest, build_upload};
-use crate::{pages, EXPECT_DELETED, EXPECT_FILE, EXPECT_LIST};
+use crate::{EXPECT_DELETED, EXPECT_FILE, EXPECT_LIST, pages};
 
 /// Size of the buffer a download is copied through.
 pub(crate) const COPY_BUFFER: usize = 64 * 1024;
@@ -53,7 +53,10 @@ pub struct Client<P, T> {
 impl<P: Provider, T: Transport> Client<P, T> {
     /// A client for `provider` over `transport`.
     pub fn new(provider: P, transport: T) -> Self {
-        Client { provider, transport }
+        Client {
+            provider,
+            transport,
+        }
     }
 
     /// The provider.
@@ -139,7 +142,11 @@ impl<P: Provider, T: Transport + LocalFiles> Client<P, T> {
 }
 
 /// Copies a download into `writer` through a fixed buffer.
-fn copy_download<W: Write + ?Sized>(download: &mut Download, writer: &mut W, dest: &Path) -> Result<u64> {
+fn copy_download<W: Write + ?Sized>(
+    download: &mut Download,
+    writer: &mut W,
+    dest: &Path,
+) -> Result<u64> {
     let mut buf = vec![0u8; COPY_BUFFER];
     let write_err = |e| Error::from(LocalFileError::new(LocalFileOp::Write, dest, e));
     loop {

@@ -211,7 +211,10 @@ mod tests {
     fn a_cut_download_is_an_error() {
         let mut d = Download::new(&parts(Some(10)), ResponseBody::from_bytes(&b"abc"[..]));
         let err = io::copy(&mut d, &mut io::sink()).unwrap_err();
-        assert!(err.to_string().contains("ended after 3 of 10 bytes"), "{err}");
+        assert!(
+            err.to_string().contains("ended after 3 of 10 bytes"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -230,6 +233,12 @@ mod tests {
         let d = AsyncDownload::new(&parts(Some(5)), AsyncResponseBody::from_bytes(&b"abc"[..]));
         let items: Vec<_> = futures_util::FutureExt::now_or_never(d.collect::<Vec<_>>()).unwrap();
         assert_eq!(items.len(), 2);
-        assert!(items[1].as_ref().unwrap_err().to_string().contains("ended after 3 of 5"));
+        assert!(
+            items[1]
+                .as_ref()
+                .unwrap_err()
+                .to_string()
+                .contains("ended after 3 of 5")
+        );
     }
 }

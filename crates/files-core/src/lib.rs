@@ -61,27 +61,29 @@ pub use body::{
 pub use client::Client;
 pub use download::{AsyncDownload, ContentInfo, Download};
 pub use error::{
-    ApiError, DecodeError, Error, LocalFileError, LocalFileOp, Result, TransportError, TransportErrorKind,
-    ValidationError,
+    ApiError, DecodeError, Error, LocalFileError, LocalFileOp, Result, TransportError,
+    TransportErrorKind, ValidationError,
 };
 pub use multipart::{Boundary, MultipartBody, escape_quoted, file_name_of, guess_content_type};
 pub use objects::{DeletedFile, FileList, FileObject};
 pub use provider::{BaseUrl, ContentKind, Features, Provider};
 pub use purpose::{FileStatus, Purpose};
 pub use request::{
-    ListParams, MAX_LIST_LIMIT, Order, USER_AGENT, build_content, build_delete, build_list, build_retrieve,
+    ListParams, MAX_LIST_LIMIT, Order, USER_AGENT, build_content, build_delete, build_list,
+    build_retrieve,
 };
 pub use response::{
-    MAX_ERROR_BODY, MAX_JSON_BODY, api_error, decode_json, finish_json, json_read_limit, request_id, retry_after_ms,
-    summarize,
+    MAX_ERROR_BODY, MAX_JSON_BODY, api_error, decode_json, finish_json, json_read_limit,
+    request_id, retry_after_ms, summarize,
 };
 pub use secret::ApiKey;
 pub use transport::{
-    AsyncLocalFiles, AsyncPartialFile, AsyncResponseBody, AsyncTransport, LocalFiles, PartialFile, ResponseBody,
-    Transport,
+    AsyncLocalFiles, AsyncPartialFile, AsyncResponseBody, AsyncTransport, LocalFiles, PartialFile,
+    ResponseBody, Transport,
 };
 pub use upload::{
-    EXPIRES_AFTER_SECONDS, FileProbe, PROBE_PREFIX_LEN, UploadCheck, UploadRequest, UploadSource, build_upload,
+    EXPIRES_AFTER_SECONDS, FileProbe, PROBE_PREFIX_LEN, UploadCheck, UploadRequest, UploadSource,
+    build_upload,
 };
 
 /// What a file-object response is called in decode errors.

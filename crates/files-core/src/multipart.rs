@@ -219,8 +219,14 @@ mod tests {
 
     #[test]
     fn a_path_becomes_its_base_name() {
-        assert_eq!(file_name_of(Path::new("/home/me/secret/report.pdf")).as_deref(), Some("report.pdf"));
-        assert_eq!(file_name_of(Path::new("report.pdf")).as_deref(), Some("report.pdf"));
+        assert_eq!(
+            file_name_of(Path::new("/home/me/secret/report.pdf")).as_deref(),
+            Some("report.pdf")
+        );
+        assert_eq!(
+            file_name_of(Path::new("report.pdf")).as_deref(),
+            Some("report.pdf")
+        );
         assert_eq!(file_name_of(Path::new("/")), None);
     }
 
@@ -228,13 +234,21 @@ mod tests {
     fn content_type_is_guessed_from_the_extension() {
         assert_eq!(guess_content_type("a.png"), "image/png");
         assert_eq!(guess_content_type("a.PDF"), "application/pdf");
-        assert_eq!(guess_content_type("noextension"), "application/octet-stream");
+        assert_eq!(
+            guess_content_type("noextension"),
+            "application/octet-stream"
+        );
     }
 
     #[test]
     fn a_content_type_cannot_inject_headers() {
         let mut form = MultipartBody::new(Boundary::new("b").unwrap());
-        form.file("file", "a", "text/plain\r\nX-Evil: 1", Segment::Bytes(Bytes::new()));
+        form.file(
+            "file",
+            "a",
+            "text/plain\r\nX-Evil: 1",
+            Segment::Bytes(Bytes::new()),
+        );
         let text = String::from_utf8(render(form.finish(), b"")).unwrap();
         assert!(!text.contains("\r\nX-Evil"));
     }

@@ -39,7 +39,8 @@ impl PageWalk {
             if !self.cursors.insert(cursor.clone()) {
                 return Err(DecodeError {
                     expected: "a new cursor on each page".to_owned(),
-                    problem: "repeats a cursor it gave before, so paging would never end".to_owned(),
+                    problem: "repeats a cursor it gave before, so paging would never end"
+                        .to_owned(),
                     snippet: cursor,
                     status: 200,
                     request_id: None,
@@ -65,7 +66,10 @@ mod tests {
             .iter()
             .map(|id| serde_json::json!({"id": id, "bytes": 1, "created_at": 1, "filename": "f", "purpose": "batch"}))
             .collect();
-        serde_json::from_value(serde_json::json!({"data": data, "has_more": has_more, "last_id": ids.last()})).unwrap()
+        serde_json::from_value(
+            serde_json::json!({"data": data, "has_more": has_more, "last_id": ids.last()}),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -73,7 +77,10 @@ mod tests {
         let mut walk = PageWalk::new(ListParams::new().limit(2));
         assert_eq!(walk.next_params(), Some(ListParams::new().limit(2)));
         walk.take(page(&["a", "b"], Some(true))).unwrap();
-        assert_eq!(walk.next_params(), Some(ListParams::new().limit(2).after("b")));
+        assert_eq!(
+            walk.next_params(),
+            Some(ListParams::new().limit(2).after("b"))
+        );
         walk.take(page(&["c"], Some(false))).unwrap();
         assert_eq!(walk.next_params(), None);
         assert_eq!(walk.into_files().len(), 3);

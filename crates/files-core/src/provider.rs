@@ -194,12 +194,21 @@ mod tests {
     #[test]
     fn base_url_keeps_its_path_prefix() {
         let base = BaseUrl::parse("http://127.0.0.1:8321/v1/openai/v1/").unwrap();
-        assert_eq!(base.join("/files"), "http://127.0.0.1:8321/v1/openai/v1/files");
+        assert_eq!(
+            base.join("/files"),
+            "http://127.0.0.1:8321/v1/openai/v1/files"
+        );
     }
 
     #[test]
     fn base_url_rejects_what_cannot_work() {
-        for bad in ["api.openai.com/v1", "ftp://x/v1", "https://x/v1?a=b", "http://", ""] {
+        for bad in [
+            "api.openai.com/v1",
+            "ftp://x/v1",
+            "https://x/v1?a=b",
+            "http://",
+            "",
+        ] {
             let err = BaseUrl::parse(bad).unwrap_err();
             assert_eq!(err.what, "base URL", "{bad}");
         }

@@ -150,7 +150,12 @@ pub(crate) fn json_request_builder(
 
 /// Turns an `http` builder failure (a URL that cannot be a URI) into a validation error.
 pub(crate) fn invalid_request(e: http::Error) -> Error {
-    ValidationError::new("request", e.to_string(), "could not be built; check the base URL and the file id").into()
+    ValidationError::new(
+        "request",
+        e.to_string(),
+        "could not be built; check the base URL and the file id",
+    )
+    .into()
 }
 
 fn check_file_id(id: &str) -> Result<(), ValidationError> {
@@ -158,7 +163,11 @@ fn check_file_id(id: &str) -> Result<(), ValidationError> {
         return Err(ValidationError::new("file id", "\"\"", "must not be empty"));
     }
     if id.chars().any(char::is_control) {
-        return Err(ValidationError::new("file id", format!("{id:?}"), "must not contain control characters"));
+        return Err(ValidationError::new(
+            "file id",
+            format!("{id:?}"),
+            "must not contain control characters",
+        ));
     }
     Ok(())
 }
@@ -168,20 +177,31 @@ fn without_body(builder: http::request::Builder) -> Result<http::Request<Body>, 
 }
 
 /// `GET /files` with the listing's query parameters.
-pub fn build_list(provider: &dyn Provider, params: &ListParams) -> Result<http::Request<Body>, Error> {
+pub fn build_list(
+    provider: &dyn Provider,
+    params: &ListParams,
+) -> Result<http::Request<Body>, Error> {
     let mut url = files_url(provider, &[]);
     if !params.is_empty() {
         if !provider.features().list_parameters {
             return Err(ValidationError::new(
                 "list parameters",
                 format!("{params:?}"),
-                format!("{} lists all files at once and takes no purpose, limit, order or after", provider.name()),
+                format!(
+                    "{} lists all files at once and takes no purpose, limit, order or after",
+                    provider.name()
+                ),
             )
             .into());
         }
         if let Some(limit) = params.limit {
             if !(1..=MAX_LIST_LIMIT).contains(&limit) {
-                return Err(ValidationError::new("limit", limit.to_string(), "must be between 1 and 10000").into());
+                return Err(ValidationError::new(
+                    "limit",
+                    limit.to_string(),
+                    "must be between 1 and 10000",
+                )
+                .into());
             }
         }
         if let Some(after) = &params.after {
@@ -209,19 +229,31 @@ pub fn build_list(provider: &dyn Provider, params: &ListParams) -> Result<http::
 /// `GET /files/{id}`.
 pub fn build_retrieve(provider: &dyn Provider, id: &str) -> Result<http::Request<Body>, Error> {
     check_file_id(id)?;
-    without_body(json_request_builder(provider, Method::GET, &files_url(provider, &[id]))?)
+    without_body(json_request_builder(
+        provider,
+        Method::GET,
+        &files_url(provider, &[id]),
+    )?)
 }
 
 /// `DELETE /files/{id}`.
 pub fn build_delete(provider: &dyn Provider, id: &str) -> Result<http::Request<Body>, Error> {
     check_file_id(id)?;
-    without_body(json_request_builder(provider, Method::DELETE, &files_url(provider, &[id]))?)
+    without_body(json_request_builder(
+        provider,
+        Method::DELETE,
+        &files_url(provider, &[id]),
+    )?)
 }
 
 /// `GET /files/{id}/content`, asking for raw bytes or text as the provider serves them.
 pub fn build_content(provider: &dyn Provider, id: &str) -> Result<http::Request<Body>, Error> {
     check_file_id(id)?;
-    let mut builder = json_request_builder(provider, Method::GET, &files_url(provider, &[id, "content"]))?;
+    let mut builder = json_request_builder(
+        provider,
+        Method::GET,
+        &files_url(provider, &[id, "content"]),
+    )?;
     let accept = match provider.features().content {
         ContentKind::OriginalBytes => "application/binary",
         ContentKind::ExtractedText => "text/plain, */*",

@@ -29,7 +29,12 @@ pub fn request_id(headers: &HeaderMap) -> Option<String> {
 /// `retry-after` as (possibly fractional) seconds. An HTTP-date `retry-after` needs a clock and
 /// is left to the caller.
 pub fn retry_after_ms(headers: &HeaderMap) -> Option<u64> {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
     if let Some(ms) = text("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
         return (ms.is_finite() && ms >= 0.0).then(|| ms as u64);
     }
@@ -112,7 +117,11 @@ pub fn api_error(parts: &Parts, body: &[u8]) -> ApiError {
 
 /// Decodes a success response's JSON body as `T`, or gives the API error for a non-success
 /// status. `expected` names `T` for the error message (`a file object`).
-pub fn decode_json<T: DeserializeOwned>(parts: &Parts, body: &[u8], expected: &str) -> Result<T, Error> {
+pub fn decode_json<T: DeserializeOwned>(
+    parts: &Parts,
+    body: &[u8],
+    expected: &str,
+) -> Result<T, Error> {
     if !parts.status.is_success() {
         return Err(api_error(parts, body).into());
     }
@@ -141,7 +150,11 @@ pub fn json_read_limit(parts: &Parts) -> usize {
 
 /// Decodes a body read with [`json_read_limit`]: an oversized success body is a
 /// [`DecodeError`], anything else goes to [`decode_json`].
-pub fn finish_json<T: DeserializeOwned>(parts: &Parts, body: &[u8], expected: &str) -> Result<T, Error> {
+pub fn finish_json<T: DeserializeOwned>(
+    parts: &Parts,
+    body: &[u8],
+    expected: &str,
+) -> Result<T, Error> {
     if parts.status.is_success() && body.len() > MAX_JSON_BODY {
         return Err(body_too_large(parts, expected));
     }
@@ -230,7 +243,10 @@ mod tests {
 
     #[test]
     fn stepfun_envelope_without_param_or_code() {
-        let e = api_error(&parts(402, &[]), br#"{"error":{"message":"insufficient balance","type":"billing"}}"#);
+        let e = api_error(
+            &parts(402, &[]),
+            br#"{"error":{"message":"insufficient balance","type":"billing"}}"#,
+        );
         assert_eq!(e.message, "insufficient balance");
         assert_eq!(e.param, None);
         assert!(e.to_string().contains("balance is insufficient"));
@@ -239,26 +255,56 @@ mod tests {
     #[test]
     fn proxy_html_gives_a_readable_error() {
         let html = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
-        let e = api_error(&parts(502, &[("content-type", "text/html")]), html.as_bytes());
-        assert_eq!(e.message, "the server answered with a non-API body (text/html): 502 Bad Gateway");
+        let e = api_error(
+            &parts(502, &[("content-type", "text/html")]),
+            html.as_bytes(),
+        );
+        assert_eq!(
+            e.message,
+            "the server answered with a non-API body (text/html): 502 Bad Gateway"
+        );
         assert_eq!(e.raw_body.as_deref(), Some(html));
-        assert!(e.to_string().starts_with("HTTP 502 Bad Gateway: the server answered"));
+        assert!(
+            e.to_string()
+                .starts_with("HTTP 502 Bad Gateway: the server answered")
+        );
     }
 
     #[test]
     fn retry_after_headers() {
-        assert_eq!(retry_after_ms(&parts(429, &[("retry-after-ms", "250")]).headers), Some(250));
-        assert_eq!(retry_after_ms(&parts(429, &[("retry-after", "1.5")]).headers), Some(1500));
-        assert_eq!(retry_after_ms(&parts(429, &[("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")]).headers), None);
+        assert_eq!(
+            retry_after_ms(&parts(429, &[("retry-after-ms", "250")]).headers),
+            Some(250)
+        );
+        assert_eq!(
+            retry_after_ms(&parts(429, &[("retry-after", "1.5")]).headers),
+            Some(1500)
+        );
+        assert_eq!(
+            retry_after_ms(
+                &parts(429, &[("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")]).headers
+            ),
+            None
+        );
     }
 
     #[test]
     fn malformed_success_body_is_a_decode_error_with_a_snippet() {
-        let err = decode_json::<FileObject>(&parts(200, &[("x-request-id", "r")]), b"{\"id\": 5}", "a file object")
-            .unwrap_err();
-        let Error::Decode(d) = &err else { panic!("{err:?}") };
+        let err = decode_json::<FileObject>(
+            &parts(200, &[("x-request-id", "r")]),
+            b"{\"id\": 5}",
+            "a file object",
+        )
+        .unwrap_err();
+        let Error::Decode(d) = &err else {
+            panic!("{err:?}")
+        };
         assert_eq!(d.snippet, "{\"id\": 5}");
-        assert!(err.to_string().starts_with("expected a file object (HTTP 200), but the body is not valid"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("expected a file object (HTTP 200), but the body is not valid"),
+            "{err}"
+        );
     }
 
     proptest! {

@@ -16,14 +16,18 @@ impl TestProvider {
     pub(crate) fn openai_like() -> Self {
         TestProvider {
             base: BaseUrl::parse("http://127.0.0.1:9/v1/openai/v1").unwrap(),
-            features: Features::new().with_expires_after(true).with_list_parameters(true),
+            features: Features::new()
+                .with_expires_after(true)
+                .with_list_parameters(true),
         }
     }
 
     pub(crate) fn stepfun_like() -> Self {
         TestProvider {
             base: BaseUrl::parse("http://127.0.0.1:9/v1").unwrap(),
-            features: Features::new().with_url_upload(true).with_content(ContentKind::ExtractedText),
+            features: Features::new()
+                .with_url_upload(true)
+                .with_content(ContentKind::ExtractedText),
         }
     }
 }
@@ -36,7 +40,10 @@ impl Provider for TestProvider {
         &self.base
     }
     fn authorize(&self, headers: &mut HeaderMap) -> Result<(), ValidationError> {
-        headers.insert(http::header::AUTHORIZATION, ApiKey::new("k").bearer_header()?);
+        headers.insert(
+            http::header::AUTHORIZATION,
+            ApiKey::new("k").bearer_header()?,
+        );
         Ok(())
     }
     fn features(&self) -> Features {
@@ -57,8 +64,15 @@ fn render(body: Body) -> Vec<u8> {
 #[test]
 fn list_query_is_encoded_and_checked() {
     let p = TestProvider::openai_like();
-    let req = build_list(&p, &ListParams::new().purpose(Purpose::FINE_TUNE).limit(5).order(Order::Asc).after("file a&b"))
-        .unwrap();
+    let req = build_list(
+        &p,
+        &ListParams::new()
+            .purpose(Purpose::FINE_TUNE)
+            .limit(5)
+            .order(Order::Asc)
+            .after("file a&b"),
+    )
+    .unwrap();
     assert_eq!(
         req.uri(),
         "http://127.0.0.1:9/v1/openai/v1/files?purpose=fine-tune&limit=5&order=asc&after=file+a%26b"
@@ -68,36 +82,61 @@ fn list_query_is_encoded_and_checked() {
     assert!(err.to_string().contains("between 1 and 10000"), "{err}");
     let err = build_list(&TestProvider::stepfun_like(), &ListParams::new().limit(3)).unwrap_err();
     assert!(err.to_string().contains("takes no purpose, limit"), "{err}");
-    assert_eq!(build_list(&TestProvider::stepfun_like(), &ListParams::new()).unwrap().uri(), "http://127.0.0.1:9/v1/files");
+    assert_eq!(
+        build_list(&TestProvider::stepfun_like(), &ListParams::new())
+            .unwrap()
+            .uri(),
+        "http://127.0.0.1:9/v1/files"
+    );
 }
 
 #[test]
 fn ids_are_path_segments() {
     let p = TestProvider::openai_like();
-    assert_eq!(build_retrieve(&p, "file-1").unwrap().uri(), "http://127.0.0.1:9/v1/openai/v1/files/file-1");
+    assert_eq!(
+        build_retrieve(&p, "file-1").unwrap().uri(),
+        "http://127.0.0.1:9/v1/openai/v1/files/file-1"
+    );
     assert_eq!(
         build_content(&p, "../x?y").unwrap().uri(),
         "http://127.0.0.1:9/v1/openai/v1/files/..%2Fx%3Fy/content"
     );
-    assert_eq!(build_delete(&p, "a").unwrap().method(), http::Method::DELETE);
+    assert_eq!(
+        build_delete(&p, "a").unwrap().method(),
+        http::Method::DELETE
+    );
     assert!(build_retrieve(&p, " ").is_err());
-    assert_eq!(build_content(&p, "f").unwrap().headers()["accept"], "application/binary");
+    assert_eq!(
+        build_content(&p, "f").unwrap().headers()["accept"],
+        "application/binary"
+    );
 }
 
 #[test]
 fn a_path_upload_declares_its_exact_length_without_reading_the_file() {
     let p = TestProvider::openai_like();
-    let upload = UploadRequest::from_path("/data/секрет/big file.jsonl", Purpose::BATCH).with_expires_after(7200);
-    let probe = FileProbe { len: 100_000_000_000, prefix: bytes::Bytes::new() };
+    let upload = UploadRequest::from_path("/data/секрет/big file.jsonl", Purpose::BATCH)
+        .with_expires_after(7200);
+    let probe = FileProbe {
+        len: 100_000_000_000,
+        prefix: bytes::Bytes::new(),
+    };
     let req = build_upload(&p, &upload, Some(&probe), Boundary::new("B").unwrap()).unwrap();
-    let declared: u64 = req.headers()["content-length"].to_str().unwrap().parse().unwrap();
+    let declared: u64 = req.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(declared, req.body().len());
     assert!(declared > 100_000_000_000);
     let head = match &req.body().segments()[0] {
         Segment::Bytes(b) => String::from_utf8(b.to_vec()).unwrap(),
         other => panic!("{other:?}"),
     };
-    assert!(head.contains("name=\"expires_after[seconds]\"\r\n\r\n7200\r\n"), "{head}");
+    assert!(
+        head.contains("name=\"expires_after[seconds]\"\r\n\r\n7200\r\n"),
+        "{head}"
+    );
     assert!(head.contains("filename=\"big file.jsonl\""), "{head}");
     assert!(!head.contains("/data"), "{head}");
 }
@@ -105,10 +144,17 @@ fn a_path_upload_declares_its_exact_length_without_reading_the_file() {
 #[test]
 fn declared_length_equals_the_bytes_rendered() {
     let p = TestProvider::openai_like();
-    let probe = FileProbe { len: 12_345, prefix: bytes::Bytes::new() };
+    let probe = FileProbe {
+        len: 12_345,
+        prefix: bytes::Bytes::new(),
+    };
     let upload = UploadRequest::from_path("a.pdf", Purpose::ASSISTANTS);
     let req = build_upload(&p, &upload, Some(&probe), Boundary::random()).unwrap();
-    let declared: u64 = req.headers()["content-length"].to_str().unwrap().parse().unwrap();
+    let declared: u64 = req.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let rendered = render(req.into_body());
     assert_eq!(declared, rendered.len() as u64);
     assert!(String::from_utf8_lossy(&rendered).contains("Content-Type: application/pdf\r\n"));
@@ -120,18 +166,29 @@ fn provider_features_are_enforced_before_sending() {
     let stepfun = TestProvider::stepfun_like();
     let url = UploadRequest::from_url("https://example.com/a.png", Purpose::STORAGE);
     let err = build_upload(&openai, &url, None, Boundary::random()).unwrap_err();
-    assert!(err.to_string().contains("does not upload from a URL"), "{err}");
+    assert!(
+        err.to_string().contains("does not upload from a URL"),
+        "{err}"
+    );
     let req = build_upload(&stepfun, &url, None, Boundary::random()).unwrap();
     let text = String::from_utf8(render(req.into_body())).unwrap();
-    assert!(text.contains("name=\"url\"\r\n\r\nhttps://example.com/a.png\r\n"), "{text}");
+    assert!(
+        text.contains("name=\"url\"\r\n\r\nhttps://example.com/a.png\r\n"),
+        "{text}"
+    );
     assert!(!text.contains("name=\"file\""));
 
-    let expiring = UploadRequest::from_bytes(&b"x"[..], "a.txt", Purpose::STORAGE).with_expires_after(4000);
+    let expiring =
+        UploadRequest::from_bytes(&b"x"[..], "a.txt", Purpose::STORAGE).with_expires_after(4000);
     assert!(build_upload(&stepfun, &expiring, None, Boundary::random()).is_err());
-    let too_short = UploadRequest::from_bytes(&b"x"[..], "a.txt", Purpose::BATCH).with_expires_after(60);
+    let too_short =
+        UploadRequest::from_bytes(&b"x"[..], "a.txt", Purpose::BATCH).with_expires_after(60);
     let err = build_upload(&openai, &too_short, None, Boundary::random()).unwrap_err();
     assert!(err.to_string().contains("between 3600"), "{err}");
-    let nameless = UploadRequest::new(UploadSource::Bytes(bytes::Bytes::from_static(b"x")), Purpose::BATCH);
+    let nameless = UploadRequest::new(
+        UploadSource::Bytes(bytes::Bytes::from_static(b"x")),
+        Purpose::BATCH,
+    );
     assert!(build_upload(&openai, &nameless, None, Boundary::random()).is_err());
     let unprobed = UploadRequest::from_path("a.txt", Purpose::BATCH);
     assert!(build_upload(&openai, &unprobed, None, Boundary::random()).is_err());
@@ -152,7 +209,10 @@ fn sync_client_turns_statuses_into_errors() {
     assert_eq!(err.status(), Some(404));
     assert_eq!(err.request_id(), Some("req_1"));
     let err = client.download_to("nope", &mut Vec::new()).unwrap_err();
-    assert!(err.to_string().contains("No such File object: nope"), "{err}");
+    assert!(
+        err.to_string().contains("No such File object: nope"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -178,7 +238,12 @@ fn async_client_lists_every_page() {
         }
     };
     let client = AsyncClient::new(TestProvider::openai_like(), transport);
-    let files = futures_util::FutureExt::now_or_never(client.list_all(&ListParams::new().limit(1))).unwrap().unwrap();
-    assert_eq!(files.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+    let files = futures_util::FutureExt::now_or_never(client.list_all(&ListParams::new().limit(1)))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        files.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
+        ["a", "b"]
+    );
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }

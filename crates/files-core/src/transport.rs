@@ -59,7 +59,11 @@ impl AsyncResponseBody {
     /// A body held in memory (tests, canned responses).
     pub fn from_bytes(bytes: impl Into<Bytes>) -> Self {
         let bytes = bytes.into();
-        let chunks = if bytes.is_empty() { vec![] } else { vec![Ok(bytes)] };
+        let chunks = if bytes.is_empty() {
+            vec![]
+        } else {
+            vec![Ok(bytes)]
+        };
         AsyncResponseBody::new(futures_util::stream::iter(chunks))
     }
 }
@@ -89,14 +93,20 @@ impl std::fmt::Debug for AsyncResponseBody {
 /// transport, which keeps unit tests short.
 pub trait Transport {
     /// Sends `request` and returns the response with its body unread.
-    fn send(&self, request: http::Request<Body>) -> Result<http::Response<ResponseBody>, TransportError>;
+    fn send(
+        &self,
+        request: http::Request<Body>,
+    ) -> Result<http::Response<ResponseBody>, TransportError>;
 }
 
 impl<F> Transport for F
 where
     F: Fn(http::Request<Body>) -> Result<http::Response<ResponseBody>, TransportError>,
 {
-    fn send(&self, request: http::Request<Body>) -> Result<http::Response<ResponseBody>, TransportError> {
+    fn send(
+        &self,
+        request: http::Request<Body>,
+    ) -> Result<http::Response<ResponseBody>, TransportError> {
         self(request)
     }
 }
@@ -106,7 +116,10 @@ where
 #[async_trait::async_trait]
 pub trait AsyncTransport: Send + Sync {
     /// Sends `request` and returns the response with its body unread.
-    async fn send(&self, request: http::Request<Body>) -> Result<http::Response<AsyncResponseBody>, TransportError>;
+    async fn send(
+        &self,
+        request: http::Request<Body>,
+    ) -> Result<http::Response<AsyncResponseBody>, TransportError>;
 }
 
 #[async_trait::async_trait]
@@ -115,7 +128,10 @@ where
     F: Fn(http::Request<Body>) -> Fut + Send + Sync,
     Fut: Future<Output = Result<http::Response<AsyncResponseBody>, TransportError>> + Send,
 {
-    async fn send(&self, request: http::Request<Body>) -> Result<http::Response<AsyncResponseBody>, TransportError> {
+    async fn send(
+        &self,
+        request: http::Request<Body>,
+    ) -> Result<http::Response<AsyncResponseBody>, TransportError> {
         self(request).await
     }
 }

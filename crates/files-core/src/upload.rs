@@ -69,7 +69,11 @@ impl UploadRequest {
     }
 
     /// Uploads bytes from memory under `filename`.
-    pub fn from_bytes(bytes: impl Into<Bytes>, filename: impl Into<String>, purpose: Purpose) -> Self {
+    pub fn from_bytes(
+        bytes: impl Into<Bytes>,
+        filename: impl Into<String>,
+        purpose: Purpose,
+    ) -> Self {
         UploadRequest::new(UploadSource::Bytes(bytes.into()), purpose).with_filename(filename)
     }
 
@@ -81,8 +85,11 @@ impl UploadRequest {
         filename: impl Into<String>,
         purpose: Purpose,
     ) -> Self {
-        UploadRequest::new(UploadSource::Reader(OneShotReader::new(reader, len)), purpose)
-            .with_filename(filename)
+        UploadRequest::new(
+            UploadSource::Reader(OneShotReader::new(reader, len)),
+            purpose,
+        )
+        .with_filename(filename)
     }
 
     /// Uploads exactly `len` bytes from an async `stream`, under `filename` (async clients
@@ -93,8 +100,11 @@ impl UploadRequest {
         filename: impl Into<String>,
         purpose: Purpose,
     ) -> Self {
-        UploadRequest::new(UploadSource::Stream(OneShotStream::new(stream, len)), purpose)
-            .with_filename(filename)
+        UploadRequest::new(
+            UploadSource::Stream(OneShotStream::new(stream, len)),
+            purpose,
+        )
+        .with_filename(filename)
     }
 
     /// Has the provider fetch the file from a remote `url` (StepFun only).
@@ -228,12 +238,20 @@ pub fn build_upload(
             return Err(ValidationError::new(
                 "upload source",
                 url,
-                format!("{} does not upload from a URL; download it and upload the file", provider.name()),
+                format!(
+                    "{} does not upload from a URL; download it and upload the file",
+                    provider.name()
+                ),
             )
             .into());
         }
         if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(ValidationError::new("upload URL", url, "must start with http:// or https://").into());
+            return Err(ValidationError::new(
+                "upload URL",
+                url,
+                "must start with http:// or https://",
+            )
+            .into());
         }
     }
     let Some(len) = len.or(url.map(|_| 0)) else {
@@ -336,7 +354,10 @@ fn url_file_name(url: &str) -> Option<String> {
     let path = url.split(['?', '#']).next()?;
     let after_scheme = path.split_once("://").map_or(path, |(_, rest)| rest);
     let (_, path) = after_scheme.split_once('/')?;
-    path.rsplit('/').next().filter(|s| !s.is_empty()).map(str::to_owned)
+    path.rsplit('/')
+        .next()
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
 }
 
 #[cfg(test)]
@@ -345,7 +366,10 @@ mod tests {
 
     #[test]
     fn url_file_names() {
-        assert_eq!(url_file_name("https://x.com/a/b.png?sig=1").as_deref(), Some("b.png"));
+        assert_eq!(
+            url_file_name("https://x.com/a/b.png?sig=1").as_deref(),
+            Some("b.png")
+        );
         assert_eq!(url_file_name("https://x.com/").as_deref(), None);
         assert_eq!(url_file_name("https://x.com").as_deref(), None);
     }

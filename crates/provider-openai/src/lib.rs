@@ -93,8 +93,9 @@ impl OpenAi {
 }
 
 fn header_value(what: &str, value: &str) -> Result<HeaderValue, ValidationError> {
-    HeaderValue::from_str(value)
-        .map_err(|_| ValidationError::new(what, value, "must be printable ASCII without line breaks"))
+    HeaderValue::from_str(value).map_err(|_| {
+        ValidationError::new(what, value, "must be printable ASCII without line breaks")
+    })
 }
 
 impl Provider for OpenAi {
@@ -131,7 +132,9 @@ mod tests {
 
     #[test]
     fn headers_carry_key_org_and_project() {
-        let openai = OpenAi::new("sk-1").with_organization("org-1").with_project("proj-1");
+        let openai = OpenAi::new("sk-1")
+            .with_organization("org-1")
+            .with_project("proj-1");
         let mut headers = HeaderMap::new();
         openai.authorize(&mut headers).unwrap();
         assert_eq!(headers["authorization"], "Bearer sk-1");

@@ -51,7 +51,8 @@ impl StepFun {
     pub fn new(key: impl Into<ApiKey>) -> Self {
         StepFun {
             key: key.into(),
-            base: BaseUrl::parse(Region::International.base_url()).expect("the default base URL is valid"),
+            base: BaseUrl::parse(Region::International.base_url())
+                .expect("the default base URL is valid"),
         }
     }
 
@@ -110,7 +111,10 @@ mod tests {
 
     #[test]
     fn international_is_the_default() {
-        assert_eq!(StepFun::new("k").base_url().as_str(), "https://api.stepfun.ai/v1");
+        assert_eq!(
+            StepFun::new("k").base_url().as_str(),
+            "https://api.stepfun.ai/v1"
+        );
     }
 
     #[test]

@@ -26,7 +26,9 @@ pub(crate) struct SegmentBody {
 impl SegmentBody {
     pub(crate) fn new(body: Body) -> Self {
         let len = body.len();
-        let stream = stream::iter(body.into_segments()).flat_map(segment_stream).boxed();
+        let stream = stream::iter(body.into_segments())
+            .flat_map(segment_stream)
+            .boxed();
         SegmentBody {
             stream: SyncWrapper::new(stream),
             len,
@@ -38,7 +40,10 @@ impl http_body::Body for SegmentBody {
     type Data = Bytes;
     type Error = io::Error;
 
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         self.stream
             .get_mut()
             .as_mut()
@@ -57,15 +62,21 @@ fn segment_stream(segment: Segment) -> ByteStream {
         Segment::Bytes(bytes) => stream::once(async move { Ok(bytes) }).boxed(),
         Segment::Path(range) => path_stream(range),
         Segment::Reader(reader) => match reader.take() {
-            Some(inner) => reader_stream(ExactLength::new(inner, reader.len(), "the upload's reader")),
+            Some(inner) => {
+                reader_stream(ExactLength::new(inner, reader.len(), "the upload's reader"))
+            }
             None => stream::once(async { Err(consumed_source_error()) }).boxed(),
         },
         Segment::Stream(source) => match source.take() {
             Some(inner) => exact_length(inner, source.len(), "the upload's stream".to_owned()),
             None => stream::once(async { Err(consumed_source_error()) }).boxed(),
         },
-        _ => stream::once(async { Err(io::Error::other("a body segment of a kind this transport does not know")) })
-            .boxed(),
+        _ => stream::once(async {
+            Err(io::Error::other(
+                "a body segment of a kind this transport does not know",
+            ))
+        })
+        .boxed(),
     }
 }
 
@@ -74,10 +85,15 @@ fn path_stream(range: PathRange) -> ByteStream {
     let what = range.path.display().to_string();
     let len = range.len;
     let opened = async move {
-        let with_path = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", range.path.display()));
-        let mut file = tokio::fs::File::open(&range.path).await.map_err(with_path)?;
+        let with_path =
+            |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", range.path.display()));
+        let mut file = tokio::fs::File::open(&range.path)
+            .await
+            .map_err(with_path)?;
         if range.offset > 0 {
-            file.seek(SeekFrom::Start(range.offset)).await.map_err(with_path)?;
+            file.seek(SeekFrom::Start(range.offset))
+                .await
+                .map_err(with_path)?;
         }
         Ok::<_, io::Error>(ReaderStream::with_capacity(file.take(range.len), CHUNK))
     };
@@ -156,7 +172,8 @@ mod tests {
     async fn collect(body: Body) -> io::Result<Vec<u8>> {
         let mut body = SegmentBody::new(body);
         let mut out = Vec::new();
-        while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+        while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await
+        {
             out.extend_from_slice(frame?.data_ref().expect("data frame"));
         }
         Ok(out)
@@ -169,9 +186,16 @@ mod tests {
         std::fs::write(&path, b"0123456789").unwrap();
         let body = Body::from_segments(vec![
             Segment::Bytes(Bytes::from_static(b"[")),
-            Segment::Path(PathRange { path, offset: 2, len: 5 }),
+            Segment::Path(PathRange {
+                path,
+                offset: 2,
+                len: 5,
+            }),
             Segment::Reader(OneShotReader::new(&b"rr"[..], 2)),
-            Segment::Stream(OneShotStream::new(stream::iter(vec![Ok(Bytes::from_static(b"ss"))]), 2)),
+            Segment::Stream(OneShotStream::new(
+                stream::iter(vec![Ok(Bytes::from_static(b"ss"))]),
+                2,
+            )),
             Segment::Bytes(Bytes::from_static(b"]")),
         ]);
         assert_eq!(SegmentBody::new(body.clone()).size_hint().exact(), Some(11));
@@ -185,12 +209,19 @@ mod tests {
         std::fs::write(&path, b"abc").unwrap();
         let body = Body::from_segments(vec![Segment::Path(PathRange::whole(&path, 10))]);
         let err = collect(body).await.unwrap_err();
-        assert!(err.to_string().contains("ended after 3 of its declared 10 bytes"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("ended after 3 of its declared 10 bytes"),
+            "{err}"
+        );
     }
 
     #[tokio::test]
     async fn a_missing_file_names_its_path() {
-        let body = Body::from_segments(vec![Segment::Path(PathRange::whole("/nonexistent/x.bin", 1))]);
+        let body = Body::from_segments(vec![Segment::Path(PathRange::whole(
+            "/nonexistent/x.bin",
+            1,
+        ))]);
         let err = collect(body).await.unwrap_err();
         assert!(err.to_string().contains("/nonexistent/x.bin"), "{err}");
     }
@@ -198,7 +229,9 @@ mod tests {
     #[tokio::test]
     async fn a_long_stream_is_an_error() {
         let s = OneShotStream::new(stream::iter(vec![Ok(Bytes::from_static(b"abcd"))]), 3);
-        let err = collect(Body::from_segments(vec![Segment::Stream(s)])).await.unwrap_err();
+        let err = collect(Body::from_segments(vec![Segment::Stream(s)]))
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
     }
 }

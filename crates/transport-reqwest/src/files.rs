@@ -35,7 +35,9 @@ impl TokioPartialFile {
             _ => PathBuf::from("."),
         };
         let temp = tokio::task::spawn_blocking(move || {
-            tempfile::Builder::new().prefix(".files-download-").tempfile_in(dir)
+            tempfile::Builder::new()
+                .prefix(".files-download-")
+                .tempfile_in(dir)
         })
         .await
         .map_err(io::Error::other)
@@ -60,7 +62,11 @@ impl AsyncPartialFile for TokioPartialFile {
     }
 
     async fn commit(self: Box<Self>) -> Result<(), LocalFileError> {
-        let TokioPartialFile { mut file, temp, dest } = *self;
+        let TokioPartialFile {
+            mut file,
+            temp,
+            dest,
+        } = *self;
         let fail = |e| LocalFileError::new(LocalFileOp::Persist, &dest, e);
         file.flush().await.map_err(fail)?;
         file.sync_all().await.map_err(fail)?;
@@ -87,7 +93,10 @@ impl AsyncLocalFiles for ReqwestTransport {
             )));
         }
         let mut prefix = Vec::with_capacity(prefix_len.min(meta.len() as usize));
-        file.take(prefix_len as u64).read_to_end(&mut prefix).await.map_err(fail)?;
+        file.take(prefix_len as u64)
+            .read_to_end(&mut prefix)
+            .await
+            .map_err(fail)?;
         Ok(FileProbe {
             len: meta.len(),
             prefix: Bytes::from(prefix),
@@ -109,11 +118,17 @@ mod tests {
         let dest = dir.path().join("out.bin");
         {
             let mut partial = TokioPartialFile::create(&dest).await.unwrap();
-            partial.write_chunk(Bytes::from_static(b"half")).await.unwrap();
+            partial
+                .write_chunk(Bytes::from_static(b"half"))
+                .await
+                .unwrap();
         }
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
         let mut partial = Box::new(TokioPartialFile::create(&dest).await.unwrap());
-        partial.write_chunk(Bytes::from_static(b"new")).await.unwrap();
+        partial
+            .write_chunk(Bytes::from_static(b"new"))
+            .await
+            .unwrap();
         partial.commit().await.unwrap();
         assert_eq!(std::fs::read(&dest).unwrap(), b"new");
     }

@@ -47,7 +47,9 @@ impl ReqwestTransport {
     /// provider. There is no overall timeout: a large upload or download takes as long as it
     /// takes.
     pub fn new() -> Result<Self, TransportError> {
-        ReqwestTransport::from_builder(reqwest::Client::builder().connect_timeout(DEFAULT_CONNECT_TIMEOUT))
+        ReqwestTransport::from_builder(
+            reqwest::Client::builder().connect_timeout(DEFAULT_CONNECT_TIMEOUT),
+        )
     }
 
     /// A transport from a reqwest client builder of the caller's; redirects are turned off.
@@ -57,7 +59,13 @@ impl ReqwestTransport {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(files_core::USER_AGENT)
             .build()
-            .map_err(|e| TransportError::with_source(TransportErrorKind::Other, "building the HTTP client", e))?;
+            .map_err(|e| {
+                TransportError::with_source(
+                    TransportErrorKind::Other,
+                    "building the HTTP client",
+                    e,
+                )
+            })?;
         Ok(ReqwestTransport { client })
     }
 
@@ -77,15 +85,20 @@ fn install_crypto_provider() {
 
 #[async_trait::async_trait]
 impl AsyncTransport for ReqwestTransport {
-    async fn send(&self, request: http::Request<Body>) -> Result<http::Response<AsyncResponseBody>, TransportError> {
+    async fn send(
+        &self,
+        request: http::Request<Body>,
+    ) -> Result<http::Response<AsyncResponseBody>, TransportError> {
         let (parts, body) = request.into_parts();
         let body = if body.is_empty() {
             reqwest::Body::from(bytes::Bytes::new())
         } else {
             reqwest::Body::wrap(body::SegmentBody::new(body))
         };
-        let request = reqwest::Request::try_from(http::Request::from_parts(parts, body))
-            .map_err(|e| TransportError::with_source(TransportErrorKind::Other, "preparing the request", e))?;
+        let request =
+            reqwest::Request::try_from(http::Request::from_parts(parts, body)).map_err(|e| {
+                TransportError::with_source(TransportErrorKind::Other, "preparing the request", e)
+            })?;
         let response = self.client.execute(request).await.map_err(map_error)?;
         let mut head = http::Response::builder()
             .status(response.status())
@@ -94,8 +107,9 @@ impl AsyncTransport for ReqwestTransport {
             *headers = response.headers().clone();
         }
         let stream = response.bytes_stream().map_err(map_error);
-        head.body(AsyncResponseBody::new(stream))
-            .map_err(|e| TransportError::with_source(TransportErrorKind::Other, "reading the response head", e))
+        head.body(AsyncResponseBody::new(stream)).map_err(|e| {
+            TransportError::with_source(TransportErrorKind::Other, "reading the response head", e)
+        })
     }
 }
 
@@ -106,7 +120,10 @@ fn map_error(error: reqwest::Error) -> TransportError {
     } else if error.is_timeout() {
         (TransportErrorKind::Timeout, "waiting for the server")
     } else if error.is_body() || error.is_request() || error.is_decode() {
-        (TransportErrorKind::Io, "transferring the request or response")
+        (
+            TransportErrorKind::Io,
+            "transferring the request or response",
+        )
     } else {
         (TransportErrorKind::Other, "HTTP exchange")
     };

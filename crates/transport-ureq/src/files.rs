@@ -23,7 +23,9 @@ pub(crate) fn probe_file(path: &Path, prefix_len: usize) -> Result<FileProbe, Lo
         )));
     }
     let mut prefix = Vec::with_capacity(prefix_len.min(meta.len() as usize));
-    file.take(prefix_len as u64).read_to_end(&mut prefix).map_err(fail)?;
+    file.take(prefix_len as u64)
+        .read_to_end(&mut prefix)
+        .map_err(fail)?;
     Ok(FileProbe {
         len: meta.len(),
         prefix: Bytes::from(prefix),
@@ -54,7 +56,10 @@ impl StdPartialFile {
             return Err(LocalFileError::new(
                 LocalFileOp::Create,
                 dest,
-                io::Error::new(io::ErrorKind::IsADirectory, "is a directory; give a file path"),
+                io::Error::new(
+                    io::ErrorKind::IsADirectory,
+                    "is a directory; give a file path",
+                ),
             ));
         }
         let file = tempfile::Builder::new()

@@ -74,23 +74,31 @@ impl UreqTransport {
 
 /// Opens `range` of a file for sending.
 fn open_range(range: &PathRange) -> io::Result<Box<dyn Read + Send>> {
-    let with_path = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", range.path.display()));
+    let with_path =
+        |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", range.path.display()));
     let mut file = File::open(&range.path).map_err(with_path)?;
     if range.offset > 0 {
-        file.seek(SeekFrom::Start(range.offset)).map_err(with_path)?;
+        file.seek(SeekFrom::Start(range.offset))
+            .map_err(with_path)?;
     }
     Ok(Box::new(file))
 }
 
 impl Transport for UreqTransport {
-    fn send(&self, request: http::Request<Body>) -> Result<http::Response<ResponseBody>, TransportError> {
+    fn send(
+        &self,
+        request: http::Request<Body>,
+    ) -> Result<http::Response<ResponseBody>, TransportError> {
         let (parts, body) = request.into_parts();
         let response = if body.is_empty() {
-            self.agent.run(http::Request::from_parts(parts, SendBody::none()))
+            self.agent
+                .run(http::Request::from_parts(parts, SendBody::none()))
         } else {
             let reader = body.into_reader(open_range);
-            self.agent
-                .run(http::Request::from_parts(parts, SendBody::from_owned_reader(reader)))
+            self.agent.run(http::Request::from_parts(
+                parts,
+                SendBody::from_owned_reader(reader),
+            ))
         }
         .map_err(map_error)?;
         let (parts, body) = response.into_parts();
@@ -105,9 +113,9 @@ fn map_error(error: ureq::Error) -> TransportError {
         ureq::Error::Timeout(_) => TransportErrorKind::Timeout,
         ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => TransportErrorKind::Connect,
         ureq::Error::Io(e) => match e.kind() {
-            io::ErrorKind::ConnectionRefused | io::ErrorKind::NotFound | io::ErrorKind::AddrNotAvailable => {
-                TransportErrorKind::Connect
-            }
+            io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::NotFound
+            | io::ErrorKind::AddrNotAvailable => TransportErrorKind::Connect,
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => TransportErrorKind::Timeout,
             _ => TransportErrorKind::Io,
         },

@@ -1,0 +1,165 @@
+//! The command line, as clap derives it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Upload, list, inspect, download and delete files on the StepFun and OpenAI Files APIs, or
+/// run a local emulator of them.
+#[derive(Debug, Parser)]
+#[command(name = "files", version, about, long_about = None)]
+pub struct Cli {
+    /// Where and how to connect.
+    #[command(flatten)]
+    pub connection: Connection,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by every command; accepted before or after the subcommand.
+#[derive(Debug, Args)]
+pub struct Connection {
+    /// Which provider's API to speak.
+    #[arg(long, global = true, value_enum, default_value_t = ProviderName::Openai, env = "FILES_PROVIDER")]
+    pub provider: ProviderName,
+    /// Override the API base URL (its path prefix is kept), e.g. http://127.0.0.1:8321/v1.
+    #[arg(long, global = true, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Which HTTP transport to use: ureq (blocking) or reqwest (async).
+    #[arg(long, global = true, value_enum, default_value_t = TransportName::Ureq)]
+    pub transport: TransportName,
+    /// StepFun's site: the international one or the China one.
+    #[arg(long, global = true, value_enum, default_value_t = RegionName::International)]
+    pub region: RegionName,
+}
+
+/// A provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProviderName {
+    /// OpenAI (key from OPENAI_API_KEY).
+    Openai,
+    /// StepFun (key from STEP_API_KEY).
+    Stepfun,
+}
+
+/// A transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TransportName {
+    /// Blocking, over ureq.
+    Ureq,
+    /// Async, over reqwest and tokio.
+    Reqwest,
+}
+
+/// A StepFun site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RegionName {
+    /// api.stepfun.ai
+    International,
+    /// api.stepfun.com
+    China,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start a local emulator and walk upload → list → retrieve → download → delete against it.
+    Demo(DemoArgs),
+    /// Upload a file (or, on StepFun, have the server fetch a URL).
+    Upload(UploadArgs),
+    /// List files.
+    List(ListArgs),
+    /// Show one file's metadata.
+    Get {
+        /// The file id.
+        id: String,
+    },
+    /// Delete a file.
+    Delete {
+        /// The file id.
+        id: String,
+    },
+    /// Download a file's content.
+    Download(DownloadArgs),
+    /// Run the local emulator until interrupted.
+    Serve(ServeArgs),
+}
+
+/// `files demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Size of the sample file to upload, in bytes.
+    #[arg(long, default_value_t = 1024 * 1024)]
+    pub size: u64,
+}
+
+/// `files upload`.
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    /// The file to upload.
+    #[arg(required_unless_present = "url", conflicts_with = "url")]
+    pub path: Option<PathBuf>,
+    /// A remote URL for the provider to fetch instead (StepFun).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// What the file is for, e.g. batch, fine-tune, assistants (OpenAI) or storage,
+    /// file-extract (StepFun).
+    #[arg(long)]
+    pub purpose: String,
+    /// The name the server records (default: the path's base name).
+    #[arg(long)]
+    pub filename: Option<String>,
+    /// The file part's Content-Type (default: guessed from the name).
+    #[arg(long)]
+    pub content_type: Option<String>,
+    /// Expire the file this many seconds after creation (OpenAI, 3600 to 2592000).
+    #[arg(long, value_name = "SECONDS")]
+    pub expires_after: Option<u64>,
+}
+
+/// `files list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only files of this purpose (OpenAI).
+    #[arg(long)]
+    pub purpose: Option<String>,
+    /// At most this many files per page (OpenAI, 1 to 10000).
+    #[arg(long)]
+    pub limit: Option<u32>,
+    /// Sort order by creation time (OpenAI).
+    #[arg(long, value_parser = ["asc", "desc"])]
+    pub order: Option<String>,
+    /// Start after this file id (OpenAI).
+    #[arg(long)]
+    pub after: Option<String>,
+    /// Follow the cursor through every page.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// `files download`.
+#[derive(Debug, Args)]
+pub struct DownloadArgs {
+    /// The file id.
+    pub id: String,
+    /// Where to write the content; `-` for standard output. The file appears only when the
+    /// download is complete.
+    #[arg(short, long, value_name = "PATH")]
+    pub output: PathBuf,
+}
+
+/// `files serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8321")]
+    pub addr: SocketAddr,
+    /// The API key clients must send.
+    #[arg(long, default_value = "emulator-key")]
+    pub api_key: String,
+    /// The path prefix the API is mounted under.
+    #[arg(long, default_value = "/v1")]
+    pub path_prefix: String,
+}

@@ -1,0 +1,31 @@
+//! `files`: the command-line client of the StepFun and OpenAI Files APIs, and the front door
+//! of the local emulator (`files serve`, `files demo`).
+#![forbid(unsafe_code)]
+
+mod args;
+mod commands;
+mod demo;
+mod output;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Demo(args) => demo::run(&cli.connection, &args),
+        Command::Serve(args) => serve::run(&cli.connection, &args),
+        command => commands::run(&cli.connection, command),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

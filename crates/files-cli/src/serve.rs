@@ -1,0 +1,43 @@
+//! `files serve`: the local emulator, until Ctrl-C.
+
+use files_emulator::{Dialect, EmulatorConfig};
+
+use crate::args::{Connection, ProviderName, ServeArgs};
+use crate::commands::CliResult;
+
+/// Runs the emulator in the dialect of `--provider` on `--addr`.
+pub fn run(connection: &Connection, args: &ServeArgs) -> CliResult {
+    let dialect = match connection.provider {
+        ProviderName::Openai => Dialect::OpenAi,
+        ProviderName::Stepfun => Dialect::StepFun,
+    };
+    let config = EmulatorConfig::new(dialect)
+        .with_api_key(args.api_key.clone())
+        .with_path_prefix(args.path_prefix.clone());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.addr)
+            .await
+            .map_err(|e| format!("could not listen on {}: {e}", args.addr))?;
+        let addr = listener.local_addr()?;
+        let prefix = args.path_prefix.trim_end_matches('/');
+        let key_env = match dialect {
+            Dialect::OpenAi => provider_openai::API_KEY_ENV,
+            _ => provider_stepfun::API_KEY_ENV,
+        };
+        eprintln!("files emulator ({dialect} dialect) listening on http://{addr}{prefix}");
+        eprintln!(
+            "try: {key_env}={} files --provider {} --base-url http://{addr}{prefix} list",
+            args.api_key,
+            dialect.as_str()
+        );
+        eprintln!("press Ctrl-C to stop");
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        files_emulator::serve(listener, config, shutdown).await?;
+        Ok(())
+    })
+}

@@ -1,0 +1,21 @@
+//! Errors from starting or configuring the emulator.
+
+use std::io;
+
+/// Why the emulator could not be started (or a dialect name not parsed).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EmulatorError {
+    /// Binding or configuring the listening socket failed.
+    #[error("could not bind the emulator's listening socket: {0}")]
+    Bind(#[source] io::Error),
+    /// Building the emulator's tokio runtime or spawning its thread failed.
+    #[error("could not start the emulator's runtime: {0}")]
+    Runtime(#[source] io::Error),
+    /// Creating the temporary directory that holds uploaded files failed.
+    #[error("could not create the emulator's file storage: {0}")]
+    Storage(#[source] io::Error),
+    /// A dialect name other than `openai` or `stepfun`.
+    #[error("unknown dialect {0:?}: expected \"openai\" or \"stepfun\"")]
+    UnknownDialect(String),
+}

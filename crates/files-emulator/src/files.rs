@@ -1,0 +1,220 @@
+//! The read and delete routes: list, retrieve, delete and content.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::Query;
+use axum::response::{IntoResponse, Response};
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use http::{StatusCode, Uri};
+use serde::Serialize;
+use tokio_util::io::ReaderStream;
+
+use crate::dialect::Dialect;
+use crate::envelope::ApiError;
+use crate::state::AppState;
+use crate::store::{FileObject, StoredFile};
+
+/// The largest (and default) `limit` of an OpenAI list.
+const MAX_LIMIT: usize = 10_000;
+
+/// `GET {prefix}/files`.
+pub(crate) fn list(state: &AppState, uri: &Uri) -> Result<Response, ApiError> {
+    let dialect = state.config.dialect;
+    if dialect == Dialect::StepFun {
+        // StepFun documents no query parameters and returns everything, newest first.
+        let files = state.store.sorted(false);
+        let data = files.iter().map(|f| f.object(dialect)).collect();
+        return Ok(Json(StepFunList {
+            object: "list",
+            data,
+        })
+        .into_response());
+    }
+
+    let query = ListQuery::parse(uri)?;
+    let all = state.store.sorted(query.ascending);
+    let start = match &query.after {
+        None => 0,
+        Some(after) => {
+            let index = all.iter().position(|f| &f.id == after).ok_or_else(|| {
+                ApiError::bad_request(
+                    Some("after"),
+                    format!("Invalid 'after': no file with id '{after}' exists."),
+                )
+            })?;
+            index + 1
+        }
+    };
+    let mut matching = all[start..]
+        .iter()
+        .filter(|f| query.purpose.as_ref().is_none_or(|p| &f.purpose == p));
+    let page: Vec<&StoredFile> = matching.by_ref().take(query.limit).collect();
+    let has_more = matching.next().is_some();
+    Ok(Json(OpenAiList {
+        object: "list",
+        data: page.iter().map(|f| f.object(dialect)).collect(),
+        first_id: page.first().map(|f| f.id.as_str()),
+        last_id: page.last().map(|f| f.id.as_str()),
+        has_more,
+    })
+    .into_response())
+}
+
+/// OpenAI's list response.
+#[derive(Debug, Serialize)]
+struct OpenAiList<'a> {
+    object: &'static str,
+    data: Vec<FileObject<'a>>,
+    first_id: Option<&'a str>,
+    last_id: Option<&'a str>,
+    has_more: bool,
+}
+
+/// StepFun's list response: no pagination fields.
+#[derive(Debug, Serialize)]
+struct StepFunList<'a> {
+    object: &'static str,
+    data: Vec<FileObject<'a>>,
+}
+
+/// The response to a delete.
+#[derive(Debug, Serialize)]
+struct Deleted {
+    id: String,
+    object: &'static str,
+    deleted: bool,
+}
+
+/// OpenAI's list parameters, validated.
+#[derive(Debug, PartialEq, Eq)]
+struct ListQuery {
+    purpose: Option<String>,
+    limit: usize,
+    ascending: bool,
+    after: Option<String>,
+}
+
+impl ListQuery {
+    fn parse(uri: &Uri) -> Result<Self, ApiError> {
+        let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(uri)
+            .map_err(|e| ApiError::bad_request(None, format!("Invalid query string: {e}")))?;
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        let limit = match get("limit") {
+            None => MAX_LIMIT,
+            Some(raw) => match raw.trim().parse::<usize>() {
+                Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+                _ => {
+                    return Err(ApiError::bad_request(
+                        Some("limit"),
+                        format!(
+                            "Invalid 'limit': '{raw}'. Expected an integer between 1 and {MAX_LIMIT}."
+                        ),
+                    ));
+                }
+            },
+        };
+        let ascending = match get("order").as_deref() {
+            None | Some("desc") => false,
+            Some("asc") => true,
+            Some(other) => {
+                return Err(ApiError::bad_request(
+                    Some("order"),
+                    format!("Invalid 'order': '{other}'. Expected 'asc' or 'desc'."),
+                ));
+            }
+        };
+        Ok(ListQuery {
+            purpose: get("purpose"),
+            limit,
+            ascending,
+            after: get("after"),
+        })
+    }
+}
+
+/// `GET {prefix}/files/{id}`.
+pub(crate) fn retrieve(state: &AppState, id: &str) -> Result<Response, ApiError> {
+    let file = state
+        .store
+        .get(id)
+        .ok_or_else(|| ApiError::no_such_file(id))?;
+    Ok(Json(file.object(state.config.dialect)).into_response())
+}
+
+/// `DELETE {prefix}/files/{id}`.
+pub(crate) async fn delete(state: &AppState, id: &str) -> Result<Response, ApiError> {
+    let file = state
+        .store
+        .remove(id)
+        .ok_or_else(|| ApiError::no_such_file(id))?;
+    // The metadata is gone already; a leftover byte file only wastes temp space.
+    let _ = tokio::fs::remove_file(state.store.path_of(&file.id)).await;
+    Ok(Json(Deleted {
+        id: file.id,
+        object: "file",
+        deleted: true,
+    })
+    .into_response())
+}
+
+/// `GET {prefix}/files/{id}/content`, streamed from disk.
+pub(crate) async fn content(state: &AppState, id: &str) -> Result<Response, ApiError> {
+    let file = state
+        .store
+        .get(id)
+        .ok_or_else(|| ApiError::no_such_file(id))?;
+    let opened = match tokio::fs::File::open(state.store.path_of(&file.id)).await {
+        Ok(opened) => opened,
+        // Deleted between the lookup and the open.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ApiError::no_such_file(id));
+        }
+        Err(e) => return Err(ApiError::internal(format!("Could not read the file: {e}"))),
+    };
+    let length = opened
+        .metadata()
+        .await
+        .map_err(|e| ApiError::internal(format!("Could not read the file: {e}")))?
+        .len();
+    let content_type = match state.config.dialect {
+        Dialect::OpenAi => "application/octet-stream",
+        Dialect::StepFun => "text/plain; charset=utf-8",
+    };
+    let mut response = Response::new(Body::from_stream(ReaderStream::new(opened)));
+    *response.status_mut() = StatusCode::OK;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, http::HeaderValue::from_static(content_type));
+    headers.insert(CONTENT_LENGTH, http::HeaderValue::from(length));
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(query: &str) -> Result<ListQuery, Option<&'static str>> {
+        let uri: Uri = format!("/v1/files?{query}").parse().map_err(|_| None)?;
+        ListQuery::parse(&uri).map_err(|e| e.param)
+    }
+
+    #[test]
+    fn list_query_defaults_and_errors() {
+        let q = parse("").unwrap_or_else(|_| panic!("empty query rejected"));
+        assert_eq!((q.limit, q.ascending, q.after), (10_000, false, None));
+        let q = parse("limit=2&order=asc&after=file-x&purpose=batch")
+            .unwrap_or_else(|_| panic!("valid query rejected"));
+        assert_eq!(q.limit, 2);
+        assert!(q.ascending);
+        assert_eq!(q.after.as_deref(), Some("file-x"));
+        assert_eq!(q.purpose.as_deref(), Some("batch"));
+        assert_eq!(parse("limit=0").err(), Some(Some("limit")));
+        assert_eq!(parse("limit=10001").err(), Some(Some("limit")));
+        assert_eq!(parse("limit=ten").err(), Some(Some("limit")));
+        assert_eq!(parse("order=up").err(), Some(Some("order")));
+    }
+}

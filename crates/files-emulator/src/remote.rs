@@ -1,0 +1,121 @@
+//! Fetching a remote file for StepFun's `url` upload field.
+
+use std::error::Error as _;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use tokio::io::AsyncWriteExt;
+
+use crate::envelope::ApiError;
+use crate::store::TempUpload;
+
+/// A lazily built HTTP client for remote uploads.
+#[derive(Debug, Default)]
+pub(crate) struct Fetcher {
+    client: OnceLock<Result<reqwest::Client, String>>,
+}
+
+/// What a successful fetch produced.
+#[derive(Debug)]
+pub(crate) struct Fetched {
+    /// The last segment of the URL's path.
+    pub(crate) filename: String,
+    /// How many bytes were written.
+    pub(crate) bytes: u64,
+}
+
+impl Fetcher {
+    fn client(&self) -> Result<&reqwest::Client, String> {
+        self.client
+            .get_or_init(|| {
+                // Another part of the process may already have installed a provider.
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                reqwest::Client::builder()
+                    .connect_timeout(Duration::from_secs(10))
+                    .timeout(Duration::from_secs(300))
+                    .build()
+                    .map_err(|e| describe(&e))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Downloads `url` into `dest`, enforcing `max_bytes`.
+    pub(crate) async fn fetch(
+        &self,
+        url: &str,
+        dest: &TempUpload,
+        max_bytes: Option<u64>,
+    ) -> Result<Fetched, ApiError> {
+        let fail = |why: String| {
+            ApiError::bad_request(
+                Some("url"),
+                format!("The file at URL '{url}' could not be fetched: {why}"),
+            )
+        };
+        let parsed = reqwest::Url::parse(url).map_err(|e| fail(format!("invalid URL ({e})")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(fail(format!(
+                "unsupported scheme '{}' (only http and https URLs are accepted)",
+                parsed.scheme()
+            )));
+        }
+        let filename = parsed
+            .path_segments()
+            .and_then(|mut segments| segments.next_back())
+            .filter(|s| !s.is_empty())
+            .unwrap_or("file")
+            .to_owned();
+        let client = self
+            .client()
+            .map_err(|e| fail(format!("no HTTP client ({e})")))?;
+        let response = client
+            .get(parsed)
+            .send()
+            .await
+            .map_err(|e| fail(describe(&e)))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(fail(format!("the server answered HTTP {status}")));
+        }
+        if let (Some(max), Some(len)) = (max_bytes, response.content_length())
+            && len > max
+        {
+            return Err(ApiError::too_large(max));
+        }
+        let mut out = tokio::fs::File::create(dest.path())
+            .await
+            .map_err(|e| ApiError::internal(format!("Could not store the upload: {e}")))?;
+        let mut bytes = 0u64;
+        let mut stream = response.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| fail(describe(&e)))?;
+            bytes += chunk.len() as u64;
+            if let Some(max) = max_bytes
+                && bytes > max
+            {
+                return Err(ApiError::too_large(max));
+            }
+            out.write_all(&chunk)
+                .await
+                .map_err(|e| ApiError::internal(format!("Could not store the upload: {e}")))?;
+        }
+        out.flush()
+            .await
+            .map_err(|e| ApiError::internal(format!("Could not store the upload: {e}")))?;
+        Ok(Fetched { filename, bytes })
+    }
+}
+
+/// An error and its chain of causes on one line.
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,241 @@
+//! Uploaded files: their metadata in memory and their bytes in the emulator's temp directory.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use crate::dialect::Dialect;
+
+/// The metadata of one stored file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StoredFile {
+    pub(crate) id: String,
+    pub(crate) bytes: u64,
+    pub(crate) created_at: u64,
+    pub(crate) filename: String,
+    pub(crate) purpose: String,
+    pub(crate) expires_at: Option<u64>,
+    /// Insertion order, the tie-breaker between files created in the same second.
+    pub(crate) seq: u64,
+}
+
+impl StoredFile {
+    /// The file object as `dialect` serializes it (fields in the provider's order).
+    pub(crate) fn object(&self, dialect: Dialect) -> FileObject<'_> {
+        match dialect {
+            Dialect::OpenAi => FileObject::OpenAi {
+                id: &self.id,
+                object: "file",
+                bytes: self.bytes,
+                created_at: self.created_at,
+                filename: &self.filename,
+                purpose: &self.purpose,
+                status: "processed",
+                expires_at: self.expires_at,
+                status_details: None,
+            },
+            Dialect::StepFun => FileObject::StepFun {
+                id: &self.id,
+                object: "file",
+                bytes: self.bytes,
+                created_at: self.created_at,
+                filename: &self.filename,
+                purpose: &self.purpose,
+                status: "processed",
+            },
+        }
+    }
+}
+
+/// A file object on the wire.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub(crate) enum FileObject<'a> {
+    /// OpenAI's shape, with `expires_at` and `status_details`.
+    OpenAi {
+        id: &'a str,
+        object: &'static str,
+        bytes: u64,
+        created_at: u64,
+        filename: &'a str,
+        purpose: &'a str,
+        status: &'static str,
+        expires_at: Option<u64>,
+        status_details: Option<()>,
+    },
+    /// StepFun's shape.
+    StepFun {
+        id: &'a str,
+        object: &'static str,
+        bytes: u64,
+        created_at: u64,
+        filename: &'a str,
+        purpose: &'a str,
+        status: &'static str,
+    },
+}
+
+/// The current time in whole seconds since the Unix epoch.
+pub(crate) fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// All stored files.
+#[derive(Debug)]
+pub(crate) struct Store {
+    dir: PathBuf,
+    files: Mutex<Vec<StoredFile>>,
+    next_seq: AtomicU64,
+}
+
+impl Store {
+    /// A store keeping file bytes in `dir` (which must exist and outlive the store).
+    pub(crate) fn new(dir: PathBuf) -> Self {
+        Store {
+            dir,
+            files: Mutex::new(Vec::new()),
+            next_seq: AtomicU64::new(0),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Vec<StoredFile>> {
+        self.files.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Where the bytes of the file `id` live. Only call with ids the emulator generated.
+    pub(crate) fn path_of(&self, id: &str) -> PathBuf {
+        self.dir.join(id)
+    }
+
+    /// A fresh path for an upload in progress.
+    pub(crate) fn temp_path(&self) -> PathBuf {
+        let n = self.next_seq.fetch_add(1, Ordering::Relaxed);
+        self.dir.join(format!("incoming-{n}.part"))
+    }
+
+    /// Adds a file's metadata (its bytes must already be at [`Store::path_of`]).
+    pub(crate) fn insert(&self, mut file: StoredFile) -> StoredFile {
+        file.seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+        self.lock().push(file.clone());
+        file
+    }
+
+    /// The metadata of file `id`.
+    pub(crate) fn get(&self, id: &str) -> Option<StoredFile> {
+        self.lock().iter().find(|f| f.id == id).cloned()
+    }
+
+    /// Forgets file `id`, returning its metadata.
+    pub(crate) fn remove(&self, id: &str) -> Option<StoredFile> {
+        let mut files = self.lock();
+        let index = files.iter().position(|f| f.id == id)?;
+        Some(files.remove(index))
+    }
+
+    /// Every file, ordered by `(created_at, insertion)` ascending, or exactly reversed.
+    pub(crate) fn sorted(&self, ascending: bool) -> Vec<StoredFile> {
+        let mut files = self.lock().clone();
+        files.sort_by_key(|f| (f.created_at, f.seq));
+        if !ascending {
+            files.reverse();
+        }
+        files
+    }
+}
+
+/// An upload being written to a temporary path, deleted on drop unless persisted.
+#[derive(Debug)]
+pub(crate) struct TempUpload {
+    path: PathBuf,
+    persisted: bool,
+}
+
+impl TempUpload {
+    /// Claims `path` for an upload in progress.
+    pub(crate) fn new(path: PathBuf) -> Self {
+        TempUpload {
+            path,
+            persisted: false,
+        }
+    }
+
+    /// The path being written.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Moves the finished upload to `dest`.
+    pub(crate) async fn persist(mut self, dest: &Path) -> std::io::Result<()> {
+        tokio::fs::rename(&self.path, dest).await?;
+        self.persisted = true;
+        Ok(())
+    }
+}
+
+impl Drop for TempUpload {
+    fn drop(&mut self) {
+        if !self.persisted {
+            // The file may never have been created; nothing to report either way.
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(id: &str, created_at: u64) -> StoredFile {
+        StoredFile {
+            id: id.to_owned(),
+            bytes: 1,
+            created_at,
+            filename: "a.txt".to_owned(),
+            purpose: "batch".to_owned(),
+            expires_at: None,
+            seq: 0,
+        }
+    }
+
+    #[test]
+    fn sorts_by_time_then_insertion() {
+        let store = Store::new(PathBuf::from("/nonexistent"));
+        store.insert(file("b", 5));
+        store.insert(file("c", 5));
+        store.insert(file("a", 1));
+        let asc: Vec<_> = store.sorted(true).into_iter().map(|f| f.id).collect();
+        assert_eq!(asc, ["a", "b", "c"]);
+        let desc: Vec<_> = store.sorted(false).into_iter().map(|f| f.id).collect();
+        assert_eq!(desc, ["c", "b", "a"]);
+        assert!(store.remove("b").is_some());
+        assert!(store.get("b").is_none());
+    }
+
+    #[test]
+    fn file_objects_differ_by_dialect() {
+        let f = file("file-1", 7);
+        let text = serde_json::to_string(&f.object(Dialect::OpenAi)).unwrap_or_default();
+        assert!(
+            text.starts_with(r#"{"id":"file-1","object":"file","bytes":1,"#),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(r#""expires_at":null,"status_details":null}"#),
+            "{text}"
+        );
+        let to_json = |d| serde_json::to_value(f.object(d)).unwrap_or_default();
+        let openai = to_json(Dialect::OpenAi);
+        assert!(openai["expires_at"].is_null());
+        assert!(openai.get("status_details").is_some());
+        let stepfun = to_json(Dialect::StepFun);
+        assert!(stepfun.get("expires_at").is_none());
+        assert!(stepfun.get("status_details").is_none());
+        assert_eq!(stepfun["status"], "processed");
+    }
+}

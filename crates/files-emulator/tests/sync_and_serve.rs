@@ -1,0 +1,111 @@
+//! The emulator from plain synchronous tests, and the `serve` entry point.
+
+mod common;
+
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+use common::{Part, file, form, form_content_type};
+use files_emulator::{Dialect, Emulator, EmulatorConfig, serve};
+use serde_json::Value;
+
+fn read_json(mut response: ureq::http::Response<ureq::Body>) -> Value {
+    let mut text = String::new();
+    response
+        .body_mut()
+        .as_reader()
+        .read_to_string(&mut text)
+        .expect("read body");
+    serde_json::from_str(&text).expect("JSON body")
+}
+
+#[test]
+fn works_from_a_plain_test_and_stops_on_drop() {
+    let em = Emulator::start(Dialect::StepFun).expect("start");
+    assert_eq!(em.dialect(), Dialect::StepFun);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let auth = format!("Bearer {}", em.api_key());
+    let body = form(&[
+        Part::Text("purpose", "storage"),
+        file("clip.mp4", b"0123456789"),
+    ]);
+    let response = agent
+        .post(format!("{}/files", em.base_url()))
+        .header("authorization", &auth)
+        .header("content-type", &form_content_type())
+        .send(&body[..])
+        .expect("upload");
+    assert_eq!(response.status(), 200);
+    let created = read_json(response);
+    assert_eq!(created["bytes"], 10);
+
+    let response = agent
+        .get(format!("{}/files", em.base_url()))
+        .header("authorization", &auth)
+        .call()
+        .expect("list");
+    assert_eq!(read_json(response)["data"][0], created);
+
+    let log = em.requests();
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0].content_length, Some(body.len() as u64));
+    assert_eq!(log[0].body_bytes, body.len() as u64);
+    assert!(!log[0].chunked);
+    assert_eq!(log[1].method, "GET");
+    assert_eq!(log[1].body_bytes, 0);
+
+    let addr = em.addr();
+    let started = Instant::now();
+    drop(em);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "drop took {:?}",
+        started.elapsed()
+    );
+    assert!(std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_err());
+}
+
+#[test]
+fn bad_dialect_names_are_rejected() {
+    let err = "gemini".parse::<Dialect>().expect_err("not a dialect");
+    assert!(err.to_string().contains("gemini"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_runs_until_shutdown() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let config = EmulatorConfig::new(Dialect::OpenAi)
+        .with_api_key("sk-serve")
+        .with_path_prefix("/");
+    let server = tokio::spawn(serve(listener, config, async {
+        let _ = stopped.await;
+    }));
+
+    let response = common::client()
+        .get(format!("http://{addr}/files?limit=1"))
+        .bearer_auth("sk-serve")
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(response.status(), 200);
+    let list: Value = response.json().await.expect("json");
+    assert_eq!(list["has_more"], false);
+
+    // An emulator can also be started (and dropped) from inside a runtime.
+    let inner = Emulator::start(Dialect::OpenAi).expect("start inside runtime");
+    drop(inner);
+
+    let _ = stop.send(());
+    let result = tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("serve stopped")
+        .expect("serve task");
+    assert!(result.is_ok(), "{result:?}");
+}

@@ -1,0 +1,158 @@
+//! Shared set-up for the workspace's wire tests: an emulator of either dialect, a client over
+//! either transport pointed at it, and sample files with their hashes.
+//!
+//! ```
+//! use files_tests::{Setup, Wire};
+//! let setup = Setup::new(Wire::OpenAiUreq);
+//! assert!(setup.emulator.base_url().starts_with("http://127.0.0.1:"));
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use files_cli::{Api, DynProvider};
+use files_emulator::{Dialect, Emulator, EmulatorConfig};
+use provider_openai::OpenAi;
+use provider_stepfun::StepFun;
+use sha2::{Digest, Sha256};
+
+/// One cell of the {OpenAI, StepFun} × {ureq, reqwest} matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wire {
+    /// OpenAI dialect, blocking ureq transport.
+    OpenAiUreq,
+    /// OpenAI dialect, async reqwest transport.
+    OpenAiReqwest,
+    /// StepFun dialect, blocking ureq transport.
+    StepFunUreq,
+    /// StepFun dialect, async reqwest transport.
+    StepFunReqwest,
+}
+
+impl Wire {
+    /// The emulator dialect.
+    pub fn dialect(self) -> Dialect {
+        match self {
+            Wire::OpenAiUreq | Wire::OpenAiReqwest => Dialect::OpenAi,
+            Wire::StepFunUreq | Wire::StepFunReqwest => Dialect::StepFun,
+        }
+    }
+
+    /// Whether the transport is the async one.
+    pub fn is_async(self) -> bool {
+        matches!(self, Wire::OpenAiReqwest | Wire::StepFunReqwest)
+    }
+}
+
+/// A running emulator and a client pointed at it.
+pub struct Setup {
+    /// The emulator; dropped last.
+    pub emulator: Emulator,
+    /// The client.
+    pub api: Api,
+    /// A scratch directory for sample files and downloads.
+    pub dir: tempfile::TempDir,
+    /// Which cell of the matrix this is.
+    pub wire: Wire,
+}
+
+impl Setup {
+    /// An emulator at the default `/v1` prefix, and a client with the right key.
+    pub fn new(wire: Wire) -> Self {
+        Setup::with_config(wire, EmulatorConfig::new(wire.dialect()))
+    }
+
+    /// An emulator with the given configuration, and a client with its key.
+    pub fn with_config(wire: Wire, config: EmulatorConfig) -> Self {
+        let emulator = Emulator::start_with(config).expect("the emulator starts");
+        let key = emulator.api_key().to_owned();
+        let api = Setup::api_for(wire, &emulator.base_url(), &key);
+        Setup {
+            emulator,
+            api,
+            dir: tempfile::tempdir().expect("a temp dir"),
+            wire,
+        }
+    }
+
+    /// A client of `wire`'s provider and transport at `base_url` with `key`.
+    pub fn api_for(wire: Wire, base_url: &str, key: &str) -> Api {
+        let provider: DynProvider = match wire.dialect() {
+            Dialect::OpenAi => Box::new(
+                OpenAi::new(key)
+                    .with_base_url(base_url)
+                    .expect("a valid base URL"),
+            ),
+            _ => Box::new(
+                StepFun::new(key)
+                    .with_base_url(base_url)
+                    .expect("a valid base URL"),
+            ),
+        };
+        if wire.is_async() {
+            Api::with_async(provider).expect("an async client")
+        } else {
+            Api::blocking(provider)
+        }
+    }
+
+    /// A purpose the dialect accepts, and a file name that suits it.
+    pub fn purpose_and_name(&self) -> (files_core::Purpose, &'static str) {
+        match self.wire.dialect() {
+            Dialect::OpenAi => (files_core::Purpose::ASSISTANTS, "notes.txt"),
+            _ => (files_core::Purpose::FILE_EXTRACT, "notes.txt"),
+        }
+    }
+
+    /// A path in the scratch directory.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+/// `len` deterministic pseudo-random bytes (xorshift), so a corrupted transfer shows.
+pub fn sample_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    let mut out = Vec::with_capacity(len);
+    while out.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        out.extend_from_slice(&state.to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+/// Writes `len` sample bytes to `path` and gives their SHA-256.
+pub fn write_sample(path: &Path, len: usize, seed: u64) -> String {
+    let bytes = sample_bytes(len, seed);
+    let mut file = std::fs::File::create(path).expect("create sample");
+    file.write_all(&bytes).expect("write sample");
+    sha256(&bytes)
+}
+
+/// The SHA-256 of bytes, in hex.
+pub fn sha256(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// The SHA-256 of a file, read in chunks, in hex.
+pub fn sha256_file(path: &Path) -> String {
+    let mut file = std::fs::File::open(path).expect("open for hashing");
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = file.read(&mut buf).expect("read for hashing");
+        if n == 0 {
+            return hex(&hasher.finalize());
+        }
+        hasher.update(&buf[..n]);
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
