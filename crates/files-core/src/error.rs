@@ -21,16 +21,28 @@ pub enum Error {
     Validation(#[from] ValidationError),
     /// The server answered with a non-success status.
     #[error(transparent)]
-    Api(#[from] ApiError),
+    Api(Box<ApiError>),
     /// The request or response could not be carried: connect, timeout or IO failure.
     #[error(transparent)]
     Transport(#[from] TransportError),
     /// The server answered with success, but the body is not what the API documents.
     #[error(transparent)]
-    Decode(#[from] DecodeError),
+    Decode(Box<DecodeError>),
     /// A local file could not be read or written.
     #[error(transparent)]
     LocalFile(#[from] LocalFileError),
+}
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        Error::Api(Box::new(e))
+    }
+}
+
+impl From<DecodeError> for Error {
+    fn from(e: DecodeError) -> Self {
+        Error::Decode(Box::new(e))
+    }
 }
 
 impl Error {

@@ -194,15 +194,15 @@ pub fn build_list(
             )
             .into());
         }
-        if let Some(limit) = params.limit {
-            if !(1..=MAX_LIST_LIMIT).contains(&limit) {
-                return Err(ValidationError::new(
-                    "limit",
-                    limit.to_string(),
-                    "must be between 1 and 10000",
-                )
-                .into());
-            }
+        if let Some(limit) = params.limit
+            && !(1..=MAX_LIST_LIMIT).contains(&limit)
+        {
+            return Err(ValidationError::new(
+                "limit",
+                limit.to_string(),
+                "must be between 1 and 10000",
+            )
+            .into());
         }
         if let Some(after) = &params.after {
             check_file_id(after)?;

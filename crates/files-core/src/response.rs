@@ -36,10 +36,10 @@ pub fn retry_after_ms(headers: &HeaderMap) -> Option<u64> {
             .map(str::trim)
     };
     if let Some(ms) = text("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
-        return (ms.is_finite() && ms >= 0.0).then(|| ms as u64);
+        return (ms.is_finite() && ms >= 0.0).then_some(ms as u64);
     }
     let secs = text("retry-after").and_then(|v| v.parse::<f64>().ok())?;
-    (secs.is_finite() && secs >= 0.0).then(|| (secs * 1000.0) as u64)
+    (secs.is_finite() && secs >= 0.0).then_some((secs * 1000.0) as u64)
 }
 
 #[derive(Deserialize)]
