@@ -223,3 +223,8 @@ fn read_request_head(stream: &mut std::net::TcpStream) {
         }
     }
 }
+
+/// The README's Rust examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;
