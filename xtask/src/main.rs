@@ -2,7 +2,8 @@
 //!
 //! - `cargo xtask core-deps`: fails if `files-core` depends, directly or through another crate,
 //!   on an HTTP client, an async runtime or a TLS stack (the sans-IO rule).
-//! - `cargo xtask ci`: every check `.ci/run` makes — fmt, clippy, tests, rustdoc, core-deps.
+//!
+//! `.ci/run` is the one list of CI checks; it calls `core-deps` among them.
 #![forbid(unsafe_code)]
 
 use std::process::{Command, ExitCode};
@@ -28,7 +29,6 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("core-deps") => core_deps(),
-        Some("ci") => ci(),
         _ => {
             eprintln!("usage: cargo xtask <core-deps|ci>");
             eprintln!(
@@ -95,44 +95,6 @@ fn forbidden_crates(tree: &str) -> Vec<String> {
     found.sort();
     found.dedup();
     found
-}
-
-/// Runs every check of `.ci/run`, stopping at the first failure.
-fn ci() -> Result<(), String> {
-    let steps: &[(&str, &[&str], &[(&str, &str)])] = &[
-        ("format", &["fmt", "--all", "--check"], &[]),
-        (
-            "lints",
-            &[
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ],
-            &[],
-        ),
-        ("tests", &["test", "--workspace"], &[]),
-        (
-            "docs",
-            &["doc", "--workspace", "--no-deps"],
-            &[("RUSTDOCFLAGS", "-D warnings")],
-        ),
-    ];
-    for (name, args, env) in steps {
-        println!("== {name}: cargo {}", args.join(" "));
-        let status = Command::new(cargo())
-            .args(*args)
-            .envs(env.iter().copied())
-            .status()
-            .map_err(|e| format!("could not run cargo: {e}"))?;
-        if !status.success() {
-            return Err(format!("{name} failed (cargo {})", args.join(" ")));
-        }
-    }
-    println!("== core-deps");
-    core_deps()
 }
 
 fn cargo() -> String {

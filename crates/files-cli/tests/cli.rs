@@ -1,0 +1,178 @@
+//! The `files` binary end to end against the emulator: options before or after the
+//! subcommand, keys from the environment, readable failures.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use files_emulator::{Dialect, Emulator};
+
+fn files(emulator: &Emulator, key_env: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_files"))
+        .args(args)
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("STEP_API_KEY")
+        .env_remove("OPENAI_BASE_URL")
+        .env_remove("FILES_PROVIDER")
+        .env(key_env, emulator.api_key())
+        .output()
+        .expect("the files binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "files failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn every_command_with_options_before_and_after_the_subcommand() {
+    let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+    let base = emulator.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("data.jsonl");
+    std::fs::write(&source, b"{\"a\":1}\n").unwrap();
+    let source = source.to_str().unwrap();
+
+    // Options before the subcommand, blocking transport.
+    let out = stdout(&files(
+        &emulator,
+        "OPENAI_API_KEY",
+        &[
+            "--base-url",
+            &base,
+            "--transport",
+            "ureq",
+            "upload",
+            source,
+            "--purpose",
+            "batch",
+        ],
+    ));
+    let id = out.split_whitespace().next().unwrap().to_owned();
+    assert!(id.starts_with("file-"), "{out}");
+    assert!(out.contains("data.jsonl"), "{out}");
+
+    // Options after the subcommand, async transport.
+    let out = stdout(&files(
+        &emulator,
+        "OPENAI_API_KEY",
+        &["list", "--base-url", &base, "--transport", "reqwest"],
+    ));
+    assert!(out.contains(&id), "{out}");
+    let out = stdout(&files(
+        &emulator,
+        "OPENAI_API_KEY",
+        &["get", &id, "--base-url", &base],
+    ));
+    assert!(out.contains("filename:    data.jsonl"), "{out}");
+
+    let dest = dir.path().join("copy.jsonl");
+    stdout(&files(
+        &emulator,
+        "OPENAI_API_KEY",
+        &[
+            "download",
+            &id,
+            "-o",
+            dest.to_str().unwrap(),
+            "--base-url",
+            &base,
+            "--transport",
+            "reqwest",
+        ],
+    ));
+    assert_eq!(std::fs::read(&dest).unwrap(), b"{\"a\":1}\n");
+    let out = stdout(&files(
+        &emulator,
+        "OPENAI_API_KEY",
+        &["download", &id, "-o", "-", "--base-url", &base],
+    ));
+    assert_eq!(out, "{\"a\":1}\n");
+
+    let out = stdout(&files(
+        &emulator,
+        "OPENAI_API_KEY",
+        &["--base-url", &base, "delete", &id],
+    ));
+    assert!(out.contains("deleted: true"), "{out}");
+}
+
+#[test]
+fn stepfun_provider_reads_its_own_key() {
+    let emulator = Emulator::start(Dialect::StepFun).unwrap();
+    let base = emulator.base_url();
+    let out = stdout(&files(
+        &emulator,
+        "STEP_API_KEY",
+        &["list", "--provider", "stepfun", "--base-url", &base],
+    ));
+    assert_eq!(out, "");
+}
+
+#[test]
+fn failures_are_one_readable_line_and_a_nonzero_exit() {
+    let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+    let base = emulator.base_url();
+    let out = files(
+        &emulator,
+        "OPENAI_API_KEY",
+        &["get", "file-nope", "--base-url", &base],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("error: HTTP 404 Not Found"), "{err}");
+    assert!(err.contains("No such File object: file-nope"), "{err}");
+
+    // No key at all: say which variable to set.
+    let out = files(&emulator, "UNUSED_VARIABLE", &["list", "--base-url", &base]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("OPENAI_API_KEY (not set): set it to your OpenAI API key"),
+        "{err}"
+    );
+
+    // A missing file is refused before anything is sent.
+    let before = emulator.requests().len();
+    let out = files(
+        &emulator,
+        "OPENAI_API_KEY",
+        &[
+            "upload",
+            "/no/such/file.jsonl",
+            "--purpose",
+            "batch",
+            "--base-url",
+            &base,
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error: could not open /no/such/file.jsonl"),
+        "{err}"
+    );
+    assert_eq!(emulator.requests().len(), before);
+    assert!(!Path::new("/no/such/file.jsonl").exists());
+}
+
+#[test]
+fn demo_walks_every_step() {
+    let out = Command::new(env!("CARGO_BIN_EXE_files"))
+        .args(["demo", "--size", "100000", "--transport", "reqwest"])
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    for step in [
+        "1. upload",
+        "2. list",
+        "3. retrieve",
+        "4. download",
+        "5. delete",
+        "identical to the upload",
+        "done:",
+    ] {
+        assert!(text.contains(step), "missing {step:?} in:\n{text}");
+    }
+}
