@@ -306,6 +306,22 @@ pub struct LocalFileError {
 }
 
 impl LocalFileError {
+    /// `path` is a directory or other non-file where `op` needs a regular file: an upload's
+    /// source, or a download's destination.
+    pub fn not_a_file(op: LocalFileOp, path: impl Into<PathBuf>) -> Self {
+        let hint = match op {
+            LocalFileOp::Create | LocalFileOp::Write | LocalFileOp::Persist => {
+                "is a directory; give the path of the file to write"
+            }
+            _ => "not a regular file; give the path of a file to upload",
+        };
+        LocalFileError::new(
+            op,
+            path,
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, hint),
+        )
+    }
+
     /// A failure of `op` on `path`.
     pub fn new(op: LocalFileOp, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         LocalFileError {

@@ -25,10 +25,7 @@ impl TokioPartialFile {
     pub async fn create(dest: &Path) -> Result<Self, LocalFileError> {
         let fail = |e| LocalFileError::new(LocalFileOp::Create, dest, e);
         if tokio::fs::metadata(dest).await.is_ok_and(|m| m.is_dir()) {
-            return Err(fail(io::Error::new(
-                io::ErrorKind::IsADirectory,
-                "is a directory; give a file path",
-            )));
+            return Err(LocalFileError::not_a_file(LocalFileOp::Create, dest));
         }
         let dir = match dest.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
@@ -87,10 +84,7 @@ impl AsyncLocalFiles for ReqwestTransport {
         let file = tokio::fs::File::open(path).await.map_err(fail)?;
         let meta = file.metadata().await.map_err(fail)?;
         if !meta.is_file() {
-            return Err(fail(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "not a regular file; give the path of a file to upload",
-            )));
+            return Err(LocalFileError::not_a_file(LocalFileOp::Inspect, path));
         }
         let mut prefix = Vec::with_capacity(prefix_len.min(meta.len() as usize));
         file.take(prefix_len as u64)

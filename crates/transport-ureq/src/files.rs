@@ -17,10 +17,7 @@ pub(crate) fn probe_file(path: &Path, prefix_len: usize) -> Result<FileProbe, Lo
     let file = File::open(path).map_err(fail)?;
     let meta = file.metadata().map_err(fail)?;
     if !meta.is_file() {
-        return Err(fail(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "not a regular file; give the path of a file to upload",
-        )));
+        return Err(LocalFileError::not_a_file(LocalFileOp::Inspect, path));
     }
     let mut prefix = Vec::with_capacity(prefix_len.min(meta.len() as usize));
     file.take(prefix_len as u64)
@@ -53,14 +50,7 @@ impl StdPartialFile {
     /// Creates the temporary file for `dest`.
     pub fn create(dest: &Path) -> Result<Self, LocalFileError> {
         if dest.is_dir() {
-            return Err(LocalFileError::new(
-                LocalFileOp::Create,
-                dest,
-                io::Error::new(
-                    io::ErrorKind::IsADirectory,
-                    "is a directory; give a file path",
-                ),
-            ));
+            return Err(LocalFileError::not_a_file(LocalFileOp::Create, dest));
         }
         let file = tempfile::Builder::new()
             .prefix(".files-download-")
@@ -138,5 +128,17 @@ mod tests {
         partial.commit().unwrap();
         assert_eq!(std::fs::read(&dest).unwrap(), b"new");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_directory_is_not_a_download_destination() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = StdPartialFile::create(dir.path()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("is a directory; give the path of the file to write"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 }
