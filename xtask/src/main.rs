@@ -30,12 +30,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("core-deps") => core_deps(),
         _ => {
-            eprintln!("usage: cargo xtask <core-deps|ci>");
+            eprintln!("usage: cargo xtask core-deps");
             eprintln!(
                 "  core-deps  check that files-core pulls in no HTTP client, runtime or TLS crate"
-            );
-            eprintln!(
-                "  ci         run every check of .ci/run: fmt, clippy, tests, rustdoc, core-deps"
             );
             return ExitCode::from(2);
         }

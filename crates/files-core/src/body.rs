@@ -69,8 +69,10 @@ impl Body {
     }
 
     /// Joins the segments into one blocking reader, opening each path segment with `open`
-    /// only when the reader reaches it. Each segment must yield exactly its declared length:
-    /// a shorter or longer source fails the read with an error that says which.
+    /// only when the reader reaches it. `open` gives the file positioned at the range's offset;
+    /// the reader takes the range's `len` bytes from it. Each segment must yield exactly its
+    /// declared length: a file too short for its range, or a reader shorter or longer than
+    /// declared, fails the read with an error that says which.
     ///
     /// `open` is the transport's: the core itself opens nothing.
     pub fn into_reader<F>(self, open: F) -> BodyReader<F>
@@ -272,7 +274,9 @@ where
                     (Box::new(io::Cursor::new(b)), len, "bytes".into())
                 }
                 Segment::Path(range) => {
-                    let reader = (self.open)(&range)?;
+                    // The range ends at `len`: what follows it in the file is not this
+                    // segment's, so only a file too short for the range is an error.
+                    let reader = Box::new((self.open)(&range)?.take(range.len));
                     (reader, range.len, range.path.display().to_string())
                 }
                 Segment::Reader(r) => {

@@ -145,6 +145,19 @@ impl BaseUrl {
     /// Parses and checks a base URL; a trailing `/` is dropped.
     pub fn parse(url: &str) -> Result<Self, ValidationError> {
         let trimmed = url.trim().trim_end_matches('/');
+        let authority = trimmed.split_once("://").map_or(trimmed, |(_, rest)| rest);
+        if authority
+            .split('/')
+            .next()
+            .is_some_and(|host| host.contains('@'))
+        {
+            // The URL is shown in messages; a password in it would leak.
+            return Err(ValidationError::new(
+                "base URL",
+                "(not shown: it contains credentials)",
+                "must not contain a user name or password; the API key goes in its environment variable",
+            ));
+        }
         let bad = |rule: &str| ValidationError::new("base URL", url, rule);
         let uri: http::Uri = trimmed
             .parse()
@@ -211,6 +224,7 @@ mod tests {
         ] {
             let err = BaseUrl::parse(bad).unwrap_err();
             assert_eq!(err.what, "base URL", "{bad}");
+            assert!(!err.to_string().contains("pw@"), "{err}");
         }
     }
 }

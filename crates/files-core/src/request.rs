@@ -162,6 +162,13 @@ fn check_file_id(id: &str) -> Result<(), ValidationError> {
     if id.trim().is_empty() {
         return Err(ValidationError::new("file id", "\"\"", "must not be empty"));
     }
+    if id == "." || id == ".." {
+        return Err(ValidationError::new(
+            "file id",
+            id,
+            "is not a file id (a path step would leave /files)",
+        ));
+    }
     if id.chars().any(char::is_control) {
         return Err(ValidationError::new(
             "file id",

@@ -106,6 +106,8 @@ fn ids_are_path_segments() {
         http::Method::DELETE
     );
     assert!(build_retrieve(&p, " ").is_err());
+    assert!(build_delete(&p, "..").is_err());
+    assert!(build_content(&p, ".").is_err());
     assert_eq!(
         build_content(&p, "f").unwrap().headers()["accept"],
         "application/binary"
@@ -170,6 +172,10 @@ fn provider_features_are_enforced_before_sending() {
         err.to_string().contains("does not upload from a URL"),
         "{err}"
     );
+    let named = UploadRequest::from_url("https://example.com/a.png", Purpose::STORAGE)
+        .with_filename("b.png");
+    let err = build_upload(&stepfun, &named, None, Boundary::random()).unwrap_err();
+    assert!(err.to_string().contains("sends only the URL"), "{err}");
     let req = build_upload(&stepfun, &url, None, Boundary::random()).unwrap();
     let text = String::from_utf8(render(req.into_body())).unwrap();
     assert!(

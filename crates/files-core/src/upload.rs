@@ -245,6 +245,15 @@ pub fn build_upload(
             )
             .into());
         }
+        if let Some(name) = upload.filename.as_ref().or(upload.content_type.as_ref()) {
+            return Err(ValidationError::new(
+                "URL upload option",
+                name.as_str(),
+                "a URL upload sends only the URL: the provider names and types the file it fetches; \
+                 drop with_filename / with_content_type",
+            )
+            .into());
+        }
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(ValidationError::new(
                 "upload URL",

@@ -72,7 +72,7 @@ impl UreqTransport {
     }
 }
 
-/// Opens `range` of a file for sending.
+/// Opens a file for sending `range`, positioned at its offset (the core reads `len` bytes).
 fn open_range(range: &PathRange) -> io::Result<Box<dyn Read + Send>> {
     let with_path =
         |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", range.path.display()));
@@ -128,4 +128,56 @@ fn map_error(error: ureq::Error) -> TransportError {
         _ => "sending the request",
     };
     TransportError::with_source(kind, context, error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use files_core::Segment;
+
+    #[test]
+    fn a_range_in_the_middle_of_a_file_sends_just_that_range() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"0123456789").unwrap();
+        let body = Body::from_segments(vec![
+            Segment::Bytes(Bytes::from_static(b"[")),
+            Segment::Path(PathRange {
+                path: path.clone(),
+                offset: 2,
+                len: 3,
+            }),
+            Segment::Path(PathRange {
+                path,
+                offset: 8,
+                len: 2,
+            }),
+            Segment::Bytes(Bytes::from_static(b"]")),
+        ]);
+        let mut out = Vec::new();
+        body.into_reader(open_range).read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"[23489]");
+    }
+
+    #[test]
+    fn a_range_past_the_end_of_the_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"0123").unwrap();
+        let body = Body::from_segments(vec![Segment::Path(PathRange {
+            path,
+            offset: 2,
+            len: 5,
+        })]);
+        let err = body
+            .into_reader(open_range)
+            .read_to_end(&mut Vec::new())
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("ended after 2 of its declared 5 bytes"),
+            "{err}"
+        );
+    }
 }
