@@ -16,7 +16,7 @@ use crate::objects::{DeletedFile, FileList, FileObject};
 use crate::provider::Provider;
 use crate::request::{ListParams, build_content, build_delete, build_list, build_retrieve};
 use crate::response::{MAX_ERROR_BODY, api_error, finish_json, json_read_limit};
-use crate::transport::{AsyncLocalFiles, AsyncResponseBody, AsyncTransport};
+use crate::transport::{AsyncResponseBody, AsyncTransport};
 use crate::upload::{PROBE_PREFIX_LEN, UploadRequest, build_upload};
 use crate::{EXPECT_DELETED, EXPECT_FILE, EXPECT_LIST, pages};
 
@@ -140,9 +140,6 @@ impl<P: Provider, T: AsyncTransport> AsyncClient<P, T> {
         let bytes = read_up_to(body, json_read_limit(&parts)).await?;
         finish_json(&parts, &bytes, expected)
     }
-}
-
-impl<P: Provider, T: AsyncTransport + AsyncLocalFiles> AsyncClient<P, T> {
     /// Uploads a file. A path is inspected (size and first bytes) and checked against the
     /// provider's rules before anything is sent; its content is streamed, never loaded whole.
     pub async fn upload(&self, upload: UploadRequest) -> Result<FileObject> {

@@ -4,8 +4,8 @@
 //! it performs no IO. It never opens a file or socket, never sleeps and never reads a clock,
 //! and it depends on no HTTP client or async runtime. The IO lives behind four small traits
 //! implemented by the transport crates: [`Transport`] / [`AsyncTransport`] carry one HTTP
-//! exchange, [`LocalFiles`] / [`AsyncLocalFiles`] inspect an upload's file and write a
-//! download's destination.
+//! exchange, and their provided `probe` / `create` methods inspect an upload's file and
+//! write a download's destination.
 //!
 //! A request body is a [`Body`] *description*: byte segments for multipart boundaries, part
 //! headers and text fields, and file sources of known length (a path range, [`bytes::Bytes`],
@@ -78,8 +78,7 @@ pub use response::{
 };
 pub use secret::ApiKey;
 pub use transport::{
-    AsyncLocalFiles, AsyncPartialFile, AsyncResponseBody, AsyncTransport, LocalFiles, PartialFile,
-    ResponseBody, Transport,
+    AsyncPartialFile, AsyncResponseBody, AsyncTransport, PartialFile, ResponseBody, Transport,
 };
 pub use upload::{
     EXPIRES_AFTER_SECONDS, FileProbe, PROBE_PREFIX_LEN, UploadCheck, UploadRequest, UploadSource,

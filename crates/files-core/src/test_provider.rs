@@ -253,3 +253,41 @@ fn async_client_lists_every_page() {
     );
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
+
+#[test]
+fn a_closure_transport_uploads_bytes_and_refuses_paths_clearly() {
+    let transport = |req: http::Request<Body>| {
+        if req.method() == http::Method::POST {
+            let declared: u64 = req.headers()["content-length"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert_eq!(declared, render(req.into_body()).len() as u64);
+        }
+        Ok(http::Response::new(ResponseBody::from_bytes(
+            r#"{"id":"file-1","object":"file","bytes":2,"created_at":1,"filename":"a.txt","purpose":"assistants"}"#,
+        )))
+    };
+    let client = Client::new(TestProvider::openai_like(), transport);
+    let file = client
+        .upload(UploadRequest::from_bytes(
+            &b"hi"[..],
+            "a.txt",
+            Purpose::ASSISTANTS,
+        ))
+        .unwrap();
+    assert_eq!(file.id, "file-1");
+    let err = client
+        .upload(UploadRequest::from_path("a.txt", Purpose::ASSISTANTS))
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("this transport has no local-file support"),
+        "{err}"
+    );
+    let err = client
+        .download_to_path("file-1", std::path::Path::new("x"))
+        .unwrap_err();
+    assert!(err.to_string().starts_with("could not create x"), "{err}");
+}

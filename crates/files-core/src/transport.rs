@@ -4,9 +4,10 @@
 //! [`Transport`] and [`AsyncTransport`] carry one HTTP exchange, in the shape of the `oauth2`
 //! crate's client traits but with bodies that stream both ways: the request body is a
 //! [`Body`] description the transport turns into bytes, and the response body is read as it
-//! arrives. [`LocalFiles`] and [`AsyncLocalFiles`] are the few local-file operations a client
-//! needs (a file's size and first bytes; a download destination that appears only when
-//! complete). The core itself never opens a file or a socket.
+//! arrives. Two provided methods are the few local-file operations a client needs: a file's
+//! size and first bytes (`probe`), and a download destination that appears only when complete
+//! (`create`). Their defaults refuse, so a closure or a bring-your-own transport still uploads
+//! bytes and readers and downloads into writers. The core itself never opens a file or socket.
 
 use std::io::{self, Read, Write};
 use std::path::Path;
@@ -17,7 +18,7 @@ use bytes::Bytes;
 use futures_core::Stream;
 
 use crate::body::Body;
-use crate::error::{LocalFileError, TransportError};
+use crate::error::{LocalFileError, LocalFileOp, TransportError};
 use crate::upload::FileProbe;
 
 /// A blocking response body, read as it arrives.
@@ -90,13 +91,39 @@ impl std::fmt::Debug for AsyncResponseBody {
 /// must return error statuses as responses, not as errors.
 ///
 /// Any `Fn(http::Request<Body>) -> Result<http::Response<ResponseBody>, TransportError>` is a
-/// transport, which keeps unit tests short.
+/// transport (without local-file support), which keeps unit tests short.
 pub trait Transport {
     /// Sends `request` and returns the response with its body unread.
     fn send(
         &self,
         request: http::Request<Body>,
     ) -> Result<http::Response<ResponseBody>, TransportError>;
+
+    /// The size of the file at `path` and up to `prefix_len` of its first bytes, before a path
+    /// upload. Fails if the path is not a regular file. The default supports no local files.
+    fn probe(&self, path: &Path, prefix_len: usize) -> Result<FileProbe, LocalFileError> {
+        let _ = prefix_len;
+        Err(no_local_files(LocalFileOp::Inspect, path))
+    }
+
+    /// A new file that becomes `dest` only when committed; dropped uncommitted, it leaves
+    /// nothing behind. The default supports no local files.
+    fn create(&self, dest: &Path) -> Result<Box<dyn PartialFile>, LocalFileError> {
+        Err(no_local_files(LocalFileOp::Create, dest))
+    }
+}
+
+/// The error of a transport without local-file support.
+fn no_local_files(op: LocalFileOp, path: &Path) -> LocalFileError {
+    LocalFileError::new(
+        op,
+        path,
+        io::Error::new(
+            io::ErrorKind::Unsupported,
+            "this transport has no local-file support; upload from bytes or a reader, \
+             download into a writer, or use transport-ureq or transport-reqwest",
+        ),
+    )
 }
 
 impl<F> Transport for F
@@ -112,7 +139,7 @@ where
 }
 
 /// Carries one HTTP exchange, asynchronously; the same contract as [`Transport`]. Reading
-/// path segments must not block the async runtime.
+/// path segments and local files must not block the async runtime.
 #[async_trait::async_trait]
 pub trait AsyncTransport: Send + Sync {
     /// Sends `request` and returns the response with its body unread.
@@ -120,6 +147,19 @@ pub trait AsyncTransport: Send + Sync {
         &self,
         request: http::Request<Body>,
     ) -> Result<http::Response<AsyncResponseBody>, TransportError>;
+
+    /// The size of the file at `path` and up to `prefix_len` of its first bytes, before a path
+    /// upload. The default supports no local files.
+    async fn probe(&self, path: &Path, prefix_len: usize) -> Result<FileProbe, LocalFileError> {
+        let _ = prefix_len;
+        Err(no_local_files(LocalFileOp::Inspect, path))
+    }
+
+    /// A new file that becomes `dest` only when committed; dropped uncommitted, it leaves
+    /// nothing behind. The default supports no local files.
+    async fn create(&self, dest: &Path) -> Result<Box<dyn AsyncPartialFile>, LocalFileError> {
+        Err(no_local_files(LocalFileOp::Create, dest))
+    }
 }
 
 #[async_trait::async_trait]
@@ -136,35 +176,13 @@ where
     }
 }
 
-/// The local-file operations a blocking client needs.
-pub trait LocalFiles {
-    /// The size of the file at `path` and up to `prefix_len` of its first bytes. Fails if the
-    /// path is not a regular file.
-    fn probe(&self, path: &Path, prefix_len: usize) -> Result<FileProbe, LocalFileError>;
-
-    /// A new file that becomes `dest` only when committed; dropped uncommitted, it leaves
-    /// nothing behind.
-    fn create(&self, dest: &Path) -> Result<Box<dyn PartialFile>, LocalFileError>;
-}
-
-/// A file being written by a download; see [`LocalFiles::create`].
+/// A file being written by a download; see [`Transport::create`].
 pub trait PartialFile: Write + Send {
     /// Flushes the bytes to disk and moves the file to its destination.
     fn commit(self: Box<Self>) -> Result<(), LocalFileError>;
 }
 
-/// The local-file operations an async client needs; see [`LocalFiles`].
-#[async_trait::async_trait]
-pub trait AsyncLocalFiles: Send + Sync {
-    /// The size of the file at `path` and up to `prefix_len` of its first bytes.
-    async fn probe(&self, path: &Path, prefix_len: usize) -> Result<FileProbe, LocalFileError>;
-
-    /// A new file that becomes `dest` only when committed; dropped uncommitted, it leaves
-    /// nothing behind.
-    async fn create(&self, dest: &Path) -> Result<Box<dyn AsyncPartialFile>, LocalFileError>;
-}
-
-/// A file being written by an async download; see [`AsyncLocalFiles::create`].
+/// A file being written by an async download; see [`AsyncTransport::create`].
 #[async_trait::async_trait]
 pub trait AsyncPartialFile: Send {
     /// Appends a chunk.

@@ -1,15 +1,13 @@
-//! `AsyncLocalFiles` over `tokio::fs`: inspecting an upload's file, and downloads that appear
+//! Local files over `tokio::fs`: inspecting an upload's file, and downloads that appear
 //! only when complete.
 
 use std::io;
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
-use files_core::{AsyncLocalFiles, AsyncPartialFile, FileProbe, LocalFileError, LocalFileOp};
+use files_core::{AsyncPartialFile, FileProbe, LocalFileError, LocalFileOp};
 use tempfile::TempPath;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-use crate::ReqwestTransport;
 
 /// A download being written to a temporary file beside its destination; removed if dropped
 /// before [`AsyncPartialFile::commit`].
@@ -77,29 +75,27 @@ impl AsyncPartialFile for TokioPartialFile {
     }
 }
 
-#[async_trait::async_trait]
-impl AsyncLocalFiles for ReqwestTransport {
-    async fn probe(&self, path: &Path, prefix_len: usize) -> Result<FileProbe, LocalFileError> {
-        let fail = |e| LocalFileError::new(LocalFileOp::Inspect, path, e);
-        let file = tokio::fs::File::open(path).await.map_err(fail)?;
-        let meta = file.metadata().await.map_err(fail)?;
-        if !meta.is_file() {
-            return Err(LocalFileError::not_a_file(LocalFileOp::Inspect, path));
-        }
-        let mut prefix = Vec::with_capacity(prefix_len.min(meta.len() as usize));
-        file.take(prefix_len as u64)
-            .read_to_end(&mut prefix)
-            .await
-            .map_err(fail)?;
-        Ok(FileProbe {
-            len: meta.len(),
-            prefix: Bytes::from(prefix),
-        })
+/// Reads a file's size and first bytes with tokio's file IO; a directory or other non-file is
+/// an error.
+pub(crate) async fn probe_file(
+    path: &Path,
+    prefix_len: usize,
+) -> Result<FileProbe, LocalFileError> {
+    let fail = |e| LocalFileError::new(LocalFileOp::Inspect, path, e);
+    let file = tokio::fs::File::open(path).await.map_err(fail)?;
+    let meta = file.metadata().await.map_err(fail)?;
+    if !meta.is_file() {
+        return Err(LocalFileError::not_a_file(LocalFileOp::Inspect, path));
     }
-
-    async fn create(&self, dest: &Path) -> Result<Box<dyn AsyncPartialFile>, LocalFileError> {
-        Ok(Box::new(TokioPartialFile::create(dest).await?))
-    }
+    let mut prefix = Vec::with_capacity(prefix_len.min(meta.len() as usize));
+    file.take(prefix_len as u64)
+        .read_to_end(&mut prefix)
+        .await
+        .map_err(fail)?;
+    Ok(FileProbe {
+        len: meta.len(),
+        prefix: Bytes::from(prefix),
+    })
 }
 
 #[cfg(test)]
@@ -130,8 +126,7 @@ mod tests {
     #[tokio::test]
     async fn probe_refuses_a_directory() {
         let dir = tempfile::tempdir().unwrap();
-        let transport = ReqwestTransport::new().unwrap();
-        let err = transport.probe(dir.path(), 8).await.unwrap_err();
+        let err = probe_file(dir.path(), 8).await.unwrap_err();
         assert!(err.to_string().contains("not a regular file"), "{err}");
     }
 }

@@ -5,7 +5,7 @@
 //! switches to chunked; files are read with tokio's file IO and blocking readers on tokio's
 //! blocking pool, so the async runtime is never blocked. Responses of every status come back
 //! with their body as a stream; downloads are never buffered. Redirects are off: they would
-//! carry the API key to another host. It also implements `AsyncLocalFiles` with `tokio::fs`.
+//! carry the API key to another host. Path uploads and downloads to a path use `tokio::fs`.
 //!
 //! ```no_run
 //! use files_core::{AsyncClient, Purpose, UploadRequest};
@@ -26,9 +26,13 @@
 mod body;
 mod files;
 
+use std::path::Path;
 use std::time::Duration;
 
-use files_core::{AsyncResponseBody, AsyncTransport, Body, TransportError, TransportErrorKind};
+use files_core::{
+    AsyncPartialFile, AsyncResponseBody, AsyncTransport, Body, FileProbe, LocalFileError,
+    TransportError, TransportErrorKind,
+};
 use futures_util::TryStreamExt;
 
 pub use files::TokioPartialFile;
@@ -110,6 +114,14 @@ impl AsyncTransport for ReqwestTransport {
         head.body(AsyncResponseBody::new(stream)).map_err(|e| {
             TransportError::with_source(TransportErrorKind::Other, "reading the response head", e)
         })
+    }
+
+    async fn probe(&self, path: &Path, prefix_len: usize) -> Result<FileProbe, LocalFileError> {
+        files::probe_file(path, prefix_len).await
+    }
+
+    async fn create(&self, dest: &Path) -> Result<Box<dyn AsyncPartialFile>, LocalFileError> {
+        Ok(Box::new(TokioPartialFile::create(dest).await?))
     }
 }
 

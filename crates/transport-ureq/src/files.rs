@@ -1,4 +1,4 @@
-//! `LocalFiles` over `std::fs`: inspecting an upload's file, and downloads that appear only
+//! Local files over `std::fs`: inspecting an upload's file, and downloads that appear only
 //! when complete.
 
 use std::fs::File;
@@ -6,10 +6,8 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
-use files_core::{FileProbe, LocalFileError, LocalFileOp, LocalFiles, PartialFile};
+use files_core::{FileProbe, LocalFileError, LocalFileOp, PartialFile};
 use tempfile::NamedTempFile;
-
-use crate::UreqTransport;
 
 /// Reads a file's size and first bytes; a directory or other non-file is an error.
 pub(crate) fn probe_file(path: &Path, prefix_len: usize) -> Result<FileProbe, LocalFileError> {
@@ -82,16 +80,6 @@ impl PartialFile for StdPartialFile {
         file.persist(&dest)
             .map_err(|e| LocalFileError::new(LocalFileOp::Persist, &dest, e.error))?;
         Ok(())
-    }
-}
-
-impl LocalFiles for UreqTransport {
-    fn probe(&self, path: &Path, prefix_len: usize) -> Result<FileProbe, LocalFileError> {
-        probe_file(path, prefix_len)
-    }
-
-    fn create(&self, dest: &Path) -> Result<Box<dyn PartialFile>, LocalFileError> {
-        Ok(Box::new(StdPartialFile::create(dest)?))
     }
 }
 

@@ -4,7 +4,7 @@
 //! request body from its segments with the exact `Content-Length` the core computed (paths are
 //! opened afresh on every send), hands back responses of any status for the core to judge, and
 //! streams response bodies without ureq's 10 MiB read cap. Redirects are off: they would carry
-//! the API key to another host. It also implements `LocalFiles` with `std::fs`.
+//! the API key to another host. Path uploads and downloads to a path use `std::fs`.
 //!
 //! ```no_run
 //! use files_core::{Client, ListParams};
@@ -26,9 +26,13 @@ mod files;
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
+use std::path::Path;
 use std::time::Duration;
 
-use files_core::{Body, PathRange, ResponseBody, Transport, TransportError, TransportErrorKind};
+use files_core::{
+    Body, FileProbe, LocalFileError, PartialFile, PathRange, ResponseBody, Transport,
+    TransportError, TransportErrorKind,
+};
 use ureq::SendBody;
 
 pub use files::StdPartialFile;
@@ -104,6 +108,14 @@ impl Transport for UreqTransport {
         let (parts, body) = response.into_parts();
         let reader = body.into_with_config().limit(u64::MAX).reader();
         Ok(http::Response::from_parts(parts, ResponseBody::new(reader)))
+    }
+
+    fn probe(&self, path: &Path, prefix_len: usize) -> Result<FileProbe, LocalFileError> {
+        files::probe_file(path, prefix_len)
+    }
+
+    fn create(&self, dest: &Path) -> Result<Box<dyn PartialFile>, LocalFileError> {
+        Ok(Box::new(StdPartialFile::create(dest)?))
     }
 }
 
