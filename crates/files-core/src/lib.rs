@@ -38,6 +38,7 @@
 
 mod async_client;
 mod body;
+mod body_stream;
 mod client;
 mod download;
 mod error;
@@ -58,6 +59,7 @@ pub use body::{
     Body, BodyReader, ByteStream, ExactLength, OneShotReader, OneShotStream, PathRange, Segment,
     consumed_source_error,
 };
+pub use body_stream::SegmentSource;
 pub use client::Client;
 pub use download::{AsyncDownload, ContentInfo, Download};
 pub use error::{

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use files_core::{Body, ByteStream, ExactLength, PathRange, Segment, consumed_source_error};
+use files_core::{Body, ByteStream, PathRange, SegmentSource};
 use futures_util::{StreamExt, stream};
 use http_body::{Frame, SizeHint};
 use sync_wrapper::SyncWrapper;
@@ -26,9 +26,7 @@ pub(crate) struct SegmentBody {
 impl SegmentBody {
     pub(crate) fn new(body: Body) -> Self {
         let len = body.len();
-        let stream = stream::iter(body.into_segments())
-            .flat_map(segment_stream)
-            .boxed();
+        let stream = body.into_stream(TokioSegments);
         SegmentBody {
             stream: SyncWrapper::new(stream),
             len,
@@ -56,117 +54,58 @@ impl http_body::Body for SegmentBody {
     }
 }
 
-/// One segment as a stream of chunks.
-fn segment_stream(segment: Segment) -> ByteStream {
-    match segment {
-        Segment::Bytes(bytes) => stream::once(async move { Ok(bytes) }).boxed(),
-        Segment::Path(range) => path_stream(range),
-        Segment::Reader(reader) => match reader.take() {
-            Some(inner) => {
-                reader_stream(ExactLength::new(inner, reader.len(), "the upload's reader"))
-            }
-            None => stream::once(async { Err(consumed_source_error()) }).boxed(),
-        },
-        Segment::Stream(source) => match source.take() {
-            Some(inner) => exact_length(inner, source.len(), "the upload's stream".to_owned()),
-            None => stream::once(async { Err(consumed_source_error()) }).boxed(),
-        },
-        _ => stream::once(async {
-            Err(io::Error::other(
-                "a body segment of a kind this transport does not know",
-            ))
-        })
-        .boxed(),
-    }
-}
+/// Reads files with tokio's file IO and blocking readers on tokio's blocking pool.
+pub(crate) struct TokioSegments;
 
-/// A file range, opened when the stream is first polled, read with tokio's file IO.
-fn path_stream(range: PathRange) -> ByteStream {
-    let what = range.path.display().to_string();
-    let len = range.len;
-    let opened = async move {
-        let with_path =
-            |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", range.path.display()));
-        let mut file = tokio::fs::File::open(&range.path)
-            .await
-            .map_err(with_path)?;
-        if range.offset > 0 {
-            file.seek(SeekFrom::Start(range.offset))
+impl SegmentSource for TokioSegments {
+    fn path(&self, range: PathRange) -> ByteStream {
+        let opened = async move {
+            let with_path =
+                |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", range.path.display()));
+            let mut file = tokio::fs::File::open(&range.path)
                 .await
                 .map_err(with_path)?;
-        }
-        Ok::<_, io::Error>(ReaderStream::with_capacity(file.take(range.len), CHUNK))
-    };
-    let chunks = stream::once(opened)
-        .flat_map(|opened| match opened {
-            Ok(chunks) => chunks.boxed(),
-            Err(e) => stream::once(async { Err(e) }).boxed(),
-        })
-        .boxed();
-    exact_length(chunks, len, what)
-}
-
-/// A blocking reader, read a chunk at a time on tokio's blocking pool.
-fn reader_stream<R: Read + Send + 'static>(reader: R) -> ByteStream {
-    stream::unfold(Some(reader), |state| async move {
-        let mut reader = state?;
-        let read = tokio::task::spawn_blocking(move || {
-            let mut buf = vec![0u8; CHUNK];
-            let n = reader.read(&mut buf)?;
-            buf.truncate(n);
-            Ok::<_, io::Error>((reader, buf))
-        })
-        .await
-        .map_err(io::Error::other)
-        .and_then(|r| r);
-        match read {
-            Ok((_, buf)) if buf.is_empty() => None,
-            Ok((reader, buf)) => Some((Ok(Bytes::from(buf)), Some(reader))),
-            Err(e) => Some((Err(e), None)),
-        }
-    })
-    .boxed()
-}
-
-/// Checks that `inner` yields exactly `len` bytes: fewer or more is an error naming `what`.
-fn exact_length(inner: ByteStream, len: u64, what: String) -> ByteStream {
-    stream::unfold((inner, 0u64, false), move |(mut inner, seen, done)| {
-        let what = what.clone();
-        async move {
-            if done {
-                return None;
+            if range.offset > 0 {
+                file.seek(SeekFrom::Start(range.offset))
+                    .await
+                    .map_err(with_path)?;
             }
-            match inner.next().await {
-                Some(Ok(chunk)) => {
-                    let seen = seen + chunk.len() as u64;
-                    if seen > len {
-                        let e = io::Error::new(
-                            io::ErrorKind::InvalidData,
-                            format!("{what} holds more than its declared {len} bytes"),
-                        );
-                        return Some((Err(e), (inner, seen, true)));
-                    }
-                    Some((Ok(chunk), (inner, seen, false)))
-                }
-                Some(Err(e)) => Some((Err(e), (inner, seen, true))),
-                None if seen < len => {
-                    let e = io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        format!("{what} ended after {seen} of its declared {len} bytes"),
-                    );
-                    Some((Err(e), (inner, seen, true)))
-                }
-                None => None,
+            Ok::<_, io::Error>(ReaderStream::with_capacity(file.take(range.len), CHUNK))
+        };
+        stream::once(opened)
+            .flat_map(|opened| match opened {
+                Ok(chunks) => chunks.boxed(),
+                Err(e) => stream::once(async { Err(e) }).boxed(),
+            })
+            .boxed()
+    }
+
+    fn blocking_reader(&self, reader: Box<dyn Read + Send>) -> ByteStream {
+        stream::unfold(Some(reader), |state| async move {
+            let mut reader = state?;
+            let read = tokio::task::spawn_blocking(move || {
+                let mut buf = vec![0u8; CHUNK];
+                let n = reader.read(&mut buf)?;
+                buf.truncate(n);
+                Ok::<_, io::Error>((reader, buf))
+            })
+            .await
+            .map_err(io::Error::other)
+            .and_then(|r| r);
+            match read {
+                Ok((_, buf)) if buf.is_empty() => None,
+                Ok((reader, buf)) => Some((Ok(Bytes::from(buf)), Some(reader))),
+                Err(e) => Some((Err(e), None)),
             }
-        }
-    })
-    .boxed()
+        })
+        .boxed()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use files_core::{OneShotReader, OneShotStream};
+    use files_core::{OneShotReader, OneShotStream, Segment};
     use http_body::Body as _;
 
     async fn collect(body: Body) -> io::Result<Vec<u8>> {
@@ -224,14 +163,5 @@ mod tests {
         ))]);
         let err = collect(body).await.unwrap_err();
         assert!(err.to_string().contains("/nonexistent/x.bin"), "{err}");
-    }
-
-    #[tokio::test]
-    async fn a_long_stream_is_an_error() {
-        let s = OneShotStream::new(stream::iter(vec![Ok(Bytes::from_static(b"abcd"))]), 3);
-        let err = collect(Body::from_segments(vec![Segment::Stream(s)]))
-            .await
-            .unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
     }
 }
