@@ -67,6 +67,7 @@ impl Error {
 /// A request that breaks a rule of the provider, found before anything was sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{what} {value}: {rule}")]
+#[non_exhaustive]
 pub struct ValidationError {
     /// What was checked, e.g. `purpose` or `file size`.
     pub what: String,
@@ -74,6 +75,8 @@ pub struct ValidationError {
     pub rule: String,
     /// The offending value, as the caller gave it (never a secret).
     pub value: String,
+    /// The limit that applies, when the rule is a numeric one (e.g. `1..=10000`).
+    pub limit: Option<String>,
 }
 
 impl ValidationError {
@@ -83,12 +86,20 @@ impl ValidationError {
             what: what.into(),
             rule: rule.into(),
             value: value.into(),
+            limit: None,
         }
+    }
+
+    /// Records the numeric limit the value broke.
+    pub fn with_limit(mut self, limit: impl Into<String>) -> Self {
+        self.limit = Some(limit.into());
+        self
     }
 }
 
 /// The server refused the request: a non-success HTTP status.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ApiError {
     /// The HTTP status code.
     pub status: u16,
@@ -187,6 +198,7 @@ impl fmt::Display for TransportErrorKind {
 /// A request that could not be carried to the server or back.
 #[derive(Debug, thiserror::Error)]
 #[error("{kind}: {message}")]
+#[non_exhaustive]
 pub struct TransportError {
     /// Which stage failed.
     pub kind: TransportErrorKind,
@@ -245,6 +257,7 @@ impl TransportError {
 /// A success response whose body is not what the API documents.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("expected {expected} (HTTP {status}), but the body {problem}: {snippet:?}{}", request_id_suffix(.request_id))]
+#[non_exhaustive]
 pub struct DecodeError {
     /// What the body should have been, e.g. `a file object`.
     pub expected: String,
@@ -295,6 +308,7 @@ impl fmt::Display for LocalFileOp {
 /// A local file could not be read or written.
 #[derive(Debug, thiserror::Error)]
 #[error("could not {op} {}: {source}", .path.display())]
+#[non_exhaustive]
 pub struct LocalFileError {
     /// What was being done.
     pub op: LocalFileOp,

@@ -209,6 +209,7 @@ pub fn build_list(
                 limit.to_string(),
                 "must be between 1 and 10000",
             )
+            .with_limit(format!("1..={MAX_LIST_LIMIT}"))
             .into());
         }
         if let Some(after) = &params.after {

@@ -80,6 +80,13 @@ fn list_query_is_encoded_and_checked() {
     assert_eq!(req.headers()["authorization"], "Bearer k");
     let err = build_list(&p, &ListParams::new().limit(0)).unwrap_err();
     assert!(err.to_string().contains("between 1 and 10000"), "{err}");
+    let Error::Validation(v) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        (v.what.as_str(), v.value.as_str(), v.limit.as_deref()),
+        ("limit", "0", Some("1..=10000"))
+    );
     let err = build_list(&TestProvider::stepfun_like(), &ListParams::new().limit(3)).unwrap_err();
     assert!(err.to_string().contains("takes no purpose, limit"), "{err}");
     assert_eq!(

@@ -302,6 +302,7 @@ pub fn build_upload(
                 seconds.to_string(),
                 "must be between 3600 (one hour) and 2592000 (30 days) seconds",
             )
+            .with_limit("3600..=2592000")
             .into());
         }
     }
