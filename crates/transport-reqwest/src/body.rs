@@ -11,6 +11,7 @@ use futures_util::{StreamExt, stream};
 use http_body::{Frame, SizeHint};
 use sync_wrapper::SyncWrapper;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio::sync::oneshot;
 use tokio_util::io::ReaderStream;
 
 /// How many bytes one chunk of a file or reader holds.
@@ -21,15 +22,19 @@ const CHUNK: usize = 64 * 1024;
 pub(crate) struct SegmentBody {
     stream: SyncWrapper<ByteStream>,
     len: u64,
+    /// Told when the stream ends: the response timeout starts then. Dropping it (with the
+    /// body) tells the same.
+    sent: Option<oneshot::Sender<()>>,
 }
 
 impl SegmentBody {
-    pub(crate) fn new(body: Body) -> Self {
+    pub(crate) fn new(body: Body, sent: oneshot::Sender<()>) -> Self {
         let len = body.len();
         let stream = body.into_stream(TokioSegments);
         SegmentBody {
             stream: SyncWrapper::new(stream),
             len,
+            sent: Some(sent),
         }
     }
 }
@@ -42,11 +47,13 @@ impl http_body::Body for SegmentBody {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
-        self.stream
-            .get_mut()
-            .as_mut()
-            .poll_next(cx)
-            .map(|item| item.map(|chunk| chunk.map(Frame::data)))
+        let polled = self.stream.get_mut().as_mut().poll_next(cx);
+        if let Poll::Ready(None) = polled
+            && let Some(sent) = self.sent.take()
+        {
+            let _ = sent.send(());
+        }
+        polled.map(|item| item.map(|chunk| chunk.map(Frame::data)))
     }
 
     fn size_hint(&self) -> SizeHint {
@@ -109,7 +116,7 @@ mod tests {
     use http_body::Body as _;
 
     async fn collect(body: Body) -> io::Result<Vec<u8>> {
-        let mut body = SegmentBody::new(body);
+        let mut body = SegmentBody::new(body, oneshot::channel().0);
         let mut out = Vec::new();
         while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await
         {
@@ -137,7 +144,12 @@ mod tests {
             )),
             Segment::Bytes(Bytes::from_static(b"]")),
         ]);
-        assert_eq!(SegmentBody::new(body.clone()).size_hint().exact(), Some(11));
+        assert_eq!(
+            SegmentBody::new(body.clone(), oneshot::channel().0)
+                .size_hint()
+                .exact(),
+            Some(11)
+        );
         assert_eq!(collect(body).await.unwrap(), b"[23456rrss]");
     }
 

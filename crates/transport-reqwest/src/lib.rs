@@ -39,17 +39,22 @@ pub use files::TokioPartialFile;
 
 /// How long to wait for a connection, as the official SDKs do.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long to wait for a response's head once the request body is sent, as the official
+/// SDKs do.
+pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// The reqwest transport. Clone it freely: clones share one connection pool.
 #[derive(Debug, Clone)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
+    response_timeout: Duration,
 }
 
 impl ReqwestTransport {
-    /// A transport with a 5 s connect timeout, no redirects, and rustls with the `ring`
-    /// provider. There is no overall timeout: a large upload or download takes as long as it
-    /// takes.
+    /// A transport with a 5 s connect timeout, a 600 s wait for the response once the body
+    /// is sent, no redirects, and rustls with the `ring` provider (installed as the process's
+    /// default unless one is installed already). There is no overall timeout: a large upload or
+    /// download takes as long as it takes.
     pub fn new() -> Result<Self, TransportError> {
         ReqwestTransport::from_builder(
             reqwest::Client::builder().connect_timeout(DEFAULT_CONNECT_TIMEOUT),
@@ -70,12 +75,22 @@ impl ReqwestTransport {
                     e,
                 )
             })?;
-        Ok(ReqwestTransport { client })
+        Ok(ReqwestTransport::from_client(client))
     }
 
     /// A transport over a ready-made client. It should not follow redirects.
     pub fn from_client(client: reqwest::Client) -> Self {
-        ReqwestTransport { client }
+        ReqwestTransport {
+            client,
+            response_timeout: DEFAULT_RESPONSE_TIMEOUT,
+        }
+    }
+
+    /// Sets how long to wait for the response's head once the request body is sent. The clock
+    /// starts only after the last byte of the body, so a slow upload never trips it.
+    pub fn with_response_timeout(mut self, timeout: Duration) -> Self {
+        self.response_timeout = timeout;
+        self
     }
 }
 
@@ -94,16 +109,32 @@ impl AsyncTransport for ReqwestTransport {
         request: http::Request<Body>,
     ) -> Result<http::Response<AsyncResponseBody>, TransportError> {
         let (parts, body) = request.into_parts();
+        // `sent` resolves when the body's last byte is handed over (or the body is dropped).
+        let (sent_tx, sent) = tokio::sync::oneshot::channel::<()>();
         let body = if body.is_empty() {
+            drop(sent_tx);
             reqwest::Body::from(bytes::Bytes::new())
         } else {
-            reqwest::Body::wrap(body::SegmentBody::new(body))
+            reqwest::Body::wrap(body::SegmentBody::new(body, sent_tx))
         };
         let request =
             reqwest::Request::try_from(http::Request::from_parts(parts, body)).map_err(|e| {
                 TransportError::with_source(TransportErrorKind::Other, "preparing the request", e)
             })?;
-        let response = self.client.execute(request).await.map_err(map_error)?;
+        let timeout = self.response_timeout;
+        let deadline = async move {
+            let _ = sent.await;
+            tokio::time::sleep(timeout).await;
+        };
+        let response = tokio::select! {
+            response = self.client.execute(request) => response.map_err(map_error)?,
+            () = deadline => {
+                return Err(TransportError::new(
+                    TransportErrorKind::Timeout,
+                    format!("no response within {timeout:?} of sending the request"),
+                ));
+            }
+        };
         let mut head = http::Response::builder()
             .status(response.status())
             .version(response.version());
@@ -140,4 +171,29 @@ fn map_error(error: reqwest::Error) -> TransportError {
         (TransportErrorKind::Other, "HTTP exchange")
     };
     TransportError::with_source(kind, context, error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_silent_server_times_out_after_the_body_is_sent() {
+        // The kernel accepts the connection into the backlog; nobody ever answers.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/v1/files", silent.local_addr().unwrap());
+        let transport = ReqwestTransport::new()
+            .unwrap()
+            .with_response_timeout(Duration::from_millis(200));
+        let request = http::Request::post(url)
+            .header("content-length", 3)
+            .body(Body::from_bytes(&b"abc"[..]))
+            .unwrap();
+        let err = transport.send(request).await.unwrap_err();
+        assert_eq!(err.kind, TransportErrorKind::Timeout, "{err}");
+        assert!(
+            err.to_string().contains("no response within 200ms"),
+            "{err}"
+        );
+    }
 }

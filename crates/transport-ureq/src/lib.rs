@@ -192,4 +192,15 @@ mod tests {
             "{err}"
         );
     }
+
+    #[test]
+    fn a_silent_server_times_out() {
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/v1/files", silent.local_addr().unwrap());
+        let transport =
+            UreqTransport::with_timeouts(Duration::from_secs(5), Duration::from_millis(200));
+        let request = http::Request::get(url).body(Body::empty()).unwrap();
+        let err = transport.send(request).unwrap_err();
+        assert_eq!(err.kind, TransportErrorKind::Timeout, "{err}");
+    }
 }
