@@ -70,6 +70,7 @@ fn path_round_trip(wire: Wire) {
     );
     assert_eq!(part.bytes, len as u64);
     assert_eq!(upload.header("authorization"), Some("***"));
+    assert_eq!(upload.header("user-agent"), Some(files_core::USER_AGENT));
 
     let listed = s.api.list(&ListParams::new()).unwrap();
     assert_eq!(listed.data.len(), 1);

@@ -37,7 +37,7 @@ impl Api {
             .worker_threads(2)
             .enable_all()
             .build()?;
-        let transport = runtime.block_on(async { ReqwestTransport::new() })?;
+        let transport = ReqwestTransport::new()?;
         Ok(Api::Async(AsyncClient::new(provider, transport), runtime))
     }
 

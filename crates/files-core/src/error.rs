@@ -156,7 +156,7 @@ impl fmt::Display for ApiError {
 /// What a person can usually do about a status, when the message may not say.
 fn status_hint(status: u16) -> Option<&'static str> {
     match status {
-        401 => Some("check the API key (its environment variable or --api-key)"),
+        401 => Some("check the API key: set, complete, and issued for this provider and base URL"),
         402 => Some("the account's balance is insufficient"),
         403 => Some("the key is not allowed to do this (organization, project or region)"),
         413 => Some("the file is larger than the server accepts"),

@@ -66,7 +66,6 @@ impl ReqwestTransport {
         install_crypto_provider();
         let client = builder
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(files_core::USER_AGENT)
             .build()
             .map_err(|e| {
                 TransportError::with_source(

@@ -68,7 +68,6 @@ impl UreqTransport {
             .max_redirects(0)
             .timeout_connect(Some(connect))
             .timeout_recv_response(Some(response))
-            .user_agent(files_core::USER_AGENT)
             .build();
         UreqTransport {
             agent: config.into(),
