@@ -13,6 +13,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use files_cli::{Api, DynProvider};
+use files_client::RequestOptions;
 use files_emulator::{Dialect, Emulator, EmulatorConfig};
 use provider_openai::OpenAi;
 use provider_stepfun::StepFun;
@@ -79,6 +80,11 @@ impl Setup {
 
     /// A client of `wire`'s provider and transport at `base_url` with `key`.
     pub fn api_for(wire: Wire, base_url: &str, key: &str) -> Api {
+        Setup::api_with(wire, base_url, key, RequestOptions::new())
+    }
+
+    /// A client like [`Setup::api_for`], with `options` for every request.
+    pub fn api_with(wire: Wire, base_url: &str, key: &str, options: RequestOptions) -> Api {
         let provider: DynProvider = match wire.dialect() {
             Dialect::OpenAi => Box::new(
                 OpenAi::new(key)
@@ -92,17 +98,28 @@ impl Setup {
             ),
         };
         if wire.is_async() {
-            Api::with_async(provider).expect("an async client")
+            Api::with_async(provider, options).expect("an async client")
         } else {
-            Api::blocking(provider)
+            Api::blocking(provider, options)
         }
     }
 
+    /// A client of this cell's provider and transport, pointed at the emulator, with
+    /// `options` for every request.
+    pub fn api_with_options(&self, options: RequestOptions) -> Api {
+        Setup::api_with(
+            self.wire,
+            &self.emulator.base_url(),
+            self.emulator.api_key(),
+            options,
+        )
+    }
+
     /// A purpose the dialect accepts, and a file name that suits it.
-    pub fn purpose_and_name(&self) -> (files_core::Purpose, &'static str) {
+    pub fn purpose_and_name(&self) -> (files_client::Purpose, &'static str) {
         match self.wire.dialect() {
-            Dialect::OpenAi => (files_core::Purpose::ASSISTANTS, "notes.txt"),
-            _ => (files_core::Purpose::FILE_EXTRACT, "notes.txt"),
+            Dialect::OpenAi => (files_client::Purpose::ASSISTANTS, "notes.txt"),
+            _ => (files_client::Purpose::FILE_EXTRACT, "notes.txt"),
         }
     }
 

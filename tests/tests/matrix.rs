@@ -3,7 +3,7 @@
 
 use std::io::Cursor;
 
-use files_core::{Error, ListParams, TransportErrorKind, UploadRequest};
+use files_client::{Error, ListParams, RequestOptions, TransportErrorKind, UploadRequest};
 use files_emulator::{EmulatorConfig, Fault};
 use files_tests::{Setup, Wire, sample_bytes, sha256, sha256_file, write_sample};
 
@@ -47,7 +47,7 @@ fn path_round_trip(wire: Wire) {
 
     let file = s
         .api
-        .upload(UploadRequest::from_path(&source, purpose.clone()))
+        .create(UploadRequest::from_path(&source, purpose.clone()))
         .unwrap();
     assert_eq!(file.bytes, len as u64);
     assert_eq!(file.filename, "big sample.bin");
@@ -70,7 +70,10 @@ fn path_round_trip(wire: Wire) {
     );
     assert_eq!(part.bytes, len as u64);
     assert_eq!(upload.header("authorization"), Some("***"));
-    assert_eq!(upload.header("user-agent"), Some(files_core::USER_AGENT));
+    assert_eq!(
+        upload.header("user-agent"),
+        Some(files_core::wire::USER_AGENT)
+    );
 
     let listed = s.api.list(&ListParams::new()).unwrap();
     assert_eq!(listed.data.len(), 1);
@@ -95,7 +98,7 @@ fn upload_from_bytes(wire: Wire) {
     let bytes = sample_bytes(200_000, 3);
     let file = s
         .api
-        .upload(UploadRequest::from_bytes(bytes.clone(), name, purpose))
+        .create(UploadRequest::from_bytes(bytes.clone(), name, purpose))
         .unwrap();
     assert_eq!(file.filename, name);
     let part = s
@@ -127,7 +130,7 @@ fn upload_from_reader(wire: Wire) {
         purpose,
     )
     .with_content_type("application/x-custom");
-    let file = s.api.upload(upload).unwrap();
+    let file = s.api.create(upload).unwrap();
     assert_eq!(file.bytes, bytes.len() as u64);
     let request = s.emulator.requests().pop().unwrap();
     assert!(!request.chunked);
@@ -175,7 +178,8 @@ fn unknown_id_is_a_404_with_the_server_message(wire: Wire) {
 fn proxy_html_gives_a_readable_error(wire: Wire) {
     let s = Setup::new(wire);
     s.emulator.inject(Fault::html_bad_gateway());
-    let err = s.api.list(&ListParams::new()).unwrap_err();
+    let api = s.api_with_options(RequestOptions::new().max_retries(0));
+    let err = api.list(&ListParams::new()).unwrap_err();
     assert_eq!(err.status(), Some(502));
     let text = err.to_string();
     assert!(
@@ -211,7 +215,7 @@ fn base_url_with_a_path_prefix(wire: Wire) {
     let (purpose, name) = s.purpose_and_name();
     let file = s
         .api
-        .upload(UploadRequest::from_bytes(&b"hi"[..], name, purpose))
+        .create(UploadRequest::from_bytes(&b"hi"[..], name, purpose))
         .unwrap();
     assert_eq!(s.api.retrieve(&file.id).unwrap().id, file.id);
     assert!(

@@ -1,6 +1,6 @@
 //! OpenAI-only behaviour over loopback, with the library clients used directly.
 
-use files_core::{AsyncClient, Client, Error, ListParams, Order, Purpose, UploadRequest};
+use files_client::{AsyncClient, Client, Error, ListParams, Order, Purpose, UploadRequest};
 use files_emulator::{Dialect, Emulator};
 use provider_openai::OpenAi;
 use transport_reqwest::ReqwestTransport;
@@ -18,7 +18,8 @@ fn list_all_follows_the_cursor_and_filters_by_purpose() {
     let client = Client::new(openai(&emulator), UreqTransport::new());
     for i in 0..5 {
         client
-            .upload(UploadRequest::from_bytes(
+            .files()
+            .create(UploadRequest::from_bytes(
                 format!("{i}"),
                 format!("{i}.jsonl"),
                 Purpose::BATCH,
@@ -26,7 +27,8 @@ fn list_all_follows_the_cursor_and_filters_by_purpose() {
             .unwrap();
     }
     client
-        .upload(UploadRequest::from_bytes(
+        .files()
+        .create(UploadRequest::from_bytes(
             "x",
             "other.txt",
             Purpose::ASSISTANTS,
@@ -37,11 +39,15 @@ fn list_all_follows_the_cursor_and_filters_by_purpose() {
         .purpose(Purpose::BATCH)
         .limit(2)
         .order(Order::Asc);
-    let first = client.list(&params).unwrap();
+    let first = client.files().list(&params).unwrap();
     assert_eq!(first.data.len(), 2);
     assert_eq!(first.has_more, Some(true));
 
-    let all = client.list_all(&params).unwrap();
+    let all: Vec<_> = client
+        .files()
+        .list_all(&params)
+        .collect::<Result<_, _>>()
+        .unwrap();
     let names: Vec<_> = all.iter().map(|f| f.filename.as_str()).collect();
     assert_eq!(
         names,
@@ -63,7 +69,8 @@ async fn expiry_and_account_headers_reach_the_server() {
         .with_project("proj-9");
     let client = AsyncClient::new(provider, ReqwestTransport::new().unwrap());
     let file = client
-        .upload(
+        .files()
+        .create(
             UploadRequest::from_bytes("{}\n", "a.jsonl", Purpose::USER_DATA)
                 .with_expires_after(7200),
         )
@@ -80,17 +87,22 @@ async fn expiry_and_account_headers_reach_the_server() {
 fn rule_breaking_requests_are_refused_before_a_byte_is_sent() {
     let emulator = Emulator::start(Dialect::OpenAi).unwrap();
     let client = Client::new(openai(&emulator), UreqTransport::new());
-    let err = client.list(&ListParams::new().limit(0)).unwrap_err();
+    let err = client
+        .files()
+        .list(&ListParams::new().limit(0))
+        .unwrap_err();
     assert!(matches!(err, Error::Validation(_)), "{err:?}");
     let err = client
-        .upload(UploadRequest::from_bytes("x", "a.jsonl", Purpose::BATCH).with_expires_after(10))
+        .files()
+        .create(UploadRequest::from_bytes("x", "a.jsonl", Purpose::BATCH).with_expires_after(10))
         .unwrap_err();
     assert_eq!(
         err.to_string(),
         "expires_after 10: must be between 3600 (one hour) and 2592000 (30 days) seconds"
     );
     let err = client
-        .upload(UploadRequest::from_url(
+        .files()
+        .create(UploadRequest::from_url(
             "https://example.com/a.png",
             Purpose::VISION,
         ))
@@ -101,7 +113,8 @@ fn rule_breaking_requests_are_refused_before_a_byte_is_sent() {
         "{err}"
     );
     let err = client
-        .upload(UploadRequest::from_path(
+        .files()
+        .create(UploadRequest::from_path(
             "/definitely/not/here.jsonl",
             Purpose::BATCH,
         ))
@@ -120,13 +133,14 @@ fn content_is_the_original_bytes() {
     let client = Client::new(openai(&emulator), UreqTransport::new());
     let bytes: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
     let file = client
-        .upload(UploadRequest::from_bytes(
+        .files()
+        .create(UploadRequest::from_bytes(
             bytes.clone(),
             "b.bin",
             Purpose::USER_DATA,
         ))
         .unwrap();
-    let mut download = client.download(&file.id).unwrap();
+    let mut download = client.files().content(&file.id).unwrap();
     assert_eq!(download.info().len, Some(70_000));
     assert_eq!(
         download.info().content_type.as_deref(),

@@ -1,7 +1,7 @@
 //! StepFun-only behaviour over loopback: remote-URL uploads, the parameterless listing, and
 //! content as text.
 
-use files_core::{AsyncClient, Client, ListParams, Purpose, UploadRequest};
+use files_client::{AsyncClient, Client, ListParams, Purpose, UploadRequest};
 use files_emulator::{Dialect, Emulator};
 use files_tests::RawServer;
 use provider_stepfun::StepFun;
@@ -31,7 +31,8 @@ fn upload_from_a_remote_url_blocking() {
     let emulator = Emulator::start(Dialect::StepFun).unwrap();
     let client = Client::new(stepfun(&emulator), UreqTransport::new());
     let file = client
-        .upload(UploadRequest::from_url(
+        .files()
+        .create(UploadRequest::from_url(
             source.url("/media/product.png"),
             Purpose::STORAGE,
         ))
@@ -50,7 +51,8 @@ async fn upload_from_a_remote_url_async() {
     let emulator = Emulator::start(Dialect::StepFun).unwrap();
     let client = AsyncClient::new(stepfun(&emulator), ReqwestTransport::new().unwrap());
     let file = client
-        .upload(UploadRequest::from_url(
+        .files()
+        .create(UploadRequest::from_url(
             source.url("/a/b/c.png?sig=1"),
             Purpose::STORAGE,
         ))
@@ -63,13 +65,17 @@ async fn upload_from_a_remote_url_async() {
 fn openai_only_options_are_refused_before_sending() {
     let emulator = Emulator::start(Dialect::StepFun).unwrap();
     let client = Client::new(stepfun(&emulator), UreqTransport::new());
-    let err = client.list(&ListParams::new().limit(10)).unwrap_err();
+    let err = client
+        .files()
+        .list(&ListParams::new().limit(10))
+        .unwrap_err();
     assert!(
         err.to_string().contains("StepFun lists all files at once"),
         "{err}"
     );
     let err = client
-        .upload(
+        .files()
+        .create(
             UploadRequest::from_bytes("x", "a.txt", Purpose::FILE_EXTRACT).with_expires_after(3600),
         )
         .unwrap_err();
@@ -86,18 +92,19 @@ fn listing_has_no_pagination_and_content_is_text() {
     let emulator = Emulator::start(Dialect::StepFun).unwrap();
     let client = Client::new(stepfun(&emulator), UreqTransport::new());
     let file = client
-        .upload(UploadRequest::from_bytes(
+        .files()
+        .create(UploadRequest::from_bytes(
             "Hello, 世界",
             "doc.txt",
             Purpose::FILE_EXTRACT,
         ))
         .unwrap();
-    let page = client.list(&ListParams::new()).unwrap();
+    let page = client.files().list(&ListParams::new()).unwrap();
     assert_eq!(page.has_more, None);
     assert_eq!(page.next_cursor(), None);
-    assert_eq!(client.list_all(&ListParams::new()).unwrap().len(), 1);
+    assert_eq!(client.files().list_all(&ListParams::new()).count(), 1);
     let mut text = Vec::new();
-    let download = client.download(&file.id).unwrap();
+    let download = client.files().content(&file.id).unwrap();
     assert!(
         download
             .info()
@@ -106,6 +113,6 @@ fn listing_has_no_pagination_and_content_is_text() {
             .unwrap()
             .starts_with("text/plain")
     );
-    client.download_to(&file.id, &mut text).unwrap();
+    client.files().download_to(&file.id, &mut text).unwrap();
     assert_eq!(String::from_utf8(text).unwrap(), "Hello, 世界");
 }

@@ -2,7 +2,7 @@
 //! lie, and downloads cut short.
 
 use bytes::Bytes;
-use files_core::{AsyncClient, Client, Error, Purpose, TransportErrorKind, UploadRequest};
+use files_client::{AsyncClient, Client, Error, Purpose, TransportErrorKind, UploadRequest};
 use files_emulator::{Dialect, Emulator};
 use files_tests::{RawServer, sample_bytes};
 use futures_util::stream;
@@ -32,12 +32,16 @@ async fn an_async_stream_uploads_with_an_exact_length() {
         "s.bin",
         Purpose::USER_DATA,
     );
-    let file = client.upload(upload).await.unwrap();
+    let file = client.files().create(upload).await.unwrap();
     assert_eq!(file.bytes, 1_000_000);
     let request = emulator.requests().pop().unwrap();
     assert!(!request.chunked);
     let mut out = futures_util::io::Cursor::new(Vec::new());
-    client.download_to(&file.id, &mut out).await.unwrap();
+    client
+        .files()
+        .download_to(&file.id, &mut out)
+        .await
+        .unwrap();
     assert_eq!(out.into_inner(), data);
 }
 
@@ -54,10 +58,11 @@ fn a_blocking_transport_refuses_an_async_stream_with_a_clear_error() {
         "s.bin",
         Purpose::USER_DATA,
     );
-    let err = client.upload(upload).unwrap_err();
+    let err = client.files().create(upload).unwrap_err();
+    assert!(matches!(&err, Error::LocalFile(_)), "{err:?}");
     assert!(
         err.to_string()
-            .contains("an async stream source needs an async transport"),
+            .contains("an async stream needs the async client"),
         "{err}"
     );
 }
@@ -70,12 +75,14 @@ fn a_reader_shorter_than_declared_fails_the_upload() {
         UreqTransport::new(),
     );
     let upload = UploadRequest::from_reader(&b"only ten b"[..], 100, "r.bin", Purpose::USER_DATA);
-    let err = client.upload(upload).unwrap_err();
-    assert!(matches!(&err, Error::Transport(_)), "{err:?}");
+    let err = client.files().create(upload).unwrap_err();
     assert!(
-        err.to_string()
-            .contains("ended after 10 of its declared 100 bytes"),
-        "{err}"
+        matches!(&err, Error::LocalFile(_)),
+        "a short reader is a local failure, not a connection failure: {err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "could not read the upload's reader: it ended after 10 of its declared 100 bytes; declare the exact number of bytes it yields"
     );
 }
 
@@ -92,7 +99,8 @@ async fn a_stream_longer_than_declared_fails_the_upload() {
         "s.bin",
         Purpose::USER_DATA,
     );
-    let err = client.upload(upload).await.unwrap_err();
+    let err = client.files().create(upload).await.unwrap_err();
+    assert!(matches!(&err, Error::LocalFile(_)), "{err:?}");
     assert!(
         err.to_string()
             .contains("holds more than its declared 3 bytes"),
@@ -114,7 +122,10 @@ fn a_download_cut_short_leaves_no_file_blocking() {
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("out.bin");
     let client = Client::new(openai(&server.url("/v1"), "k"), UreqTransport::new());
-    let err = client.download_to_path("file-1", &dest).unwrap_err();
+    let err = client
+        .files()
+        .download_to_path("file-1", &dest)
+        .unwrap_err();
     let Error::Transport(t) = &err else {
         panic!("{err:?}")
     };
@@ -137,7 +148,11 @@ async fn a_download_cut_short_leaves_no_file_async() {
         openai(&server.url("/v1"), "k"),
         ReqwestTransport::new().unwrap(),
     );
-    let err = client.download_to_path("file-1", &dest).await.unwrap_err();
+    let err = client
+        .files()
+        .download_to_path("file-1", &dest)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Transport(_)), "{err:?}");
     assert_eq!(
         std::fs::read(&dest).unwrap(),

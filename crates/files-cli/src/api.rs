@@ -1,11 +1,12 @@
-//! [`Api`]: one client, blocking or async, behind the operations the commands use.
+//! [`Api`]: one client, blocking or async, behind the operations the commands use. Each
+//! method only dispatches: the operations themselves are the clients'.
 
 use std::io::Write;
 use std::path::Path;
 
-use files_core::{
-    AsyncClient, Client, DeletedFile, Error, FileList, FileObject, ListParams, LocalFileError,
-    LocalFileOp, Provider, UploadRequest,
+use files_client::{
+    AsyncClient, Client, DeletedFile, Error, FileList, FileObject, ListParams, Polling, Provider,
+    RequestOptions, UploadRequest,
 };
 use futures_util::StreamExt;
 use transport_reqwest::ReqwestTransport;
@@ -17,28 +18,29 @@ pub type DynProvider = Box<dyn Provider>;
 /// A Files API client over the transport the user picked.
 pub enum Api {
     /// Blocking, over ureq.
-    Blocking(Client<DynProvider, UreqTransport>),
+    Blocking(Client),
     /// Async over reqwest, driven by a runtime of its own.
-    Async(
-        AsyncClient<DynProvider, ReqwestTransport>,
-        tokio::runtime::Runtime,
-    ),
+    Async(AsyncClient, tokio::runtime::Runtime),
 }
 
 impl Api {
     /// A blocking client.
-    pub fn blocking(provider: DynProvider) -> Self {
-        Api::Blocking(Client::new(provider, UreqTransport::new()))
+    pub fn blocking(provider: DynProvider, options: RequestOptions) -> Self {
+        Api::Blocking(Client::new(provider, UreqTransport::new()).with_options(options))
     }
 
     /// An async client with a runtime to drive it.
-    pub fn with_async(provider: DynProvider) -> Result<Self, Box<dyn std::error::Error>> {
+    pub fn with_async(
+        provider: DynProvider,
+        options: RequestOptions,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()?;
         let transport = ReqwestTransport::new()?;
-        Ok(Api::Async(AsyncClient::new(provider, transport), runtime))
+        let client = AsyncClient::new(provider, transport).with_options(options);
+        Ok(Api::Async(client, runtime))
     }
 
     /// Which transport this is, for messages.
@@ -50,69 +52,76 @@ impl Api {
     }
 
     /// Uploads a file.
-    pub fn upload(&self, upload: UploadRequest) -> Result<FileObject, Error> {
+    pub fn create(&self, upload: UploadRequest) -> Result<FileObject, Error> {
         match self {
-            Api::Blocking(c) => c.upload(upload),
-            Api::Async(c, rt) => rt.block_on(c.upload(upload)),
+            Api::Blocking(c) => c.files().create(upload),
+            Api::Async(c, rt) => rt.block_on(c.files().create(upload)),
         }
     }
 
     /// One page of the listing.
     pub fn list(&self, params: &ListParams) -> Result<FileList, Error> {
         match self {
-            Api::Blocking(c) => c.list(params),
-            Api::Async(c, rt) => rt.block_on(c.list(params)),
+            Api::Blocking(c) => c.files().list(params),
+            Api::Async(c, rt) => rt.block_on(c.files().list(params)),
         }
     }
 
-    /// Every page of the listing.
-    pub fn list_all(&self, params: &ListParams) -> Result<Vec<FileObject>, Error> {
+    /// Every file of the listing, fetched page by page as the iterator is used.
+    pub fn list_all(
+        &self,
+        params: &ListParams,
+    ) -> Box<dyn Iterator<Item = Result<FileObject, Error>> + '_> {
         match self {
-            Api::Blocking(c) => c.list_all(params),
-            Api::Async(c, rt) => rt.block_on(c.list_all(params)),
+            Api::Blocking(c) => Box::new(c.files().list_all(params)),
+            Api::Async(c, rt) => {
+                let mut stream = c.files().list_all(params);
+                Box::new(std::iter::from_fn(move || rt.block_on(stream.next())))
+            }
         }
     }
 
     /// One file's metadata.
     pub fn retrieve(&self, id: &str) -> Result<FileObject, Error> {
         match self {
-            Api::Blocking(c) => c.retrieve(id),
-            Api::Async(c, rt) => rt.block_on(c.retrieve(id)),
+            Api::Blocking(c) => c.files().retrieve(id),
+            Api::Async(c, rt) => rt.block_on(c.files().retrieve(id)),
         }
     }
 
     /// Deletes a file.
     pub fn delete(&self, id: &str) -> Result<DeletedFile, Error> {
         match self {
-            Api::Blocking(c) => c.delete(id),
-            Api::Async(c, rt) => rt.block_on(c.delete(id)),
+            Api::Blocking(c) => c.files().delete(id),
+            Api::Async(c, rt) => rt.block_on(c.files().delete(id)),
+        }
+    }
+
+    /// Polls a file until its processing is over.
+    pub fn wait_for_processing(&self, id: &str, polling: Polling) -> Result<FileObject, Error> {
+        match self {
+            Api::Blocking(c) => c.files().wait_for_processing_with(id, polling),
+            Api::Async(c, rt) => rt.block_on(c.files().wait_for_processing_with(id, polling)),
         }
     }
 
     /// Downloads a file's content to a path (complete or not at all).
     pub fn download_to_path(&self, id: &str, dest: &Path) -> Result<u64, Error> {
         match self {
-            Api::Blocking(c) => c.download_to_path(id, dest),
-            Api::Async(c, rt) => rt.block_on(c.download_to_path(id, dest)),
+            Api::Blocking(c) => c.files().download_to_path(id, dest),
+            Api::Async(c, rt) => rt.block_on(c.files().download_to_path(id, dest)),
         }
     }
 
     /// Downloads a file's content into a writer, chunk by chunk.
     pub fn download_to_writer(&self, id: &str, writer: &mut dyn Write) -> Result<u64, Error> {
         match self {
-            Api::Blocking(c) => c.download_to(id, writer),
-            Api::Async(c, rt) => rt.block_on(async {
-                let mut download = c.download(id).await?;
-                while let Some(chunk) = download.next().await {
-                    writer.write_all(&chunk?).map_err(|e| {
-                        LocalFileError::new(LocalFileOp::Write, "standard output", e)
-                    })?;
-                }
-                writer
-                    .flush()
-                    .map_err(|e| LocalFileError::new(LocalFileOp::Write, "standard output", e))?;
-                Ok(download.received())
-            }),
+            Api::Blocking(c) => c.files().download_to(id, writer),
+            Api::Async(c, rt) => {
+                // The runtime is the CLI's own, so a blocking write in it holds up nothing else.
+                let mut writer = futures_util::io::AllowStdIo::new(writer);
+                rt.block_on(c.files().download_to(id, &mut writer))
+            }
         }
     }
 }

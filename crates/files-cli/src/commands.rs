@@ -3,7 +3,7 @@
 use std::error::Error as StdError;
 use std::path::Path;
 
-use files_core::{ListParams, Order, Provider, Purpose, UploadRequest};
+use files_client::{ListParams, Order, Purpose, RequestOptions, UploadRequest};
 use provider_openai::OpenAi;
 use provider_stepfun::{Region, StepFun};
 
@@ -79,10 +79,11 @@ pub fn region(name: RegionName) -> Region {
 }
 
 /// A client over the transport the options name.
-pub fn client(connection: &Connection, provider: Box<dyn Provider>) -> CliResult<Api> {
+pub fn client(connection: &Connection, provider: DynProvider) -> CliResult<Api> {
+    let options = RequestOptions::new();
     Ok(match connection.transport {
-        TransportName::Ureq => Api::blocking(provider),
-        TransportName::Reqwest => Api::with_async(provider)?,
+        TransportName::Ureq => Api::blocking(provider, options),
+        TransportName::Reqwest => Api::with_async(provider, options)?,
     })
 }
 
@@ -102,7 +103,7 @@ fn upload(api: &Api, args: UploadArgs) -> CliResult {
     if let Some(seconds) = args.expires_after {
         upload = upload.with_expires_after(seconds);
     }
-    println!("{}", file_line(&api.upload(upload)?));
+    println!("{}", file_line(&api.create(upload)?));
     Ok(())
 }
 
@@ -121,11 +122,12 @@ fn list(api: &Api, args: &ListArgs) -> CliResult {
         params = params.after(after.as_str());
     }
     if args.all {
-        let files = api.list_all(&params)?;
-        for file in &files {
-            println!("{}", file_line(file));
+        let mut count = 0u64;
+        for file in api.list_all(&params) {
+            println!("{}", file_line(&file?));
+            count += 1;
         }
-        eprintln!("{} file(s)", files.len());
+        eprintln!("{count} file(s)");
     } else {
         let page = api.list(&params)?;
         for file in &page.data {

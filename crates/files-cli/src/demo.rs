@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 
-use files_core::{ListParams, Purpose, UploadRequest};
+use files_client::{ListParams, Purpose, UploadRequest};
 use files_emulator::{Dialect, Emulator};
 use provider_openai::OpenAi;
 use provider_stepfun::StepFun;
@@ -44,7 +44,7 @@ pub fn run(connection: &Connection, args: &DemoArgs) -> CliResult {
     let sample = dir.path().join(name);
     let sample_hash = write_sample(&sample, args.size)?;
 
-    let file = api.upload(UploadRequest::from_path(&sample, purpose))?;
+    let file = api.create(UploadRequest::from_path(&sample, purpose))?;
     println!(
         "1. upload    {} ({} bytes)\n   -> {}",
         name,

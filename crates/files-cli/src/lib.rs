@@ -4,10 +4,10 @@
 //!
 //! ```no_run
 //! use files_cli::Api;
-//! use files_core::ListParams;
+//! use files_client::{ListParams, RequestOptions};
 //! use provider_openai::OpenAi;
 //!
-//! let api = Api::with_async(Box::new(OpenAi::from_env()?))?;
+//! let api = Api::with_async(Box::new(OpenAi::from_env()?), RequestOptions::new())?;
 //! println!("{} files", api.list(&ListParams::new())?.data.len());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

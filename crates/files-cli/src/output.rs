@@ -1,6 +1,6 @@
 //! How files and listings are printed.
 
-use files_core::FileObject;
+use files_client::FileObject;
 
 /// One line describing a file.
 pub fn file_line(file: &FileObject) -> String {

@@ -8,6 +8,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// A `Result` whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -28,9 +29,12 @@ pub enum Error {
     /// The server answered with success, but the body is not what the API documents.
     #[error(transparent)]
     Decode(Box<DecodeError>),
-    /// A local file could not be read or written.
+    /// A local file (or the caller's reader, stream or writer) could not be read or written.
     #[error(transparent)]
     LocalFile(#[from] LocalFileError),
+    /// A file was still being processed when waiting for it ran out of time.
+    #[error(transparent)]
+    ProcessingTimeout(Box<ProcessingTimeout>),
 }
 
 impl From<ApiError> for Error {
@@ -45,6 +49,12 @@ impl From<DecodeError> for Error {
     }
 }
 
+impl From<ProcessingTimeout> for Error {
+    fn from(e: ProcessingTimeout) -> Self {
+        Error::ProcessingTimeout(Box::new(e))
+    }
+}
+
 impl Error {
     /// The HTTP status when the server answered with an error, else `None`.
     pub fn status(&self) -> Option<u16> {
@@ -54,11 +64,44 @@ impl Error {
         }
     }
 
-    /// The server's request id (`x-request-id`), when the server answered.
+    /// The server's request id (`x-request-id`) of the last response the operation saw, when
+    /// the server answered at all.
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Error::Api(e) => e.request_id.as_deref(),
             Error::Decode(e) => e.request_id.as_deref(),
+            Error::Transport(e) => e.request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Whether the failure is of a kind the official SDKs retry: a connection failure, a
+    /// timeout, a cut transfer, or the statuses 408, 409, 429 and 5xx (unless the server said
+    /// `x-should-retry: false`, or a 429 says the quota is used up). This looks at the failure
+    /// alone; the client also stops when its retries are spent or the body cannot be re-sent.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api(e) => e.is_retryable(),
+            Error::Transport(e) => e.is_retryable(),
+            _ => false,
+        }
+    }
+
+    /// How long the server asked the client to wait before trying again (`retry-after-ms`,
+    /// or `retry-after` as seconds or an HTTP date), when it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Api(e) => e.retry_after,
+            _ => None,
+        }
+    }
+
+    /// How many times the request was sent before the operation gave up, for the failures
+    /// that come from sending (API and transport errors).
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            Error::Api(e) => Some(e.attempts),
+            Error::Transport(e) => Some(e.attempts),
             _ => None,
         }
     }
@@ -116,8 +159,54 @@ pub struct ApiError {
     /// The raw body text (truncated) when it was not the JSON error envelope, e.g. a proxy's
     /// HTML page.
     pub raw_body: Option<String>,
-    /// The server's `Retry-After` wait in milliseconds, when it sent one as a number.
-    pub retry_after_ms: Option<u64>,
+    /// How long the server asked the client to wait before trying again, when it said
+    /// (`retry-after-ms`, or `retry-after` as seconds or an HTTP date).
+    pub retry_after: Option<Duration>,
+    /// The server's `x-should-retry` header, which overrides the status rule when present.
+    pub should_retry: Option<bool>,
+    /// How many times the request was sent (1 when it was not retried).
+    pub attempts: u32,
+    /// Why the client did not retry a failure that is usually retried, when that is not
+    /// the spent retry budget.
+    pub not_retried: Option<String>,
+}
+
+impl ApiError {
+    /// An error for `status` with `message` and nothing else known.
+    pub fn new(status: u16, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            message: message.into(),
+            kind: None,
+            param: None,
+            code: None,
+            request_id: None,
+            raw_body: None,
+            retry_after: None,
+            should_retry: None,
+            attempts: 1,
+            not_retried: None,
+        }
+    }
+
+    /// Whether the provider says the account's quota is used up (`insufficient_quota` as the
+    /// error type or code): waiting does not help.
+    pub fn is_quota_exhausted(&self) -> bool {
+        let quota = |v: &Option<String>| v.as_deref() == Some("insufficient_quota");
+        quota(&self.kind) || quota(&self.code)
+    }
+
+    /// Whether the official SDKs would retry this answer: `x-should-retry` when the server
+    /// sent it, else the statuses 408, 409, 429 and 5xx; never a 429 for a spent quota.
+    pub fn is_retryable(&self) -> bool {
+        if self.status == 429 && self.is_quota_exhausted() {
+            return false;
+        }
+        match self.should_retry {
+            Some(decided) => decided,
+            None => matches!(self.status, 408 | 409 | 429 | 500..),
+        }
+    }
 }
 
 impl std::error::Error for ApiError {}
@@ -149,8 +238,19 @@ impl fmt::Display for ApiError {
         if let Some(id) = &self.request_id {
             write!(f, " [request id {id}]")?;
         }
-        Ok(())
+        write_retry_facts(f, self.attempts, self.not_retried.as_deref())
     }
+}
+
+/// Appends how many attempts were made and why no more were, when there is something to say.
+fn write_retry_facts(f: &mut fmt::Formatter<'_>, attempts: u32, note: Option<&str>) -> fmt::Result {
+    if attempts > 1 {
+        write!(f, "; gave up after {attempts} attempts")?;
+    }
+    if let Some(note) = note {
+        write!(f, "; not retried: {note}")?;
+    }
+    Ok(())
 }
 
 /// What a person can usually do about a status, when the message may not say.
@@ -163,6 +263,7 @@ fn status_hint(status: u16) -> Option<&'static str> {
         429 => Some("rate limited: wait and try again"),
         451 => Some("the content was refused by moderation"),
         500..=599 => Some("a server-side failure: try again later"),
+        408 => Some("the server gave up waiting for the request"),
         _ => None,
     }
 }
@@ -197,7 +298,6 @@ impl fmt::Display for TransportErrorKind {
 
 /// A request that could not be carried to the server or back.
 #[derive(Debug, thiserror::Error)]
-#[error("{kind}: {message}")]
 #[non_exhaustive]
 pub struct TransportError {
     /// Which stage failed.
@@ -207,6 +307,23 @@ pub struct TransportError {
     /// The underlying error from the HTTP client or the OS.
     #[source]
     pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    /// How many times the request was sent (1 when it was not retried).
+    pub attempts: u32,
+    /// The `x-request-id` of the last response an earlier attempt received, if any.
+    pub request_id: Option<String>,
+    /// Why the client did not retry a failure that is usually retried, when that is not
+    /// the spent retry budget.
+    pub not_retried: Option<String>,
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.message)?;
+        if let Some(id) = &self.request_id {
+            write!(f, " [last request id {id}]")?;
+        }
+        write_retry_facts(f, self.attempts, self.not_retried.as_deref())
+    }
 }
 
 impl TransportError {
@@ -216,7 +333,19 @@ impl TransportError {
             kind,
             message: message.into(),
             source: None,
+            attempts: 1,
+            request_id: None,
+            not_retried: None,
         }
+    }
+
+    /// Whether the official SDKs retry this kind of failure: connecting, a timeout, or a
+    /// transfer cut mid-way.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self.kind,
+            TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Io
+        )
     }
 
     /// A transport error of `kind` caused by `source`; the message includes the text of the
@@ -238,9 +367,8 @@ impl TransportError {
             cause = e.source();
         }
         TransportError {
-            kind,
-            message,
             source: Some(source),
+            ..TransportError::new(kind, message)
         }
     }
 
@@ -277,6 +405,33 @@ fn request_id_suffix(id: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
+/// A file that was still being processed when [`wait_for_processing`] ran out of time.
+///
+/// [`wait_for_processing`]: crate::ops::WaitForProcessing
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{file_id} was still {} after waiting {}s ({checks} checks); wait longer, or check it again later",
+    status_text(.status), .waited.as_secs()
+)]
+#[non_exhaustive]
+pub struct ProcessingTimeout {
+    /// The file waited for.
+    pub file_id: String,
+    /// Its status at the last check.
+    pub status: Option<crate::FileStatus>,
+    /// How long the client waited.
+    pub waited: Duration,
+    /// How many times it asked.
+    pub checks: u32,
+}
+
+fn status_text(status: &Option<crate::FileStatus>) -> String {
+    match status {
+        Some(s) => format!("'{s}'"),
+        None => "unprocessed".to_owned(),
+    }
+}
+
 /// What was being done to a local file when it failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -305,14 +460,15 @@ impl fmt::Display for LocalFileOp {
     }
 }
 
-/// A local file could not be read or written.
+/// A local file could not be read or written; also a caller's reader, stream or writer that
+/// failed or held a different number of bytes than declared.
 #[derive(Debug, thiserror::Error)]
 #[error("could not {op} {}: {source}", .path.display())]
 #[non_exhaustive]
 pub struct LocalFileError {
     /// What was being done.
     pub op: LocalFileOp,
-    /// The file concerned.
+    /// The file concerned, or a description of the caller's reader or writer.
     pub path: PathBuf,
     /// The OS error.
     #[source]
@@ -353,14 +509,11 @@ mod tests {
     #[test]
     fn api_error_display_names_everything_a_person_needs() {
         let e = ApiError {
-            status: 404,
-            message: "No such File object: file-x".into(),
             kind: Some("invalid_request_error".into()),
             param: Some("id".into()),
             code: None,
             request_id: Some("req_1".into()),
-            raw_body: None,
-            retry_after_ms: None,
+            ..ApiError::new(404, "No such File object: file-x")
         };
         assert_eq!(
             e.to_string(),
@@ -372,6 +525,40 @@ mod tests {
     fn validation_error_reads_as_a_sentence() {
         let e = ValidationError::new("limit", "0", "must be between 1 and 10000");
         assert_eq!(e.to_string(), "limit 0: must be between 1 and 10000");
+    }
+
+    #[test]
+    fn retry_facts_show_in_the_message() {
+        let mut e = ApiError::new(502, "bad gateway");
+        e.attempts = 3;
+        assert_eq!(
+            e.to_string(),
+            "HTTP 502 Bad Gateway: bad gateway — a server-side failure: try again later; gave up after 3 attempts"
+        );
+        let mut t = TransportError::new(TransportErrorKind::Io, "the connection was reset");
+        t.not_retried = Some("the upload's reader was already read".into());
+        t.request_id = Some("req_7".into());
+        assert_eq!(
+            t.to_string(),
+            "connection failed while transferring: the connection was reset [last request id req_7]; not retried: the upload's reader was already read"
+        );
+    }
+
+    #[test]
+    fn retryable_statuses_follow_the_sdks() {
+        let status = |s: u16| ApiError::new(s, "m").is_retryable();
+        assert!(status(408) && status(409) && status(429) && status(500) && status(599));
+        assert!(!status(400) && !status(401) && !status(404) && !status(422));
+        let mut quota = ApiError::new(429, "m");
+        quota.code = Some("insufficient_quota".into());
+        quota.should_retry = Some(true);
+        assert!(!quota.is_retryable(), "a spent quota is never retried");
+        let mut told = ApiError::new(503, "m");
+        told.should_retry = Some(false);
+        assert!(!told.is_retryable());
+        told.status = 400;
+        told.should_retry = Some(true);
+        assert!(told.is_retryable());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::fmt;
 use http::HeaderMap;
 
 use crate::error::ValidationError;
-use crate::upload::UploadCheck;
+use crate::purpose::Purpose;
 
 /// An API provider's endpoint rules. The `provider-openai` and `provider-stepfun` crates
 /// implement it; an OpenAI-compatible server can be reached through either with a base-URL
@@ -32,41 +32,30 @@ pub trait Provider: Send + Sync {
     }
 }
 
-impl<P: Provider + ?Sized> Provider for &P {
-    fn name(&self) -> &str {
-        (**self).name()
-    }
-    fn base_url(&self) -> &BaseUrl {
-        (**self).base_url()
-    }
-    fn authorize(&self, headers: &mut HeaderMap) -> Result<(), ValidationError> {
-        (**self).authorize(headers)
-    }
-    fn features(&self) -> Features {
-        (**self).features()
-    }
-    fn check_upload(&self, upload: &UploadCheck<'_>) -> Result<(), ValidationError> {
-        (**self).check_upload(upload)
-    }
+/// Forwards every method to the provider behind a pointer.
+macro_rules! forward_provider {
+    ($($pointer:ty),*) => {$(
+        impl<P: Provider + ?Sized> Provider for $pointer {
+            fn name(&self) -> &str {
+                (**self).name()
+            }
+            fn base_url(&self) -> &BaseUrl {
+                (**self).base_url()
+            }
+            fn authorize(&self, headers: &mut HeaderMap) -> Result<(), ValidationError> {
+                (**self).authorize(headers)
+            }
+            fn features(&self) -> Features {
+                (**self).features()
+            }
+            fn check_upload(&self, upload: &UploadCheck<'_>) -> Result<(), ValidationError> {
+                (**self).check_upload(upload)
+            }
+        }
+    )*};
 }
 
-impl<P: Provider + ?Sized> Provider for Box<P> {
-    fn name(&self) -> &str {
-        (**self).name()
-    }
-    fn base_url(&self) -> &BaseUrl {
-        (**self).base_url()
-    }
-    fn authorize(&self, headers: &mut HeaderMap) -> Result<(), ValidationError> {
-        (**self).authorize(headers)
-    }
-    fn features(&self) -> Features {
-        (**self).features()
-    }
-    fn check_upload(&self, upload: &UploadCheck<'_>) -> Result<(), ValidationError> {
-        (**self).check_upload(upload)
-    }
-}
+forward_provider!(&P, Box<P>, std::sync::Arc<P>);
 
 /// What a file's content endpoint returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,6 +187,26 @@ impl fmt::Display for BaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
     }
+}
+
+/// What a provider's rules look at before an upload is sent.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct UploadCheck<'a> {
+    /// The purpose.
+    pub purpose: &'a Purpose,
+    /// The file name that will be sent (absent for a URL upload with no name).
+    pub filename: Option<&'a str>,
+    /// The file part's Content-Type.
+    pub content_type: Option<&'a str>,
+    /// The exact size in bytes; `None` for a URL upload.
+    pub len: Option<u64>,
+    /// The remote URL, for a URL upload.
+    pub url: Option<&'a str>,
+    /// The requested expiry in seconds.
+    pub expires_after: Option<u64>,
+    /// The first bytes of the file, when the caller had them (for format checks).
+    pub prefix: &'a [u8],
 }
 
 #[cfg(test)]

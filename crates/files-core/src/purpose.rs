@@ -55,6 +55,8 @@ open_string! {
         ERROR = "error",
         /// Ready (StepFun).
         SUCCESS = "success",
+        /// Deleted while it was being processed (Azure OpenAI).
+        DELETED = "deleted",
     }
 }
 

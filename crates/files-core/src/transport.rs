@@ -1,31 +1,132 @@
-//! The IO edge: the traits a transport crate implements, and the streamed response bodies it
-//! hands back.
+//! The HTTP edge: the traits a transport crate implements, and the bodies that cross it.
 //!
 //! [`Transport`] and [`AsyncTransport`] carry one HTTP exchange, in the shape of the `oauth2`
-//! crate's client traits but with bodies that stream both ways: the request body is a
-//! [`Body`] description the transport turns into bytes, and the response body is read as it
-//! arrives. Two provided methods are the few local-file operations a client needs: a file's
-//! size and first bytes (`probe`), and a download destination that appears only when complete
-//! (`create`). Their defaults refuse, so a closure or a bring-your-own transport still uploads
-//! bytes and readers and downloads into writers. The core itself never opens a file or socket.
+//! crate's client traits but with bodies that stream both ways. A transport carries HTTP
+//! only: the request body arrives as bytes of an exact length (the client has already turned
+//! files and readers into a [`RequestBody`] or [`AsyncRequestBody`]), and the response comes
+//! back with its body unread. Local files, retries, sleeping and progress live elsewhere, so
+//! a bring-your-own transport — or a closure, through [`transport_fn`] — gets all of them.
 
-use std::io::{self, Read, Write};
-use std::path::Path;
+use std::io::{self, Read};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use futures_core::Stream;
 
-use crate::body::Body;
-use crate::error::{LocalFileError, LocalFileOp, TransportError};
-use crate::upload::FileProbe;
+use crate::error::TransportError;
+pub use crate::options::Timeouts;
+
+/// A blocking request body: a reader of exactly [`RequestBody::len`] bytes. The request's
+/// `Content-Length` header already says that length; a transport must not send it chunked.
+pub struct RequestBody {
+    reader: Box<dyn Read + Send>,
+    len: u64,
+}
+
+impl RequestBody {
+    /// A body of `len` bytes read from `reader`.
+    pub fn new(reader: impl Read + Send + 'static, len: u64) -> Self {
+        RequestBody {
+            reader: Box::new(reader),
+            len,
+        }
+    }
+
+    /// A body of bytes in memory.
+    pub fn from_bytes(bytes: impl Into<Bytes>) -> Self {
+        let bytes = bytes.into();
+        let len = bytes.len() as u64;
+        RequestBody::new(io::Cursor::new(bytes), len)
+    }
+
+    /// No body.
+    pub fn empty() -> Self {
+        RequestBody::new(io::empty(), 0)
+    }
+
+    /// The exact number of bytes the body holds.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the body has no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl Read for RequestBody {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.reader.read(buf)
+    }
+}
+
+impl std::fmt::Debug for RequestBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RequestBody({} bytes)", self.len)
+    }
+}
+
+/// An async request body: a stream of exactly [`AsyncRequestBody::len`] bytes.
+pub struct AsyncRequestBody {
+    stream: Pin<Box<dyn Stream<Item = io::Result<Bytes>> + Send>>,
+    len: u64,
+}
+
+impl AsyncRequestBody {
+    /// A body of `len` bytes taken from `stream`.
+    pub fn new(stream: impl Stream<Item = io::Result<Bytes>> + Send + 'static, len: u64) -> Self {
+        AsyncRequestBody {
+            stream: Box::pin(stream),
+            len,
+        }
+    }
+
+    /// A body of bytes in memory.
+    pub fn from_bytes(bytes: impl Into<Bytes>) -> Self {
+        let bytes = bytes.into();
+        let len = bytes.len() as u64;
+        let chunks = (len > 0).then_some(Ok(bytes));
+        AsyncRequestBody::new(futures_util::stream::iter(chunks), len)
+    }
+
+    /// No body.
+    pub fn empty() -> Self {
+        AsyncRequestBody::from_bytes(Bytes::new())
+    }
+
+    /// The exact number of bytes the body holds.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the body has no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl Stream for AsyncRequestBody {
+    type Item = io::Result<Bytes>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.stream.as_mut().poll_next(cx)
+    }
+}
+
+impl std::fmt::Debug for AsyncRequestBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AsyncRequestBody({} bytes)", self.len)
+    }
+}
 
 /// A blocking response body, read as it arrives.
 pub struct ResponseBody(Box<dyn Read + Send>);
 
 impl ResponseBody {
-    /// Wraps a reader over the response's bytes.
+    /// Wraps a reader over the response's bytes. A timeout while reading should be an
+    /// `io::ErrorKind::TimedOut` error, so it is reported (and retried) as one.
     pub fn new(reader: impl Read + Send + 'static) -> Self {
         ResponseBody(Box::new(reader))
     }
@@ -60,11 +161,7 @@ impl AsyncResponseBody {
     /// A body held in memory (tests, canned responses).
     pub fn from_bytes(bytes: impl Into<Bytes>) -> Self {
         let bytes = bytes.into();
-        let chunks = if bytes.is_empty() {
-            vec![]
-        } else {
-            vec![Ok(bytes)]
-        };
+        let chunks = (!bytes.is_empty()).then_some(Ok(bytes));
         AsyncResponseBody::new(futures_util::stream::iter(chunks))
     }
 }
@@ -85,109 +182,140 @@ impl std::fmt::Debug for AsyncResponseBody {
 /// Carries one HTTP exchange, blocking.
 ///
 /// The transport sends the request's headers as given (they include the exact
-/// `Content-Length`), streams the body's segments in order — opening path segments itself,
-/// afresh on every call — and returns the response as soon as its head arrives, with the body
-/// still to be read. It must not follow redirects (they would carry the API key elsewhere) and
-/// must return error statuses as responses, not as errors.
+/// `Content-Length`), streams the body, and returns the response as soon as its head arrives,
+/// with the body still to be read. It honours `timeouts` (see [`Timeouts`] for what each
+/// bounds) and reports a timeout as [`TransportErrorKind::Timeout`]. It must not follow
+/// redirects (they would carry the API key elsewhere) and must return error statuses as
+/// responses, not as errors.
 ///
-/// Any `Fn(http::Request<Body>) -> Result<http::Response<ResponseBody>, TransportError>` is a
-/// transport (without local-file support), which keeps unit tests short.
-pub trait Transport {
+/// A closure becomes a transport through [`transport_fn`].
+///
+/// [`TransportErrorKind::Timeout`]: crate::TransportErrorKind::Timeout
+pub trait Transport: Send + Sync {
     /// Sends `request` and returns the response with its body unread.
     fn send(
         &self,
-        request: http::Request<Body>,
+        request: http::Request<RequestBody>,
+        timeouts: &Timeouts,
     ) -> Result<http::Response<ResponseBody>, TransportError>;
+}
 
-    /// The size of the file at `path` and up to `prefix_len` of its first bytes, before a path
-    /// upload. Fails if the path is not a regular file. The default supports no local files.
-    fn probe(&self, path: &Path, prefix_len: usize) -> Result<FileProbe, LocalFileError> {
-        let _ = prefix_len;
-        Err(no_local_files(LocalFileOp::Inspect, path))
-    }
+/// Forwards both transport traits to the transport behind a pointer, so boxed and shared
+/// (`dyn`) transports are transports.
+macro_rules! forward_transports {
+    ($($pointer:ty),*) => {$(
+        impl<T: Transport + ?Sized> Transport for $pointer {
+            fn send(
+                &self,
+                request: http::Request<RequestBody>,
+                timeouts: &Timeouts,
+            ) -> Result<http::Response<ResponseBody>, TransportError> {
+                (**self).send(request, timeouts)
+            }
+        }
 
-    /// A new file that becomes `dest` only when committed; dropped uncommitted, it leaves
-    /// nothing behind. The default supports no local files.
-    fn create(&self, dest: &Path) -> Result<Box<dyn PartialFile>, LocalFileError> {
-        Err(no_local_files(LocalFileOp::Create, dest))
+        #[async_trait::async_trait]
+        impl<T: AsyncTransport + ?Sized> AsyncTransport for $pointer {
+            async fn send(
+                &self,
+                request: http::Request<AsyncRequestBody>,
+                timeouts: &Timeouts,
+            ) -> Result<http::Response<AsyncResponseBody>, TransportError> {
+                (**self).send(request, timeouts).await
+            }
+        }
+    )*};
+}
+
+forward_transports!(&T, Box<T>, Arc<T>);
+
+/// A blocking transport made from a closure; see [`transport_fn`].
+#[derive(Clone)]
+pub struct FnTransport<F>(F);
+
+impl<F> std::fmt::Debug for FnTransport<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FnTransport(..)")
     }
 }
 
-/// The error of a transport without local-file support.
-fn no_local_files(op: LocalFileOp, path: &Path) -> LocalFileError {
-    LocalFileError::new(
-        op,
-        path,
-        io::Error::new(
-            io::ErrorKind::Unsupported,
-            "this transport has no local-file support; upload from bytes or a reader, \
-             download into a writer, or use transport-ureq or transport-reqwest",
-        ),
-    )
-}
-
-impl<F> Transport for F
+/// Makes a blocking transport of a closure that answers a request (tests, canned answers,
+/// an HTTP client of your own). The closure sees no [`Timeouts`]: it is responsible for its
+/// own.
+///
+/// ```
+/// use files_core::transport::{transport_fn, ResponseBody};
+/// let transport = transport_fn(|_request| {
+///     Ok(http::Response::new(ResponseBody::from_bytes(r#"{"object":"list","data":[]}"#)))
+/// });
+/// # let _ = transport;
+/// ```
+pub fn transport_fn<F>(f: F) -> FnTransport<F>
 where
-    F: Fn(http::Request<Body>) -> Result<http::Response<ResponseBody>, TransportError>,
+    F: Fn(http::Request<RequestBody>) -> Result<http::Response<ResponseBody>, TransportError>
+        + Send
+        + Sync,
+{
+    FnTransport(f)
+}
+
+impl<F> Transport for FnTransport<F>
+where
+    F: Fn(http::Request<RequestBody>) -> Result<http::Response<ResponseBody>, TransportError>
+        + Send
+        + Sync,
 {
     fn send(
         &self,
-        request: http::Request<Body>,
+        request: http::Request<RequestBody>,
+        _timeouts: &Timeouts,
     ) -> Result<http::Response<ResponseBody>, TransportError> {
-        self(request)
+        (self.0)(request)
     }
 }
 
-/// Carries one HTTP exchange, asynchronously; the same contract as [`Transport`]. Reading
-/// path segments and local files must not block the async runtime.
+/// Carries one HTTP exchange, asynchronously; the same contract as [`Transport`].
 #[async_trait::async_trait]
 pub trait AsyncTransport: Send + Sync {
     /// Sends `request` and returns the response with its body unread.
     async fn send(
         &self,
-        request: http::Request<Body>,
+        request: http::Request<AsyncRequestBody>,
+        timeouts: &Timeouts,
     ) -> Result<http::Response<AsyncResponseBody>, TransportError>;
+}
 
-    /// The size of the file at `path` and up to `prefix_len` of its first bytes, before a path
-    /// upload. The default supports no local files.
-    async fn probe(&self, path: &Path, prefix_len: usize) -> Result<FileProbe, LocalFileError> {
-        let _ = prefix_len;
-        Err(no_local_files(LocalFileOp::Inspect, path))
-    }
+/// An async transport made from a closure; see [`async_transport_fn`].
+#[derive(Clone)]
+pub struct AsyncFnTransport<F>(F);
 
-    /// A new file that becomes `dest` only when committed; dropped uncommitted, it leaves
-    /// nothing behind. The default supports no local files.
-    async fn create(&self, dest: &Path) -> Result<Box<dyn AsyncPartialFile>, LocalFileError> {
-        Err(no_local_files(LocalFileOp::Create, dest))
+impl<F> std::fmt::Debug for AsyncFnTransport<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AsyncFnTransport(..)")
     }
 }
 
-#[async_trait::async_trait]
-impl<F, Fut> AsyncTransport for F
+/// Makes an async transport of a closure that returns a future of the response. The closure
+/// sees no [`Timeouts`]: it is responsible for its own.
+pub fn async_transport_fn<F, Fut>(f: F) -> AsyncFnTransport<F>
 where
-    F: Fn(http::Request<Body>) -> Fut + Send + Sync,
+    F: Fn(http::Request<AsyncRequestBody>) -> Fut + Send + Sync,
+    Fut: Future<Output = Result<http::Response<AsyncResponseBody>, TransportError>> + Send,
+{
+    AsyncFnTransport(f)
+}
+
+#[async_trait::async_trait]
+impl<F, Fut> AsyncTransport for AsyncFnTransport<F>
+where
+    F: Fn(http::Request<AsyncRequestBody>) -> Fut + Send + Sync,
     Fut: Future<Output = Result<http::Response<AsyncResponseBody>, TransportError>> + Send,
 {
     async fn send(
         &self,
-        request: http::Request<Body>,
+        request: http::Request<AsyncRequestBody>,
+        _timeouts: &Timeouts,
     ) -> Result<http::Response<AsyncResponseBody>, TransportError> {
-        self(request).await
+        (self.0)(request).await
     }
-}
-
-/// A file being written by a download; see [`Transport::create`].
-pub trait PartialFile: Write + Send {
-    /// Flushes the bytes to disk and moves the file to its destination.
-    fn commit(self: Box<Self>) -> Result<(), LocalFileError>;
-}
-
-/// A file being written by an async download; see [`AsyncTransport::create`].
-#[async_trait::async_trait]
-pub trait AsyncPartialFile: Send {
-    /// Appends a chunk.
-    async fn write_chunk(&mut self, chunk: Bytes) -> Result<(), LocalFileError>;
-
-    /// Flushes the bytes to disk and moves the file to its destination.
-    async fn commit(self: Box<Self>) -> Result<(), LocalFileError>;
 }

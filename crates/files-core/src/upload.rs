@@ -1,18 +1,15 @@
-//! [`UploadRequest`]: what to upload and how, and the pure function that turns it into an
-//! `http::Request` with a multipart [`Body`] description.
+//! [`UploadRequest`]: what to upload and how. `wire::build_upload` turns it into an
+//! `http::Request` with a multipart body description.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use futures_core::Stream;
 
-use crate::body::{Body, OneShotReader, OneShotStream, PathRange, Segment};
-use crate::error::{Error, ValidationError};
-use crate::multipart::{Boundary, MultipartBody, file_name_of, guess_content_type};
-use crate::provider::Provider;
+use crate::body::{OneShotReader, OneShotStream};
 use crate::purpose::Purpose;
-use crate::request::{files_url, json_request_builder};
+use crate::wire::file_name_of;
 
 /// The shortest and longest expiry OpenAI accepts, in seconds (one hour to 30 days).
 pub const EXPIRES_AFTER_SECONDS: std::ops::RangeInclusive<u64> = 3_600..=2_592_000;
@@ -64,8 +61,8 @@ pub struct UploadRequest {
 
 impl UploadRequest {
     /// Uploads the file at `path`; its name on the server is the path's base name.
-    pub fn from_path(path: impl Into<PathBuf>, purpose: Purpose) -> Self {
-        UploadRequest::new(UploadSource::Path(path.into()), purpose)
+    pub fn from_path(path: impl AsRef<Path>, purpose: Purpose) -> Self {
+        UploadRequest::new(UploadSource::Path(path.as_ref().to_owned()), purpose)
     }
 
     /// Uploads bytes from memory under `filename`.
@@ -161,8 +158,8 @@ impl UploadRequest {
         }
     }
 
-    /// The local path, when the source is one: the client asks its transport for the file's
-    /// length (and first bytes) before building the request.
+    /// The local path, when the source is one: the client inspects the file (its length and
+    /// first bytes) before building the request.
     pub fn local_path(&self) -> Option<&std::path::Path> {
         match &self.source {
             UploadSource::Path(p) => Some(p),
@@ -170,8 +167,23 @@ impl UploadRequest {
         }
     }
 
+    /// The file part's Content-Type override, if one was given.
+    pub fn content_type(&self) -> Option<&str> {
+        self.content_type.as_deref()
+    }
+
+    /// The file name override, if one was given (not the name derived from a path).
+    pub fn filename_override(&self) -> Option<&str> {
+        self.filename.as_deref()
+    }
+
+    /// The requested expiry in seconds, if any.
+    pub fn expires_after(&self) -> Option<u64> {
+        self.expires_after
+    }
+
     /// The source's length when it is known without IO.
-    fn declared_len(&self) -> Option<u64> {
+    pub(crate) fn declared_len(&self) -> Option<u64> {
         match &self.source {
             UploadSource::Bytes(b) => Some(b.len() as u64),
             UploadSource::Reader(r) => Some(r.len()),
@@ -181,186 +193,8 @@ impl UploadRequest {
     }
 }
 
-/// What a provider's rules look at before an upload is sent.
-#[derive(Debug, Clone, Copy)]
-#[non_exhaustive]
-pub struct UploadCheck<'a> {
-    /// The purpose.
-    pub purpose: &'a Purpose,
-    /// The file name that will be sent (absent for a URL upload with no name).
-    pub filename: Option<&'a str>,
-    /// The file part's Content-Type.
-    pub content_type: Option<&'a str>,
-    /// The exact size in bytes; `None` for a URL upload.
-    pub len: Option<u64>,
-    /// The remote URL, for a URL upload.
-    pub url: Option<&'a str>,
-    /// The requested expiry in seconds.
-    pub expires_after: Option<u64>,
-    /// The first bytes of the file, when the caller had them (for format checks).
-    pub prefix: &'a [u8],
-}
-
-/// What the client learned about a local file before uploading it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct FileProbe {
-    /// The file's size in bytes.
-    pub len: u64,
-    /// Its first bytes (up to what was asked for).
-    pub prefix: Bytes,
-}
-
-/// How many leading bytes of a local file the client reads for the provider's checks.
-pub const PROBE_PREFIX_LEN: usize = 64;
-
-/// Builds the upload request: checks it against the provider's features and rules, then lays
-/// out the multipart body. `probe` is required for a path source (its length); the boundary
-/// is the caller's so the result is reproducible.
-pub fn build_upload(
-    provider: &dyn Provider,
-    upload: &UploadRequest,
-    probe: Option<&FileProbe>,
-    boundary: Boundary,
-) -> Result<http::Request<Body>, Error> {
-    let features = provider.features();
-    let filename = upload.filename();
-    let len = match (upload.declared_len(), probe) {
-        (Some(len), _) => Some(len),
-        (None, Some(probe)) if upload.local_path().is_some() => Some(probe.len),
-        (None, _) => None,
-    };
-    let url = match &upload.source {
-        UploadSource::Url(url) => Some(url.as_str()),
-        _ => None,
-    };
-    if let Some(url) = url {
-        if !features.url_upload {
-            return Err(ValidationError::new(
-                "upload source",
-                url,
-                format!(
-                    "{} does not upload from a URL; download it and upload the file",
-                    provider.name()
-                ),
-            )
-            .into());
-        }
-        if let Some(name) = upload.filename.as_ref().or(upload.content_type.as_ref()) {
-            return Err(ValidationError::new(
-                "URL upload option",
-                name.as_str(),
-                "a URL upload sends only the URL: the provider names and types the file it fetches; \
-                 drop with_filename / with_content_type",
-            )
-            .into());
-        }
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(ValidationError::new(
-                "upload URL",
-                url,
-                "must start with http:// or https://",
-            )
-            .into());
-        }
-    }
-    let Some(len) = len.or(url.map(|_| 0)) else {
-        return Err(ValidationError::new(
-            "upload source",
-            format!("{:?}", upload.source),
-            "the file's size is unknown: the client must inspect the path first",
-        )
-        .into());
-    };
-    if url.is_none() {
-        match filename.as_deref() {
-            None => {
-                return Err(ValidationError::new(
-                    "file name",
-                    format!("{:?}", upload.source),
-                    "is missing: give one with with_filename",
-                )
-                .into());
-            }
-            Some(name) if name.trim().is_empty() => {
-                return Err(ValidationError::new("file name", "\"\"", "must not be empty").into());
-            }
-            Some(_) => {}
-        }
-    }
-    if let Some(seconds) = upload.expires_after {
-        if !features.expires_after {
-            return Err(ValidationError::new(
-                "expires_after",
-                seconds.to_string(),
-                format!("{} does not support an expiry on upload", provider.name()),
-            )
-            .into());
-        }
-        if !EXPIRES_AFTER_SECONDS.contains(&seconds) {
-            return Err(ValidationError::new(
-                "expires_after",
-                seconds.to_string(),
-                "must be between 3600 (one hour) and 2592000 (30 days) seconds",
-            )
-            .with_limit("3600..=2592000")
-            .into());
-        }
-    }
-    let content_type = match (&upload.content_type, filename.as_deref()) {
-        (Some(ct), _) => ct.clone(),
-        (None, Some(name)) => guess_content_type(name),
-        (None, None) => "application/octet-stream".to_owned(),
-    };
-    let prefix = match (&upload.source, probe) {
-        (UploadSource::Bytes(b), _) => &b[..b.len().min(PROBE_PREFIX_LEN)],
-        (UploadSource::Path(_), Some(p)) => &p.prefix[..],
-        _ => &[][..],
-    };
-    provider.check_upload(&UploadCheck {
-        purpose: &upload.purpose,
-        filename: filename.as_deref(),
-        content_type: Some(&content_type),
-        len: url.is_none().then_some(len),
-        url,
-        expires_after: upload.expires_after,
-        prefix,
-    })?;
-
-    let mut form = MultipartBody::new(boundary);
-    form.text("purpose", upload.purpose.as_str());
-    if let Some(seconds) = upload.expires_after {
-        form.text("expires_after[anchor]", "created_at");
-        form.text("expires_after[seconds]", &seconds.to_string());
-    }
-    let content = match &upload.source {
-        UploadSource::Path(path) => Some(Segment::Path(PathRange::whole(path.clone(), len))),
-        UploadSource::Bytes(b) => Some(Segment::Bytes(b.clone())),
-        UploadSource::Reader(r) => Some(Segment::Reader(r.clone())),
-        UploadSource::Stream(s) => Some(Segment::Stream(s.clone())),
-        UploadSource::Url(_) => None,
-    };
-    match (content, url) {
-        (Some(content), _) => {
-            let name = filename.as_deref().unwrap_or("upload");
-            form.file("file", name, &content_type, content);
-        }
-        (None, Some(url)) => {
-            form.text("url", url);
-        }
-        (None, None) => {}
-    }
-    let form_type = form.content_type();
-    let body = form.finish();
-    let request = json_request_builder(provider, http::Method::POST, &files_url(provider, &[]))?
-        .header(http::header::CONTENT_TYPE, form_type)
-        .header(http::header::CONTENT_LENGTH, body.len())
-        .body(body)
-        .map_err(crate::request::invalid_request)?;
-    Ok(request)
-}
-
 /// The last path segment of a URL, as a file name.
-fn url_file_name(url: &str) -> Option<String> {
+pub(crate) fn url_file_name(url: &str) -> Option<String> {
     let path = url.split(['?', '#']).next()?;
     let after_scheme = path.split_once("://").map_or(path, |(_, rest)| rest);
     let (_, path) = after_scheme.split_once('/')?;

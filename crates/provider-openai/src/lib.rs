@@ -1,8 +1,29 @@
-//! OpenAI's endpoint rules for `files-core`: base URL, authentication (`Authorization: Bearer`,
-//! optional `OpenAI-Organization` and `OpenAI-Project`), and the Files API features OpenAI has
-//! (list parameters, upload expiry, content as the original bytes).
+//! OpenAI's endpoint rules for `files-client`: base URL, authentication (`Authorization:
+//! Bearer`, optional `OpenAI-Organization` and `OpenAI-Project`), and the Files API features
+//! OpenAI has (list parameters, upload expiry, content as the original bytes).
 //!
-//! Any OpenAI-compatible server works through a base-URL override, path prefix included.
+//! ```toml
+//! [dependencies]
+//! files-client = "0.1"
+//! provider-openai = "0.1"
+//! transport-ureq = "0.1"
+//! ```
+//!
+//! ```no_run
+//! use files_client::{Client, Purpose, UploadRequest};
+//! use provider_openai::OpenAi;
+//! use transport_ureq::UreqTransport;
+//!
+//! // OPENAI_API_KEY, and OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID when set.
+//! let client = Client::new(OpenAi::from_env()?, UreqTransport::new());
+//! let file = client
+//!     .files()
+//!     .create(UploadRequest::from_path("batch.jsonl", Purpose::BATCH))?;
+//! # let _ = file;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Any OpenAI-compatible server works through a base-URL override, path prefix included:
 //!
 //! ```
 //! use provider_openai::OpenAi;
@@ -18,7 +39,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-use files_core::{ApiKey, BaseUrl, ContentKind, Features, Provider, ValidationError};
+use files_core::provider::{BaseUrl, ContentKind, Features};
+use files_core::{ApiKey, Provider, ValidationError};
 use http::{HeaderMap, HeaderValue};
 
 /// OpenAI's API base URL.

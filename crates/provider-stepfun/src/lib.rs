@@ -1,6 +1,29 @@
-//! StepFun's endpoint rules for `files-core`: the international and China base URLs,
+//! StepFun's endpoint rules for `files-client`: the international and China base URLs,
 //! `Authorization: Bearer` with the key from `STEP_API_KEY`, uploads from a remote `url`, a
 //! listing without parameters, and content served as extracted text.
+//!
+//! ```toml
+//! [dependencies]
+//! files-client = "0.1"
+//! provider-stepfun = "0.1"
+//! transport-ureq = "0.1"
+//! ```
+//!
+//! ```no_run
+//! use files_client::{Client, Purpose, UploadRequest};
+//! use provider_stepfun::StepFun;
+//! use transport_ureq::UreqTransport;
+//!
+//! let client = Client::new(StepFun::from_env()?, UreqTransport::new());
+//! let doc = client
+//!     .files()
+//!     .create(UploadRequest::from_path("report.pdf", Purpose::FILE_EXTRACT))?;
+//! let doc = client.files().wait_for_processing(&doc.id)?;
+//! client.files().download_to_path(&doc.id, "report.txt")?; // the extracted text
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The China site, and what the provider supports:
 //!
 //! ```
 //! use provider_stepfun::{Region, StepFun};
@@ -13,7 +36,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-use files_core::{ApiKey, BaseUrl, ContentKind, Features, Provider, ValidationError};
+use files_core::provider::{BaseUrl, ContentKind, Features};
+use files_core::{ApiKey, Provider, ValidationError};
 use http::HeaderMap;
 
 /// The environment variable holding the API key.

@@ -1,45 +1,47 @@
-//! [`SegmentBody`]: an `http_body::Body` that streams a core `Body`'s segments with an exact
-//! size hint, reading files without blocking the runtime.
+//! [`ActivityBody`]: an `http_body::Body` over a request body stream, with an exact size hint
+//! (so reqwest sends `Content-Length`) and a record of its progress for the idle limit.
 
-use std::io::{self, Read, SeekFrom};
+use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use files_core::{Body, ByteStream, PathRange, SegmentSource};
-use futures_util::{StreamExt, stream};
+use files_core::transport::AsyncRequestBody;
+use futures_util::Stream;
 use http_body::{Frame, SizeHint};
 use sync_wrapper::SyncWrapper;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
-use tokio::sync::oneshot;
-use tokio_util::io::ReaderStream;
+use tokio::sync::watch;
 
-/// How many bytes one chunk of a file or reader holds.
-const CHUNK: usize = 64 * 1024;
-
-/// A request body streamed from segments; its size hint is exact, so reqwest sends
-/// `Content-Length`.
-pub(crate) struct SegmentBody {
-    stream: SyncWrapper<ByteStream>,
-    len: u64,
-    /// Told when the stream ends: the response timeout starts then. Dropping it (with the
-    /// body) tells the same.
-    sent: Option<oneshot::Sender<()>>,
+/// How far sending a request body has come: `started` once the connection first asks for
+/// it, then a change with every chunk handed over, and `done` once the last one has gone (or
+/// the body was dropped). `awaiting_source` while the connection waits on the body's own
+/// source (a slow disk, the caller's reader), which is no fault of the server's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Sending {
+    pub(crate) started: bool,
+    pub(crate) chunks: u64,
+    pub(crate) awaiting_source: bool,
+    pub(crate) done: bool,
 }
 
-impl SegmentBody {
-    pub(crate) fn new(body: Body, sent: oneshot::Sender<()>) -> Self {
-        let len = body.len();
-        let stream = body.into_stream(TokioSegments);
-        SegmentBody {
-            stream: SyncWrapper::new(stream),
-            len,
-            sent: Some(sent),
+/// A request body streamed from the client's pump.
+pub(crate) struct ActivityBody {
+    stream: SyncWrapper<AsyncRequestBody>,
+    len: u64,
+    progress: watch::Sender<Sending>,
+}
+
+impl ActivityBody {
+    pub(crate) fn new(body: AsyncRequestBody, progress: watch::Sender<Sending>) -> Self {
+        ActivityBody {
+            len: body.len(),
+            stream: SyncWrapper::new(body),
+            progress,
         }
     }
 }
 
-impl http_body::Body for SegmentBody {
+impl http_body::Body for ActivityBody {
     type Data = Bytes;
     type Error = io::Error;
 
@@ -47,12 +49,20 @@ impl http_body::Body for SegmentBody {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
-        let polled = self.stream.get_mut().as_mut().poll_next(cx);
-        if let Poll::Ready(None) = polled
-            && let Some(sent) = self.sent.take()
-        {
-            let _ = sent.send(());
-        }
+        let polled = Pin::new(self.stream.get_mut()).poll_next(cx);
+        self.progress.send_if_modified(|s| {
+            let before = *s;
+            s.started = true;
+            match &polled {
+                Poll::Pending => s.awaiting_source = true,
+                Poll::Ready(Some(Ok(_))) => {
+                    s.chunks += 1;
+                    s.awaiting_source = false;
+                }
+                Poll::Ready(_) => s.done = true,
+            }
+            *s != before
+        });
         polled.map(|item| item.map(|chunk| chunk.map(Frame::data)))
     }
 
@@ -61,119 +71,41 @@ impl http_body::Body for SegmentBody {
     }
 }
 
-/// Reads files with tokio's file IO and blocking readers on tokio's blocking pool.
-pub(crate) struct TokioSegments;
-
-impl SegmentSource for TokioSegments {
-    fn path(&self, range: PathRange) -> ByteStream {
-        let opened = async move {
-            let with_path =
-                |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", range.path.display()));
-            let mut file = tokio::fs::File::open(&range.path)
-                .await
-                .map_err(with_path)?;
-            if range.offset > 0 {
-                file.seek(SeekFrom::Start(range.offset))
-                    .await
-                    .map_err(with_path)?;
-            }
-            Ok::<_, io::Error>(ReaderStream::with_capacity(file.take(range.len), CHUNK))
-        };
-        stream::once(opened)
-            .flat_map(|opened| match opened {
-                Ok(chunks) => chunks.boxed(),
-                Err(e) => stream::once(async { Err(e) }).boxed(),
-            })
-            .boxed()
-    }
-
-    fn blocking_reader(&self, reader: Box<dyn Read + Send>) -> ByteStream {
-        stream::unfold(Some(reader), |state| async move {
-            let mut reader = state?;
-            let read = tokio::task::spawn_blocking(move || {
-                let mut buf = vec![0u8; CHUNK];
-                let n = reader.read(&mut buf)?;
-                buf.truncate(n);
-                Ok::<_, io::Error>((reader, buf))
-            })
-            .await
-            .map_err(io::Error::other)
-            .and_then(|r| r);
-            match read {
-                Ok((_, buf)) if buf.is_empty() => None,
-                Ok((reader, buf)) => Some((Ok(Bytes::from(buf)), Some(reader))),
-                Err(e) => Some((Err(e), None)),
-            }
-        })
-        .boxed()
+impl Drop for ActivityBody {
+    fn drop(&mut self) {
+        self.progress.send_modify(|s| s.done = true);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use files_core::{OneShotReader, OneShotStream, Segment};
     use http_body::Body as _;
 
-    async fn collect(body: Body) -> io::Result<Vec<u8>> {
-        let mut body = SegmentBody::new(body, oneshot::channel().0);
+    #[tokio::test]
+    async fn chunks_pass_through_with_an_exact_size_and_progress() {
+        let (tx, rx) = watch::channel(Sending::default());
+        let chunks = vec![
+            Ok(Bytes::from_static(b"ab")),
+            Ok(Bytes::from_static(b"cde")),
+        ];
+        let body = AsyncRequestBody::new(futures_util::stream::iter(chunks), 5);
+        let mut body = ActivityBody::new(body, tx);
+        assert_eq!(body.size_hint().exact(), Some(5));
         let mut out = Vec::new();
         while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await
         {
-            out.extend_from_slice(frame?.data_ref().expect("data frame"));
+            out.extend_from_slice(frame.unwrap().data_ref().unwrap());
         }
-        Ok(out)
-    }
-
-    #[tokio::test]
-    async fn segments_stream_in_order_with_an_exact_size() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        std::fs::write(&path, b"0123456789").unwrap();
-        let body = Body::from_segments(vec![
-            Segment::Bytes(Bytes::from_static(b"[")),
-            Segment::Path(PathRange {
-                path,
-                offset: 2,
-                len: 5,
-            }),
-            Segment::Reader(OneShotReader::new(&b"rr"[..], 2)),
-            Segment::Stream(OneShotStream::new(
-                stream::iter(vec![Ok(Bytes::from_static(b"ss"))]),
-                2,
-            )),
-            Segment::Bytes(Bytes::from_static(b"]")),
-        ]);
+        assert_eq!(out, b"abcde");
         assert_eq!(
-            SegmentBody::new(body.clone(), oneshot::channel().0)
-                .size_hint()
-                .exact(),
-            Some(11)
+            *rx.borrow(),
+            Sending {
+                started: true,
+                chunks: 2,
+                awaiting_source: false,
+                done: true
+            }
         );
-        assert_eq!(collect(body).await.unwrap(), b"[23456rrss]");
-    }
-
-    #[tokio::test]
-    async fn a_file_that_shrank_is_an_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        std::fs::write(&path, b"abc").unwrap();
-        let body = Body::from_segments(vec![Segment::Path(PathRange::whole(&path, 10))]);
-        let err = collect(body).await.unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("ended after 3 of its declared 10 bytes"),
-            "{err}"
-        );
-    }
-
-    #[tokio::test]
-    async fn a_missing_file_names_its_path() {
-        let body = Body::from_segments(vec![Segment::Path(PathRange::whole(
-            "/nonexistent/x.bin",
-            1,
-        ))]);
-        let err = collect(body).await.unwrap_err();
-        assert!(err.to_string().contains("/nonexistent/x.bin"), "{err}");
     }
 }

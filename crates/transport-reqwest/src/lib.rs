@@ -1,67 +1,74 @@
-//! An async transport for `files-core` over [reqwest] 0.13 (rustls).
+//! An async transport for `files-client` over [reqwest] 0.13 (rustls): HTTP only.
 //!
-//! [`ReqwestTransport`] holds one reused `reqwest::Client`. Each request body is streamed from
-//! its segments with an exact size, so reqwest sends the core's `Content-Length` and never
-//! switches to chunked; files are read with tokio's file IO and blocking readers on tokio's
-//! blocking pool, so the async runtime is never blocked. Responses of every status come back
-//! with their body as a stream; downloads are never buffered. Redirects are off: they would
-//! carry the API key to another host. Path uploads and downloads to a path use `tokio::fs`.
+//! ```toml
+//! [dependencies]
+//! files-client = { version = "0.1", features = ["async"] }
+//! provider-openai = "0.1"
+//! transport-reqwest = "0.1"
+//! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+//! ```
 //!
 //! ```no_run
-//! use files_core::{AsyncClient, Purpose, UploadRequest};
+//! use files_client::{AsyncClient, Purpose, UploadRequest};
 //! use provider_openai::OpenAi;
 //! use transport_reqwest::ReqwestTransport;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = AsyncClient::new(OpenAi::from_env()?, ReqwestTransport::new()?);
-//! let file = client.upload(UploadRequest::from_path("batch.jsonl", Purpose::BATCH)).await?;
-//! client.download_to_path(&file.id, "copy.jsonl".as_ref()).await?;
+//! let file = client
+//!     .files()
+//!     .create(UploadRequest::from_path("batch.jsonl", Purpose::BATCH))
+//!     .await?;
+//! client.files().download_to_path(&file.id, "copy.jsonl").await?;
 //! # Ok(()) }
 //! ```
+//!
+//! [`ReqwestTransport`] holds one reused `reqwest::Client`. Each request body is streamed
+//! with an exact size, so reqwest sends the core's `Content-Length` and never switches to
+//! chunked. Responses of every status come back with their body as a stream; downloads are
+//! never buffered. Redirects are off: they would carry the API key to another host. Each
+//! request's [`Timeouts`] are kept here: a watchdog ends a request whose body the server
+//! stopped reading (time spent connecting, or waiting on the body's own source, does not
+//! count), or whose response head is late, and every chunk of the response body must come
+//! within the idle limit.
 //!
 //! [reqwest]: https://docs.rs/reqwest/0.13
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod body;
-mod files;
 
-use std::path::Path;
 use std::time::Duration;
 
-use files_core::{
-    AsyncPartialFile, AsyncResponseBody, AsyncTransport, Body, FileProbe, LocalFileError,
-    TransportError, TransportErrorKind,
-};
-use futures_util::TryStreamExt;
+use bytes::Bytes;
+use files_core::transport::{AsyncRequestBody, AsyncResponseBody, AsyncTransport, Timeouts};
+use files_core::{TransportError, TransportErrorKind};
+use futures_util::{Stream, StreamExt, TryStreamExt, stream};
+use tokio::sync::watch;
 
-pub use files::TokioPartialFile;
+use body::{ActivityBody, Sending};
 
 /// How long to wait for a connection, as the official SDKs do.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long to wait for a response's head once the request body is sent, as the official
-/// SDKs do.
-pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// The reqwest transport. Clone it freely: clones share one connection pool.
 #[derive(Debug, Clone)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
-    response_timeout: Duration,
 }
 
 impl ReqwestTransport {
-    /// A transport with a 5 s connect timeout, a 600 s wait for the response once the body
-    /// is sent, no redirects, and rustls with the `ring` provider (installed as the process's
-    /// default unless one is installed already). There is no overall timeout: a large upload or
-    /// download takes as long as it takes.
+    /// A transport with a 5 s connect timeout, no redirects, and rustls with the `ring`
+    /// provider (installed as the process's default unless one is installed already). The
+    /// other limits come with each request.
     pub fn new() -> Result<Self, TransportError> {
         ReqwestTransport::from_builder(
             reqwest::Client::builder().connect_timeout(DEFAULT_CONNECT_TIMEOUT),
         )
     }
 
-    /// A transport from a reqwest client builder of the caller's; redirects are turned off.
+    /// A transport from a reqwest client builder of the caller's (custom CAs, proxies, a
+    /// connect timeout); redirects are turned off.
     pub fn from_builder(builder: reqwest::ClientBuilder) -> Result<Self, TransportError> {
         install_crypto_provider();
         let client = builder
@@ -79,17 +86,7 @@ impl ReqwestTransport {
 
     /// A transport over a ready-made client. It should not follow redirects.
     pub fn from_client(client: reqwest::Client) -> Self {
-        ReqwestTransport {
-            client,
-            response_timeout: DEFAULT_RESPONSE_TIMEOUT,
-        }
-    }
-
-    /// Sets how long to wait for the response's head once the request body is sent. The clock
-    /// starts only after the last byte of the body, so a slow upload never trips it.
-    pub fn with_response_timeout(mut self, timeout: Duration) -> Self {
-        self.response_timeout = timeout;
-        self
+        ReqwestTransport { client }
     }
 }
 
@@ -105,34 +102,24 @@ fn install_crypto_provider() {
 impl AsyncTransport for ReqwestTransport {
     async fn send(
         &self,
-        request: http::Request<Body>,
+        request: http::Request<AsyncRequestBody>,
+        timeouts: &Timeouts,
     ) -> Result<http::Response<AsyncResponseBody>, TransportError> {
         let (parts, body) = request.into_parts();
-        // `sent` resolves when the body's last byte is handed over (or the body is dropped).
-        let (sent_tx, sent) = tokio::sync::oneshot::channel::<()>();
+        let (progress, watched) = watch::channel(Sending::default());
         let body = if body.is_empty() {
-            drop(sent_tx);
-            reqwest::Body::from(bytes::Bytes::new())
+            progress.send_modify(|s| s.done = true);
+            reqwest::Body::from(Bytes::new())
         } else {
-            reqwest::Body::wrap(body::SegmentBody::new(body, sent_tx))
+            reqwest::Body::wrap(ActivityBody::new(body, progress))
         };
         let request =
             reqwest::Request::try_from(http::Request::from_parts(parts, body)).map_err(|e| {
                 TransportError::with_source(TransportErrorKind::Other, "preparing the request", e)
             })?;
-        let timeout = self.response_timeout;
-        let deadline = async move {
-            let _ = sent.await;
-            tokio::time::sleep(timeout).await;
-        };
         let response = tokio::select! {
             response = self.client.execute(request) => response.map_err(map_error)?,
-            () = deadline => {
-                return Err(TransportError::new(
-                    TransportErrorKind::Timeout,
-                    format!("no response within {timeout:?} of sending the request"),
-                ));
-            }
+            error = watchdog(watched, *timeouts) => return Err(error),
         };
         let mut head = http::Response::builder()
             .status(response.status())
@@ -140,19 +127,81 @@ impl AsyncTransport for ReqwestTransport {
         if let Some(headers) = head.headers_mut() {
             *headers = response.headers().clone();
         }
-        let stream = response.bytes_stream().map_err(map_error);
-        head.body(AsyncResponseBody::new(stream)).map_err(|e| {
+        let chunks = idle_limited(response.bytes_stream().map_err(map_error), timeouts.idle);
+        head.body(AsyncResponseBody::new(chunks)).map_err(|e| {
             TransportError::with_source(TransportErrorKind::Other, "reading the response head", e)
         })
     }
+}
 
-    async fn probe(&self, path: &Path, prefix_len: usize) -> Result<FileProbe, LocalFileError> {
-        files::probe_file(path, prefix_len).await
+/// Resolves with a timeout error when the request stalls: while the body is being sent,
+/// when no chunk goes out for the idle limit though the body has one ready (the server
+/// stopped reading); once it is sent, when no response head arrives within the request limit
+/// (or the idle one, if smaller). Connecting is the client's connect timeout's business, and
+/// a body waiting on its own source is not the server's fault: neither counts as idle.
+async fn watchdog(mut sending: watch::Receiver<Sending>, timeouts: Timeouts) -> TransportError {
+    let mut sent = false;
+    loop {
+        let state = *sending.borrow_and_update();
+        sent |= state.done;
+        if sent {
+            let Some(limit) = timeouts.response_head() else {
+                return std::future::pending().await;
+            };
+            tokio::time::sleep(limit).await;
+            return TransportError::new(
+                TransportErrorKind::Timeout,
+                format!("no response within {limit:?} of sending the request"),
+            );
+        }
+        let idle = timeouts
+            .idle
+            .filter(|_| state.started && !state.awaiting_source);
+        let changed = match idle {
+            Some(idle) => match tokio::time::timeout(idle, sending.changed()).await {
+                Ok(changed) => changed,
+                Err(_) => {
+                    return TransportError::new(
+                        TransportErrorKind::Timeout,
+                        format!("the server stopped reading the request body for {idle:?}"),
+                    );
+                }
+            },
+            None => sending.changed().await,
+        };
+        // A closed channel means the body is gone: sent, or dropped because the server
+        // answered early.
+        sent |= changed.is_err();
     }
+}
 
-    async fn create(&self, dest: &Path) -> Result<Box<dyn AsyncPartialFile>, LocalFileError> {
-        Ok(Box::new(TokioPartialFile::create(dest).await?))
-    }
+/// The response body, failing with a timeout when a chunk takes longer than `idle`.
+fn idle_limited(
+    chunks: impl Stream<Item = Result<Bytes, TransportError>> + Send + Unpin + 'static,
+    idle: Option<Duration>,
+) -> impl Stream<Item = Result<Bytes, TransportError>> + Send + 'static {
+    stream::unfold(Some(chunks), move |state| async move {
+        let mut chunks = state?;
+        let next = match idle {
+            Some(idle) => match tokio::time::timeout(idle, chunks.next()).await {
+                Ok(next) => next,
+                Err(_) => {
+                    let error = TransportError::new(
+                        TransportErrorKind::Timeout,
+                        format!(
+                            "the server sent nothing for {idle:?} in the middle of the response"
+                        ),
+                    );
+                    return Some((Err(error), None));
+                }
+            },
+            None => chunks.next().await,
+        };
+        match next? {
+            Ok(chunk) => Some((Ok(chunk), Some(chunks))),
+            Err(error) => Some((Err(error), None)),
+        }
+    })
 }
 
 /// Maps a reqwest error onto the core's transport error, keeping its cause chain.
@@ -175,24 +224,104 @@ fn map_error(error: reqwest::Error) -> TransportError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{Read, Write};
 
     #[tokio::test]
     async fn a_silent_server_times_out_after_the_body_is_sent() {
         // The kernel accepts the connection into the backlog; nobody ever answers.
         let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/v1/files", silent.local_addr().unwrap());
-        let transport = ReqwestTransport::new()
-            .unwrap()
-            .with_response_timeout(Duration::from_millis(200));
         let request = http::Request::post(url)
             .header("content-length", 3)
-            .body(Body::from_bytes(&b"abc"[..]))
+            .body(AsyncRequestBody::from_bytes(&b"abc"[..]))
             .unwrap();
-        let err = transport.send(request).await.unwrap_err();
+        let timeouts = Timeouts::new(Duration::from_millis(200), Duration::from_secs(5));
+        let err = ReqwestTransport::new()
+            .unwrap()
+            .send(request, &timeouts)
+            .await
+            .unwrap_err();
         assert_eq!(err.kind, TransportErrorKind::Timeout, "{err}");
         assert!(
             err.to_string().contains("no response within 200ms"),
             "{err}"
         );
+    }
+
+    /// A server that reads the request head and a little of the body, then stops reading and
+    /// waits for the client to go away.
+    fn deaf_server() -> (String, std::thread::JoinHandle<()>) {
+        let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/v1/files", server.local_addr().unwrap());
+        let thread = std::thread::spawn(move || {
+            let (mut stream, _) = server.accept().unwrap();
+            let mut buf = [0u8; 64 * 1024];
+            let _ = stream.read(&mut buf);
+            std::thread::sleep(Duration::from_secs(1));
+            // Unblock the client, whose writes have stalled, only once it has given up.
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        });
+        (url, thread)
+    }
+
+    #[tokio::test]
+    async fn a_server_that_stops_reading_the_body_trips_the_idle_limit() {
+        static CHUNK: [u8; 64 * 1024] = [0; 64 * 1024];
+        let (url, thread) = deaf_server();
+        let chunks = (0..1024).map(|_| Ok(Bytes::from_static(&CHUNK)));
+        let body = AsyncRequestBody::new(stream::iter(chunks), 64 * 1024 * 1024);
+        let request = http::Request::post(url)
+            .header("content-length", body.len())
+            .body(body)
+            .unwrap();
+        let timeouts = Timeouts::new(Duration::from_secs(30), Duration::from_millis(300));
+        let err = ReqwestTransport::new()
+            .unwrap()
+            .send(request, &timeouts)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, TransportErrorKind::Timeout, "{err}");
+        assert!(
+            err.to_string().contains("stopped reading the request body"),
+            "{err}"
+        );
+        tokio::task::spawn_blocking(move || thread.join().unwrap())
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_body_that_stops_trips_the_idle_limit_as_a_timeout() {
+        let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/v1/files/f/content", server.local_addr().unwrap());
+        let thread = std::thread::spawn(move || {
+            let (mut stream, _) = server.accept().unwrap();
+            let mut head = [0u8; 1024];
+            let _ = stream.read(&mut head);
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
+                .unwrap();
+            // Stall until the client gives up and closes the connection.
+            let _ = stream.read(&mut head);
+        });
+        let request = http::Request::get(url)
+            .body(AsyncRequestBody::empty())
+            .unwrap();
+        let timeouts = Timeouts::new(Duration::from_secs(5), Duration::from_millis(200));
+        let response = ReqwestTransport::new()
+            .unwrap()
+            .send(request, &timeouts)
+            .await
+            .unwrap();
+        let mut body = response.into_body();
+        assert_eq!(&body.next().await.unwrap().unwrap()[..], b"0123456789");
+        let err = body.next().await.unwrap().unwrap_err();
+        assert_eq!(err.kind, TransportErrorKind::Timeout, "{err}");
+        assert!(body.next().await.is_none());
+        drop(body);
+        // Joined off the runtime, which must stay free to close the connection.
+        tokio::task::spawn_blocking(move || thread.join().unwrap())
+            .await
+            .unwrap();
     }
 }

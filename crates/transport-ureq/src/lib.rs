@@ -1,46 +1,45 @@
-//! A blocking transport for `files-core` over [ureq] 3.
+//! A blocking transport for `files-client` over [ureq] 3: HTTP only.
 //!
-//! [`UreqTransport`] holds one reused `ureq::Agent` (connections are pooled), streams each
-//! request body from its segments with the exact `Content-Length` the core computed (paths are
-//! opened afresh on every send), hands back responses of any status for the core to judge, and
-//! streams response bodies without ureq's 10 MiB read cap. Redirects are off: they would carry
-//! the API key to another host. Path uploads and downloads to a path use `std::fs`.
+//! ```toml
+//! [dependencies]
+//! files-client = "0.1"
+//! provider-openai = "0.1"
+//! transport-ureq = "0.1"
+//! ```
 //!
 //! ```no_run
-//! use files_core::{Client, ListParams};
+//! use files_client::{Client, Purpose, UploadRequest};
 //! use provider_openai::OpenAi;
 //! use transport_ureq::UreqTransport;
 //!
 //! let client = Client::new(OpenAi::from_env()?, UreqTransport::new());
-//! for file in client.list(&ListParams::new())?.data {
-//!     println!("{} {}", file.id, file.filename);
-//! }
+//! let file = client
+//!     .files()
+//!     .create(UploadRequest::from_path("batch.jsonl", Purpose::BATCH))?;
+//! println!("uploaded {}", file.id);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! [`UreqTransport`] holds one reused `ureq::Agent` (connections are pooled), sends each
+//! request body with the exact `Content-Length` the core computed, hands back responses of
+//! any status for the core to judge, and streams response bodies without ureq's 10 MiB read
+//! cap. Redirects are off: they would carry the API key to another host. Each request's
+//! [`Timeouts`] become ureq's: the wait for the response head, and a limit on every socket
+//! read and write (the idle limit).
 //!
 //! [ureq]: https://docs.rs/ureq/3
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod files;
-
-use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
-use std::path::Path;
+use std::io::{self, Read};
 use std::time::Duration;
 
-use files_core::{
-    Body, FileProbe, LocalFileError, PartialFile, PathRange, ResponseBody, Transport,
-    TransportError, TransportErrorKind,
-};
+use files_core::transport::{RequestBody, ResponseBody, Timeouts, Transport};
+use files_core::{TransportError, TransportErrorKind};
 use ureq::SendBody;
-
-pub use files::StdPartialFile;
 
 /// How long to wait for a connection, as the official SDKs do.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long to wait for a response's head once the request is sent, as the official SDKs do.
-pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// The ureq transport. Clone it freely: clones share one connection pool.
 #[derive(Debug, Clone)]
@@ -55,19 +54,17 @@ impl Default for UreqTransport {
 }
 
 impl UreqTransport {
-    /// A transport with the default timeouts.
+    /// A transport with a 5 s connect timeout.
     pub fn new() -> Self {
-        UreqTransport::with_timeouts(DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT)
+        UreqTransport::with_connect_timeout(DEFAULT_CONNECT_TIMEOUT)
     }
 
-    /// A transport with the given connect and response-head timeouts. There is no overall
-    /// timeout: a large upload or download takes as long as it takes.
-    pub fn with_timeouts(connect: Duration, response: Duration) -> Self {
+    /// A transport with the given connect timeout. The other limits come with each request.
+    pub fn with_connect_timeout(connect: Duration) -> Self {
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_connect(Some(connect))
-            .timeout_recv_response(Some(response))
             .build();
         UreqTransport {
             agent: config.into(),
@@ -75,46 +72,52 @@ impl UreqTransport {
     }
 }
 
-/// Opens a file for sending `range`, positioned at its offset (the core reads `len` bytes).
-fn open_range(range: &PathRange) -> io::Result<Box<dyn Read + Send>> {
-    let with_path =
-        |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", range.path.display()));
-    let mut file = File::open(&range.path).map_err(with_path)?;
-    if range.offset > 0 {
-        file.seek(SeekFrom::Start(range.offset))
-            .map_err(with_path)?;
-    }
-    Ok(Box::new(file))
-}
-
 impl Transport for UreqTransport {
     fn send(
         &self,
-        request: http::Request<Body>,
+        request: http::Request<RequestBody>,
+        timeouts: &Timeouts,
     ) -> Result<http::Response<ResponseBody>, TransportError> {
         let (parts, body) = request.into_parts();
-        let response = if body.is_empty() {
-            self.agent
-                .run(http::Request::from_parts(parts, SendBody::none()))
+        let body = if body.is_empty() {
+            SendBody::none()
         } else {
-            let reader = body.into_reader(open_range);
-            self.agent.run(http::Request::from_parts(
-                parts,
-                SendBody::from_owned_reader(reader),
-            ))
-        }
-        .map_err(map_error)?;
+            SendBody::from_owned_reader(body)
+        };
+        let request = self
+            .agent
+            .configure_request(http::Request::from_parts(parts, body))
+            .timeout_recv_response(timeouts.response_head())
+            .timeout_per_read(timeouts.idle)
+            .timeout_per_write(timeouts.idle)
+            .build();
+        let response = self.agent.run(request).map_err(map_error)?;
         let (parts, body) = response.into_parts();
         let reader = body.into_with_config().limit(u64::MAX).reader();
-        Ok(http::Response::from_parts(parts, ResponseBody::new(reader)))
+        Ok(http::Response::from_parts(
+            parts,
+            ResponseBody::new(BodyReader(reader)),
+        ))
     }
+}
 
-    fn probe(&self, path: &Path, prefix_len: usize) -> Result<FileProbe, LocalFileError> {
-        files::probe_file(path, prefix_len)
-    }
+/// A response body whose errors keep their kind: a ureq timeout becomes
+/// `io::ErrorKind::TimedOut`, so it is reported (and retried) as a timeout.
+struct BodyReader<R>(R);
 
-    fn create(&self, dest: &Path) -> Result<Box<dyn PartialFile>, LocalFileError> {
-        Ok(Box::new(StdPartialFile::create(dest)?))
+impl<R: Read> Read for BodyReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf).map_err(|e| {
+            let is_timeout = e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<ureq::Error>())
+                .is_some_and(|inner| matches!(inner, ureq::Error::Timeout(_)));
+            if is_timeout {
+                io::Error::new(io::ErrorKind::TimedOut, e.to_string())
+            } else {
+                e
+            }
+        })
     }
 }
 
@@ -144,62 +147,70 @@ fn map_error(error: ureq::Error) -> TransportError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bytes::Bytes;
-    use files_core::Segment;
-
-    #[test]
-    fn a_range_in_the_middle_of_a_file_sends_just_that_range() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        std::fs::write(&path, b"0123456789").unwrap();
-        let body = Body::from_segments(vec![
-            Segment::Bytes(Bytes::from_static(b"[")),
-            Segment::Path(PathRange {
-                path: path.clone(),
-                offset: 2,
-                len: 3,
-            }),
-            Segment::Path(PathRange {
-                path,
-                offset: 8,
-                len: 2,
-            }),
-            Segment::Bytes(Bytes::from_static(b"]")),
-        ]);
-        let mut out = Vec::new();
-        body.into_reader(open_range).read_to_end(&mut out).unwrap();
-        assert_eq!(out, b"[23489]");
-    }
-
-    #[test]
-    fn a_range_past_the_end_of_the_file_is_an_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        std::fs::write(&path, b"0123").unwrap();
-        let body = Body::from_segments(vec![Segment::Path(PathRange {
-            path,
-            offset: 2,
-            len: 5,
-        })]);
-        let err = body
-            .into_reader(open_range)
-            .read_to_end(&mut Vec::new())
-            .unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("ended after 2 of its declared 5 bytes"),
-            "{err}"
-        );
-    }
+    use std::io::Write;
 
     #[test]
     fn a_silent_server_times_out() {
         let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/v1/files", silent.local_addr().unwrap());
-        let transport =
-            UreqTransport::with_timeouts(Duration::from_secs(5), Duration::from_millis(200));
-        let request = http::Request::get(url).body(Body::empty()).unwrap();
-        let err = transport.send(request).unwrap_err();
+        let request = http::Request::get(url).body(RequestBody::empty()).unwrap();
+        let timeouts = Timeouts::new(Duration::from_millis(200), Duration::from_secs(5));
+        let err = UreqTransport::new().send(request, &timeouts).unwrap_err();
         assert_eq!(err.kind, TransportErrorKind::Timeout, "{err}");
+    }
+
+    #[test]
+    fn a_server_that_stops_reading_the_body_trips_the_idle_limit() {
+        let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/v1/files", server.local_addr().unwrap());
+        let thread = std::thread::spawn(move || {
+            let (mut stream, _) = server.accept().unwrap();
+            let mut buf = [0u8; 64 * 1024];
+            let _ = stream.read(&mut buf);
+            std::thread::sleep(Duration::from_secs(1));
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        });
+        let len = 64 * 1024 * 1024;
+        let body = RequestBody::new(io::repeat(0).take(len), len);
+        let request = http::Request::post(url)
+            .header("content-length", len)
+            .body(body)
+            .unwrap();
+        let timeouts = Timeouts::new(Duration::from_secs(30), Duration::from_millis(300));
+        let err = UreqTransport::new().send(request, &timeouts).unwrap_err();
+        assert_eq!(err.kind, TransportErrorKind::Timeout, "{err}");
+        thread.join().unwrap();
+    }
+
+    #[test]
+    fn a_body_that_stops_trips_the_idle_limit_as_a_timeout() {
+        let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/v1/files/f/content", server.local_addr().unwrap());
+        let thread = std::thread::spawn(move || {
+            let (mut stream, _) = server.accept().unwrap();
+            let mut head = [0u8; 1024];
+            let _ = stream.read(&mut head);
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
+                .unwrap();
+            // Stall until the client gives up and closes the connection.
+            let _ = stream.read(&mut head);
+        });
+        let request = http::Request::get(url).body(RequestBody::empty()).unwrap();
+        let timeouts = Timeouts::new(Duration::from_secs(5), Duration::from_millis(200));
+        let response = UreqTransport::new().send(request, &timeouts).unwrap();
+        let mut body = response.into_body();
+        let mut buf = [0u8; 100];
+        let mut got = 0;
+        let err = loop {
+            match body.read(&mut buf[got..]) {
+                Ok(n) => got += n,
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(got, 10);
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
+        drop(body);
+        thread.join().unwrap();
     }
 }

@@ -1,10 +1,12 @@
-//! A provider for the core's own unit tests, and tests of the builders and clients that need
-//! one.
-
-use std::io::Read;
+//! A provider for the core's own unit tests, and tests of the builders that need one.
 
 use http::HeaderMap;
 
+use crate::body::{Body, Segment};
+use crate::local::FileProbe;
+use crate::provider::{BaseUrl, ContentKind, Features};
+use crate::testing::MemoryFiles;
+use crate::wire::*;
 use crate::*;
 
 pub(crate) struct TestProvider {
@@ -51,14 +53,22 @@ impl Provider for TestProvider {
     }
 }
 
+/// The body's bytes, with every path a file of `x`s long enough for its range.
 fn render(body: Body) -> Vec<u8> {
-    let mut out = Vec::new();
-    body.into_reader(|r: &PathRange| {
-        Ok(Box::new(std::io::repeat(b'x').take(r.len)) as Box<dyn Read + Send>)
-    })
-    .read_to_end(&mut out)
-    .unwrap();
-    out
+    let mut files = MemoryFiles::new();
+    for segment in body.segments() {
+        if let Segment::Path(range) = segment {
+            files = files.with(
+                range.path.clone(),
+                vec![b'x'; (range.offset + range.len) as usize],
+            );
+        }
+    }
+    files.render(body).unwrap()
+}
+
+fn boundary() -> Boundary {
+    Boundary::from_random(42)
 }
 
 #[test]
@@ -158,7 +168,7 @@ fn declared_length_equals_the_bytes_rendered() {
         prefix: bytes::Bytes::new(),
     };
     let upload = UploadRequest::from_path("a.pdf", Purpose::ASSISTANTS);
-    let req = build_upload(&p, &upload, Some(&probe), Boundary::random()).unwrap();
+    let req = build_upload(&p, &upload, Some(&probe), boundary()).unwrap();
     let declared: u64 = req.headers()["content-length"]
         .to_str()
         .unwrap()
@@ -174,16 +184,16 @@ fn provider_features_are_enforced_before_sending() {
     let openai = TestProvider::openai_like();
     let stepfun = TestProvider::stepfun_like();
     let url = UploadRequest::from_url("https://example.com/a.png", Purpose::STORAGE);
-    let err = build_upload(&openai, &url, None, Boundary::random()).unwrap_err();
+    let err = build_upload(&openai, &url, None, boundary()).unwrap_err();
     assert!(
         err.to_string().contains("does not upload from a URL"),
         "{err}"
     );
     let named = UploadRequest::from_url("https://example.com/a.png", Purpose::STORAGE)
         .with_filename("b.png");
-    let err = build_upload(&stepfun, &named, None, Boundary::random()).unwrap_err();
+    let err = build_upload(&stepfun, &named, None, boundary()).unwrap_err();
     assert!(err.to_string().contains("sends only the URL"), "{err}");
-    let req = build_upload(&stepfun, &url, None, Boundary::random()).unwrap();
+    let req = build_upload(&stepfun, &url, None, boundary()).unwrap();
     let text = String::from_utf8(render(req.into_body())).unwrap();
     assert!(
         text.contains("name=\"url\"\r\n\r\nhttps://example.com/a.png\r\n"),
@@ -193,108 +203,24 @@ fn provider_features_are_enforced_before_sending() {
 
     let expiring =
         UploadRequest::from_bytes(&b"x"[..], "a.txt", Purpose::STORAGE).with_expires_after(4000);
-    assert!(build_upload(&stepfun, &expiring, None, Boundary::random()).is_err());
+    assert!(build_upload(&stepfun, &expiring, None, boundary()).is_err());
     let too_short =
         UploadRequest::from_bytes(&b"x"[..], "a.txt", Purpose::BATCH).with_expires_after(60);
-    let err = build_upload(&openai, &too_short, None, Boundary::random()).unwrap_err();
+    let err = build_upload(&openai, &too_short, None, boundary()).unwrap_err();
     assert!(err.to_string().contains("between 3600"), "{err}");
     let nameless = UploadRequest::new(
         UploadSource::Bytes(bytes::Bytes::from_static(b"x")),
         Purpose::BATCH,
     );
-    assert!(build_upload(&openai, &nameless, None, Boundary::random()).is_err());
+    assert!(build_upload(&openai, &nameless, None, boundary()).is_err());
     let unprobed = UploadRequest::from_path("a.txt", Purpose::BATCH);
-    assert!(build_upload(&openai, &unprobed, None, Boundary::random()).is_err());
+    assert!(build_upload(&openai, &unprobed, None, boundary()).is_err());
 }
 
 #[test]
-fn sync_client_turns_statuses_into_errors() {
-    let transport = |req: http::Request<Body>| {
-        assert!(req.uri().path().starts_with("/v1/openai/v1/files/nope"));
-        Ok(http::Response::builder()
-            .status(404)
-            .header("x-request-id", "req_1")
-            .body(ResponseBody::from_bytes(r#"{"error":{"message":"No such File object: nope","type":"invalid_request_error","param":"id","code":null}}"#))
-            .unwrap())
-    };
-    let client = Client::new(TestProvider::openai_like(), transport);
-    let err = client.retrieve("nope").unwrap_err();
-    assert_eq!(err.status(), Some(404));
-    assert_eq!(err.request_id(), Some("req_1"));
-    let err = client.download_to("nope", &mut Vec::new()).unwrap_err();
-    assert!(
-        err.to_string().contains("No such File object: nope"),
-        "{err}"
-    );
-}
-
-#[test]
-fn async_client_lists_every_page() {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let calls = std::sync::Arc::new(AtomicUsize::new(0));
-    let seen = calls.clone();
-    let transport = move |req: http::Request<Body>| {
-        let n = seen.fetch_add(1, Ordering::SeqCst);
-        let query = req.uri().query().unwrap_or("").to_owned();
-        async move {
-            let body = match n {
-                0 => {
-                    assert_eq!(query, "limit=1");
-                    r#"{"data":[{"id":"a","bytes":1,"created_at":1,"filename":"f","purpose":"batch"}],"has_more":true,"last_id":"a"}"#
-                }
-                _ => {
-                    assert_eq!(query, "limit=1&after=a");
-                    r#"{"data":[{"id":"b","bytes":1,"created_at":1,"filename":"f","purpose":"batch"}],"has_more":false,"last_id":"b"}"#
-                }
-            };
-            Ok(http::Response::new(AsyncResponseBody::from_bytes(body)))
-        }
-    };
-    let client = AsyncClient::new(TestProvider::openai_like(), transport);
-    let files = futures_util::FutureExt::now_or_never(client.list_all(&ListParams::new().limit(1)))
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        files.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
-        ["a", "b"]
-    );
-    assert_eq!(calls.load(Ordering::SeqCst), 2);
-}
-
-#[test]
-fn a_closure_transport_uploads_bytes_and_refuses_paths_clearly() {
-    let transport = |req: http::Request<Body>| {
-        if req.method() == http::Method::POST {
-            let declared: u64 = req.headers()["content-length"]
-                .to_str()
-                .unwrap()
-                .parse()
-                .unwrap();
-            assert_eq!(declared, render(req.into_body()).len() as u64);
-        }
-        Ok(http::Response::new(ResponseBody::from_bytes(
-            r#"{"id":"file-1","object":"file","bytes":2,"created_at":1,"filename":"a.txt","purpose":"assistants"}"#,
-        )))
-    };
-    let client = Client::new(TestProvider::openai_like(), transport);
-    let file = client
-        .upload(UploadRequest::from_bytes(
-            &b"hi"[..],
-            "a.txt",
-            Purpose::ASSISTANTS,
-        ))
-        .unwrap();
-    assert_eq!(file.id, "file-1");
-    let err = client
-        .upload(UploadRequest::from_path("a.txt", Purpose::ASSISTANTS))
-        .unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("this transport has no local-file support"),
-        "{err}"
-    );
-    let err = client
-        .download_to_path("file-1", std::path::Path::new("x"))
-        .unwrap_err();
-    assert!(err.to_string().starts_with("could not create x"), "{err}");
+fn a_content_type_with_a_line_break_is_refused_not_altered() {
+    let upload = UploadRequest::from_bytes(&b"x"[..], "a.txt", Purpose::ASSISTANTS)
+        .with_content_type("text/plain\r\nX-Injected: yes");
+    let err = build_upload(&TestProvider::openai_like(), &upload, None, boundary()).unwrap_err();
+    assert!(err.to_string().contains("content type"), "{err}");
 }

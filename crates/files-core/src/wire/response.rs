@@ -1,6 +1,8 @@
 //! Pure decoders: a response's status, headers and body bytes in, a typed object or an
 //! [`ApiError`] / [`DecodeError`] out.
 
+use std::time::{Duration, SystemTime};
+
 use http::HeaderMap;
 use http::response::Parts;
 use serde::Deserialize;
@@ -25,21 +27,37 @@ pub fn request_id(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The server's requested wait before a retry, in milliseconds: `retry-after-ms`, else
-/// `retry-after` as (possibly fractional) seconds. An HTTP-date `retry-after` needs a clock and
-/// is left to the caller.
-pub fn retry_after_ms(headers: &HeaderMap) -> Option<u64> {
-    let text = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-    };
-    if let Some(ms) = text("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
-        return (ms.is_finite() && ms >= 0.0).then_some(ms as u64);
+fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+}
+
+/// The wait the server asked for before a retry: `retry-after-ms` (milliseconds), else
+/// `retry-after` as (possibly fractional) seconds, else `retry-after` as an HTTP date, counted
+/// from `now` (a date in the past is a wait of zero). `None` when the server said nothing
+/// usable.
+pub fn requested_wait(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let seconds = |v: f64| (v.is_finite() && v >= 0.0).then(|| Duration::from_secs_f64(v.min(1e9)));
+    if let Some(ms) = header_text(headers, "retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
+        return seconds(ms / 1000.0);
     }
-    let secs = text("retry-after").and_then(|v| v.parse::<f64>().ok())?;
-    (secs.is_finite() && secs >= 0.0).then_some((secs * 1000.0) as u64)
+    let text = header_text(headers, "retry-after")?;
+    if let Ok(secs) = text.parse::<f64>() {
+        return seconds(secs);
+    }
+    let date = httpdate::parse_http_date(text).ok()?;
+    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// The server's `x-should-retry: true|false`, which overrides the status rule.
+pub fn should_retry(headers: &HeaderMap) -> Option<bool> {
+    match header_text(headers, "x-should-retry")? {
+        v if v.eq_ignore_ascii_case("true") => Some(true),
+        v if v.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
 }
 
 #[derive(Deserialize)]
@@ -68,17 +86,21 @@ fn value_text(value: Option<serde_json::Value>) -> Option<String> {
     }
 }
 
-/// The error for a non-success response. A JSON error envelope gives the provider's message,
-/// type, param and code; any other body (a proxy's HTML page, plain text) is summarised into
-/// a readable message and kept as `raw_body`.
-pub fn api_error(parts: &Parts, body: &[u8]) -> ApiError {
+/// The error for a non-success response received at `now`. A JSON error envelope gives the
+/// provider's message, type, param and code; any other body (a proxy's HTML page, plain text)
+/// is summarised into a readable message and kept as `raw_body`. The retry headers are read
+/// too.
+pub fn api_error(parts: &Parts, body: &[u8], now: SystemTime) -> ApiError {
     let status = parts.status.as_u16();
-    let request_id = request_id(&parts.headers);
-    let retry_after_ms = retry_after_ms(&parts.headers);
+    let base = ApiError {
+        request_id: request_id(&parts.headers),
+        retry_after: requested_wait(&parts.headers, now),
+        should_retry: should_retry(&parts.headers),
+        ..ApiError::new(status, String::new())
+    };
     if let Ok(envelope) = serde_json::from_slice::<Envelope>(body) {
         let e = envelope.error;
         return ApiError {
-            status,
             message: e
                 .message
                 .filter(|m| !m.trim().is_empty())
@@ -86,9 +108,7 @@ pub fn api_error(parts: &Parts, body: &[u8]) -> ApiError {
             kind: value_text(e.kind),
             param: value_text(e.param),
             code: value_text(e.code),
-            request_id,
-            raw_body: None,
-            retry_after_ms,
+            ..base
         };
     }
     let text = String::from_utf8_lossy(body);
@@ -104,27 +124,19 @@ pub fn api_error(parts: &Parts, body: &[u8]) -> ApiError {
         format!("the server answered with a non-API body ({content_type}): {summary}")
     };
     ApiError {
-        status,
         message,
-        kind: None,
-        param: None,
-        code: None,
-        request_id,
         raw_body: (!text.is_empty()).then(|| truncate_chars(&text, 4096)),
-        retry_after_ms,
+        ..base
     }
 }
 
-/// Decodes a success response's JSON body as `T`, or gives the API error for a non-success
-/// status. `expected` names `T` for the error message (`a file object`).
+/// Decodes a success response's JSON body as `T`. `expected` names `T` for the error message
+/// (`a file object`).
 pub fn decode_json<T: DeserializeOwned>(
     parts: &Parts,
     body: &[u8],
     expected: &str,
 ) -> Result<T, Error> {
-    if !parts.status.is_success() {
-        return Err(api_error(parts, body).into());
-    }
     serde_json::from_slice(body).map_err(|e| {
         DecodeError {
             expected: expected.to_owned(),
@@ -137,25 +149,14 @@ pub fn decode_json<T: DeserializeOwned>(
     })
 }
 
-/// How many body bytes to read for a JSON exchange with this response head: one more than
-/// is accepted for a success (so an oversized body is noticed), [`MAX_ERROR_BODY`] for an
-/// error (the rest is not needed).
-pub fn json_read_limit(parts: &Parts) -> usize {
-    if parts.status.is_success() {
-        MAX_JSON_BODY + 1
-    } else {
-        MAX_ERROR_BODY
-    }
-}
-
-/// Decodes a body read with [`json_read_limit`]: an oversized success body is a
-/// [`DecodeError`], anything else goes to [`decode_json`].
+/// Decodes a success body read up to one byte more than [`MAX_JSON_BODY`]: an oversized body
+/// is a [`DecodeError`], anything else goes to [`decode_json`].
 pub fn finish_json<T: DeserializeOwned>(
     parts: &Parts,
     body: &[u8],
     expected: &str,
 ) -> Result<T, Error> {
-    if parts.status.is_success() && body.len() > MAX_JSON_BODY {
+    if body.len() > MAX_JSON_BODY {
         return Err(body_too_large(parts, expected));
     }
     decode_json(parts, body, expected)
@@ -216,6 +217,12 @@ mod tests {
     use super::*;
     use crate::FileObject;
     use proptest::prelude::*;
+    use std::time::UNIX_EPOCH;
+
+    /// 2015-10-21 07:28:00 UTC, the instant the tests pretend it is.
+    fn now() -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(1_445_412_480)
+    }
 
     fn parts(status: u16, headers: &[(&str, &str)]) -> Parts {
         let mut b = http::Response::builder().status(status);
@@ -231,6 +238,7 @@ mod tests {
         let e = api_error(
             &p,
             br#"{"error":{"message":"No such File object: file-x","type":"invalid_request_error","param":"id","code":null}}"#,
+            now(),
         );
         assert_eq!(e.status, 404);
         assert_eq!(e.message, "No such File object: file-x");
@@ -246,6 +254,7 @@ mod tests {
         let e = api_error(
             &parts(402, &[]),
             br#"{"error":{"message":"insufficient balance","type":"billing"}}"#,
+            now(),
         );
         assert_eq!(e.message, "insufficient balance");
         assert_eq!(e.param, None);
@@ -258,6 +267,7 @@ mod tests {
         let e = api_error(
             &parts(502, &[("content-type", "text/html")]),
             html.as_bytes(),
+            now(),
         );
         assert_eq!(
             e.message,
@@ -272,20 +282,40 @@ mod tests {
 
     #[test]
     fn retry_after_headers() {
+        let wait = |headers: &[(&str, &str)]| requested_wait(&parts(429, headers).headers, now());
         assert_eq!(
-            retry_after_ms(&parts(429, &[("retry-after-ms", "250")]).headers),
-            Some(250)
+            wait(&[("retry-after-ms", "250")]),
+            Some(Duration::from_millis(250))
         );
         assert_eq!(
-            retry_after_ms(&parts(429, &[("retry-after", "1.5")]).headers),
-            Some(1500)
+            wait(&[("retry-after-ms", "250"), ("retry-after", "9")]),
+            Some(Duration::from_millis(250)),
+            "retry-after-ms wins"
         );
         assert_eq!(
-            retry_after_ms(
-                &parts(429, &[("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")]).headers
-            ),
-            None
+            wait(&[("retry-after", "1.5")]),
+            Some(Duration::from_millis(1500))
         );
+        assert_eq!(
+            wait(&[("retry-after", "Wed, 21 Oct 2015 07:28:30 GMT")]),
+            Some(Duration::from_secs(30)),
+            "an HTTP date counts from now"
+        );
+        assert_eq!(
+            wait(&[("retry-after", "Wed, 21 Oct 2015 07:00:00 GMT")]),
+            Some(Duration::ZERO),
+            "a date in the past is no wait"
+        );
+        assert_eq!(wait(&[("retry-after", "soon")]), None);
+        assert_eq!(wait(&[("retry-after-ms", "-5")]), None);
+        assert_eq!(wait(&[]), None);
+        let e = api_error(
+            &parts(429, &[("retry-after", "2"), ("x-should-retry", "false")]),
+            b"",
+            now(),
+        );
+        assert_eq!(e.retry_after, Some(Duration::from_secs(2)));
+        assert_eq!(e.should_retry, Some(false));
     }
 
     #[test]
@@ -310,7 +340,7 @@ mod tests {
     proptest! {
         #[test]
         fn any_error_body_gives_an_error_without_panicking(status in 400u16..600, body in proptest::collection::vec(any::<u8>(), 0..600)) {
-            let e = api_error(&parts(status, &[]), &body);
+            let e = api_error(&parts(status, &[]), &body, now());
             prop_assert_eq!(e.status, status);
             prop_assert!(!e.message.is_empty());
             prop_assert!(e.message.chars().count() <= 400);

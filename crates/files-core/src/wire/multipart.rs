@@ -5,6 +5,7 @@
 //! length is known without reading the file.
 
 use std::fmt::Write as _;
+use std::ops::Range;
 use std::path::Path;
 
 use bytes::{Bytes, BytesMut};
@@ -17,21 +18,10 @@ use crate::error::ValidationError;
 pub struct Boundary(String);
 
 impl Boundary {
-    /// A fresh boundary with 128 random bits, so it cannot plausibly occur in the content.
-    pub fn random() -> Self {
-        let mut raw = [0u8; 16];
-        if getrandom::fill(&mut raw).is_err() {
-            // The OS refused randomness: fall back to std's per-process random hash keys.
-            use std::hash::{BuildHasher, RandomState};
-            let state = RandomState::new();
-            raw[..8].copy_from_slice(&state.hash_one(1u8).to_le_bytes());
-            raw[8..].copy_from_slice(&state.hash_one(2u8).to_le_bytes());
-        }
-        let mut text = String::from("files-sdk-");
-        for b in raw {
-            let _ = write!(text, "{b:02x}");
-        }
-        Boundary(text)
+    /// A boundary made of 128 random bits the caller drew (the core draws no randomness), so
+    /// it cannot plausibly occur in the content.
+    pub fn from_random(random: u128) -> Self {
+        Boundary(format!("files-sdk-{random:032x}"))
     }
 
     /// A fixed boundary (for reproducible tests).
@@ -94,6 +84,8 @@ pub struct MultipartBody {
     boundary: Boundary,
     segments: Vec<Segment>,
     pending: BytesMut,
+    /// The byte offsets of the (last) file part's content: the body's payload.
+    payload: Option<Range<u64>>,
 }
 
 impl MultipartBody {
@@ -103,6 +95,7 @@ impl MultipartBody {
             boundary,
             segments: Vec::new(),
             pending: BytesMut::new(),
+            payload: None,
         }
     }
 
@@ -119,7 +112,8 @@ impl MultipartBody {
         self
     }
 
-    /// Adds a file part whose content is `content` (sent as it is, never copied here).
+    /// Adds a file part whose content is `content` (sent as it is, never copied here). Its
+    /// bytes are the body's payload, what progress counts.
     pub fn file(
         &mut self,
         name: &str,
@@ -129,6 +123,8 @@ impl MultipartBody {
     ) -> &mut Self {
         self.part_head(name, Some((filename, content_type)));
         self.flush();
+        let start: u64 = self.segments.iter().map(Segment::len).sum();
+        self.payload = Some(start..start + content.len());
         if !content.is_empty() {
             self.segments.push(content);
         }
@@ -166,12 +162,17 @@ impl MultipartBody {
         let close = format!("--{}--\r\n", self.boundary.as_str());
         self.pending.extend_from_slice(close.as_bytes());
         self.flush();
-        Body::from_segments(self.segments)
+        let body = Body::from_segments(self.segments);
+        match self.payload {
+            Some(payload) => body.with_payload(payload),
+            None => body,
+        }
     }
 }
 
-/// Drops CR, LF and other control characters from a header value so a caller's content type
-/// cannot inject header lines.
+/// Drops CR, LF and other control characters from a header value so a content type cannot
+/// inject header lines. The upload builder refuses such a value before it gets here; this is
+/// the last line of defence for direct callers.
 fn sanitize_header_value(value: &str) -> String {
     value.chars().filter(|c| !c.is_control()).collect()
 }
@@ -180,15 +181,14 @@ fn sanitize_header_value(value: &str) -> String {
 mod tests {
     use super::*;
     use crate::body::PathRange;
+    use crate::testing::MemoryFiles;
     use proptest::prelude::*;
-    use std::io::Read;
 
     fn render(body: Body, file: &'static [u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        body.into_reader(|_: &PathRange| Ok(Box::new(file) as Box<dyn Read + Send>))
-            .read_to_end(&mut out)
-            .unwrap();
-        out
+        MemoryFiles::new()
+            .with("/tmp/data.jsonl", file)
+            .render(body)
+            .unwrap()
     }
 
     #[test]
@@ -205,6 +205,12 @@ mod tests {
         let expected = "--XyZ\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n\
              --XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"data.jsonl\"\r\n\
              Content-Type: application/jsonl\r\n\r\n{}\n\r\n--XyZ--\r\n";
+        let start = expected.find("{}\n").unwrap() as u64;
+        assert_eq!(
+            body.payload(),
+            Some(start..start + 3),
+            "the payload is the file's content"
+        );
         assert_eq!(body.len(), expected.len() as u64);
         assert_eq!(String::from_utf8(render(body, b"{}\n")).unwrap(), expected);
     }
@@ -255,10 +261,11 @@ mod tests {
 
     #[test]
     fn random_boundaries_are_valid_and_differ() {
-        let a = Boundary::random();
-        let b = Boundary::random();
+        let a = Boundary::from_random(1);
+        let b = Boundary::from_random(u128::MAX);
         assert_ne!(a, b);
         assert_eq!(Boundary::new(a.as_str()).unwrap(), a);
+        assert_eq!(Boundary::new(b.as_str()).unwrap(), b);
     }
 
     proptest! {
@@ -276,19 +283,19 @@ mod tests {
             fields in proptest::collection::vec(("[a-z_\\[\\]]{1,12}", "\\PC{0,30}"), 0..5),
             filename in "\\PC{1,30}",
             content in proptest::collection::vec(any::<u8>(), 0..200),
+            random in any::<u128>(),
         ) {
-            let mut form = MultipartBody::new(Boundary::random());
+            let mut form = MultipartBody::new(Boundary::from_random(random));
             for (name, value) in &fields {
                 form.text(name, value);
             }
-            form.file("file", &filename, "application/octet-stream", Segment::Bytes(Bytes::from(content)));
+            form.file("file", &filename, "application/octet-stream", Segment::Bytes(Bytes::from(content.clone())));
             let body = form.finish();
             let declared = body.len();
-            let mut out = Vec::new();
-            body.into_reader(|_: &PathRange| Err(std::io::Error::other("no paths")))
-                .read_to_end(&mut out)
-                .unwrap();
+            let payload = body.payload().unwrap();
+            let out = MemoryFiles::new().render(body).unwrap();
             prop_assert_eq!(declared, out.len() as u64);
+            prop_assert_eq!(&out[payload.start as usize..payload.end as usize], &content[..]);
         }
     }
 }

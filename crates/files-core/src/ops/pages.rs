@@ -1,17 +1,16 @@
-//! Following a listing's `after` cursor page by page: the pure part of `list_all`.
+//! Following a listing's `after` cursor page by page.
 
 use std::collections::HashSet;
 
 use crate::error::{DecodeError, Error};
+use crate::list::ListParams;
 use crate::objects::{FileList, FileObject};
-use crate::request::ListParams;
 
 /// The state of a walk over every page of a listing.
 #[derive(Debug)]
 pub(crate) struct PageWalk {
     base: ListParams,
     next: Option<ListParams>,
-    files: Vec<FileObject>,
     cursors: HashSet<String>,
 }
 
@@ -20,7 +19,6 @@ impl PageWalk {
         PageWalk {
             next: Some(params.clone()),
             base: params,
-            files: Vec::new(),
             cursors: HashSet::new(),
         }
     }
@@ -30,11 +28,10 @@ impl PageWalk {
         self.next.take()
     }
 
-    /// Takes in a fetched page. A server that hands back a cursor it gave before would loop
-    /// forever: that is an error.
-    pub(crate) fn take(&mut self, page: FileList) -> Result<(), Error> {
+    /// Takes in a fetched page and gives its files. A server that hands back a cursor it gave
+    /// before would loop forever: that is an error.
+    pub(crate) fn take(&mut self, page: FileList) -> Result<Vec<FileObject>, Error> {
         let cursor = page.next_cursor().map(str::to_owned);
-        self.files.extend(page.data);
         if let Some(cursor) = cursor {
             if !self.cursors.insert(cursor.clone()) {
                 return Err(DecodeError {
@@ -49,11 +46,7 @@ impl PageWalk {
             }
             self.next = Some(self.base.clone().after(cursor));
         }
-        Ok(())
-    }
-
-    pub(crate) fn into_files(self) -> Vec<FileObject> {
-        self.files
+        Ok(page.data)
     }
 }
 
@@ -76,14 +69,13 @@ mod tests {
     fn walks_until_has_more_is_false() {
         let mut walk = PageWalk::new(ListParams::new().limit(2));
         assert_eq!(walk.next_params(), Some(ListParams::new().limit(2)));
-        walk.take(page(&["a", "b"], Some(true))).unwrap();
+        assert_eq!(walk.take(page(&["a", "b"], Some(true))).unwrap().len(), 2);
         assert_eq!(
             walk.next_params(),
             Some(ListParams::new().limit(2).after("b"))
         );
-        walk.take(page(&["c"], Some(false))).unwrap();
+        assert_eq!(walk.take(page(&["c"], Some(false))).unwrap().len(), 1);
         assert_eq!(walk.next_params(), None);
-        assert_eq!(walk.into_files().len(), 3);
     }
 
     #[test]

@@ -6,14 +6,11 @@ use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 use crate::body::Body;
 use crate::error::{Error, ValidationError};
+use crate::list::{ListParams, MAX_LIST_LIMIT};
 use crate::provider::{ContentKind, Provider};
-use crate::purpose::Purpose;
 
 /// The `User-Agent` every request carries.
 pub const USER_AGENT: &str = concat!("files-sdk/", env!("CARGO_PKG_VERSION"));
-
-/// The most files one OpenAI list page can hold.
-pub const MAX_LIST_LIMIT: u32 = 10_000;
 
 /// Characters escaped in a file id used as a path segment.
 const PATH_SEGMENT: &AsciiSet = &CONTROLS
@@ -29,97 +26,6 @@ const PATH_SEGMENT: &AsciiSet = &CONTROLS
     .add(b'`')
     .add(b'{')
     .add(b'}');
-
-/// Sort order of a listing, by creation time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Order {
-    /// Oldest first.
-    Asc,
-    /// Newest first (the server's default).
-    Desc,
-}
-
-impl Order {
-    /// The wire text.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Order::Asc => "asc",
-            Order::Desc => "desc",
-        }
-    }
-}
-
-impl std::str::FromStr for Order {
-    type Err = ValidationError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "asc" => Ok(Order::Asc),
-            "desc" => Ok(Order::Desc),
-            _ => Err(ValidationError::new("order", s, "must be asc or desc")),
-        }
-    }
-}
-
-/// Parameters of a listing. All are optional; providers without list parameters (StepFun)
-/// accept only the empty set.
-///
-/// ```
-/// use files_core::{ListParams, Order, Purpose};
-/// let page = ListParams::new().purpose(Purpose::BATCH).limit(100).order(Order::Asc);
-/// assert_eq!(page.limit_value(), Some(100));
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ListParams {
-    purpose: Option<Purpose>,
-    limit: Option<u32>,
-    order: Option<Order>,
-    after: Option<String>,
-}
-
-impl ListParams {
-    /// No parameters: the server's defaults.
-    pub fn new() -> Self {
-        ListParams::default()
-    }
-
-    /// Only files of this purpose.
-    pub fn purpose(mut self, purpose: Purpose) -> Self {
-        self.purpose = Some(purpose);
-        self
-    }
-
-    /// At most this many files (1 to 10,000).
-    pub fn limit(mut self, limit: u32) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Sort order by creation time.
-    pub fn order(mut self, order: Order) -> Self {
-        self.order = Some(order);
-        self
-    }
-
-    /// Files after this id (the previous page's `last_id`).
-    pub fn after(mut self, cursor: impl Into<String>) -> Self {
-        self.after = Some(cursor.into());
-        self
-    }
-
-    /// The limit, if set.
-    pub fn limit_value(&self) -> Option<u32> {
-        self.limit
-    }
-
-    /// The cursor, if set.
-    pub fn after_value(&self) -> Option<&str> {
-        self.after.as_deref()
-    }
-
-    fn is_empty(&self) -> bool {
-        *self == ListParams::default()
-    }
-}
 
 /// The URL of `/files` followed by `segments`, each percent-encoded.
 pub(crate) fn files_url(provider: &dyn Provider, segments: &[&str]) -> String {
@@ -201,7 +107,7 @@ pub fn build_list(
             )
             .into());
         }
-        if let Some(limit) = params.limit
+        if let Some(limit) = params.limit_value()
             && !(1..=MAX_LIST_LIMIT).contains(&limit)
         {
             return Err(ValidationError::new(
@@ -212,20 +118,20 @@ pub fn build_list(
             .with_limit(format!("1..={MAX_LIST_LIMIT}"))
             .into());
         }
-        if let Some(after) = &params.after {
+        if let Some(after) = params.after_value() {
             check_file_id(after)?;
         }
         let mut query = form_urlencoded::Serializer::new(String::new());
-        if let Some(purpose) = &params.purpose {
+        if let Some(purpose) = params.purpose_value() {
             query.append_pair("purpose", purpose.as_str());
         }
-        if let Some(limit) = params.limit {
+        if let Some(limit) = params.limit_value() {
             query.append_pair("limit", &limit.to_string());
         }
-        if let Some(order) = params.order {
+        if let Some(order) = params.order_value() {
             query.append_pair("order", order.as_str());
         }
-        if let Some(after) = &params.after {
+        if let Some(after) = params.after_value() {
             query.append_pair("after", after);
         }
         url.push('?');

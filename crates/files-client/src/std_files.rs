@@ -1,30 +1,49 @@
-//! Local files over `std::fs`: inspecting an upload's file, and downloads that appear only
-//! when complete.
+//! Local files over `std::fs`, for the blocking client: inspecting an upload's file, opening
+//! a range of it, and downloads that appear only when complete.
 
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
-use files_core::{FileProbe, LocalFileError, LocalFileOp, PartialFile};
+use files_core::body::PathRange;
+use files_core::local::{FileProbe, LocalFiles, PartialFile};
+use files_core::{LocalFileError, LocalFileOp};
 use tempfile::NamedTempFile;
 
-/// Reads a file's size and first bytes; a directory or other non-file is an error.
-pub(crate) fn probe_file(path: &Path, prefix_len: usize) -> Result<FileProbe, LocalFileError> {
-    let fail = |e| LocalFileError::new(LocalFileOp::Inspect, path, e);
-    let file = File::open(path).map_err(fail)?;
-    let meta = file.metadata().map_err(fail)?;
-    if !meta.is_file() {
-        return Err(LocalFileError::not_a_file(LocalFileOp::Inspect, path));
+/// The machine's own files, through `std::fs`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StdFiles;
+
+impl LocalFiles for StdFiles {
+    fn inspect(&self, path: &Path, prefix_len: usize) -> Result<FileProbe, LocalFileError> {
+        let fail = |e| LocalFileError::new(LocalFileOp::Inspect, path, e);
+        let file = File::open(path).map_err(fail)?;
+        let meta = file.metadata().map_err(fail)?;
+        if !meta.is_file() {
+            return Err(LocalFileError::not_a_file(LocalFileOp::Inspect, path));
+        }
+        let mut prefix = Vec::with_capacity(prefix_len.min(meta.len() as usize));
+        file.take(prefix_len as u64)
+            .read_to_end(&mut prefix)
+            .map_err(fail)?;
+        Ok(FileProbe {
+            len: meta.len(),
+            prefix: Bytes::from(prefix),
+        })
     }
-    let mut prefix = Vec::with_capacity(prefix_len.min(meta.len() as usize));
-    file.take(prefix_len as u64)
-        .read_to_end(&mut prefix)
-        .map_err(fail)?;
-    Ok(FileProbe {
-        len: meta.len(),
-        prefix: Bytes::from(prefix),
-    })
+
+    fn open_range(&self, range: &PathRange) -> io::Result<Box<dyn Read + Send>> {
+        let mut file = File::open(&range.path)?;
+        if range.offset > 0 {
+            file.seek(SeekFrom::Start(range.offset))?;
+        }
+        Ok(Box::new(file))
+    }
+
+    fn create(&self, dest: &Path) -> Result<Box<dyn PartialFile>, LocalFileError> {
+        Ok(Box::new(StdPartialFile::create(dest)?))
+    }
 }
 
 /// The directory a download's temporary file goes in: the destination's own, so the final
@@ -36,6 +55,9 @@ pub(crate) fn parent_dir(dest: &Path) -> &Path {
     }
 }
 
+/// The prefix of a download's temporary file.
+pub(crate) const PARTIAL_PREFIX: &str = ".files-download-";
+
 /// A download being written to a temporary file beside its destination; removed if dropped
 /// before [`PartialFile::commit`].
 #[derive(Debug)]
@@ -46,12 +68,13 @@ pub struct StdPartialFile {
 
 impl StdPartialFile {
     /// Creates the temporary file for `dest`.
-    pub fn create(dest: &Path) -> Result<Self, LocalFileError> {
+    pub fn create(dest: impl AsRef<Path>) -> Result<Self, LocalFileError> {
+        let dest = dest.as_ref();
         if dest.is_dir() {
             return Err(LocalFileError::not_a_file(LocalFileOp::Create, dest));
         }
         let file = tempfile::Builder::new()
-            .prefix(".files-download-")
+            .prefix(PARTIAL_PREFIX)
             .tempfile_in(parent_dir(dest))
             .map_err(|e| LocalFileError::new(LocalFileOp::Create, dest, e))?;
         Ok(StdPartialFile {
@@ -88,17 +111,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn probe_gives_size_and_prefix_and_refuses_directories() {
+    fn inspect_gives_size_and_prefix_and_refuses_directories() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.txt");
         std::fs::write(&path, b"hello world").unwrap();
-        let probe = probe_file(&path, 5).unwrap();
+        let probe = StdFiles.inspect(&path, 5).unwrap();
         assert_eq!(probe.len, 11);
         assert_eq!(&probe.prefix[..], b"hello");
-        let err = probe_file(dir.path(), 5).unwrap_err();
+        let err = StdFiles.inspect(dir.path(), 5).unwrap_err();
         assert!(err.to_string().contains("not a regular file"), "{err}");
-        let err = probe_file(&dir.path().join("missing"), 5).unwrap_err();
+        let err = StdFiles
+            .inspect(&dir.path().join("missing"), 5)
+            .unwrap_err();
         assert!(err.to_string().starts_with("could not open"), "{err}");
+    }
+
+    #[test]
+    fn a_range_starts_at_its_offset() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"0123456789").unwrap();
+        let mut out = Vec::new();
+        StdFiles
+            .open_range(&PathRange {
+                path,
+                offset: 7,
+                len: 3,
+            })
+            .unwrap()
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, b"789");
     }
 
     #[test]

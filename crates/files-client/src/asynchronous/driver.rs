@@ -1,0 +1,137 @@
+//! The async driver: the blocking driver's loop, awaiting instead of blocking. It knows no
+//! operation: it does what the machine says.
+
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use files_core::local::AsyncLocalFiles;
+use files_core::ops::{Attempt, Event, Next, Operation};
+use files_core::transport::{AsyncResponseBody, AsyncTransport};
+use files_core::{Error, Result, TransportError};
+use futures_util::stream::{self, BoxStream};
+use futures_util::{Stream, StreamExt};
+use tracing::Instrument;
+
+use crate::attempt::{self, Received, Streamed};
+use crate::blocking::Batch;
+use crate::env::AsyncEnvironment;
+use crate::trace::{self, AttemptLog};
+
+/// What the driver works with.
+#[derive(Clone)]
+pub(crate) struct AsyncDriver {
+    pub(crate) transport: Arc<dyn AsyncTransport>,
+    pub(crate) files: Arc<dyn AsyncLocalFiles>,
+    pub(crate) env: Arc<dyn AsyncEnvironment>,
+}
+
+impl AsyncDriver {
+    /// Runs `op` until it is done, in a span of its own; a body the machine asked to stream
+    /// comes back with the output.
+    pub(crate) async fn run<O: Operation>(
+        &self,
+        op: &mut O,
+    ) -> Result<(O::Output, Option<Streamed<AsyncResponseBody>>)> {
+        let span = trace::operation_span(op.name());
+        self.run_in(op, span).await
+    }
+
+    /// Runs `op` until it is done, in `span` (one span for all of a listing's pages).
+    pub(crate) async fn run_in<O: Operation>(
+        &self,
+        op: &mut O,
+        span: tracing::Span,
+    ) -> Result<(O::Output, Option<Streamed<AsyncResponseBody>>)> {
+        async move {
+            let mut kept = None;
+            loop {
+                match op.poll(self.env.now(), self.env.random()) {
+                    Next::Inspect { path, prefix_len } => {
+                        let probe = self.files.inspect(&path, prefix_len).await;
+                        op.handle(Event::Inspected(probe), self.env.now());
+                    }
+                    Next::Send(attempt) => {
+                        let event = self.send(attempt, &mut kept).await;
+                        op.handle(event, self.env.now());
+                    }
+                    Next::Sleep(pause) => {
+                        trace::pausing(&pause);
+                        self.env.sleep(pause.duration).await;
+                    }
+                    Next::Done(result) => return result.map(|output| (output, kept.take())),
+                }
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Sends one attempt: the body pumped from its description, the response read as the
+    /// attempt's plan says (or kept, for a download).
+    async fn send(
+        &self,
+        mut attempt: Box<Attempt>,
+        kept: &mut Option<Streamed<AsyncResponseBody>>,
+    ) -> Event {
+        let log = AttemptLog::start(&attempt, self.env.now());
+        let (parts, body) = std::mem::take(&mut attempt.request).into_parts();
+        let (body, failure) =
+            body.into_async_request_body(self.files.clone(), attempt.observer.clone());
+        let answer = self
+            .transport
+            .send(http::Request::from_parts(parts, body), &attempt.timeouts)
+            .await;
+        let event =
+            match attempt::received(&mut attempt, answer, &failure, kept, &log, self.env.now()) {
+                Received::Event(event) => event,
+                Received::Read { head, body, limit } => {
+                    attempt::read(head, read_up_to(body, limit).await)
+                }
+            };
+        attempt::finished(event, &log, self.env.now())
+    }
+
+    /// The items of an operation whose outputs are batches, as a lazy stream that fetches
+    /// the next batch only when the last is used up. After an error it ends.
+    pub(crate) fn items<O>(
+        self,
+        op: O,
+    ) -> BoxStream<'static, Result<<O::Output as Batch>::Item, Error>>
+    where
+        O: Operation + 'static,
+        O::Output: Batch,
+        <O::Output as Batch>::Item: Send + 'static,
+    {
+        let span = trace::operation_span(op.name());
+        stream::unfold(Some((self, op, span)), |state| async move {
+            let (driver, mut op, span) = state?;
+            match driver.run_in(&mut op, span.clone()).await {
+                Ok((output, _)) => {
+                    let batch = output.into_batch()?;
+                    let items = stream::iter(batch.into_iter().map(Ok));
+                    Some((items.boxed(), Some((driver, op, span))))
+                }
+                Err(error) => Some((stream::once(async { Err(error) }).boxed(), None)),
+            }
+        })
+        .flatten()
+        .boxed()
+    }
+}
+
+/// Reads at most `limit` bytes of a response body.
+async fn read_up_to(
+    mut body: impl Stream<Item = Result<Bytes, TransportError>> + Unpin,
+    limit: usize,
+) -> Result<Bytes, TransportError> {
+    let mut bytes = BytesMut::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk?;
+        let room = limit - bytes.len();
+        bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if bytes.len() >= limit {
+            break;
+        }
+    }
+    Ok(bytes.freeze())
+}

@@ -1,0 +1,174 @@
+//! The blocking driver: one loop that runs any [`Operation`] to its end over a [`Transport`],
+//! local files and an [`Environment`]. It knows no operation: it does what the machine says.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use files_core::local::LocalFiles;
+use files_core::ops::{Attempt, Event, Next, Operation};
+use files_core::transport::{ResponseBody, Transport};
+use files_core::{Error, Result, TransportError};
+
+use crate::attempt::{self, Received, Streamed};
+use crate::env::Environment;
+use crate::trace::{self, AttemptLog};
+
+/// What the driver works with.
+#[derive(Clone)]
+pub(crate) struct Driver {
+    pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) files: Arc<dyn LocalFiles>,
+    pub(crate) env: Arc<dyn Environment>,
+}
+
+impl Driver {
+    /// Runs `op` until it is done, in a span of its own; a body the machine asked to stream
+    /// comes back with the output.
+    pub(crate) fn run<O: Operation>(
+        &self,
+        op: &mut O,
+    ) -> Result<(O::Output, Option<Streamed<ResponseBody>>)> {
+        let span = trace::operation_span(op.name());
+        self.run_in(op, &span)
+    }
+
+    /// Runs `op` until it is done, in `span` (one span for all of a listing's pages).
+    pub(crate) fn run_in<O: Operation>(
+        &self,
+        op: &mut O,
+        span: &tracing::Span,
+    ) -> Result<(O::Output, Option<Streamed<ResponseBody>>)> {
+        let _entered = span.enter();
+        let mut kept = None;
+        loop {
+            match op.poll(self.env.now(), self.env.random()) {
+                Next::Inspect { path, prefix_len } => {
+                    let probe = self.files.inspect(&path, prefix_len);
+                    op.handle(Event::Inspected(probe), self.env.now());
+                }
+                Next::Send(attempt) => {
+                    let event = self.send(attempt, &mut kept);
+                    op.handle(event, self.env.now());
+                }
+                Next::Sleep(pause) => {
+                    trace::pausing(&pause);
+                    self.env.sleep(pause.duration);
+                }
+                Next::Done(result) => return result.map(|output| (output, kept.take())),
+            }
+        }
+    }
+
+    /// Sends one attempt: the body pumped from its description, the response read as the
+    /// attempt's plan says (or kept, for a download).
+    fn send(&self, mut attempt: Box<Attempt>, kept: &mut Option<Streamed<ResponseBody>>) -> Event {
+        let log = AttemptLog::start(&attempt, self.env.now());
+        let (parts, body) = std::mem::take(&mut attempt.request).into_parts();
+        let (body, failure) = body.into_request_body(self.files.clone(), attempt.observer.clone());
+        let answer = self
+            .transport
+            .send(http::Request::from_parts(parts, body), &attempt.timeouts);
+        let event =
+            match attempt::received(&mut attempt, answer, &failure, kept, &log, self.env.now()) {
+                Received::Event(event) => event,
+                Received::Read { head, body, limit } => {
+                    attempt::read(head, read_up_to(body, limit))
+                }
+            };
+        attempt::finished(event, &log, self.env.now())
+    }
+}
+
+/// Reads at most `limit` bytes of a response body.
+fn read_up_to(body: ResponseBody, limit: usize) -> Result<Bytes, TransportError> {
+    let mut bytes = Vec::new();
+    body.take(limit as u64)
+        .read_to_end(&mut bytes)
+        .map_err(|e| TransportError::io("reading the response", e))?;
+    Ok(Bytes::from(bytes))
+}
+
+/// What an [`Operation`] whose outputs are batches (a listing's pages) yields one item at a
+/// time: a lazy iterator that fetches the next batch only when the last is used up, all in
+/// one span.
+pub(crate) struct Items<O: Operation>
+where
+    O::Output: Batch,
+{
+    driver: Driver,
+    op: O,
+    span: tracing::Span,
+    batch: std::vec::IntoIter<<O::Output as Batch>::Item>,
+    done: bool,
+}
+
+/// An output that is an optional batch of items (`None` when there are no more).
+pub(crate) trait Batch {
+    /// One item.
+    type Item;
+    /// The batch, or `None` at the end.
+    fn into_batch(self) -> Option<Vec<Self::Item>>;
+}
+
+impl<T> Batch for Option<Vec<T>> {
+    type Item = T;
+    fn into_batch(self) -> Option<Vec<T>> {
+        self
+    }
+}
+
+impl<O: Operation> Items<O>
+where
+    O::Output: Batch,
+{
+    pub(crate) fn new(driver: Driver, op: O) -> Self {
+        Items {
+            driver,
+            span: trace::operation_span(op.name()),
+            op,
+            batch: Vec::new().into_iter(),
+            done: false,
+        }
+    }
+}
+
+impl<O: Operation> Iterator for Items<O>
+where
+    O::Output: Batch,
+{
+    type Item = Result<<O::Output as Batch>::Item, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(item) = self.batch.next() {
+                return Some(Ok(item));
+            }
+            if self.done {
+                return None;
+            }
+            match self.driver.run_in(&mut self.op, &self.span) {
+                Ok((output, _)) => match output.into_batch() {
+                    Some(batch) => self.batch = batch.into_iter(),
+                    None => self.done = true,
+                },
+                Err(error) => {
+                    self.done = true;
+                    return Some(Err(error));
+                }
+            }
+        }
+    }
+}
+
+impl<O: Operation> std::fmt::Debug for Items<O>
+where
+    O::Output: Batch,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Items")
+            .field("operation", &self.op.name())
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}

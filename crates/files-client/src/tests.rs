@@ -1,0 +1,324 @@
+//! The drivers against canned transports and a virtual clock: no network, no waiting.
+
+use std::io::Read;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, UNIX_EPOCH};
+
+use files_core::ops::Now;
+use files_core::provider::Provider;
+use files_core::transport::{RequestBody, ResponseBody, Transport, transport_fn};
+use files_core::{Error, ListParams, Purpose, RequestOptions, TransportError, UploadRequest};
+use provider_openai::OpenAi;
+
+use crate::{Client, Environment};
+
+/// A clock that only moves when the client sleeps, and records each sleep.
+#[derive(Default)]
+struct VirtualClock {
+    now: Mutex<Duration>,
+    sleeps: Mutex<Vec<Duration>>,
+}
+
+impl Environment for Arc<VirtualClock> {
+    fn now(&self) -> Now {
+        let now = *self.now.lock().unwrap();
+        Now {
+            monotonic: now,
+            wall: UNIX_EPOCH + Duration::from_secs(1_700_000_000) + now,
+        }
+    }
+    fn random(&self) -> u128 {
+        7
+    }
+    fn sleep(&self, duration: Duration) {
+        *self.now.lock().unwrap() += duration;
+        self.sleeps.lock().unwrap().push(duration);
+    }
+}
+
+fn provider() -> OpenAi {
+    OpenAi::new("sk-test")
+        .with_base_url("http://127.0.0.1:9/v1")
+        .unwrap()
+}
+
+fn file_json(id: &str) -> String {
+    format!(
+        r#"{{"id":"{id}","object":"file","bytes":3,"created_at":1,"filename":"a.txt","purpose":"assistants"}}"#
+    )
+}
+
+/// A scripted answer: status, headers, body.
+type Answer = (u16, Vec<(&'static str, &'static str)>, String);
+
+/// A transport that answers from a script, one response per request, and records the size
+/// of each request body it read.
+fn scripted(answers: Vec<Answer>) -> (impl Transport, Arc<Mutex<Vec<u64>>>) {
+    let answers = Mutex::new(answers.into_iter());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let transport = transport_fn(move |request: http::Request<RequestBody>| {
+        let mut body = Vec::new();
+        request
+            .into_body()
+            .read_to_end(&mut body)
+            .map_err(|e| TransportError::io("sending", e))?;
+        record.lock().unwrap().push(body.len() as u64);
+        let (status, headers, text) = answers.lock().unwrap().next().expect("a scripted answer");
+        let mut response = http::Response::builder().status(status);
+        for (name, value) in headers {
+            response = response.header(name, value);
+        }
+        Ok(response.body(ResponseBody::from_bytes(text)).unwrap())
+    });
+    (transport, seen)
+}
+
+/// What a program keeps in a struct: a client, with no type parameters.
+struct App {
+    files: Client,
+}
+
+#[test]
+fn a_client_of_boxed_parts_lives_in_a_struct_and_waits_as_the_server_asks() {
+    let clock = Arc::new(VirtualClock::default());
+    let (transport, seen) = scripted(vec![
+        (503, vec![("retry-after", "2")], String::new()),
+        (200, vec![], file_json("file-1")),
+    ]);
+    let provider: Box<dyn Provider> = Box::new(provider());
+    let transport: Box<dyn Transport> = Box::new(transport);
+    let app = App {
+        files: Client::new(provider, transport).with_environment(clock.clone()),
+    };
+    let file = app
+        .files
+        .files()
+        .create(UploadRequest::from_bytes(
+            &b"abc"[..],
+            "a.txt",
+            Purpose::ASSISTANTS,
+        ))
+        .unwrap();
+    assert_eq!(file.id, "file-1");
+    assert_eq!(*clock.sleeps.lock().unwrap(), [Duration::from_secs(2)]);
+    let sent = seen.lock().unwrap().clone();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[0], sent[1], "the retry re-sent the whole body");
+}
+
+#[test]
+fn backoff_without_a_server_wait_follows_the_rules_on_a_virtual_clock() {
+    let clock = Arc::new(VirtualClock::default());
+    let (transport, _) = scripted(vec![
+        (500, vec![], String::new()),
+        (500, vec![], String::new()),
+        (500, vec![("x-request-id", "req_last")], String::new()),
+    ]);
+    let client = Client::new(provider(), transport).with_environment(clock.clone());
+    let err = client.files().retrieve("file-1").unwrap_err();
+    assert_eq!(err.attempts(), Some(3));
+    assert_eq!(err.request_id(), Some("req_last"));
+    let sleeps = clock.sleeps.lock().unwrap().clone();
+    // The random number 7 is almost zero: the full backoff, 0.5 s then 1 s.
+    assert_eq!(sleeps.len(), 2);
+    assert!(sleeps[0] > Duration::from_millis(499) && sleeps[0] <= Duration::from_millis(500));
+    assert!(sleeps[1] > Duration::from_millis(999) && sleeps[1] <= Duration::from_secs(1));
+}
+
+#[test]
+fn a_file_that_shrinks_while_it_is_sent_is_a_local_error_and_not_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.txt");
+    std::fs::write(&path, b"0123456789").unwrap();
+    let shrink = path.clone();
+    let attempts = Arc::new(Mutex::new(0));
+    let counted = attempts.clone();
+    let transport = transport_fn(move |request: http::Request<RequestBody>| {
+        *counted.lock().unwrap() += 1;
+        std::fs::write(&shrink, b"0123").unwrap();
+        let mut body = Vec::new();
+        request
+            .into_body()
+            .read_to_end(&mut body)
+            .map_err(|e| TransportError::io("sending the request", e))?;
+        unreachable!("the body cannot be read whole");
+    });
+    let client = Client::new(provider(), transport);
+    let err = client
+        .files()
+        .create(UploadRequest::from_path(&path, Purpose::ASSISTANTS))
+        .unwrap_err();
+    let Error::LocalFile(local) = &err else {
+        panic!("a local failure, not a connection failure: {err:?}")
+    };
+    assert_eq!(local.path, path);
+    assert!(
+        err.to_string()
+            .contains("ended after 4 of its declared 10 bytes"),
+        "{err}"
+    );
+    assert_eq!(*attempts.lock().unwrap(), 1);
+}
+
+#[test]
+fn a_closure_transport_uploads_from_a_path_with_no_extra_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.txt");
+    std::fs::write(&path, b"hello").unwrap();
+    let (transport, seen) = scripted(vec![(200, vec![], file_json("file-2"))]);
+    let client = Client::new(provider(), transport);
+    let file = client
+        .files()
+        .create(UploadRequest::from_path(&path, Purpose::ASSISTANTS))
+        .unwrap();
+    assert_eq!(file.id, "file-2");
+    assert!(
+        seen.lock().unwrap()[0] > 5,
+        "the multipart body carried the file"
+    );
+}
+
+#[test]
+fn list_all_is_lazy() {
+    let page = |ids: &[&str], more: bool| {
+        let data: Vec<String> = ids
+            .iter()
+            .map(|id| {
+                format!(
+                    r#"{{"id":"{id}","bytes":1,"created_at":1,"filename":"f","purpose":"batch"}}"#
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"data":[{}],"has_more":{more},"last_id":"{}"}}"#,
+            data.join(","),
+            ids.last().unwrap()
+        )
+    };
+    let (transport, seen) = scripted(vec![
+        (200, vec![], page(&["a", "b"], true)),
+        (200, vec![], page(&["c"], false)),
+    ]);
+    let client = Client::new(provider(), transport);
+    let mut files = client.files().list_all(&ListParams::new().limit(2));
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        0,
+        "nothing is fetched before it is asked for"
+    );
+    assert_eq!(files.next().unwrap().unwrap().id, "a");
+    assert_eq!(seen.lock().unwrap().len(), 1);
+    let rest: Vec<String> = files.map(|f| f.unwrap().id).collect();
+    assert_eq!(rest, ["b", "c"]);
+    assert_eq!(seen.lock().unwrap().len(), 2);
+}
+
+#[test]
+fn options_set_per_call_override_the_clients() {
+    let clock = Arc::new(VirtualClock::default());
+    let (transport, seen) = scripted(vec![(503, vec![], String::new())]);
+    let client = Client::new(provider(), transport)
+        .with_environment(clock)
+        .with_options(RequestOptions::new().max_retries(5));
+    let err = client
+        .files()
+        .with_options(RequestOptions::new().max_retries(0))
+        .retrieve("file-1")
+        .unwrap_err();
+    assert_eq!(err.attempts(), Some(1));
+    assert_eq!(seen.lock().unwrap().len(), 1);
+}
+
+#[test]
+fn debug_output_never_shows_the_key() {
+    let client = Client::new(
+        OpenAi::new("sk-very-secret"),
+        transport_fn(|_| unreachable!()),
+    )
+    .with_options(
+        RequestOptions::new()
+            .header("x-api-key", "sk-other-secret")
+            .unwrap(),
+    );
+    let text = format!("{client:?} {:?}", client.files());
+    assert!(
+        !text.contains("very-secret") && !text.contains("other-secret"),
+        "{text}"
+    );
+}
+
+#[cfg(feature = "async")]
+mod asynchronous {
+    use super::*;
+    use crate::{AsyncClient, AsyncEnvironment};
+    use files_core::transport::{AsyncResponseBody, async_transport_fn};
+
+    #[async_trait::async_trait]
+    impl AsyncEnvironment for Arc<VirtualClock> {
+        fn now(&self) -> Now {
+            Environment::now(self)
+        }
+        fn random(&self) -> u128 {
+            7
+        }
+        async fn sleep(&self, duration: Duration) {
+            Environment::sleep(self, duration);
+        }
+    }
+
+    #[test]
+    fn the_async_clients_futures_and_streams_are_send() {
+        fn send<T: Send>(_: T) {}
+        let transport = async_transport_fn(|_request| async {
+            Err(TransportError::new(
+                files_core::TransportErrorKind::Other,
+                "never called",
+            ))
+        });
+        let client = AsyncClient::new(provider(), transport);
+        let files = client.files();
+        let upload = UploadRequest::from_bytes(&b"x"[..], "a.txt", Purpose::ASSISTANTS);
+        send(files.create(upload));
+        send(files.list(&ListParams::new()));
+        send(files.list_all(&ListParams::new()));
+        send(files.retrieve("file-1"));
+        send(files.delete("file-1"));
+        send(files.content("file-1"));
+        send(files.download_to_path("file-1", "out.bin"));
+        let mut writer = futures_util::io::Cursor::new(Vec::new());
+        send(files.download_to("file-1", &mut writer));
+        send(files.wait_for_processing("file-1"));
+        send(client.clone());
+    }
+
+    #[tokio::test]
+    async fn the_async_driver_retries_on_the_same_rules() {
+        let clock = Arc::new(VirtualClock::default());
+        let calls = Arc::new(Mutex::new(0));
+        let counted = calls.clone();
+        let transport = async_transport_fn(move |_request| {
+            let n = {
+                let mut calls = counted.lock().unwrap();
+                *calls += 1;
+                *calls
+            };
+            async move {
+                let (status, body) = match n {
+                    1 => (429, String::new()),
+                    _ => (200, file_json("file-3")),
+                };
+                Ok(http::Response::builder()
+                    .status(status)
+                    .header("retry-after-ms", "1500")
+                    .body(AsyncResponseBody::from_bytes(body))
+                    .unwrap())
+            }
+        });
+        let client = AsyncClient::new(provider(), transport).with_environment(clock.clone());
+        let file = client.files().retrieve("file-3").await.unwrap();
+        assert_eq!(file.id, "file-3");
+        assert_eq!(*clock.sleeps.lock().unwrap(), [Duration::from_millis(1500)]);
+        assert_eq!(*calls.lock().unwrap(), 2);
+    }
+}

@@ -1,0 +1,200 @@
+//! Local files over tokio, for the async client: file ranges are read in chunks by tokio's
+//! file IO, the caller's blocking readers on tokio's blocking pool, so the runtime is never
+//! blocked.
+
+use std::io::{self, Read, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use files_core::body::{ByteStream, PathRange};
+use files_core::local::{AsyncLocalFiles, AsyncPartialFile, FileProbe};
+use files_core::{LocalFileError, LocalFileOp};
+use futures_util::{StreamExt, stream};
+use tempfile::TempPath;
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio_util::io::ReaderStream;
+
+use crate::std_files::{PARTIAL_PREFIX, parent_dir};
+
+/// How many bytes one chunk of a file or reader holds.
+const CHUNK: usize = 64 * 1024;
+
+/// The machine's own files, through tokio.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokioFiles;
+
+#[async_trait::async_trait]
+impl AsyncLocalFiles for TokioFiles {
+    async fn inspect(&self, path: &Path, prefix_len: usize) -> Result<FileProbe, LocalFileError> {
+        let fail = |e| LocalFileError::new(LocalFileOp::Inspect, path, e);
+        let file = tokio::fs::File::open(path).await.map_err(fail)?;
+        let meta = file.metadata().await.map_err(fail)?;
+        if !meta.is_file() {
+            return Err(LocalFileError::not_a_file(LocalFileOp::Inspect, path));
+        }
+        let mut prefix = Vec::with_capacity(prefix_len.min(meta.len() as usize));
+        file.take(prefix_len as u64)
+            .read_to_end(&mut prefix)
+            .await
+            .map_err(fail)?;
+        Ok(FileProbe {
+            len: meta.len(),
+            prefix: Bytes::from(prefix),
+        })
+    }
+
+    fn open_range(&self, range: PathRange) -> ByteStream {
+        let opened = async move {
+            let mut file = tokio::fs::File::open(&range.path).await?;
+            if range.offset > 0 {
+                file.seek(SeekFrom::Start(range.offset)).await?;
+            }
+            Ok::<_, io::Error>(ReaderStream::with_capacity(file.take(range.len), CHUNK))
+        };
+        stream::once(opened)
+            .flat_map(|opened| match opened {
+                Ok(chunks) => chunks.boxed(),
+                Err(e) => stream::once(async { Err(e) }).boxed(),
+            })
+            .boxed()
+    }
+
+    fn read_blocking(&self, reader: Box<dyn Read + Send>) -> ByteStream {
+        stream::unfold(Some(reader), |state| async move {
+            let mut reader = state?;
+            let read = tokio::task::spawn_blocking(move || {
+                let mut buf = vec![0u8; CHUNK];
+                let n = loop {
+                    match reader.read(&mut buf) {
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        other => break other?,
+                    }
+                };
+                buf.truncate(n);
+                Ok::<_, io::Error>((reader, buf))
+            })
+            .await
+            .map_err(io::Error::other)
+            .and_then(|r| r);
+            match read {
+                Ok((_, buf)) if buf.is_empty() => None,
+                Ok((reader, buf)) => Some((Ok(Bytes::from(buf)), Some(reader))),
+                Err(e) => Some((Err(e), None)),
+            }
+        })
+        .boxed()
+    }
+
+    async fn create(&self, dest: &Path) -> Result<Box<dyn AsyncPartialFile>, LocalFileError> {
+        Ok(Box::new(TokioPartialFile::create(dest).await?))
+    }
+}
+
+/// A download being written to a temporary file beside its destination; removed if dropped
+/// before [`AsyncPartialFile::commit`].
+#[derive(Debug)]
+pub struct TokioPartialFile {
+    file: tokio::fs::File,
+    temp: TempPath,
+    dest: PathBuf,
+}
+
+impl TokioPartialFile {
+    /// Creates the temporary file for `dest`, in the same directory.
+    pub async fn create(dest: impl AsRef<Path>) -> Result<Self, LocalFileError> {
+        let dest = dest.as_ref();
+        let fail = |e| LocalFileError::new(LocalFileOp::Create, dest, e);
+        if tokio::fs::metadata(dest).await.is_ok_and(|m| m.is_dir()) {
+            return Err(LocalFileError::not_a_file(LocalFileOp::Create, dest));
+        }
+        let dir = parent_dir(dest).to_owned();
+        let temp = tokio::task::spawn_blocking(move || {
+            tempfile::Builder::new()
+                .prefix(PARTIAL_PREFIX)
+                .tempfile_in(dir)
+        })
+        .await
+        .map_err(io::Error::other)
+        .and_then(|r| r)
+        .map_err(fail)?;
+        let (file, temp) = temp.into_parts();
+        Ok(TokioPartialFile {
+            file: tokio::fs::File::from_std(file),
+            temp,
+            dest: dest.to_owned(),
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl AsyncPartialFile for TokioPartialFile {
+    async fn write_chunk(&mut self, chunk: Bytes) -> Result<(), LocalFileError> {
+        self.file
+            .write_all(&chunk)
+            .await
+            .map_err(|e| LocalFileError::new(LocalFileOp::Write, &self.dest, e))
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), LocalFileError> {
+        let TokioPartialFile {
+            mut file,
+            temp,
+            dest,
+        } = *self;
+        let fail = |e| LocalFileError::new(LocalFileOp::Persist, &dest, e);
+        file.flush().await.map_err(fail)?;
+        file.sync_all().await.map_err(fail)?;
+        drop(file);
+        let target = dest.clone();
+        tokio::task::spawn_blocking(move || temp.persist(&target).map_err(|e| e.error))
+            .await
+            .map_err(io::Error::other)
+            .and_then(|r| r)
+            .map_err(fail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_uncommitted_download_leaves_nothing_and_a_committed_one_replaces_dest() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out.bin");
+        {
+            let mut partial = TokioPartialFile::create(&dest).await.unwrap();
+            partial
+                .write_chunk(Bytes::from_static(b"half"))
+                .await
+                .unwrap();
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        let mut partial = Box::new(TokioPartialFile::create(&dest).await.unwrap());
+        partial
+            .write_chunk(Bytes::from_static(b"new"))
+            .await
+            .unwrap();
+        partial.commit().await.unwrap();
+        assert_eq!(std::fs::read(&dest).unwrap(), b"new");
+    }
+
+    #[tokio::test]
+    async fn inspect_refuses_a_directory_and_a_range_starts_at_its_offset() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = TokioFiles.inspect(dir.path(), 8).await.unwrap_err();
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"0123456789").unwrap();
+        let chunks: Vec<_> = TokioFiles
+            .open_range(PathRange {
+                path,
+                offset: 2,
+                len: 3,
+            })
+            .collect()
+            .await;
+        let bytes: Vec<u8> = chunks.into_iter().flat_map(|c| c.unwrap()).collect();
+        assert_eq!(bytes, b"234");
+    }
+}

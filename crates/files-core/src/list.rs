@@ -1,0 +1,109 @@
+//! [`ListParams`]: which files a listing asks for, and in what order.
+
+use crate::error::ValidationError;
+use crate::purpose::Purpose;
+
+/// The most files one OpenAI list page can hold.
+pub const MAX_LIST_LIMIT: u32 = 10_000;
+
+/// Sort order of a listing, by creation time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Oldest first.
+    Asc,
+    /// Newest first (the server's default).
+    Desc,
+}
+
+impl Order {
+    /// The wire text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Order::Asc => "asc",
+            Order::Desc => "desc",
+        }
+    }
+}
+
+impl std::str::FromStr for Order {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "asc" => Ok(Order::Asc),
+            "desc" => Ok(Order::Desc),
+            _ => Err(ValidationError::new("order", s, "must be asc or desc")),
+        }
+    }
+}
+
+/// Parameters of a listing. All are optional; providers without list parameters (StepFun)
+/// accept only the empty set.
+///
+/// ```
+/// use files_core::{ListParams, Order, Purpose};
+/// let page = ListParams::new().purpose(Purpose::BATCH).limit(100).order(Order::Asc);
+/// assert_eq!(page.limit_value(), Some(100));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListParams {
+    purpose: Option<Purpose>,
+    limit: Option<u32>,
+    order: Option<Order>,
+    after: Option<String>,
+}
+
+impl ListParams {
+    /// No parameters: the server's defaults.
+    pub fn new() -> Self {
+        ListParams::default()
+    }
+
+    /// Only files of this purpose.
+    pub fn purpose(mut self, purpose: Purpose) -> Self {
+        self.purpose = Some(purpose);
+        self
+    }
+
+    /// At most this many files (1 to 10,000).
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Sort order by creation time.
+    pub fn order(mut self, order: Order) -> Self {
+        self.order = Some(order);
+        self
+    }
+
+    /// Files after this id (the previous page's `last_id`).
+    pub fn after(mut self, cursor: impl Into<String>) -> Self {
+        self.after = Some(cursor.into());
+        self
+    }
+
+    /// The limit, if set.
+    pub fn limit_value(&self) -> Option<u32> {
+        self.limit
+    }
+
+    /// The cursor, if set.
+    pub fn after_value(&self) -> Option<&str> {
+        self.after.as_deref()
+    }
+
+    /// The purpose filter, if set.
+    pub fn purpose_value(&self) -> Option<&Purpose> {
+        self.purpose.as_ref()
+    }
+
+    /// The order, if set.
+    pub fn order_value(&self) -> Option<Order> {
+        self.order
+    }
+
+    /// Whether no parameter is set.
+    pub fn is_empty(&self) -> bool {
+        *self == ListParams::default()
+    }
+}

@@ -1,0 +1,253 @@
+//! [`CreateFile`]: an upload.
+//!
+//! ```text
+//!   Start ──(a path)──▶ Inspect ──probe──▶ Build ──▶ Exchange … ──▶ Done
+//!     └────(bytes, a reader, a stream, a URL)──▶ Build
+//! ```
+//!
+//! A path is inspected (its size and first bytes) before anything is sent, so the provider's
+//! rules see the real size; the request is built at the first poll after that, with a
+//! multipart boundary from the driver's random number; then it is one [`Exchange`], whose
+//! retries re-send the body from the start (the path re-opened, the bytes re-cloned).
+
+use std::sync::Arc;
+
+use super::exchange::{Exchange, decode_file, out_of_order, polled_when_finished};
+use super::{Event, Next, Now, Operation};
+use crate::error::Error;
+use crate::local::{FileProbe, PROBE_PREFIX_LEN};
+use crate::objects::FileObject;
+use crate::options::RequestOptions;
+use crate::provider::Provider;
+use crate::upload::UploadRequest;
+use crate::wire::{Boundary, build_upload};
+
+enum State {
+    /// Nothing done yet.
+    Start,
+    /// Waiting for the path's inspection.
+    Inspecting,
+    /// Ready to build (with the path's probe, if it had one).
+    Build(Option<FileProbe>),
+    /// The request is being exchanged.
+    Sending(Box<Exchange<FileObject>>),
+    /// Failed before sending.
+    Failed(Error),
+    /// Done.
+    Finished,
+}
+
+/// The upload of one file through `POST /files`.
+pub struct CreateFile {
+    provider: Arc<dyn Provider>,
+    upload: UploadRequest,
+    options: RequestOptions,
+    state: State,
+}
+
+impl std::fmt::Debug for CreateFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateFile")
+            .field("upload", &self.upload)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CreateFile {
+    /// An upload of `upload` to `provider`.
+    pub fn new(
+        provider: Arc<dyn Provider>,
+        upload: UploadRequest,
+        options: RequestOptions,
+    ) -> Self {
+        CreateFile {
+            provider,
+            upload,
+            options,
+            state: State::Start,
+        }
+    }
+}
+
+impl Operation for CreateFile {
+    type Output = FileObject;
+
+    fn name(&self) -> &'static str {
+        "files.create"
+    }
+
+    fn poll(&mut self, now: Now, random: u128) -> Next<FileObject> {
+        loop {
+            match std::mem::replace(&mut self.state, State::Finished) {
+                State::Start => match self.upload.local_path() {
+                    Some(path) => {
+                        self.state = State::Inspecting;
+                        return Next::Inspect {
+                            path: path.to_owned(),
+                            prefix_len: PROBE_PREFIX_LEN,
+                        };
+                    }
+                    None => self.state = State::Build(None),
+                },
+                State::Build(probe) => {
+                    let request = build_upload(
+                        &*self.provider,
+                        &self.upload,
+                        probe.as_ref(),
+                        Boundary::from_random(random),
+                    );
+                    let exchange = Exchange::json(self.name(), request, decode_file, &self.options);
+                    self.state = State::Sending(Box::new(exchange));
+                }
+                State::Sending(mut exchange) => {
+                    let next = exchange.poll(now, random);
+                    if !matches!(next, Next::Done(_)) {
+                        self.state = State::Sending(exchange);
+                    }
+                    return next;
+                }
+                State::Failed(error) => return Next::Done(Err(error)),
+                State::Inspecting => {
+                    return Next::Done(Err(out_of_order(
+                        "polled while a file was being inspected",
+                    )));
+                }
+                State::Finished => return Next::Done(Err(polled_when_finished())),
+            }
+        }
+    }
+
+    fn handle(&mut self, event: Event, now: Now) {
+        match (&mut self.state, event) {
+            (State::Inspecting, Event::Inspected(Ok(probe))) => {
+                self.state = State::Build(Some(probe));
+            }
+            (State::Inspecting, Event::Inspected(Err(error))) => {
+                self.state = State::Failed(error.into());
+            }
+            (State::Sending(exchange), event) => exchange.handle(event, now),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::scenario::{Scenario, file_json};
+    use crate::purpose::Purpose;
+    use crate::wire::tests::TestProvider;
+    use crate::{LocalFileError, LocalFileOp, TransportError, TransportErrorKind};
+
+    fn create(upload: UploadRequest, options: RequestOptions) -> Scenario<CreateFile> {
+        Scenario::new(CreateFile::new(
+            Arc::new(TestProvider::openai_like()),
+            upload,
+            options,
+        ))
+    }
+
+    #[test]
+    fn a_path_is_inspected_then_sent_with_its_exact_length() {
+        let mut s = create(
+            UploadRequest::from_path("/data/train.jsonl", Purpose::FINE_TUNE),
+            RequestOptions::new(),
+        );
+        assert_eq!(
+            s.expect_inspect(),
+            std::path::Path::new("/data/train.jsonl")
+        );
+        s.inspected(1_000_000, b"{\"messages\":");
+        let attempt = s.expect_send();
+        let body = attempt.request.body();
+        assert_eq!(
+            attempt.request.headers()["content-length"],
+            body.len().to_string().as_str()
+        );
+        let payload = body.payload().unwrap();
+        assert_eq!(payload.end - payload.start, 1_000_000);
+        let content_type = attempt.request.headers()["content-type"].to_str().unwrap();
+        assert_eq!(
+            content_type,
+            format!(
+                "multipart/form-data; boundary={}",
+                Boundary::from_random(s.random()).as_str()
+            )
+        );
+        s.respond(200, &[], &file_json("file-9", None));
+        assert_eq!(s.expect_done().unwrap().id, "file-9");
+    }
+
+    #[test]
+    fn a_missing_file_fails_before_anything_is_sent() {
+        let mut s = create(
+            UploadRequest::from_path("/no/such.jsonl", Purpose::BATCH),
+            RequestOptions::new(),
+        );
+        s.expect_inspect();
+        s.handle(Event::Inspected(Err(LocalFileError::new(
+            LocalFileOp::Inspect,
+            "/no/such.jsonl",
+            std::io::ErrorKind::NotFound.into(),
+        ))));
+        let err = s.expect_done().unwrap_err();
+        assert!(
+            err.to_string().starts_with("could not open /no/such.jsonl"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn bytes_are_sent_again_on_a_retry_but_a_read_reader_is_not() {
+        let mut s = create(
+            UploadRequest::from_bytes(&b"abc"[..], "a.txt", Purpose::ASSISTANTS),
+            RequestOptions::new(),
+        );
+        let first = s.expect_send();
+        s.fail(TransportError::new(TransportErrorKind::Io, "reset"));
+        s.expect_sleep();
+        let second = s.expect_send();
+        assert_eq!(first.request.body().len(), second.request.body().len());
+        s.respond(200, &[], &file_json("file-1", None));
+        s.expect_done().unwrap();
+
+        let mut s = create(
+            UploadRequest::from_reader(&b"abc"[..], 3, "a.txt", Purpose::ASSISTANTS),
+            RequestOptions::new(),
+        );
+        let attempt = s.expect_send();
+        // The driver's pump takes the reader as it sends.
+        for segment in attempt.request.body().segments() {
+            if let crate::body::Segment::Reader(r) = segment {
+                r.take();
+            }
+        }
+        s.fail(TransportError::new(TransportErrorKind::Io, "reset"));
+        let err = s.expect_done().unwrap_err();
+        assert!(
+            err.to_string().contains("not retried: the upload's reader"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_reader_never_read_is_retried_after_a_refused_connection() {
+        let mut s = create(
+            UploadRequest::from_reader(&b"abc"[..], 3, "a.txt", Purpose::ASSISTANTS),
+            RequestOptions::new(),
+        );
+        s.expect_send();
+        s.fail(TransportError::new(TransportErrorKind::Connect, "refused"));
+        s.expect_sleep();
+        s.expect_send();
+    }
+
+    #[test]
+    fn a_rule_breaking_upload_is_refused_without_inspecting_or_sending() {
+        let mut s = create(
+            UploadRequest::from_bytes(&b"x"[..], "a.txt", Purpose::BATCH).with_expires_after(5),
+            RequestOptions::new(),
+        );
+        assert!(matches!(s.expect_done(), Err(Error::Validation(_))));
+    }
+}

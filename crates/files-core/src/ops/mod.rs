@@ -1,0 +1,244 @@
+//! Operations as sans-IO state machines, in the style of quinn-proto: a driver asks a machine
+//! what to do next and feeds it what happened; the machine decides everything else.
+//!
+//! ```text
+//!            ┌──────────────── driver (files-client: blocking or async) ───────────────┐
+//!            │  loop {                                                                  │
+//!            │    match op.poll(now, random) {                                          │
+//!            │      Next::Inspect{path}  → local files: size + first bytes → handle(..) │
+//!            │      Next::Send(attempt)  → pump body → transport → handle(Response ..)  │
+//!            │      Next::Sleep(pause)   → tell the observer, sleep                     │
+//!            │      Next::Done(result)   → return it                                    │
+//!            │  } }                                                                     │
+//!            └──────────────────────────────────────────────────────────────────────────┘
+//! ```
+//!
+//! Every machine is built from [`Exchange`] — one request, judged by the retry rules in
+//! [`retry`], re-sent from the start of its body while they allow — and a little state of its
+//! own:
+//!
+//! | machine | states | output |
+//! |---|---|---|
+//! | [`CreateFile`] | inspect the path → build (with a random boundary) → exchange | [`FileObject`](crate::FileObject) |
+//! | [`Exchange::list_page`], [`Exchange::retrieve`], [`Exchange::delete`] | exchange | the decoded object |
+//! | [`Exchange::content`] | exchange whose success body is handed to the driver unread | [`ContentInfo`](crate::ContentInfo) |
+//! | [`ListAll`] | exchange per page, following the cursor | each page's files, then `None` |
+//! | [`WaitForProcessing`] | retrieve → sleep → retrieve … until the status is final or time is up | the file |
+//!
+//! A machine never reads a clock, sleeps, draws randomness or touches a file or socket: the
+//! time and a random number come with each [`Operation::poll`], and outcomes come back through
+//! [`Operation::handle`]. So every rule here is tested with no network and no clock.
+
+mod create;
+mod exchange;
+mod list;
+mod pages;
+pub mod retry;
+mod wait;
+
+#[cfg(test)]
+mod scenario;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http::response::Parts;
+
+use crate::body::Body;
+use crate::error::{Error, LocalFileError};
+use crate::local::FileProbe;
+use crate::options::Timeouts;
+use crate::progress::{Observer, RetryNotice};
+use crate::purpose::FileStatus;
+use crate::wire::{MAX_ERROR_BODY, MAX_JSON_BODY};
+
+pub use create::CreateFile;
+pub use exchange::Exchange;
+pub use list::ListAll;
+pub use wait::{MIN_POLL_INTERVAL, WaitForProcessing, is_final};
+
+/// The time as the driver read it, handed to a machine with every call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Now {
+    /// Monotonic time since an origin the driver chose (fixed for the driver's lifetime):
+    /// what deadlines are measured in.
+    pub monotonic: Duration,
+    /// Wall-clock time: what an HTTP-date `retry-after` is measured against.
+    pub wall: SystemTime,
+}
+
+/// A state machine for one operation.
+///
+/// The driver calls [`poll`](Operation::poll) and does what it says, feeding each outcome
+/// back through [`handle`](Operation::handle), until `poll` says [`Next::Done`]. A machine
+/// whose output is one of many (a listing's pages) may be polled again after `Done` for the
+/// next one.
+pub trait Operation: Send {
+    /// What the operation produces.
+    type Output: Send;
+
+    /// The operation's name, for tracing and progress (`files.create`).
+    fn name(&self) -> &'static str;
+
+    /// What the driver must do next. `random` is a fresh random number from the driver.
+    fn poll(&mut self, now: Now, random: u128) -> Next<Self::Output>;
+
+    /// What happened when the driver did what the last `poll` asked.
+    fn handle(&mut self, event: Event, now: Now);
+}
+
+impl<O: Operation + ?Sized> Operation for Box<O> {
+    type Output = O::Output;
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+    fn poll(&mut self, now: Now, random: u128) -> Next<Self::Output> {
+        (**self).poll(now, random)
+    }
+    fn handle(&mut self, event: Event, now: Now) {
+        (**self).handle(event, now)
+    }
+}
+
+/// What a machine asks its driver to do.
+#[derive(Debug)]
+#[must_use]
+pub enum Next<O> {
+    /// Read the size and first `prefix_len` bytes of the local file at `path`; answer with
+    /// [`Event::Inspected`].
+    Inspect {
+        /// The file.
+        path: PathBuf,
+        /// How many leading bytes to read.
+        prefix_len: usize,
+    },
+    /// Send this request; answer with [`Event::Response`], [`Event::Streaming`] or
+    /// [`Event::Failed`].
+    Send(Box<Attempt>),
+    /// Wait, then poll again.
+    Sleep(Pause),
+    /// Finished with this result.
+    Done(Result<O, Error>),
+}
+
+/// What happened, fed to [`Operation::handle`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Event {
+    /// The local file was inspected (or could not be).
+    Inspected(Result<FileProbe, LocalFileError>),
+    /// A response arrived and its body was read as [`Attempt::read_plan`] said.
+    Response {
+        /// The status and headers.
+        head: Parts,
+        /// The body, up to the plan's limit.
+        body: Bytes,
+    },
+    /// A response arrived whose body the plan said to stream: the driver keeps it for the
+    /// caller.
+    Streaming {
+        /// The status and headers.
+        head: Parts,
+    },
+    /// The attempt failed before a response was read: a transport error, or a local failure
+    /// while sending the body (as [`Error::LocalFile`]).
+    Failed(Error),
+}
+
+/// One attempt at a request, for the driver to send.
+#[non_exhaustive]
+pub struct Attempt {
+    /// The request; its body is a description the driver pumps through its local files.
+    pub request: http::Request<Body>,
+    /// Which attempt this is, from 1.
+    pub number: u32,
+    /// The most attempts the operation will make.
+    pub max_attempts: u32,
+    /// The limits the transport applies.
+    pub timeouts: Timeouts,
+    /// Who hears about bytes moving, if anyone.
+    pub observer: Option<Arc<dyn Observer>>,
+    /// Whether a success response's body goes to the caller unread (a download).
+    pub stream_success: bool,
+}
+
+impl std::fmt::Debug for Attempt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Attempt")
+            .field("method", self.request.method())
+            .field("uri", self.request.uri())
+            .field("number", &self.number)
+            .field("max_attempts", &self.max_attempts)
+            .field("timeouts", &self.timeouts)
+            .field("observer", &self.observer.is_some())
+            .field("stream_success", &self.stream_success)
+            .finish()
+    }
+}
+
+impl Attempt {
+    /// How the driver reads the body of a response with this head: a download's success
+    /// body is streamed to the caller; anything else is read up to a limit.
+    pub fn read_plan(&self, head: &Parts) -> ReadPlan {
+        match (head.status.is_success(), self.stream_success) {
+            (true, true) => ReadPlan::Stream,
+            (true, false) => ReadPlan::Buffer {
+                limit: MAX_JSON_BODY + 1,
+            },
+            (false, _) => ReadPlan::Buffer {
+                limit: MAX_ERROR_BODY,
+            },
+        }
+    }
+}
+
+/// How to read a response body; see [`Attempt::read_plan`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadPlan {
+    /// Read at most `limit` bytes, then answer with [`Event::Response`].
+    Buffer {
+        /// The most bytes to read.
+        limit: usize,
+    },
+    /// Keep the body unread for the caller, and answer with [`Event::Streaming`].
+    Stream,
+}
+
+/// A wait the machine asks for.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct Pause {
+    /// How long.
+    pub duration: Duration,
+    /// Why.
+    pub cause: PauseCause,
+    /// Who hears about a retry, if anyone (the same observer as the attempts').
+    pub observer: Option<Arc<dyn Observer>>,
+}
+
+impl std::fmt::Debug for Pause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pause")
+            .field("duration", &self.duration)
+            .field("cause", &self.cause)
+            .field("observer", &self.observer.is_some())
+            .finish()
+    }
+}
+
+/// Why a machine waits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PauseCause {
+    /// Before a retry: what an [`Observer`] hears.
+    Retry(RetryNotice),
+    /// Between two checks of a file still being processed.
+    Poll {
+        /// The file.
+        file_id: String,
+        /// Its status at the last check.
+        status: Option<FileStatus>,
+    },
+}

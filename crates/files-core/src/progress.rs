@@ -1,0 +1,57 @@
+//! [`Observer`]: progress of uploads and downloads, and the retries on the way.
+
+use std::time::Duration;
+
+/// Receives progress as an operation runs: bytes sent for a request's payload (a file's
+/// content), bytes received for a download, and each retry before it waits. Every method has
+/// an empty default, so an observer implements only what it shows. When no observer is set,
+/// nothing is counted.
+///
+/// Methods are called on the thread (or task) moving the bytes; keep them quick.
+///
+/// ```
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use files_core::Observer;
+///
+/// #[derive(Default)]
+/// struct Sent(AtomicU64);
+///
+/// impl Observer for Sent {
+///     fn sent(&self, sent: u64, _total: u64) {
+///         self.0.store(sent, Ordering::Relaxed);
+///     }
+/// }
+/// ```
+pub trait Observer: Send + Sync {
+    /// `sent` of the payload's `total` bytes have gone to the transport in the current
+    /// attempt. Each attempt starts again at 0.
+    fn sent(&self, sent: u64, total: u64) {
+        let _ = (sent, total);
+    }
+
+    /// `received` bytes of a download have arrived, of `total` when the server announced it.
+    fn received(&self, received: u64, total: Option<u64>) {
+        let _ = (received, total);
+    }
+
+    /// An attempt failed and another will follow after `notice.wait`.
+    fn retrying(&self, notice: &RetryNotice) {
+        let _ = notice;
+    }
+}
+
+/// What an [`Observer`] hears before a retry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetryNotice {
+    /// The operation, e.g. `files.create`.
+    pub operation: &'static str,
+    /// The attempt about to be made (2 for the first retry).
+    pub attempt: u32,
+    /// The most attempts the operation will make.
+    pub max_attempts: u32,
+    /// How long the client waits first.
+    pub wait: Duration,
+    /// What failed, e.g. `HTTP 503 Service Unavailable`.
+    pub reason: String,
+}

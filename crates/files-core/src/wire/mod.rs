@@ -1,0 +1,22 @@
+//! What transport, provider and driver authors need, and most callers never touch: the pure
+//! request builders, the multipart layout, and the response decoders.
+//!
+//! Each builder checks its request against the provider before a byte is sent and returns an
+//! `http::Request` whose body is a [`Body`](crate::body::Body) description; each decoder takes
+//! a response's head and body bytes and gives a typed object or an error a person can act on.
+
+mod multipart;
+mod request;
+mod response;
+mod upload;
+
+pub use multipart::{Boundary, MultipartBody, escape_quoted, file_name_of, guess_content_type};
+pub use request::{USER_AGENT, build_content, build_delete, build_list, build_retrieve};
+pub use response::{
+    MAX_ERROR_BODY, MAX_JSON_BODY, api_error, body_too_large, decode_json, finish_json, request_id,
+    requested_wait, should_retry, summarize,
+};
+pub use upload::build_upload;
+
+#[cfg(test)]
+pub(crate) mod tests;
