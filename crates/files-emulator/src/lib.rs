@@ -1,11 +1,37 @@
-//! A local HTTP server that emulates the Files APIs of OpenAI and StepFun.
+//! A local HTTP server that emulates the Files APIs of OpenAI and StepFun: a fixture for
+//! testing code that uses `files-client` (or any client) end to end, with no network.
+//!
+//! ```toml
+//! [dev-dependencies]
+//! files-emulator = "0.1"
+//! ```
+//!
+//! ```
+//! use files_client::{Client, Purpose, RequestOptions, UploadRequest};
+//! use files_emulator::{Dialect, Emulator, Fault};
+//! use provider_openai::OpenAi;
+//! use transport_ureq::UreqTransport;
+//!
+//! let emulator = Emulator::start(Dialect::OpenAi)?;
+//! let openai = OpenAi::new(emulator.api_key()).with_base_url(&emulator.base_url())?;
+//! let client = Client::new(openai, UreqTransport::new());
+//!
+//! // The next upload meets an overloaded server; the client waits as asked and retries.
+//! emulator.inject(Fault::html_bad_gateway().with_header("retry-after-ms", "10").on("POST", "/files"));
+//! let file = client
+//!     .files()
+//!     .create(UploadRequest::from_bytes("{}\n", "a.jsonl", Purpose::BATCH))?;
+//! assert_eq!(file.bytes, 3);
+//! assert_eq!(emulator.requests().len(), 2);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! The emulator speaks each provider's wire format — multipart uploads, file objects,
 //! cursor-paginated (OpenAI) or plain (StepFun) lists, retrieval, deletion, content
 //! download, bearer-key auth and JSON error envelopes — over real sockets, so clients can
 //! be tested end to end without network access. It records every request it receives
-//! (with the API key redacted) and can be told to answer with canned [`Fault`]s, for tests
-//! of error handling and retries.
+//! (with the API key redacted) and can be told to misbehave with [`Fault`]s, for tests of
+//! error handling, retries and timeouts.
 //!
 //! - [`Emulator`] runs a server on `127.0.0.1` and an ephemeral port, on its own thread and
 //!   runtime, for tests; it stops when dropped.
@@ -25,23 +51,14 @@
 //!
 //! Anything else is a `404` "Invalid URL" envelope; every response has an `x-request-id`.
 //!
-//! ```
-//! use files_emulator::{Dialect, Emulator, Fault};
-//!
-//! let emulator = Emulator::start(Dialect::OpenAi)?;
-//! let base_url = emulator.base_url(); // "http://127.0.0.1:<port>/v1"
-//! assert!(base_url.starts_with("http://127.0.0.1:"));
-//! // Point a client at `base_url` with `Authorization: Bearer <emulator.api_key()>`.
-//!
-//! // Make the next request fail the way a broken proxy would.
-//! emulator.inject(Fault::html_bad_gateway());
-//! # Ok::<(), files_emulator::EmulatorError>(())
-//! ```
+//! [`Fault`]s match a method and path, fire a number of times, and answer with any status,
+//! headers and body, delay the answer, cut the connection mid-upload, or stall mid-response.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod body;
 mod config;
+mod conn;
 mod dialect;
 mod emulator;
 mod envelope;
@@ -60,6 +77,6 @@ pub use config::EmulatorConfig;
 pub use dialect::Dialect;
 pub use emulator::Emulator;
 pub use error::EmulatorError;
-pub use fault::Fault;
+pub use fault::{Fault, FaultAction, MAX_STALL};
 pub use record::{FilePart, RecordedRequest};
 pub use server::serve;

@@ -5,17 +5,19 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::response::{IntoResponse, Response};
+use futures_util::{StreamExt, stream};
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use http::request::Parts;
 use http::{HeaderName, HeaderValue, Method, StatusCode};
 
 use crate::body::SharedBody;
 use crate::config::EmulatorConfig;
+use crate::conn::{Connection, CuttableListener};
 use crate::dialect::Dialect;
 use crate::envelope::ApiError;
-use crate::fault::Fault;
+use crate::fault::{FaultAction, MAX_STALL};
 use crate::record::{FilePart, record_head};
 use crate::state::AppState;
 use crate::{files, ids, upload};
@@ -60,14 +62,24 @@ pub(crate) async fn run(
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = Router::new().fallback(dispatch).with_state(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+    let app = Router::new()
+        .fallback(dispatch)
+        .with_state(Arc::clone(&state))
+        .into_make_service_with_connect_info::<Connection>();
+    axum::serve(CuttableListener(listener), app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            state.stop();
+        })
         .await
 }
 
 /// Handles every request: records it, answers it, completes the record, tags the response.
 async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let connection = request
+        .extensions()
+        .get::<ConnectInfo<Connection>>()
+        .map(|info| info.0.clone());
     let (parts, body) = request.into_parts();
     let target = parts
         .uri
@@ -79,7 +91,7 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
     let mut body = SharedBody::new(body);
     let mut file_part = None;
 
-    let mut response = route(&state, &parts, body.clone(), &mut file_part).await;
+    let mut response = route(&state, &parts, body.clone(), &mut file_part, connection).await;
 
     // Read whatever the handler left, so the client can finish sending and the count is whole.
     body.drain().await;
@@ -93,12 +105,13 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
     response
 }
 
-/// Picks the answer: a queued fault, an auth error, a route, or "Invalid URL".
+/// Picks the answer: what a queued fault says, an auth error, a route, or "Invalid URL".
 async fn route(
     state: &AppState,
     parts: &Parts,
-    body: SharedBody,
+    mut body: SharedBody,
     file_part: &mut Option<FilePart>,
+    connection: Option<Connection>,
 ) -> Response {
     let dialect = state.config.dialect;
     let path = parts.uri.path();
@@ -106,9 +119,50 @@ async fn route(
     let Some(rest) = strip_prefix(path, &state.prefix) else {
         return ApiError::invalid_url(method, path).into_response_for(dialect);
     };
-    if let Some(fault) = state.take_fault() {
-        return fault_response(fault);
+    let mut stall_after = None;
+    match state.take_fault(method, rest) {
+        None => {}
+        Some(FaultAction::Respond {
+            status,
+            content_type,
+            body,
+            headers,
+        }) => return fault_response(status, &content_type, body, headers),
+        Some(FaultAction::Delay(delay)) => {
+            // Cut short when the emulator stops, so a test's teardown does not wait it out.
+            let _ = tokio::time::timeout(delay, state.stopped()).await;
+        }
+        Some(FaultAction::CutAfterRequestBytes(bytes)) => {
+            while body.bytes_received() < bytes {
+                match body.next().await {
+                    Some(Ok(_)) => {}
+                    _ => break,
+                }
+            }
+            if let Some(connection) = connection {
+                connection.cut();
+            }
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+        Some(FaultAction::StallAfterResponseBytes(bytes)) => stall_after = Some(bytes),
     }
+    let response = handle(state, parts, rest, body, file_part).await;
+    match stall_after {
+        Some(bytes) => stall(response, bytes, state.stopped()),
+        None => response,
+    }
+}
+
+/// Authenticates and routes a request (below the prefix: `rest`).
+async fn handle(
+    state: &AppState,
+    parts: &Parts,
+    rest: &str,
+    body: SharedBody,
+    file_part: &mut Option<FilePart>,
+) -> Response {
+    let dialect = state.config.dialect;
+    let (path, method) = (parts.uri.path(), parts.method.as_str());
     if let Err(e) = check_auth(state, parts) {
         return e.into_response_for(dialect);
     }
@@ -169,14 +223,19 @@ fn check_auth(state: &AppState, parts: &Parts) -> Result<(), ApiError> {
 }
 
 /// The response a fault describes.
-fn fault_response(fault: Fault) -> Response {
-    let status = StatusCode::from_u16(fault.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = (status, Body::from(fault.body)).into_response();
+fn fault_response(
+    status: u16,
+    content_type: &str,
+    body: String,
+    extra_headers: Vec<(String, String)>,
+) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, Body::from(body)).into_response();
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&fault.content_type) {
+    if let Ok(value) = HeaderValue::from_str(content_type) {
         headers.insert(CONTENT_TYPE, value);
     }
-    for (name, value) in fault.headers {
+    for (name, value) in extra_headers {
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.as_bytes()),
             HeaderValue::from_str(&value),
@@ -185,6 +244,38 @@ fn fault_response(fault: Fault) -> Response {
         }
     }
     response
+}
+
+/// `response` with only the first `bytes` of its body sent: then nothing more (its headers
+/// still announce the whole length) until the emulator stops or [`MAX_STALL`] has passed.
+fn stall(
+    response: Response,
+    bytes: u64,
+    stopped: impl Future<Output = ()> + Send + 'static,
+) -> Response {
+    let (mut parts, body) = response.into_parts();
+    // Keep announcing the whole length, so the client waits for the rest.
+    if let Some(len) = http_body::Body::size_hint(&body).exact() {
+        parts
+            .headers
+            .insert(http::header::CONTENT_LENGTH, HeaderValue::from(len));
+    }
+    let head = stream::unfold(
+        (body.into_data_stream(), bytes),
+        |(mut chunks, left)| async move {
+            if left == 0 {
+                return None;
+            }
+            let chunk = chunks.next().await?.ok()?;
+            let take = chunk.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+            Some((Ok(chunk.slice(..take)), (chunks, left - take as u64)))
+        },
+    );
+    let silence = stream::once(async move {
+        let _ = tokio::time::timeout(MAX_STALL, stopped).await;
+        Err(axum::Error::new(std::io::Error::other("the stall is over")))
+    });
+    Response::from_parts(parts, Body::from_stream(head.chain(silence)))
 }
 
 #[cfg(test)]

@@ -4,8 +4,10 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
 
+use tokio::sync::watch;
+
 use crate::config::EmulatorConfig;
-use crate::fault::Fault;
+use crate::fault::{Fault, FaultAction};
 use crate::record::RequestLog;
 use crate::remote::Fetcher;
 use crate::store::Store;
@@ -25,6 +27,8 @@ pub(crate) struct AppState {
     faults: Mutex<VecDeque<Fault>>,
     /// The client for StepFun's remote `url` uploads.
     pub(crate) fetcher: Fetcher,
+    /// Becomes `true` when the server is stopping: stalled responses end then.
+    stopping: watch::Sender<bool>,
 }
 
 impl AppState {
@@ -37,6 +41,20 @@ impl AppState {
             log: RequestLog::default(),
             faults: Mutex::new(VecDeque::new()),
             fetcher: Fetcher::default(),
+            stopping: watch::Sender::new(false),
+        }
+    }
+
+    /// Tells stalled responses that the server is stopping.
+    pub(crate) fn stop(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    /// Resolves once the server is stopping.
+    pub(crate) fn stopped(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut stopping = self.stopping.subscribe();
+        async move {
+            let _ = stopping.wait_for(|stopping| *stopping).await;
         }
     }
 
@@ -48,11 +66,17 @@ impl AppState {
             .push_back(fault);
     }
 
-    /// Takes the oldest queued fault, if any.
-    pub(crate) fn take_fault(&self) -> Option<Fault> {
-        self.faults
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop_front()
+    /// Fires the oldest queued fault that matches `method` on `path` (below the prefix), if
+    /// any: one of its uses is spent.
+    pub(crate) fn take_fault(&self, method: &str, path: &str) -> Option<FaultAction> {
+        let mut faults = self.faults.lock().unwrap_or_else(PoisonError::into_inner);
+        let index = faults.iter().position(|f| f.matches(method, path))?;
+        let fault = &mut faults[index];
+        fault.times = fault.times.saturating_sub(1);
+        let action = fault.action.clone();
+        if fault.times == 0 {
+            faults.remove(index);
+        }
+        Some(action)
     }
 }
