@@ -1,14 +1,21 @@
 //! `cargo xtask`: the project's own tasks.
 //!
-//! - `cargo xtask core-deps`: fails if `files-core` depends, directly or through another crate,
-//!   on an HTTP client, an async runtime or a TLS stack (the sans-IO rule).
+//! - `cargo xtask sans-io`: fails if `files-core` can do IO — if its dependency tree holds an
+//!   HTTP client, an async runtime, a TLS stack or a random-number crate, or its source uses
+//!   files, sockets, the environment, processes, threads, a clock or OS randomness — or if
+//!   the blocking client (`files-client` without features, with `transport-ureq`) pulls in an
+//!   async runtime.
 //!
-//! `.ci/run` is the one list of CI checks; it calls `core-deps` among them.
+//! `.ci/run` is the one list of CI checks; it calls `sans-io` among them, and a `#[test]` runs
+//! the same check so `cargo test --workspace` catches a core that grew IO.
 #![forbid(unsafe_code)]
 
+mod source_scan;
+
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-/// Crates that mean IO: HTTP clients and servers, async runtimes, TLS stacks.
+/// Crates that mean IO: HTTP clients and servers, async runtimes, TLS stacks, OS randomness.
 const FORBIDDEN_IN_CORE: &[&str] = &[
     "tokio",
     "reqwest",
@@ -23,16 +30,22 @@ const FORBIDDEN_IN_CORE: &[&str] = &[
     "smol",
     "rustls",
     "native-tls",
+    "getrandom",
+    "rand",
 ];
+
+/// Crates a user of the blocking client must not pull in: async runtimes and their IO.
+const FORBIDDEN_IN_BLOCKING: &[&str] = &["tokio", "mio", "async-std", "smol", "hyper", "reqwest"];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("core-deps") => core_deps(),
+        Some("sans-io") => sans_io(),
         _ => {
-            eprintln!("usage: cargo xtask core-deps");
+            eprintln!("usage: cargo xtask sans-io");
             eprintln!(
-                "  core-deps  check that files-core pulls in no HTTP client, runtime or TLS crate"
+                "  sans-io  check that files-core does no IO (its dependencies and its source) \
+                 and that the blocking client pulls in no async runtime"
             );
             return ExitCode::from(2);
         }
@@ -46,52 +59,95 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs `cargo tree` on files-core and fails on any forbidden crate.
-fn core_deps() -> Result<(), String> {
+/// Every sans-IO check; all problems are reported together.
+fn sans_io() -> Result<(), String> {
+    let mut problems = Vec::new();
+    match dependency_tree(&["-p", "files-core"]) {
+        Ok(tree) => {
+            let found = forbidden_crates(&tree, FORBIDDEN_IN_CORE);
+            if !found.is_empty() {
+                problems.push(format!(
+                    "files-core must stay sans-IO, but its dependency tree contains: {}. Move the \
+                     code that needs them into files-client or a transport crate.",
+                    found.join(", ")
+                ));
+            }
+        }
+        Err(e) => problems.push(e),
+    }
+    match dependency_tree(&["-p", "files-client", "-p", "transport-ureq"]) {
+        Ok(tree) => {
+            let found = forbidden_crates(&tree, FORBIDDEN_IN_BLOCKING);
+            if !found.is_empty() {
+                problems.push(format!(
+                    "the blocking client (files-client without features, with transport-ureq) \
+                     must pull in no async runtime, but its tree contains: {}. Put what needs \
+                     them behind files-client's `async` feature.",
+                    found.join(", ")
+                ));
+            }
+        }
+        Err(e) => problems.push(e),
+    }
+    let findings = source_scan::scan_tree(&core_source_dir())?;
+    if !findings.is_empty() {
+        let list: Vec<String> = findings.iter().map(ToString::to_string).collect();
+        problems.push(format!(
+            "files-core's source reaches for IO (the driver must hand these in):\n  {}",
+            list.join("\n  ")
+        ));
+    }
+    if problems.is_empty() {
+        println!(
+            "files-core is sans-IO (no IO crate in its tree, no IO in its source), and the \
+             blocking client pulls in no async runtime"
+        );
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+/// `cargo tree` of the given packages, normal dependencies only, with default features.
+fn dependency_tree(packages: &[&str]) -> Result<String, String> {
     let output = Command::new(cargo())
-        .args([
-            "tree",
-            "-p",
-            "files-core",
-            "-e",
-            "normal",
-            "--prefix",
-            "none",
-            "--format",
-            "{p}",
-        ])
+        .arg("tree")
+        .args(packages)
+        .args(["-e", "normal", "--prefix", "none", "--format", "{p}"])
+        .current_dir(workspace_root())
         .output()
         .map_err(|e| format!("could not run cargo tree: {e}"))?;
     if !output.status.success() {
         return Err(format!(
-            "cargo tree failed: {}",
+            "cargo tree {} failed: {}",
+            packages.join(" "),
             String::from_utf8_lossy(&output.stderr)
         ));
     }
-    let found = forbidden_crates(&String::from_utf8_lossy(&output.stdout));
-    if found.is_empty() {
-        println!("files-core depends on no HTTP client, async runtime or TLS crate");
-        Ok(())
-    } else {
-        Err(format!(
-            "files-core must stay sans-IO, but its dependency tree contains: {}. \
-             Move the code that needs them into a transport crate.",
-            found.join(", ")
-        ))
-    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
-/// The forbidden crate names in `cargo tree --prefix none --format {p}` output.
-fn forbidden_crates(tree: &str) -> Vec<String> {
+/// The `forbidden` crate names in `cargo tree --prefix none --format {p}` output.
+fn forbidden_crates(tree: &str, forbidden: &[&str]) -> Vec<String> {
     let mut found: Vec<String> = tree
         .lines()
         .filter_map(|line| line.split_whitespace().next())
-        .filter(|name| FORBIDDEN_IN_CORE.contains(name))
+        .filter(|name| forbidden.contains(name))
         .map(str::to_owned)
         .collect();
     found.sort();
     found.dedup();
     found
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+fn core_source_dir() -> PathBuf {
+    workspace_root().join("crates/files-core/src")
 }
 
 fn cargo() -> String {
@@ -106,13 +162,16 @@ mod tests {
     fn finds_forbidden_crates_in_tree_output() {
         let tree =
             "files-core v0.1.0 (/x)\nbytes v1.10.1\ntokio v1.47.0\nhyper v1.6.0\ntokio v1.47.0\n";
-        assert_eq!(forbidden_crates(tree), ["hyper", "tokio"]);
-        assert!(forbidden_crates("files-core v0.1.0\nhttp v1.3.1\n").is_empty());
+        assert_eq!(
+            forbidden_crates(tree, FORBIDDEN_IN_CORE),
+            ["hyper", "tokio"]
+        );
+        assert!(forbidden_crates("files-core v0.1.0\nhttp v1.3.1\n", FORBIDDEN_IN_CORE).is_empty());
     }
 
     /// The real check, so that `cargo test --workspace` catches a core that grew IO.
     #[test]
     fn files_core_is_sans_io() {
-        core_deps().unwrap();
+        sans_io().unwrap();
     }
 }
