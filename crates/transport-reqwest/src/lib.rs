@@ -248,26 +248,27 @@ mod tests {
         );
     }
 
-    /// A server that reads the request head and a little of the body, then stops reading and
-    /// waits for the client to go away.
-    fn deaf_server() -> (String, std::thread::JoinHandle<()>) {
+    /// A server for one connection, which `behaviour` handles on a thread of its own.
+    fn serve_once(
+        behaviour: impl FnOnce(std::net::TcpStream) + Send + 'static,
+    ) -> (std::net::SocketAddr, std::thread::JoinHandle<()>) {
         let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/v1/files", server.local_addr().unwrap());
-        let thread = std::thread::spawn(move || {
-            let (mut stream, _) = server.accept().unwrap();
-            let mut buf = [0u8; 64 * 1024];
-            let _ = stream.read(&mut buf);
-            std::thread::sleep(Duration::from_secs(1));
-            // Unblock the client, whose writes have stalled, only once it has given up.
-            let _ = stream.shutdown(std::net::Shutdown::Both);
-        });
-        (url, thread)
+        let addr = server.local_addr().unwrap();
+        let thread = std::thread::spawn(move || behaviour(server.accept().unwrap().0));
+        (addr, thread)
     }
 
     #[tokio::test]
     async fn a_server_that_stops_reading_the_body_trips_the_idle_limit() {
         static CHUNK: [u8; 64 * 1024] = [0; 64 * 1024];
-        let (url, thread) = deaf_server();
+        // The server reads the head and a little of the body, then stops reading; it lets the
+        // client (whose writes have stalled) go only once it has given up.
+        let (addr, thread) = serve_once(|mut stream| {
+            let _ = stream.read(&mut [0u8; 64 * 1024]);
+            std::thread::sleep(Duration::from_secs(1));
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        });
+        let url = format!("http://{addr}/v1/files");
         let chunks = (0..1024).map(|_| Ok(Bytes::from_static(&CHUNK)));
         let body = AsyncRequestBody::new(stream::iter(chunks), 64 * 1024 * 1024);
         let request = http::Request::post(url)
@@ -292,10 +293,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_body_that_stops_trips_the_idle_limit_as_a_timeout() {
-        let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/v1/files/f/content", server.local_addr().unwrap());
-        let thread = std::thread::spawn(move || {
-            let (mut stream, _) = server.accept().unwrap();
+        let (addr, thread) = serve_once(|mut stream| {
             let mut head = [0u8; 1024];
             let _ = stream.read(&mut head);
             stream
@@ -304,6 +302,7 @@ mod tests {
             // Stall until the client gives up and closes the connection.
             let _ = stream.read(&mut head);
         });
+        let url = format!("http://{addr}/v1/files/f/content");
         let request = http::Request::get(url)
             .body(AsyncRequestBody::empty())
             .unwrap();

@@ -159,17 +159,26 @@ mod tests {
         assert_eq!(err.kind, TransportErrorKind::Timeout, "{err}");
     }
 
+    /// A server for one connection, which `behaviour` handles on a thread of its own.
+    fn serve_once(
+        behaviour: impl FnOnce(std::net::TcpStream) + Send + 'static,
+    ) -> (std::net::SocketAddr, std::thread::JoinHandle<()>) {
+        let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = server.local_addr().unwrap();
+        let thread = std::thread::spawn(move || behaviour(server.accept().unwrap().0));
+        (addr, thread)
+    }
+
     #[test]
     fn a_server_that_stops_reading_the_body_trips_the_idle_limit() {
-        let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/v1/files", server.local_addr().unwrap());
-        let thread = std::thread::spawn(move || {
-            let (mut stream, _) = server.accept().unwrap();
-            let mut buf = [0u8; 64 * 1024];
-            let _ = stream.read(&mut buf);
+        // The server reads the head and a little of the body, then stops reading; it lets the
+        // client (whose writes have stalled) go only once it has given up.
+        let (addr, thread) = serve_once(|mut stream| {
+            let _ = stream.read(&mut [0u8; 64 * 1024]);
             std::thread::sleep(Duration::from_secs(1));
             let _ = stream.shutdown(std::net::Shutdown::Both);
         });
+        let url = format!("http://{addr}/v1/files");
         let len = 64 * 1024 * 1024;
         let body = RequestBody::new(io::repeat(0).take(len), len);
         let request = http::Request::post(url)
@@ -184,10 +193,7 @@ mod tests {
 
     #[test]
     fn a_body_that_stops_trips_the_idle_limit_as_a_timeout() {
-        let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/v1/files/f/content", server.local_addr().unwrap());
-        let thread = std::thread::spawn(move || {
-            let (mut stream, _) = server.accept().unwrap();
+        let (addr, thread) = serve_once(|mut stream| {
             let mut head = [0u8; 1024];
             let _ = stream.read(&mut head);
             stream
@@ -196,6 +202,7 @@ mod tests {
             // Stall until the client gives up and closes the connection.
             let _ = stream.read(&mut head);
         });
+        let url = format!("http://{addr}/v1/files/f/content");
         let request = http::Request::get(url).body(RequestBody::empty()).unwrap();
         let timeouts = Timeouts::new(Duration::from_secs(5), Duration::from_millis(200));
         let response = UreqTransport::new().send(request, &timeouts).unwrap();
