@@ -180,6 +180,7 @@ fn hex(bytes: &[u8]) -> String {
 pub struct RawServer {
     addr: std::net::SocketAddr,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    heads: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -193,13 +194,16 @@ impl RawServer {
         let addr = listener.local_addr().expect("addr");
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = stop.clone();
+        let heads = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = heads.clone();
         let thread = std::thread::spawn(move || {
             while !flag.load(Ordering::SeqCst) {
                 match listener.accept() {
                     Ok((mut stream, _)) => {
                         let _ = stream.set_nonblocking(false);
                         let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
-                        read_request_head(&mut stream);
+                        let head = read_request_head(&mut stream);
+                        seen.lock().unwrap_or_else(|e| e.into_inner()).push(head);
                         let _ = stream.write_all(&response);
                         let _ = stream.flush();
                     }
@@ -210,8 +214,24 @@ impl RawServer {
         RawServer {
             addr,
             stop,
+            heads,
             thread: Some(thread),
         }
+    }
+
+    /// The heads of the requests served so far (request line and headers, as text).
+    pub fn requests(&self) -> Vec<String> {
+        self.heads.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// How many requests were served so far.
+    pub fn requests_served(&self) -> usize {
+        self.requests().len()
+    }
+
+    /// The server's address.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.addr
     }
 
     /// `http://127.0.0.1:<port>` followed by `path`.
@@ -229,16 +249,17 @@ impl Drop for RawServer {
     }
 }
 
-/// Reads up to the end of a request's head (GET requests only: no body).
-fn read_request_head(stream: &mut std::net::TcpStream) {
+/// Reads up to the end of a request's head (GET requests only: no body), and returns it.
+fn read_request_head(stream: &mut std::net::TcpStream) -> String {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") && head.len() < 64 * 1024 {
         match stream.read(&mut byte) {
             Ok(1) => head.push(byte[0]),
-            _ => return,
+            _ => break,
         }
     }
+    String::from_utf8_lossy(&head).into_owned()
 }
 
 /// The README's Rust examples, compiled as doctests so they stay true.

@@ -2,7 +2,7 @@
 //! content as text.
 
 use files_client::{AsyncClient, Client, ListParams, Purpose, UploadRequest};
-use files_emulator::{Dialect, Emulator};
+use files_emulator::{Dialect, Emulator, EmulatorConfig};
 use files_tests::RawServer;
 use provider_stepfun::StepFun;
 use transport_reqwest::ReqwestTransport;
@@ -11,6 +11,12 @@ use transport_ureq::UreqTransport;
 fn stepfun(emulator: &Emulator) -> StepFun {
     StepFun::new(emulator.api_key())
         .with_base_url(&emulator.base_url())
+        .unwrap()
+}
+
+/// An emulator that may fetch from the test's own loopback server.
+fn trusting_emulator() -> Emulator {
+    Emulator::start_with(EmulatorConfig::new(Dialect::StepFun).with_private_urls_allowed(true))
         .unwrap()
 }
 
@@ -28,7 +34,7 @@ fn image_server() -> RawServer {
 #[test]
 fn upload_from_a_remote_url_blocking() {
     let source = image_server();
-    let emulator = Emulator::start(Dialect::StepFun).unwrap();
+    let emulator = trusting_emulator();
     let client = Client::new(stepfun(&emulator), UreqTransport::new());
     let file = client
         .files()
@@ -48,7 +54,7 @@ fn upload_from_a_remote_url_blocking() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upload_from_a_remote_url_async() {
     let source = image_server();
-    let emulator = Emulator::start(Dialect::StepFun).unwrap();
+    let emulator = trusting_emulator();
     let client = AsyncClient::new(stepfun(&emulator), ReqwestTransport::new().unwrap());
     let file = client
         .files()
@@ -59,6 +65,36 @@ async fn upload_from_a_remote_url_async() {
         .await
         .unwrap();
     assert_eq!(file.filename, "c.png");
+}
+
+#[test]
+fn a_url_upload_never_reaches_a_private_address_by_default() {
+    let source = image_server();
+    let emulator = Emulator::start(Dialect::StepFun).unwrap();
+    let client = Client::new(stepfun(&emulator), UreqTransport::new());
+    let port = source.addr().port();
+    for url in [
+        source.url("/media/product.png"),
+        format!("http://localhost:{port}/media/product.png"),
+        "http://169.254.169.254/latest/meta-data/".to_owned(),
+        "http://[::1]:9/x.png".to_owned(),
+        "http://10.0.0.1/x.png".to_owned(),
+    ] {
+        let err = client
+            .files()
+            .create(UploadRequest::from_url(url.clone(), Purpose::STORAGE))
+            .unwrap_err();
+        assert_eq!(err.status(), Some(400), "{url}: {err}");
+        assert!(
+            err.to_string().contains("non-public address"),
+            "{url}: {err}"
+        );
+    }
+    assert_eq!(
+        source.requests_served(),
+        0,
+        "the private server was reached"
+    );
 }
 
 #[test]

@@ -162,4 +162,13 @@ pub struct ServeArgs {
     /// The path prefix the API is mounted under.
     #[arg(long, default_value = "/v1")]
     pub path_prefix: String,
+    /// A fault plan to misbehave by: a JSON array of faults, each matching a method and
+    /// path and doing one thing (answer a status, delay, stall, cut the connection); see
+    /// docs/reliability.md.
+    #[arg(long, value_name = "PLAN.json")]
+    pub faults: Option<PathBuf>,
+    /// Let StepFun `url` uploads fetch from loopback, private and link-local addresses
+    /// (refused by default, so the emulator is no proxy into the network it runs on).
+    #[arg(long)]
+    pub allow_private_urls: bool,
 }

@@ -1,6 +1,6 @@
 //! `files serve`: the local emulator, until Ctrl-C.
 
-use files_emulator::{Dialect, EmulatorConfig};
+use files_emulator::{Dialect, EmulatorConfig, Fault};
 
 use crate::args::{Connection, ProviderName, ServeArgs};
 use crate::commands::CliResult;
@@ -11,9 +11,20 @@ pub fn run(connection: &Connection, args: &ServeArgs) -> CliResult {
         ProviderName::Openai => Dialect::OpenAi,
         ProviderName::Stepfun => Dialect::StepFun,
     };
+    let faults = match &args.faults {
+        None => Vec::new(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("could not read the fault plan {}: {e}", path.display()))?;
+            Fault::plan_from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+    };
+    let fault_count = faults.len();
     let config = EmulatorConfig::new(dialect)
         .with_api_key(args.api_key.clone())
-        .with_path_prefix(args.path_prefix.clone());
+        .with_path_prefix(args.path_prefix.clone())
+        .with_faults(faults)
+        .with_private_urls_allowed(args.allow_private_urls);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -33,6 +44,9 @@ pub fn run(connection: &Connection, args: &ServeArgs) -> CliResult {
             args.api_key,
             dialect.as_str()
         );
+        if fault_count > 0 {
+            eprintln!("{fault_count} fault(s) queued from the plan");
+        }
         eprintln!("press Ctrl-C to stop");
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::dialect::Dialect;
+use crate::fault::Fault;
 
 /// Settings for [`Emulator::start_with`](crate::Emulator::start_with) and [`serve`](crate::serve).
 ///
@@ -27,6 +28,17 @@ pub struct EmulatorConfig {
     pub path_prefix: String,
     /// The largest accepted file, in bytes; a bigger upload gets `413`. `None` means no limit.
     pub max_upload_bytes: Option<u64>,
+    /// Whether content answers `Range` requests (`206`) and says so with `Accept-Ranges`,
+    /// `ETag` and `Last-Modified` (the default); `false` emulates a server that sends
+    /// everything every time.
+    pub ranges: bool,
+    /// Faults queued when the server starts (a fault plan), before any
+    /// [`Emulator::inject`](crate::Emulator::inject).
+    pub faults: Vec<Fault>,
+    /// Whether StepFun's remote `url` uploads may fetch from loopback, private, link-local
+    /// and other non-public addresses (off by default, so the emulator cannot be made a
+    /// proxy into the network it runs on).
+    pub allow_private_urls: bool,
 }
 
 impl EmulatorConfig {
@@ -37,6 +49,9 @@ impl EmulatorConfig {
             api_key: "emulator-key".to_owned(),
             path_prefix: "/v1".to_owned(),
             max_upload_bytes: None,
+            ranges: true,
+            faults: Vec::new(),
+            allow_private_urls: false,
         }
     }
 
@@ -61,6 +76,28 @@ impl EmulatorConfig {
         self
     }
 
+    /// Turns `Range` support on or off (on by default).
+    #[must_use]
+    pub fn with_ranges(mut self, ranges: bool) -> Self {
+        self.ranges = ranges;
+        self
+    }
+
+    /// Queues `faults` (a plan: see [`Fault::plan_from_json`]) for when the server starts.
+    #[must_use]
+    pub fn with_faults(mut self, faults: Vec<Fault>) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Lets remote `url` uploads fetch from non-public addresses (a test's own loopback
+    /// server, say).
+    #[must_use]
+    pub fn with_private_urls_allowed(mut self, allowed: bool) -> Self {
+        self.allow_private_urls = allowed;
+        self
+    }
+
     /// The prefix in canonical form: `""` for the root, else `/a/b` with no trailing slash.
     pub(crate) fn normalized_prefix(&self) -> String {
         let trimmed = self.path_prefix.trim_matches('/');
@@ -79,6 +116,9 @@ impl fmt::Debug for EmulatorConfig {
             .field("api_key", &"***")
             .field("path_prefix", &self.path_prefix)
             .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("ranges", &self.ranges)
+            .field("faults", &self.faults)
+            .field("allow_private_urls", &self.allow_private_urls)
             .finish()
     }
 }

@@ -4,15 +4,25 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::Query;
 use axum::response::{IntoResponse, Response};
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
-use http::{StatusCode, Uri};
+use std::time::UNIX_EPOCH;
+
+use http::header::{
+    ACCEPT_RANGES, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, IF_RANGE, LAST_MODIFIED,
+    RANGE,
+};
+use http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use serde::Serialize;
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
 use crate::dialect::Dialect;
 use crate::envelope::ApiError;
+use crate::range::{self, RangeAnswer};
 use crate::state::AppState;
 use crate::store::{FileObject, StoredFile};
+
+/// The size of the reads content is streamed in.
+const CONTENT_CHUNK: usize = 64 * 1024;
 
 /// The largest (and default) `limit` of an OpenAI list.
 const MAX_LIMIT: usize = 10_000;
@@ -162,13 +172,18 @@ pub(crate) async fn delete(state: &AppState, id: &str) -> Result<Response, ApiEr
     .into_response())
 }
 
-/// `GET {prefix}/files/{id}/content`, streamed from disk.
-pub(crate) async fn content(state: &AppState, id: &str) -> Result<Response, ApiError> {
+/// `GET {prefix}/files/{id}/content`, streamed from disk; a single `Range` is served as
+/// `206` (or `416` past the end) unless the emulator was configured without ranges.
+pub(crate) async fn content(
+    state: &AppState,
+    id: &str,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
     let file = state
         .store
         .get(id)
         .ok_or_else(|| ApiError::no_such_file(id))?;
-    let opened = match tokio::fs::File::open(state.store.path_of(&file.id)).await {
+    let mut opened = match tokio::fs::File::open(state.store.path_of(&file.id)).await {
         Ok(opened) => opened,
         // Deleted between the lookup and the open.
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -185,12 +200,65 @@ pub(crate) async fn content(state: &AppState, id: &str) -> Result<Response, ApiE
         Dialect::OpenAi => "application/octet-stream",
         Dialect::StepFun => "text/plain; charset=utf-8",
     };
-    let mut response = Response::new(Body::from_stream(ReaderStream::new(opened)));
-    *response.status_mut() = StatusCode::OK;
-    let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, http::HeaderValue::from_static(content_type));
-    headers.insert(CONTENT_LENGTH, http::HeaderValue::from(length));
+    let etag = format!("\"{}-{length}\"", file.id);
+    let last_modified =
+        httpdate::fmt_http_date(UNIX_EPOCH + std::time::Duration::from_secs(file.created_at));
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let answer = if state.config.ranges {
+        range::answer(text(RANGE), text(IF_RANGE), length, &etag, &last_modified)
+    } else {
+        RangeAnswer::Full
+    };
+    let (status, start, count) = match answer {
+        RangeAnswer::Full => (StatusCode::OK, 0, length),
+        RangeAnswer::Partial { start, end } => {
+            (StatusCode::PARTIAL_CONTENT, start, end - start + 1)
+        }
+        RangeAnswer::Unsatisfiable => {
+            let mut response = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+            response
+                .headers_mut()
+                .insert(CONTENT_RANGE, header_value(&format!("bytes */{length}")));
+            return Ok(response);
+        }
+    };
+    if start > 0 {
+        opened
+            .seek(std::io::SeekFrom::Start(start))
+            .await
+            .map_err(|e| ApiError::internal(format!("Could not read the file: {e}")))?;
+    }
+    let body = Body::from_stream(ReaderStream::with_capacity(
+        opened.take(count),
+        CONTENT_CHUNK,
+    ));
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    let out = response.headers_mut();
+    out.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    out.insert(CONTENT_LENGTH, HeaderValue::from(count));
+    if state.config.ranges {
+        out.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+        out.insert(ETAG, header_value(&etag));
+        out.insert(LAST_MODIFIED, header_value(&last_modified));
+    }
+    if status == StatusCode::PARTIAL_CONTENT {
+        let last = start + count - 1;
+        out.insert(
+            CONTENT_RANGE,
+            header_value(&format!("bytes {start}-{last}/{length}")),
+        );
+    }
     Ok(response)
+}
+
+/// A header value from text the emulator made (ASCII, no control characters).
+fn header_value(text: &str) -> HeaderValue {
+    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
 }
 
 #[cfg(test)]

@@ -1,19 +1,28 @@
 //! Fetching a remote file for StepFun's `url` upload field.
 
 use std::error::Error as _;
-use std::sync::OnceLock;
+use std::net::IpAddr;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
 
 use crate::envelope::ApiError;
+use crate::public_net::{self, PublicOnly};
 use crate::store::TempUpload;
 
+/// How long a remote fetch may take in all.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(120);
+/// The most redirects a remote fetch follows.
+const MAX_REDIRECTS: usize = 5;
+
 /// A lazily built HTTP client for remote uploads.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Fetcher {
     client: OnceLock<Result<reqwest::Client, String>>,
+    /// Whether non-public addresses may be fetched from.
+    allow_private: bool,
 }
 
 /// What a successful fetch produced.
@@ -26,16 +35,39 @@ pub(crate) struct Fetched {
 }
 
 impl Fetcher {
+    /// A fetcher that reaches only public addresses, unless `allow_private`.
+    pub(crate) fn new(allow_private: bool) -> Self {
+        Fetcher {
+            client: OnceLock::new(),
+            allow_private,
+        }
+    }
+
     fn client(&self) -> Result<&reqwest::Client, String> {
+        let allow_private = self.allow_private;
         self.client
             .get_or_init(|| {
                 // Another part of the process may already have installed a provider.
                 let _ = rustls::crypto::ring::default_provider().install_default();
-                reqwest::Client::builder()
+                let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+                    if attempt.previous().len() >= MAX_REDIRECTS {
+                        return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
+                    }
+                    match literal_refusal(attempt.url(), allow_private) {
+                        Some(refusal) => attempt.error(refusal),
+                        None => attempt.follow(),
+                    }
+                });
+                let mut builder = reqwest::Client::builder()
                     .connect_timeout(Duration::from_secs(10))
-                    .timeout(Duration::from_secs(300))
-                    .build()
-                    .map_err(|e| describe(&e))
+                    .timeout(FETCH_TIMEOUT)
+                    .redirect(redirects)
+                    // A proxy would connect on our behalf, past the address check.
+                    .no_proxy();
+                if !allow_private {
+                    builder = builder.dns_resolver(Arc::new(PublicOnly));
+                }
+                builder.build().map_err(|e| describe(&e))
             })
             .as_ref()
             .map_err(Clone::clone)
@@ -60,6 +92,9 @@ impl Fetcher {
                 "unsupported scheme '{}' (only http and https URLs are accepted)",
                 parsed.scheme()
             )));
+        }
+        if let Some(refusal) = literal_refusal(&parsed, self.allow_private) {
+            return Err(fail(refusal));
         }
         let filename = parsed
             .path_segments()
@@ -106,6 +141,21 @@ impl Fetcher {
             .map_err(|e| ApiError::internal(format!("Could not store the upload: {e}")))?;
         Ok(Fetched { filename, bytes })
     }
+}
+
+/// Why `url`, whose host is an IP address, may not be fetched from (`None` when it may, or
+/// when its host is a name: the resolver checks those).
+fn literal_refusal(url: &reqwest::Url, allow_private: bool) -> Option<String> {
+    if allow_private {
+        return None;
+    }
+    let host = url.host_str()?;
+    let ip: IpAddr = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()?;
+    (!public_net::is_public(ip)).then(|| public_net::refusal(&ip.to_string()))
 }
 
 /// An error and its chain of causes on one line.

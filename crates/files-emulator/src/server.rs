@@ -119,7 +119,7 @@ async fn route(
     let Some(rest) = strip_prefix(path, &state.prefix) else {
         return ApiError::invalid_url(method, path).into_response_for(dialect);
     };
-    let mut stall_after = None;
+    let mut truncate = None;
     match state.take_fault(method, rest) {
         None => {}
         Some(FaultAction::Respond {
@@ -144,11 +144,18 @@ async fn route(
             }
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
-        Some(FaultAction::StallAfterResponseBytes(bytes)) => stall_after = Some(bytes),
+        Some(FaultAction::StallAfterResponseBytes(bytes)) => truncate = Some((bytes, true)),
+        Some(FaultAction::CutAfterResponseBytes(bytes)) => truncate = Some((bytes, false)),
     }
     let response = handle(state, parts, rest, body, file_part).await;
-    match stall_after {
-        Some(bytes) => stall(response, bytes, state.stopped()),
+    match truncate {
+        Some((bytes, true)) => {
+            let stopped = state.stopped();
+            cut_short(response, bytes, async move {
+                let _ = tokio::time::timeout(MAX_STALL, stopped).await;
+            })
+        }
+        Some((bytes, false)) => cut_short(response, bytes, async {}),
         None => response,
     }
 }
@@ -173,7 +180,7 @@ async fn handle(
         (&Method::GET, ["files", id]) if !id.is_empty() => files::retrieve(state, id),
         (&Method::DELETE, ["files", id]) if !id.is_empty() => files::delete(state, id).await,
         (&Method::GET, ["files", id, "content"]) if !id.is_empty() => {
-            files::content(state, id).await
+            files::content(state, id, &parts.headers).await
         }
         _ => Err(ApiError::invalid_url(method, path)),
     };
@@ -246,12 +253,13 @@ fn fault_response(
     response
 }
 
-/// `response` with only the first `bytes` of its body sent: then nothing more (its headers
-/// still announce the whole length) until the emulator stops or [`MAX_STALL`] has passed.
-fn stall(
+/// `response` with only the first `bytes` of its body sent (its headers still announce the
+/// whole length), then nothing until `then` resolves, then the connection closed: at once for
+/// a cut, when the emulator stops or [`MAX_STALL`] has passed for a stall.
+fn cut_short(
     response: Response,
     bytes: u64,
-    stopped: impl Future<Output = ()> + Send + 'static,
+    then: impl Future<Output = ()> + Send + 'static,
 ) -> Response {
     let (mut parts, body) = response.into_parts();
     // Keep announcing the whole length, so the client waits for the rest.
@@ -272,8 +280,10 @@ fn stall(
         },
     );
     let silence = stream::once(async move {
-        let _ = tokio::time::timeout(MAX_STALL, stopped).await;
-        Err(axum::Error::new(std::io::Error::other("the stall is over")))
+        then.await;
+        Err(axum::Error::new(std::io::Error::other(
+            "the fault cut the response",
+        )))
     });
     Response::from_parts(parts, Body::from_stream(head.chain(silence)))
 }

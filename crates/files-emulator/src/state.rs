@@ -23,8 +23,9 @@ pub(crate) struct AppState {
     pub(crate) store: Store,
     /// Every request received.
     pub(crate) log: RequestLog,
-    /// Canned responses waiting for a request.
-    faults: Mutex<VecDeque<Fault>>,
+    /// Canned responses waiting for a request, each with how many matching requests it
+    /// has seen.
+    faults: Mutex<VecDeque<(Fault, u32)>>,
     /// The client for StepFun's remote `url` uploads.
     pub(crate) fetcher: Fetcher,
     /// Becomes `true` when the server is stopping: stalled responses end then.
@@ -34,13 +35,15 @@ pub(crate) struct AppState {
 impl AppState {
     /// State for `config`, storing file bytes in `storage_dir`.
     pub(crate) fn new(config: EmulatorConfig, storage_dir: PathBuf) -> Self {
+        let faults = config.faults.iter().map(|f| (f.clone(), 0)).collect();
+        let fetcher = Fetcher::new(config.allow_private_urls);
         AppState {
             prefix: config.normalized_prefix(),
             config,
             store: Store::new(storage_dir),
             log: RequestLog::default(),
-            faults: Mutex::new(VecDeque::new()),
-            fetcher: Fetcher::default(),
+            faults: Mutex::new(faults),
+            fetcher,
             stopping: watch::Sender::new(false),
         }
     }
@@ -63,15 +66,25 @@ impl AppState {
         self.faults
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push_back(fault);
+            .push_back((fault, 0));
     }
 
-    /// Fires the oldest queued fault that matches `method` on `path` (below the prefix), if
-    /// any: one of its uses is spent.
+    /// Fires the oldest queued fault that matches `method` on `path` (below the prefix) and
+    /// is due, if any: one of its uses is spent. Every matching fault counts the request.
     pub(crate) fn take_fault(&self, method: &str, path: &str) -> Option<FaultAction> {
         let mut faults = self.faults.lock().unwrap_or_else(PoisonError::into_inner);
-        let index = faults.iter().position(|f| f.matches(method, path))?;
-        let fault = &mut faults[index];
+        let mut fired = None;
+        for (index, (fault, seen)) in faults.iter_mut().enumerate() {
+            if !fault.matches(method, path) {
+                continue;
+            }
+            *seen = seen.saturating_add(1);
+            if fired.is_none() && *seen % fault.every.max(1) == 0 {
+                fired = Some(index);
+            }
+        }
+        let index = fired?;
+        let fault = &mut faults[index].0;
         fault.times = fault.times.saturating_sub(1);
         let action = fault.action.clone();
         if fault.times == 0 {

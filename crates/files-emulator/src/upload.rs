@@ -86,7 +86,11 @@ pub(crate) async fn upload(
             let temp = TempUpload::new(state.store.temp_path());
             let fetched = state
                 .fetcher
-                .fetch(&url, &temp, state.config.max_upload_bytes)
+                .fetch(
+                    &url,
+                    &temp,
+                    remote_limit(&purpose, state.config.max_upload_bytes),
+                )
                 .await?;
             (temp, fetched.filename, fetched.bytes)
         }
@@ -120,6 +124,18 @@ pub(crate) async fn upload(
         seq: 0,
     });
     Ok(Json(stored.object(dialect)).into_response())
+}
+
+/// The most bytes a remote `url` upload for `purpose` may fetch: StepFun's limit for the
+/// purpose (128 MB for `storage`, 64 MB for the others), or the configured limit if lower.
+fn remote_limit(purpose: &str, configured: Option<u64>) -> Option<u64> {
+    const MB: u64 = 1024 * 1024;
+    let purpose_limit = if purpose == "storage" {
+        128 * MB
+    } else {
+        64 * MB
+    };
+    Some(configured.map_or(purpose_limit, |c| c.min(purpose_limit)))
 }
 
 /// Reads every field, streaming the first `file` part to a temporary file.

@@ -93,3 +93,140 @@ async fn a_stalled_response_sends_its_head_and_a_few_bytes_then_nothing() {
     drop(em);
     assert!(started.elapsed() < Duration::from_secs(2));
 }
+
+/// `GET` of a file's content with extra headers: the status, the headers and the body.
+async fn get_content(
+    em: &Emulator,
+    id: &str,
+    headers: &[(&str, &str)],
+) -> (u16, reqwest::header::HeaderMap, Result<Vec<u8>, String>) {
+    let mut request = client()
+        .get(format!("{}/files/{id}/content", em.base_url()))
+        .bearer_auth(em.api_key());
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.expect("content");
+    let status = response.status().as_u16();
+    let head = response.headers().clone();
+    let body = response
+        .bytes()
+        .await
+        .map(|b| b.to_vec())
+        .map_err(|e| format!("{e:?}"));
+    (status, head, body)
+}
+
+#[tokio::test]
+async fn content_serves_ranges_with_validators() {
+    let em = Emulator::start(Dialect::OpenAi).expect("start");
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
+    let id = upload(&em, "r.bin", "batch", &bytes).await["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+
+    let (status, head, body) = get_content(&em, &id, &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(head["accept-ranges"], "bytes");
+    let etag = head["etag"].to_str().unwrap_or_default().to_owned();
+    assert_eq!(body.as_deref(), Ok(&bytes[..]));
+
+    let (status, head, body) =
+        get_content(&em, &id, &[("range", "bytes=600-"), ("if-range", &etag)]).await;
+    assert_eq!(status, 206);
+    assert_eq!(head["content-range"], "bytes 600-999/1000");
+    assert_eq!(head["content-length"], "400");
+    assert_eq!(body.as_deref(), Ok(&bytes[600..]));
+
+    // A validator that no longer matches gets everything.
+    let (status, _, body) = get_content(
+        &em,
+        &id,
+        &[("range", "bytes=600-"), ("if-range", "\"old\"")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body.map(|b| b.len()), Ok(1000));
+
+    let (status, head, _) = get_content(&em, &id, &[("range", "bytes=1000-")]).await;
+    assert_eq!(status, 416);
+    assert_eq!(head["content-range"], "bytes */1000");
+}
+
+#[tokio::test]
+async fn an_emulator_without_ranges_sends_everything() {
+    let em = Emulator::start_with(
+        files_emulator::EmulatorConfig::new(Dialect::OpenAi).with_ranges(false),
+    )
+    .expect("start");
+    let id = upload(&em, "r.bin", "batch", b"0123456789").await["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let (status, head, body) = get_content(&em, &id, &[("range", "bytes=5-")]).await;
+    assert_eq!(status, 200);
+    assert!(head.get("accept-ranges").is_none());
+    assert_eq!(body.as_deref(), Ok(&b"0123456789"[..]));
+}
+
+#[tokio::test]
+async fn a_response_cut_closes_the_connection_after_the_bytes_given() {
+    let em = Emulator::start(Dialect::OpenAi).expect("start");
+    let bytes = vec![7u8; 256 * 1024];
+    let id = upload(&em, "c.bin", "batch", &bytes).await["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    em.inject(Fault::cut_after_response_bytes(1000).on("GET", "/files/*/content"));
+    let started = Instant::now();
+    let (status, head, body) = get_content(&em, &id, &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(head["content-length"], "262144");
+    assert!(body.is_err(), "a cut body must fail, not end short");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "a cut is not a stall"
+    );
+    // Used up: the next download is whole.
+    assert_eq!(
+        get_content(&em, &id, &[]).await.2.map(|b| b.len()),
+        Ok(bytes.len())
+    );
+}
+
+#[tokio::test]
+async fn a_fault_can_fire_for_every_kth_request() {
+    let em = Emulator::start(Dialect::OpenAi).expect("start");
+    em.inject(
+        Fault::status(500, json!({"error": {"message": "every third"}}))
+            .on("GET", "/files")
+            .every(3)
+            .times(2),
+    );
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        statuses.push(call(&em, Method::GET, "/files").await.0);
+    }
+    assert_eq!(statuses, [200, 200, 500, 200, 200, 500, 200, 200]);
+}
+
+#[tokio::test]
+async fn a_plan_given_at_start_is_queued() {
+    let plan = Fault::plan_from_json(
+        r#"[{"method": "GET", "path": "/files",
+             "action": {"respond": {"status": 429, "headers": [["retry-after", "1"]],
+                                    "body": {"error": {"message": "Slow down"}}}}}]"#,
+    )
+    .expect("plan");
+    let em = Emulator::start_with(
+        files_emulator::EmulatorConfig::new(Dialect::OpenAi).with_faults(plan),
+    )
+    .expect("start");
+    let (status, json) = call(&em, Method::GET, "/files").await;
+    assert_eq!(
+        (status, json["error"]["message"].as_str()),
+        (429, Some("Slow down"))
+    );
+    assert_eq!(call(&em, Method::GET, "/files").await.0, 200);
+}

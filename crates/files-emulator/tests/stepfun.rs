@@ -3,7 +3,7 @@
 mod common;
 
 use common::{Part, call, client, file, form, post_form, upload};
-use files_emulator::{Dialect, Emulator};
+use files_emulator::{Dialect, Emulator, EmulatorConfig};
 use reqwest::Method;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
@@ -113,7 +113,11 @@ async fn errors_use_the_short_envelope() {
 #[tokio::test]
 async fn url_upload_fetches_the_remote_file() {
     let source = Emulator::start(Dialect::OpenAi).expect("start source");
-    let em = Emulator::start(Dialect::StepFun).expect("start");
+    // The sources are on loopback: allowed here, refused by default (see below).
+    let em =
+        Emulator::start_with(EmulatorConfig::new(Dialect::StepFun).with_private_urls_allowed(true))
+            .expect("start");
+    let guarded = Emulator::start(Dialect::StepFun).expect("start");
 
     // The fetch sends no key, so another emulator's content URL answers 401: a clear 400 here.
     let original = upload(&source, "remote.png", "vision", b"\x89PNG remote bytes").await;
@@ -191,6 +195,28 @@ async fn url_upload_fetches_the_remote_file() {
                 .as_str()
                 .unwrap_or_default()
                 .contains("could not be fetched")
+        );
+    }
+
+    // By default, loopback, private and metadata addresses are refused, by name too.
+    let by_name = format!("http://localhost:{}/assets/cat.png", open.port());
+    for private in [
+        url.as_str(),
+        by_name.as_str(),
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[fd00:ec2::254]/latest/meta-data/",
+        "http://192.168.0.1/router.png",
+    ] {
+        let (status, err) = post_form(
+            &guarded,
+            form(&[Part::Text("purpose", "storage"), Part::Text("url", private)]),
+        )
+        .await;
+        assert_eq!(status, 400, "{private}: {err}");
+        let message = err["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("non-public address") && message.contains("--allow-private-urls"),
+            "{private}: {message}"
         );
     }
 }
