@@ -198,15 +198,24 @@ fn a_stalled_response_trips_the_idle_timeout_and_is_retried(wire: Wire) {
 fn a_stalled_download_is_a_timeout_and_leaves_no_file(wire: Wire) {
     let s = Setup::new(wire);
     let (id, _) = upload_sample(&s, &s.api, 1024 * 1024);
-    s.emulator
-        .inject(Fault::stall_after_response_bytes(100_000).on("GET", "/files/*/content"));
-    let api = s.api_with_options(RequestOptions::new().idle_timeout(Duration::from_millis(300)));
+    // Every attempt stalls (a stall once would be resumed: see resume.rs).
+    s.emulator.inject(
+        Fault::stall_after_response_bytes(100_000)
+            .on("GET", "/files/*/content")
+            .times(2),
+    );
+    let api = s.api_with_options(
+        RequestOptions::new()
+            .idle_timeout(Duration::from_millis(300))
+            .max_retries(1),
+    );
     let dest = s.path("out.jsonl");
     let err = api.download_to_path(&id, &dest).unwrap_err();
     let Error::Transport(t) = &err else {
         panic!("{err:?}")
     };
     assert_eq!(t.kind, TransportErrorKind::Timeout, "{err}");
+    assert_eq!(t.attempts, 2, "{err}");
     assert!(!dest.exists());
     let left: Vec<_> = std::fs::read_dir(s.dir.path())
         .unwrap()

@@ -72,8 +72,8 @@ mod tokio_files;
 mod trace;
 
 #[cfg(feature = "async")]
-pub use asynchronous::{AsyncClient, AsyncFiles, FileStream};
-pub use blocking::{Client, FileIter, Files};
+pub use asynchronous::{AsyncClient, AsyncDownload, AsyncFiles, FileStream};
+pub use blocking::{Client, Download, FileIter, Files};
 #[cfg(feature = "async")]
 pub use env::AsyncEnvironment;
 pub use env::{Environment, SystemEnvironment};
@@ -82,10 +82,10 @@ pub use std_files::{StdFiles, StdPartialFile};
 pub use tokio_files::{TokioFiles, TokioPartialFile};
 
 pub use files_core::{
-    ApiError, AsyncDownload, ContentInfo, DecodeError, DeletedFile, Download, Error, FileList,
-    FileObject, FileStatus, ListParams, LocalFileError, Observer, Order, Polling,
-    ProcessingTimeout, Provider, Purpose, RequestOptions, Result, RetryNotice, Timeouts,
-    TransportError, TransportErrorKind, UploadRequest, UploadSource, ValidationError,
+    ApiError, ContentInfo, DecodeError, DeletedFile, Error, FileList, FileObject, FileStatus,
+    ListParams, LocalFileError, Observer, Order, Polling, ProcessingTimeout, Provider, Purpose,
+    RequestOptions, Result, RetryNotice, Timeouts, TransportError, TransportErrorKind,
+    UploadRequest, UploadSource, ValidationError,
 };
 
 #[cfg(test)]

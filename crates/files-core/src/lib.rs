@@ -35,6 +35,7 @@
 //! - [`ops`]: each operation (create, list a page or every page, retrieve, delete, content,
 //!   wait for processing) as a state machine that a driver polls, with the retry rules.
 //! - [`body`]: request bodies as descriptions of segments, and the byte pump.
+//! - [`download`]: a file's content as it arrives, and the rules for resuming it after a cut.
 //! - [`transport`] and [`local`]: the HTTP and local-file edges, as traits.
 //! - [`provider`]: what a provider supplies.
 //! - [`wire`]: the pure request builders and response decoders.
@@ -46,7 +47,7 @@
 #![warn(missing_docs)]
 
 pub mod body;
-mod download;
+pub mod download;
 mod error;
 mod list;
 pub mod local;
@@ -65,7 +66,7 @@ pub mod wire;
 #[cfg(test)]
 mod testing;
 
-pub use download::{AsyncDownload, ContentInfo, Download};
+pub use download::ContentInfo;
 pub use error::{
     ApiError, DecodeError, Error, LocalFileError, LocalFileOp, ProcessingTimeout, Result,
     TransportError, TransportErrorKind, ValidationError,

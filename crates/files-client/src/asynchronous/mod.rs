@@ -1,17 +1,21 @@
 //! [`AsyncClient`]: the async client, and [`AsyncFiles`], its Files API.
 
+mod download;
 mod driver;
+
+pub use download::AsyncDownload;
 
 use std::path::Path;
 use std::sync::Arc;
 
+use files_core::download::{AsyncContentBody, Resumption};
 use files_core::local::AsyncLocalFiles;
 use files_core::ops::{CreateFile, Exchange, ListAll, Operation, WaitForProcessing};
 use files_core::provider::Provider;
 use files_core::transport::AsyncTransport;
 use files_core::{
-    AsyncDownload, DeletedFile, Error, FileList, FileObject, ListParams, LocalFileError,
-    LocalFileOp, Polling, RequestOptions, Result, UploadRequest,
+    DeletedFile, Error, FileList, FileObject, ListParams, LocalFileError, LocalFileOp, Polling,
+    RequestOptions, Result, UploadRequest,
 };
 use futures_io::AsyncWrite;
 use futures_util::stream::BoxStream;
@@ -189,12 +193,18 @@ impl AsyncFiles<'_> {
     }
 
     /// Starts downloading a file's content; take the chunks from the returned stream, which
-    /// checks the length the server announced.
+    /// checks the length the server announced and resumes after a cut.
     pub async fn content(&self, id: &str) -> Result<AsyncDownload> {
-        let mut op = Exchange::content(&*self.client.provider, id, &self.options);
+        let provider = &self.client.provider;
+        let mut op = Exchange::content(&**provider, id, &self.options);
         let (info, streamed) = self.client.driver.run(&mut op).await?;
         let Streamed { body, observer } = streamed.ok_or_else(trace::missing_body)?;
-        Ok(AsyncDownload::new(info, body, observer))
+        let resumption = Resumption::new(provider.clone(), id, &info, op.attempts(), &self.options);
+        Ok(AsyncDownload::new(
+            AsyncContentBody::new(info, body, observer),
+            resumption,
+            self.client.driver.clone(),
+        ))
     }
 
     /// Downloads a file's content into an async writer (`futures-io`'s `AsyncWrite`; wrap a

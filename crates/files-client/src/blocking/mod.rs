@@ -1,18 +1,22 @@
 //! [`Client`]: the blocking client, and [`Files`], its Files API.
 
+mod download;
 mod driver;
+
+pub use download::Download;
 
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
+use files_core::download::{ContentBody, Resumption};
 use files_core::local::LocalFiles;
 use files_core::ops::{CreateFile, Exchange, ListAll, Operation, WaitForProcessing};
 use files_core::provider::Provider;
 use files_core::transport::Transport;
 use files_core::{
-    DeletedFile, Download, Error, FileList, FileObject, ListParams, LocalFileError, LocalFileOp,
-    Polling, RequestOptions, Result, UploadRequest,
+    DeletedFile, Error, FileList, FileObject, ListParams, LocalFileError, LocalFileOp, Polling,
+    RequestOptions, Result, UploadRequest,
 };
 
 #[cfg(feature = "async")]
@@ -197,12 +201,18 @@ impl Files<'_> {
     }
 
     /// Starts downloading a file's content; read it from the returned [`Download`], which
-    /// checks the length the server announced.
+    /// checks the length the server announced and resumes after a cut.
     pub fn content(&self, id: &str) -> Result<Download> {
-        let mut op = Exchange::content(&*self.client.provider, id, &self.options);
+        let provider = &self.client.provider;
+        let mut op = Exchange::content(&**provider, id, &self.options);
         let (info, streamed) = self.client.driver.run(&mut op)?;
         let Streamed { body, observer } = streamed.ok_or_else(trace::missing_body)?;
-        Ok(Download::new(info, body, observer))
+        let resumption = Resumption::new(provider.clone(), id, &info, op.attempts(), &self.options);
+        Ok(Download::new(
+            ContentBody::new(info, body, observer),
+            resumption,
+            self.client.driver.clone(),
+        ))
     }
 
     /// Downloads a file's content into `writer`, in constant memory; returns the byte count.

@@ -142,6 +142,11 @@ impl<O: Send> Exchange<O> {
         Exchange::new(name, request, Decode::Buffered(decode), options)
     }
 
+    /// How many attempts have been sent so far.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
     fn max_attempts(&self) -> u32 {
         self.max_retries.saturating_add(1)
     }
@@ -340,6 +345,27 @@ impl Exchange<ContentInfo> {
         Exchange::new(
             "files.content",
             wire::build_content(provider, id),
+            Decode::Streamed(ContentInfo::from_parts),
+            options,
+        )
+    }
+
+    /// The rest of a file's content, from a byte on (`Range: bytes=N-`, with `If-Range` when
+    /// a validator is given), or all of it when `from` is `None`: the request that resumes a
+    /// cut download (see [`Resumption`](crate::download::Resumption)).
+    pub fn content_from(
+        provider: &dyn Provider,
+        id: &str,
+        from: Option<(u64, Option<&str>)>,
+        options: &RequestOptions,
+    ) -> Self {
+        let request = match from {
+            None => wire::build_content(provider, id),
+            Some((offset, validator)) => wire::build_content_from(provider, id, offset, validator),
+        };
+        Exchange::new(
+            "files.content",
+            request,
             Decode::Streamed(ContentInfo::from_parts),
             options,
         )

@@ -37,7 +37,7 @@ pub mod retry;
 mod wait;
 
 #[cfg(test)]
-mod scenario;
+pub(crate) mod scenario;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -11,7 +11,9 @@ mod response;
 mod upload;
 
 pub use multipart::{Boundary, MultipartBody, escape_quoted, file_name_of, guess_content_type};
-pub use request::{USER_AGENT, build_content, build_delete, build_list, build_retrieve};
+pub use request::{
+    USER_AGENT, build_content, build_content_from, build_delete, build_list, build_retrieve,
+};
 pub use response::{
     MAX_ERROR_BODY, MAX_JSON_BODY, api_error, body_too_large, decode_json, finish_json, request_id,
     requested_wait, should_retry, summarize,

@@ -177,3 +177,32 @@ pub fn build_content(provider: &dyn Provider, id: &str) -> Result<http::Request<
     }
     without_body(builder)
 }
+
+/// `GET /files/{id}/content` for the bytes from `offset` on: `Range: bytes=offset-`, and
+/// `If-Range: validator` so a changed file comes back whole. A validator that is not a valid
+/// header value is left out, and then no range is asked for either (a `206` could not be
+/// trusted to continue the same file).
+pub fn build_content_from(
+    provider: &dyn Provider,
+    id: &str,
+    offset: u64,
+    validator: Option<&str>,
+) -> Result<http::Request<Body>, Error> {
+    let mut request = build_content(provider, id)?;
+    let if_range = match validator {
+        None => None,
+        Some(v) => match HeaderValue::from_str(v) {
+            Ok(value) => Some(value),
+            Err(_) => return Ok(request),
+        },
+    };
+    let headers = request.headers_mut();
+    // Digits and ASCII only: always a valid header value.
+    if let Ok(range) = HeaderValue::from_str(&format!("bytes={offset}-")) {
+        headers.insert(header::RANGE, range);
+    }
+    if let Some(value) = if_range {
+        headers.insert(header::IF_RANGE, value);
+    }
+    Ok(request)
+}

@@ -1,0 +1,449 @@
+//! Streamed file content: [`ContentBody`] (blocking `Read`) and [`AsyncContentBody`] (a
+//! `Stream`), and [`Resumption`], the rules for going on after a cut.
+//!
+//! Neither body holds more than one chunk. Both check the byte count against the first
+//! response's `Content-Length`, so a connection cut mid-way is an error, never a short file,
+//! and both report the bytes received to an [`Observer`] when there is one. A driver that
+//! resumes a cut download (as `files-client` does) hands the body a continuation with
+//! [`ContentBody::continue_with`]: the count runs on, and bytes already delivered are skipped
+//! when the server sent everything again.
+
+mod resume;
+
+pub use resume::{ContentRange, Resumption};
+
+use std::io::{self, Read};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures_core::Stream;
+use http::response::Parts;
+
+use crate::error::{Error, TransportError, TransportErrorKind};
+use crate::progress::Observer;
+use crate::transport::{AsyncResponseBody, ResponseBody};
+use crate::wire::request_id;
+
+/// What the response head says about the content.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct ContentInfo {
+    /// The HTTP status: 200, or 206 for a resumed range.
+    pub status: u16,
+    /// The announced size of this response's body, when the server sent `Content-Length`.
+    pub len: Option<u64>,
+    /// The `Content-Type`.
+    pub content_type: Option<String>,
+    /// The `x-request-id`.
+    pub request_id: Option<String>,
+    /// Whether the server said it serves byte ranges (`Accept-Ranges: bytes`).
+    pub accept_ranges: bool,
+    /// The `ETag`, if any.
+    pub etag: Option<String>,
+    /// The `Last-Modified`, if any.
+    pub last_modified: Option<String>,
+    /// The `Content-Range` of a `206`, when it could be read.
+    pub content_range: Option<ContentRange>,
+}
+
+impl ContentInfo {
+    /// Reads the content facts from a response head.
+    pub fn from_parts(parts: &Parts) -> Self {
+        let header = |name: http::HeaderName| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let accept_ranges = parts
+            .headers
+            .get_all(http::header::ACCEPT_RANGES)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|unit| unit.trim().eq_ignore_ascii_case("bytes"));
+        ContentInfo {
+            status: parts.status.as_u16(),
+            len: header(http::header::CONTENT_LENGTH).and_then(|v| v.parse().ok()),
+            content_type: header(http::header::CONTENT_TYPE),
+            request_id: request_id(&parts.headers),
+            accept_ranges,
+            etag: header(http::header::ETAG),
+            last_modified: header(http::header::LAST_MODIFIED),
+            content_range: header(http::header::CONTENT_RANGE)
+                .and_then(|v| ContentRange::parse(&v)),
+        }
+    }
+}
+
+/// Counts the bytes of a body against its announced length, and tells the observer; `skip`
+/// bytes of a continuation that sent everything again are dropped first, uncounted.
+struct LengthCheck {
+    expected: Option<u64>,
+    received: u64,
+    skip: u64,
+    observer: Option<Arc<dyn Observer>>,
+}
+
+impl std::fmt::Debug for LengthCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LengthCheck")
+            .field("expected", &self.expected)
+            .field("received", &self.received)
+            .field("skip", &self.skip)
+            .finish()
+    }
+}
+
+impl LengthCheck {
+    fn new(expected: Option<u64>, observer: Option<Arc<dyn Observer>>) -> Self {
+        if let Some(observer) = &observer {
+            observer.received(0, expected);
+        }
+        LengthCheck {
+            expected,
+            received: 0,
+            skip: 0,
+            observer,
+        }
+    }
+
+    /// How many of `n` bytes just read are to be dropped (the rest are new).
+    fn skipped(&mut self, n: usize) -> usize {
+        let dropped = self.skip.min(n as u64);
+        self.skip -= dropped;
+        dropped as usize
+    }
+
+    fn add(&mut self, n: usize) -> Result<(), TransportError> {
+        self.received += n as u64;
+        if let Some(observer) = &self.observer
+            && n > 0
+        {
+            observer.received(self.received, self.expected);
+        }
+        match self.expected {
+            // Not a cut: trying again would not help.
+            Some(expected) if self.received > expected => Err(TransportError::new(
+                TransportErrorKind::Other,
+                format!("the server sent more than the {expected} bytes it announced"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    fn finish(&self) -> Result<(), TransportError> {
+        if self.skip > 0 {
+            return Err(TransportError::new(
+                TransportErrorKind::Io,
+                format!(
+                    "the download's continuation ended before reaching byte {}; try again",
+                    self.received
+                ),
+            ));
+        }
+        match self.expected {
+            Some(expected) if self.received < expected => Err(TransportError::new(
+                TransportErrorKind::Io,
+                format!(
+                    "the download ended after {} of {expected} bytes: the connection was cut; try again",
+                    self.received
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A file's content being received, as a blocking reader: one response's body, or several
+/// when a driver continues it after a cut.
+#[derive(Debug)]
+pub struct ContentBody {
+    info: ContentInfo,
+    body: ResponseBody,
+    check: LengthCheck,
+}
+
+impl ContentBody {
+    /// The body of a success response whose head said `info`.
+    pub fn new(info: ContentInfo, body: ResponseBody, observer: Option<Arc<dyn Observer>>) -> Self {
+        let check = LengthCheck::new(info.len, observer);
+        ContentBody { info, body, check }
+    }
+
+    /// What the first response's head said.
+    pub fn info(&self) -> &ContentInfo {
+        &self.info
+    }
+
+    /// Bytes read so far.
+    pub fn received(&self) -> u64 {
+        self.check.received
+    }
+
+    /// Goes on with `body`, a continuation whose first `skip` bytes were delivered already
+    /// (see [`Resumption::continued`]).
+    pub fn continue_with(&mut self, body: ResponseBody, skip: u64) {
+        self.body = body;
+        self.check.skip = skip;
+    }
+
+    /// Reads the next chunk into `buf`; 0 at the end. Errors are [`Error::Transport`].
+    pub fn read_chunk(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+        loop {
+            let n = self
+                .body
+                .read(buf)
+                .map_err(|e| TransportError::io("reading the download", e))?;
+            if n == 0 && !buf.is_empty() {
+                self.check.finish()?;
+                return Ok(0);
+            }
+            let dropped = self.check.skipped(n);
+            if dropped > 0 {
+                if dropped == n {
+                    continue;
+                }
+                buf.copy_within(dropped..n, 0);
+            }
+            self.check.add(n - dropped)?;
+            return Ok(n - dropped);
+        }
+    }
+}
+
+impl Read for ContentBody {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.read_chunk(buf).map_err(|e| {
+            let kind = match &e {
+                Error::Transport(t) if t.kind == TransportErrorKind::Timeout => {
+                    io::ErrorKind::TimedOut
+                }
+                _ => io::ErrorKind::Other,
+            };
+            io::Error::new(kind, e)
+        })
+    }
+}
+
+/// A file's content being received, as a stream of chunks: one response's body, or several
+/// when a driver continues it after a cut.
+#[derive(Debug)]
+pub struct AsyncContentBody {
+    info: ContentInfo,
+    body: AsyncResponseBody,
+    check: LengthCheck,
+    done: bool,
+}
+
+impl AsyncContentBody {
+    /// The body of a success response whose head said `info`.
+    pub fn new(
+        info: ContentInfo,
+        body: AsyncResponseBody,
+        observer: Option<Arc<dyn Observer>>,
+    ) -> Self {
+        let check = LengthCheck::new(info.len, observer);
+        AsyncContentBody {
+            info,
+            body,
+            check,
+            done: false,
+        }
+    }
+
+    /// What the first response's head said.
+    pub fn info(&self) -> &ContentInfo {
+        &self.info
+    }
+
+    /// Bytes received so far.
+    pub fn received(&self) -> u64 {
+        self.check.received
+    }
+
+    /// Goes on with `body`, a continuation whose first `skip` bytes were delivered already
+    /// (see [`Resumption::continued`]); a stream that ended with an error yields again.
+    pub fn continue_with(&mut self, body: AsyncResponseBody, skip: u64) {
+        self.body = body;
+        self.check.skip = skip;
+        self.done = false;
+    }
+}
+
+impl Stream for AsyncContentBody {
+    type Item = Result<Bytes, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        let this = &mut *self;
+        loop {
+            return match Pin::new(&mut this.body).poll_next(cx) {
+                Poll::Pending => Poll::Pending,
+                Poll::Ready(Some(Ok(mut chunk))) => {
+                    let dropped = this.check.skipped(chunk.len());
+                    if dropped == chunk.len() {
+                        continue;
+                    }
+                    let chunk = chunk.split_off(dropped);
+                    match this.check.add(chunk.len()) {
+                        Ok(()) => Poll::Ready(Some(Ok(chunk))),
+                        Err(e) => {
+                            this.done = true;
+                            Poll::Ready(Some(Err(e.into())))
+                        }
+                    }
+                }
+                Poll::Ready(Some(Err(e))) => {
+                    this.done = true;
+                    Poll::Ready(Some(Err(e.into())))
+                }
+                Poll::Ready(None) => {
+                    this.done = true;
+                    match this.check.finish() {
+                        Ok(()) => Poll::Ready(None),
+                        Err(e) => Poll::Ready(Some(Err(e.into()))),
+                    }
+                }
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(len: Option<u64>) -> ContentInfo {
+        let mut b = http::Response::builder().status(200);
+        if let Some(len) = len {
+            b = b.header("content-length", len);
+        }
+        ContentInfo::from_parts(&b.body(()).unwrap().into_parts().0)
+    }
+
+    #[derive(Default)]
+    struct Counts(std::sync::Mutex<Vec<(u64, Option<u64>)>>);
+
+    impl Observer for Counts {
+        fn received(&self, received: u64, total: Option<u64>) {
+            self.0.lock().unwrap().push((received, total));
+        }
+    }
+
+    #[test]
+    fn progress_counts_every_byte_received() {
+        let counts = Arc::new(Counts::default());
+        let mut d = ContentBody::new(
+            parts(Some(6)),
+            ResponseBody::new(io::Cursor::new(b"abcdef".to_vec())),
+            Some(counts.clone()),
+        );
+        let mut buf = [0u8; 4];
+        while d.read_chunk(&mut buf).unwrap() > 0 {}
+        assert_eq!(
+            *counts.0.lock().unwrap(),
+            [(0, Some(6)), (4, Some(6)), (6, Some(6))]
+        );
+    }
+
+    #[test]
+    fn a_cut_download_is_an_error() {
+        let mut d = ContentBody::new(parts(Some(10)), ResponseBody::from_bytes(&b"abc"[..]), None);
+        let err = io::copy(&mut d, &mut io::sink()).unwrap_err();
+        assert!(
+            err.to_string().contains("ended after 3 of 10 bytes"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_whole_download_reads_through() {
+        let mut d = ContentBody::new(parts(Some(3)), ResponseBody::from_bytes(&b"abc"[..]), None);
+        let mut out = Vec::new();
+        d.read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"abc");
+        let mut unknown =
+            ContentBody::new(parts(None), ResponseBody::from_bytes(&b"abcd"[..]), None);
+        assert_eq!(io::copy(&mut unknown, &mut io::sink()).unwrap(), 4);
+    }
+
+    #[test]
+    fn an_async_download_checks_its_length() {
+        use futures_util::StreamExt;
+        let d = AsyncContentBody::new(
+            parts(Some(5)),
+            AsyncResponseBody::from_bytes(&b"abc"[..]),
+            None,
+        );
+        let items: Vec<_> = futures_util::FutureExt::now_or_never(d.collect::<Vec<_>>()).unwrap();
+        assert_eq!(items.len(), 2);
+        assert!(
+            items[1]
+                .as_ref()
+                .unwrap_err()
+                .to_string()
+                .contains("ended after 3 of 5")
+        );
+    }
+
+    #[test]
+    fn a_continuation_runs_the_count_on_and_skips_what_was_delivered() {
+        let counts = Arc::new(Counts::default());
+        let mut d = ContentBody::new(
+            parts(Some(10)),
+            ResponseBody::from_bytes(&b"0123"[..]),
+            Some(counts.clone()),
+        );
+        let mut out = Vec::new();
+        let mut buf = [0u8; 3];
+        let err = loop {
+            match d.read_chunk(&mut buf) {
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+                Err(e) => break e,
+            }
+        };
+        assert!(err.is_retryable(), "{err}");
+        // A whole body again: its first 4 bytes are dropped, even across reads.
+        d.continue_with(ResponseBody::from_bytes(&b"0123456789"[..]), 4);
+        loop {
+            let n = d.read_chunk(&mut buf).unwrap_or_else(|e| panic!("{e}"));
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(out, b"0123456789");
+        assert_eq!(counts.0.lock().unwrap().last(), Some(&(10, Some(10))));
+
+        // A continuation that ends before reaching the byte it skips to is a cut too.
+        let mut short =
+            ContentBody::new(parts(Some(10)), ResponseBody::from_bytes(&b"01"[..]), None);
+        let _ = io::copy(&mut short, &mut io::sink());
+        short.continue_with(ResponseBody::from_bytes(&b"0"[..]), 2);
+        assert!(short.read_chunk(&mut buf).is_err());
+    }
+
+    #[test]
+    fn an_async_continuation_skips_inside_a_chunk() {
+        use futures_util::StreamExt;
+        let mut d = AsyncContentBody::new(
+            parts(Some(6)),
+            AsyncResponseBody::from_bytes(&b"abc"[..]),
+            None,
+        );
+        let first: Vec<_> = futures_util::FutureExt::now_or_never(d.by_ref().collect::<Vec<_>>())
+            .unwrap_or_default();
+        assert!(first[1].is_err());
+        d.continue_with(AsyncResponseBody::from_bytes(&b"abcdef"[..]), 3);
+        let rest: Vec<_> =
+            futures_util::FutureExt::now_or_never(d.collect::<Vec<_>>()).unwrap_or_default();
+        assert_eq!(rest.len(), 1);
+        assert_eq!(rest[0].as_deref().ok(), Some(&b"def"[..]));
+    }
+}

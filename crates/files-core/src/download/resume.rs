@@ -1,0 +1,408 @@
+//! [`Resumption`]: how a download cut mid-way goes on, as pure rules a driver follows.
+//!
+//! ```text
+//!   body fails after N bytes ──after_failure──▶ Stop(error)            (not retryable, budget spent)
+//!                                  │
+//!                                  └──▶ (pause, exchange)  Range: bytes=N-, If-Range: validator
+//!                                           │              (no Range if the server never said
+//!                                           │               Accept-Ranges: bytes)
+//!        206 from N, same total ◀──continued──┤
+//!          → append                           │
+//!        200, same length and validators ◀────┘
+//!          → skip the N bytes already delivered
+//!        anything else → an error: the file changed
+//! ```
+//!
+//! Every request counts against one retry budget: the first response's attempts, and each
+//! continuation's.
+
+use std::sync::Arc;
+
+use crate::error::{Error, TransportError, TransportErrorKind};
+use crate::ops::retry::{self, Verdict};
+use crate::ops::{Exchange, Pause, PauseCause};
+use crate::options::RequestOptions;
+use crate::progress::RetryNotice;
+use crate::provider::Provider;
+
+use super::ContentInfo;
+
+/// A `Content-Range: bytes first-last/total` header, read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContentRange {
+    /// The first byte sent.
+    pub first: u64,
+    /// The last byte sent (inclusive).
+    pub last: u64,
+    /// The whole content's length, when the server knows it (`*` otherwise).
+    pub total: Option<u64>,
+}
+
+impl ContentRange {
+    /// Reads `bytes first-last/total` (or `/*`); `None` for anything else, such as the
+    /// `bytes */total` of a `416`.
+    pub fn parse(value: &str) -> Option<ContentRange> {
+        let spec = value.trim().strip_prefix("bytes")?.trim_start();
+        let (range, total) = spec.split_once('/')?;
+        let (first, last) = range.split_once('-')?;
+        let first: u64 = first.trim().parse().ok()?;
+        let last: u64 = last.trim().parse().ok()?;
+        let total = match total.trim() {
+            "*" => None,
+            t => Some(t.parse().ok()?),
+        };
+        (first <= last && total.is_none_or(|t| last < t)).then_some(ContentRange {
+            first,
+            last,
+            total,
+        })
+    }
+}
+
+/// The state of one download that may be resumed: what the first response promised, and how
+/// much of the retry budget is spent.
+pub struct Resumption {
+    provider: Arc<dyn Provider>,
+    id: String,
+    options: RequestOptions,
+    first: ContentInfo,
+    attempts: u32,
+    max_retries: u32,
+}
+
+impl std::fmt::Debug for Resumption {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Resumption")
+            .field("id", &self.id)
+            .field("first", &self.first)
+            .field("attempts", &self.attempts)
+            .field("max_retries", &self.max_retries)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Resumption {
+    /// The rules for the download of file `id` whose first response said `first` after
+    /// `attempts` requests, under `options` (its retry budget, timeouts and observer).
+    pub fn new(
+        provider: Arc<dyn Provider>,
+        id: &str,
+        first: &ContentInfo,
+        attempts: u32,
+        options: &RequestOptions,
+    ) -> Self {
+        Resumption {
+            provider,
+            id: id.to_owned(),
+            options: options.clone(),
+            first: first.clone(),
+            attempts: attempts.max(1),
+            max_retries: options.max_retries_value(),
+        }
+    }
+
+    /// Requests sent for this download so far.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The validator an `If-Range` may carry: a strong `ETag`, else `Last-Modified`.
+    fn validator(&self) -> Option<&str> {
+        let strong = self.first.etag.as_deref().filter(|e| !e.starts_with("W/"));
+        strong.or(self.first.last_modified.as_deref())
+    }
+
+    /// The body failed with `error` after `received` bytes: the wait and the request for the
+    /// rest (run it like any operation, then call [`Resumption::continued`] or
+    /// [`Resumption::gave_up`]), or the final error when the failure is not retryable or the
+    /// budget is spent. `random` is the driver's random number, for the backoff.
+    pub fn after_failure(
+        &mut self,
+        error: Error,
+        received: u64,
+        random: u128,
+    ) -> Result<(Pause, Exchange<ContentInfo>), Error> {
+        let retries = self.attempts - 1;
+        let wait = match retry::judge(&error, retries, self.max_retries, true, random) {
+            Verdict::Retry { wait } => wait,
+            Verdict::Stop { note } => return Err(self.annotated(error, note)),
+        };
+        let from = (received > 0 && self.first.accept_ranges).then_some(received);
+        let remaining = self.max_retries - retries - 1;
+        let options = self.options.clone().max_retries(remaining);
+        let exchange = Exchange::content_from(
+            &*self.provider,
+            &self.id,
+            from.map(|from| (from, self.validator())),
+            &options,
+        );
+        let pause = Pause {
+            duration: wait,
+            cause: PauseCause::Retry(RetryNotice {
+                operation: "files.content",
+                attempt: self.attempts + 1,
+                max_attempts: self.max_retries + 1,
+                wait,
+                reason: format!("{} after {received} bytes; resuming", retry::reason(&error)),
+            }),
+            observer: self.options.observer_value().cloned(),
+        };
+        Ok((pause, exchange))
+    }
+
+    /// A continuation answered `info` after `attempts` requests, `received` bytes having been
+    /// delivered: how many of its first bytes to skip (0 for a `206` from `received`, all of
+    /// `received` for a whole `200` of the same file), or an error when the answer does not
+    /// continue this download.
+    pub fn continued(
+        &mut self,
+        info: &ContentInfo,
+        received: u64,
+        attempts: u32,
+    ) -> Result<u64, Error> {
+        self.attempts += attempts;
+        let total = self.first.len;
+        if info.status == 206 {
+            let range = info.content_range.ok_or_else(|| {
+                self.mismatch("answered 206 without a readable Content-Range".to_owned())
+            })?;
+            if range.first != received {
+                return Err(self.mismatch(format!(
+                    "resumed at byte {} instead of {received}",
+                    range.first
+                )));
+            }
+            if let (Some(total), Some(now)) = (total, range.total)
+                && total != now
+            {
+                return Err(self.changed(format!("its length went from {total} to {now} bytes")));
+            }
+            return Ok(0);
+        }
+        if let (Some(total), Some(now)) = (total, info.len)
+            && total != now
+        {
+            return Err(self.changed(format!("its length went from {total} to {now} bytes")));
+        }
+        let differs =
+            |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(a), Some(b)) if a != b);
+        if differs(&self.first.etag, &info.etag)
+            || differs(&self.first.last_modified, &info.last_modified)
+        {
+            return Err(self.changed("its ETag or Last-Modified changed".to_owned()));
+        }
+        Ok(received)
+    }
+
+    /// A continuation failed for good after `attempts` requests: its error, counting every
+    /// request of the download.
+    pub fn gave_up(&mut self, error: Error, attempts: u32) -> Error {
+        self.attempts += attempts;
+        let mut error = error;
+        match &mut error {
+            Error::Api(e) => e.attempts = self.attempts,
+            Error::Transport(e) => e.attempts = self.attempts,
+            _ => {}
+        }
+        error
+    }
+
+    fn annotated(&self, mut error: Error, note: Option<String>) -> Error {
+        if let Error::Transport(e) = &mut error {
+            e.attempts = self.attempts;
+            e.not_retried = e.not_retried.take().or(note);
+            e.request_id = e.request_id.take().or(self.first.request_id.clone());
+        }
+        error
+    }
+
+    fn mismatch(&self, what: String) -> Error {
+        let mut e = TransportError::new(
+            TransportErrorKind::Other,
+            format!(
+                "the server {what} when the download of {} was resumed; download it again",
+                self.id
+            ),
+        );
+        e.attempts = self.attempts;
+        e.into()
+    }
+
+    fn changed(&self, what: String) -> Error {
+        self.mismatch(format!(
+            "sent a different file ({what}) while it downloaded, so the parts cannot be joined"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::scenario::Scenario;
+    use crate::wire::tests::TestProvider;
+
+    fn head(status: u16, headers: &[(&str, &str)]) -> ContentInfo {
+        let mut builder = http::Response::builder().status(status);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        ContentInfo::from_parts(&builder.body(()).unwrap_or_default().into_parts().0)
+    }
+
+    fn first(headers: &[(&str, &str)]) -> ContentInfo {
+        let mut all = vec![("content-length", "1000")];
+        all.extend_from_slice(headers);
+        head(200, &all)
+    }
+
+    fn resumption(first: &ContentInfo, retries: u32) -> Resumption {
+        Resumption::new(
+            Arc::new(TestProvider::openai_like()),
+            "file-1",
+            first,
+            1,
+            &RequestOptions::new().max_retries(retries),
+        )
+    }
+
+    fn cut() -> Error {
+        TransportError::new(TransportErrorKind::Io, "reset").into()
+    }
+
+    #[test]
+    fn content_ranges_are_read_strictly() {
+        let parse = ContentRange::parse;
+        assert_eq!(
+            parse("bytes 600-999/1000"),
+            Some(ContentRange {
+                first: 600,
+                last: 999,
+                total: Some(1000)
+            })
+        );
+        assert_eq!(parse("bytes 0-0/*").and_then(|r| r.total), None);
+        for bad in [
+            "bytes */1000",
+            "bytes 5-3/10",
+            "bytes 0-10/10",
+            "items 0-1/2",
+            "bytes a-1/2",
+        ] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_cut_asks_for_the_rest_with_the_strong_validator() {
+        let first = first(&[
+            ("accept-ranges", "bytes"),
+            ("etag", "\"v1\""),
+            ("last-modified", "Sun, 22 Nov 2026 10:00:00 GMT"),
+        ]);
+        let mut r = resumption(&first, 2);
+        let (pause, exchange) = r
+            .after_failure(cut(), 600, 0)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let PauseCause::Retry(notice) = &pause.cause else {
+            panic!("{pause:?}")
+        };
+        assert_eq!((notice.attempt, notice.max_attempts), (2, 3));
+        assert!(
+            notice.reason.contains("after 600 bytes"),
+            "{}",
+            notice.reason
+        );
+        let attempt = Scenario::new(exchange).expect_send();
+        let headers = attempt.request.headers();
+        assert_eq!(headers["range"], "bytes=600-");
+        assert_eq!(headers["if-range"], "\"v1\"");
+        assert_eq!(
+            attempt.max_attempts, 2,
+            "the continuation has the budget left"
+        );
+
+        // A weak ETag may not be used: Last-Modified is.
+        let weak = self::first(&[
+            ("accept-ranges", "bytes"),
+            ("etag", "W/\"v1\""),
+            ("last-modified", "Sun, 22 Nov 2026 10:00:00 GMT"),
+        ]);
+        let (_, exchange) = resumption(&weak, 2)
+            .after_failure(cut(), 1, 0)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let attempt = Scenario::new(exchange).expect_send();
+        assert_eq!(
+            attempt.request.headers()["if-range"],
+            "Sun, 22 Nov 2026 10:00:00 GMT"
+        );
+    }
+
+    #[test]
+    fn without_ranges_everything_is_asked_for_again() {
+        let mut r = resumption(&first(&[]), 2);
+        let (_, exchange) = r
+            .after_failure(cut(), 600, 0)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let attempt = Scenario::new(exchange).expect_send();
+        assert!(attempt.request.headers().get("range").is_none());
+        // The whole file again: the 600 bytes delivered are skipped.
+        assert_eq!(r.continued(&first(&[]), 600, 1).ok(), Some(600));
+    }
+
+    #[test]
+    fn a_206_continues_only_from_the_byte_reached() {
+        let first = first(&[("accept-ranges", "bytes"), ("etag", "\"v1\"")]);
+        let partial = |range: &str| head(206, &[("content-range", range), ("etag", "\"v1\"")]);
+        let mut r = resumption(&first, 5);
+        assert_eq!(
+            r.continued(&partial("bytes 600-999/1000"), 600, 1).ok(),
+            Some(0)
+        );
+        let err = r
+            .continued(&partial("bytes 500-999/1000"), 600, 1)
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("resumed at byte 500 instead of 600"),
+            "{err}"
+        );
+        assert!(!err.is_retryable());
+        let err = r
+            .continued(&partial("bytes 600-1999/2000"), 600, 1)
+            .unwrap_err();
+        assert!(err.to_string().contains("from 1000 to 2000 bytes"), "{err}");
+        assert!(r.continued(&head(206, &[]), 600, 1).is_err());
+    }
+
+    #[test]
+    fn a_200_of_a_changed_file_is_refused() {
+        let first = first(&[("accept-ranges", "bytes"), ("etag", "\"v1\"")]);
+        let mut r = resumption(&first, 5);
+        let other = head(200, &[("content-length", "1000"), ("etag", "\"v2\"")]);
+        let err = r.continued(&other, 600, 1).unwrap_err();
+        assert!(err.to_string().contains("sent a different file"), "{err}");
+        let longer = head(200, &[("content-length", "1200"), ("etag", "\"v1\"")]);
+        assert!(r.continued(&longer, 600, 1).is_err());
+        let same = head(200, &[("content-length", "1000"), ("etag", "\"v1\"")]);
+        assert_eq!(r.continued(&same, 600, 1).ok(), Some(600));
+    }
+
+    #[test]
+    fn every_request_counts_against_one_budget() {
+        let mut r = resumption(&first(&[("accept-ranges", "bytes")]), 2);
+        assert!(r.after_failure(cut(), 10, 0).is_ok());
+        assert_eq!(r.continued(&first(&[]), 10, 1).ok(), Some(10));
+        assert!(r.after_failure(cut(), 20, 0).is_ok());
+        // Two resumes have spent the two retries.
+        assert_eq!(r.continued(&first(&[]), 20, 1).ok(), Some(20));
+        let err = r.after_failure(cut(), 30, 0).unwrap_err();
+        assert_eq!(err.attempts(), Some(3));
+        // A failure that is no cut is not resumed at all.
+        let mut fresh = resumption(&first(&[]), 2);
+        let other = TransportError::new(TransportErrorKind::Other, "too long").into();
+        assert!(fresh.after_failure(other, 10, 0).is_err());
+        // A continuation that failed counts its requests.
+        let e = fresh.gave_up(cut(), 2);
+        assert_eq!(e.attempts(), Some(3));
+    }
+}
