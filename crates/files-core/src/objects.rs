@@ -1,9 +1,10 @@
 //! The objects the Files API answers with: [`FileObject`], [`FileList`], [`DeletedFile`].
 //!
 //! Fields a provider may leave out are `Option`s, and unknown fields are ignored, so a newer
-//! server does not break an older client.
+//! server does not break an older client. Sizes and times are read from an integer, a float
+//! (as some compatible servers send) or a string of digits.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::{FileStatus, Purpose};
 
@@ -17,8 +18,10 @@ pub struct FileObject {
     #[serde(default = "file_object_type")]
     pub object: String,
     /// The size in bytes.
+    #[serde(deserialize_with = "whole_number")]
     pub bytes: u64,
     /// When it was created, in Unix seconds.
+    #[serde(deserialize_with = "whole_number")]
     pub created_at: u64,
     /// The file name the server recorded.
     pub filename: String,
@@ -28,11 +31,60 @@ pub struct FileObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<FileStatus>,
     /// When the file expires, in Unix seconds (OpenAI, when an expiry is set).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "optional_whole_number"
+    )]
     pub expires_at: Option<u64>,
     /// Why processing failed (OpenAI, deprecated).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_details: Option<String>,
+}
+
+/// A count or a time in seconds as servers write it: `1700000000`, `1700000000.25` (the
+/// fraction is dropped), or `"1700000000"`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Number {
+    Whole(u64),
+    Fraction(f64),
+    Text(String),
+}
+
+impl Number {
+    fn whole<E: serde::de::Error>(self) -> Result<u64, E> {
+        let fraction = |f: f64| {
+            (f.is_finite() && f >= 0.0 && f < u64::MAX as f64)
+                .then_some(f as u64)
+                .ok_or_else(|| E::custom(format!("{f} is not a size or a time in seconds")))
+        };
+        match self {
+            Number::Whole(n) => Ok(n),
+            Number::Fraction(f) => fraction(f),
+            Number::Text(t) => match t.trim().parse::<u64>() {
+                Ok(n) => Ok(n),
+                Err(_) => match t.trim().parse::<f64>() {
+                    Ok(f) => fraction(f),
+                    Err(_) => Err(E::custom(format!(
+                        "{t:?} is not a size or a time in seconds"
+                    ))),
+                },
+            },
+        }
+    }
+}
+
+fn whole_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    Number::deserialize(deserializer)?.whole()
+}
+
+fn optional_whole_number<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<u64>, D::Error> {
+    Option::<Number>::deserialize(deserializer)?
+        .map(Number::whole)
+        .transpose()
 }
 
 fn file_object_type() -> String {
@@ -107,6 +159,37 @@ mod tests {
         .unwrap();
         assert_eq!(f.purpose, Purpose::BATCH_OUTPUT);
         assert_eq!(f.status, Some(FileStatus::PROCESSED));
+    }
+
+    #[test]
+    fn compatible_servers_numbers_and_statuses_decode() {
+        let f: FileObject = serde_json::from_str(
+            r#"{"id":"f","bytes":"12","created_at":1700000000.75,"filename":"a",
+                "purpose":"batch","status":"running","expires_at":"1800000000"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (f.bytes, f.created_at, f.expires_at),
+            (12, 1_700_000_000, Some(1_800_000_000))
+        );
+        assert_eq!(f.status.as_ref().map(|s| s.as_str()), Some("running"));
+        assert_eq!(f.object, "file", "a missing object type defaults");
+        for status in ["pending", "running", "success", "deleting", "uploaded"] {
+            let f: FileObject = serde_json::from_str(&format!(
+                r#"{{"id":"f","bytes":1,"created_at":1,"filename":"a","purpose":"x","status":"{status}"}}"#
+            ))
+            .unwrap();
+            assert_eq!(
+                f.status.map(|s| s.as_str().to_owned()),
+                Some(status.to_owned())
+            );
+        }
+        for bad in [r#""soon""#, "-1", "1e30", "null"] {
+            let text = format!(
+                r#"{{"id":"f","bytes":1,"created_at":{bad},"filename":"a","purpose":"x"}}"#
+            );
+            assert!(serde_json::from_str::<FileObject>(&text).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! shares (URL, authentication, standard headers).
 
 use http::{HeaderValue, Method, header};
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::body::Body;
 use crate::error::{Error, ValidationError};
@@ -12,20 +12,14 @@ use crate::provider::{ContentKind, Provider};
 /// The `User-Agent` every request carries.
 pub const USER_AGENT: &str = concat!("files-sdk/", env!("CARGO_PKG_VERSION"));
 
-/// Characters escaped in a file id used as a path segment.
-const PATH_SEGMENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'/')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'\\')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}');
+/// Characters escaped in a file id used as a path segment: all but RFC 3986's unreserved
+/// ones, so ids that carry `/`, `+`, `=` or `%` (as encoded ids of proxies do) stay one segment
+/// and mean the same to every server.
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// The URL of `/files` followed by `segments`, each percent-encoded.
 pub(crate) fn files_url(provider: &dyn Provider, segments: &[&str]) -> String {

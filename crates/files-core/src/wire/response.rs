@@ -86,10 +86,71 @@ fn value_text(value: Option<serde_json::Value>) -> Option<String> {
     }
 }
 
+/// An error body in a shape other than the provider envelope, as compatible servers send:
+/// FastAPI's `{"detail": "..."}` or `{"detail": [{"loc": [...], "msg": "..."}]}`,
+/// `{"error": "a string"}`, `{"message": "..."}`.
+#[derive(Deserialize)]
+struct ForeignError {
+    #[serde(default)]
+    detail: Option<serde_json::Value>,
+    #[serde(default)]
+    error: Option<serde_json::Value>,
+    #[serde(default)]
+    message: Option<serde_json::Value>,
+}
+
+impl ForeignError {
+    /// The message and the parameter it names, if the body has one in a known place.
+    fn read(self) -> Option<(String, Option<String>)> {
+        if let Some(detail) = self.detail {
+            return match detail {
+                serde_json::Value::String(text) => Some((text, None)),
+                serde_json::Value::Array(items) => {
+                    let mut param = None;
+                    let lines: Vec<String> = items
+                        .iter()
+                        .map(|item| {
+                            let msg = item.get("msg").and_then(|m| m.as_str()).unwrap_or("");
+                            let loc: Vec<String> = item
+                                .get("loc")
+                                .and_then(|l| l.as_array())
+                                .into_iter()
+                                .flatten()
+                                .filter_map(|p| value_text(Some(p.clone())))
+                                .collect();
+                            if param.is_none() {
+                                param = loc.last().cloned();
+                            }
+                            match (loc.is_empty(), msg.is_empty()) {
+                                (false, false) => format!("{}: {msg}", loc.join(".")),
+                                (true, false) => msg.to_owned(),
+                                _ => item.to_string(),
+                            }
+                        })
+                        .collect();
+                    (!lines.is_empty()).then(|| (lines.join("; "), param))
+                }
+                serde_json::Value::Null => None,
+                other => Some((other.to_string(), None)),
+            };
+        }
+        let text = |v: serde_json::Value| match v {
+            serde_json::Value::String(text) => Some(text),
+            _ => None,
+        };
+        self.error
+            .and_then(text)
+            .or_else(|| self.message.and_then(text))
+            .map(|m| (m, None))
+    }
+}
+
 /// The error for a non-success response received at `now`. A JSON error envelope gives the
-/// provider's message, type, param and code; any other body (a proxy's HTML page, plain text)
-/// is summarised into a readable message and kept as `raw_body`. The retry headers are read
-/// too.
+/// provider's message, type, param and code (a `code` may be a string, a number or null); the
+/// shapes compatible servers use (FastAPI's `detail`, `{"error": "text"}`, `{"message":
+/// "text"}`) give their message, with the body kept as `raw_body`; any other body (a proxy's
+/// HTML page, plain text, nothing) is summarised into a readable message and kept as
+/// `raw_body`. The retry headers are read too.
 pub fn api_error(parts: &Parts, body: &[u8], now: SystemTime) -> ApiError {
     let status = parts.status.as_u16();
     let base = ApiError {
@@ -112,6 +173,17 @@ pub fn api_error(parts: &Parts, body: &[u8], now: SystemTime) -> ApiError {
         };
     }
     let text = String::from_utf8_lossy(body);
+    if let Ok(foreign) = serde_json::from_slice::<ForeignError>(body)
+        && let Some((message, param)) = foreign.read()
+        && !message.trim().is_empty()
+    {
+        return ApiError {
+            message: truncate_chars(&message, SNIPPET_CHARS),
+            param,
+            raw_body: Some(truncate_chars(&text, 4096)),
+            ..base
+        };
+    }
     let summary = summarize(&text);
     let content_type = parts
         .headers
@@ -278,6 +350,60 @@ mod tests {
             e.to_string()
                 .starts_with("HTTP 502 Bad Gateway: the server answered")
         );
+    }
+
+    #[test]
+    fn the_error_shapes_of_compatible_servers_give_their_message() {
+        let read = |body: &str| api_error(&parts(400, &[]), body.as_bytes(), now());
+        // LiteLLM's string code, a number, null.
+        let e = read(r#"{"error":{"message":"bad model","type":null,"code":"400"}}"#);
+        assert_eq!(
+            (e.message.as_str(), e.code.as_deref()),
+            ("bad model", Some("400"))
+        );
+        assert_eq!(
+            read(r#"{"error":{"message":"m","code":429}}"#)
+                .code
+                .as_deref(),
+            Some("429")
+        );
+        // llama-stack's envelope with no type or code.
+        let e = read(r#"{"error":{"message":"File not found"}}"#);
+        assert_eq!(
+            (e.message.as_str(), e.kind, e.code),
+            ("File not found", None, None)
+        );
+        // FastAPI.
+        let e = read(r#"{"detail":"File file-x not found"}"#);
+        assert_eq!(e.message, "File file-x not found");
+        assert!(e.raw_body.is_some());
+        let e = read(
+            r#"{"detail":[{"loc":["body","purpose"],"msg":"field required","type":"missing"},
+                          {"loc":["body",0],"msg":"bad"}]}"#,
+        );
+        assert_eq!(e.message, "body.purpose: field required; body.0: bad");
+        assert_eq!(e.param.as_deref(), Some("purpose"));
+        // A bare string, top-level message.
+        assert_eq!(read(r#"{"error":"rate limited"}"#).message, "rate limited");
+        assert_eq!(
+            read(r#"{"message":"Internal error"}"#).message,
+            "Internal error"
+        );
+        // LocalAI's plain text, and nothing at all.
+        let e = api_error(
+            &parts(500, &[("content-type", "text/plain")]),
+            b"failed to find file",
+            now(),
+        );
+        assert_eq!(
+            e.message,
+            "the server answered with a non-API body (text/plain): failed to find file"
+        );
+        let e = api_error(&parts(503, &[]), b"", now());
+        assert!(e.message.contains("empty body"), "{}", e.message);
+        // JSON of no known shape is summarised, not lost.
+        let e = read(r#"{"status":"bad"}"#);
+        assert!(e.message.contains(r#"{"status":"bad"}"#), "{}", e.message);
     }
 
     #[test]

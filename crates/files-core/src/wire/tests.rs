@@ -107,6 +107,25 @@ fn list_query_is_encoded_and_checked() {
     );
 }
 
+proptest::proptest! {
+    /// Whatever an id holds, it is one segment under `/files`: the path has exactly the
+    /// segments the builder meant, and the id decodes back to itself.
+    #[test]
+    fn any_id_stays_one_path_segment(id in "\\PC{1,40}") {
+        let p = TestProvider::openai_like();
+        if let Ok(request) = build_content(&p, &id) {
+            let path = request.uri().path().to_owned();
+            let rest = path.strip_prefix("/v1/openai/v1/files/").unwrap_or_default();
+            let segments: Vec<&str> = rest.split('/').collect();
+            proptest::prop_assert_eq!(segments.len(), 2, "{}", path);
+            proptest::prop_assert_eq!(segments[1], "content");
+            let decoded = percent_encoding::percent_decode_str(segments[0]).decode_utf8_lossy();
+            proptest::prop_assert_eq!(decoded.as_ref(), id.as_str());
+            proptest::prop_assert!(request.uri().query().is_none());
+        }
+    }
+}
+
 #[test]
 fn ids_are_path_segments() {
     let p = TestProvider::openai_like();
@@ -117,6 +136,11 @@ fn ids_are_path_segments() {
     assert_eq!(
         build_content(&p, "../x?y").unwrap().uri(),
         "http://127.0.0.1:9/v1/openai/v1/files/..%2Fx%3Fy/content"
+    );
+    // LiteLLM's encoded ids: base64 with `+`, `/` and `=`.
+    assert_eq!(
+        build_retrieve(&p, "bGl0ZWxsbTp+/a+b=").unwrap().uri(),
+        "http://127.0.0.1:9/v1/openai/v1/files/bGl0ZWxsbTp%2B%2Fa%2Bb%3D"
     );
     assert_eq!(
         build_delete(&p, "a").unwrap().method(),
