@@ -269,7 +269,11 @@ impl<O: Send> Exchange<O> {
             self.last_request_id = Some(id);
         }
         if !head.status.is_success() {
-            return State::Failed(api_error(head, body, now.wall).into());
+            let mut error = api_error(head, body, now.wall);
+            if let Some(prepared) = &self.prepared {
+                redact_secrets(&mut error, &prepared.headers);
+            }
+            return State::Failed(error.into());
         }
         match &self.decode {
             Decode::Buffered(decode) => State::Answered(decode(head, body)),
@@ -278,6 +282,46 @@ impl<O: Send> Exchange<O> {
             ))),
         }
     }
+}
+
+/// The shortest credential that is scrubbed from a server's words (shorter ones would match
+/// ordinary text).
+const MIN_SECRET_LEN: usize = 8;
+
+/// Replaces every credential the request carried (the values of its sensitive headers, with
+/// any `Bearer ` scheme taken off) with `[redacted]` in what the server said: some servers
+/// quote the key they refused, and an error must never show it.
+fn redact_secrets(error: &mut crate::ApiError, headers: &HeaderMap) {
+    let secrets: Vec<&str> = headers
+        .values()
+        .filter(|v| v.is_sensitive())
+        .filter_map(|v| v.to_str().ok())
+        .map(|v| {
+            let v = v.trim();
+            match v.split_once(' ') {
+                Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+                _ => v,
+            }
+        })
+        .filter(|secret| secret.len() >= MIN_SECRET_LEN)
+        .collect();
+    let scrub = |text: &mut String| {
+        for secret in &secrets {
+            if text.contains(secret) {
+                *text = text.replace(secret, "[redacted]");
+            }
+        }
+    };
+    scrub(&mut error.message);
+    [
+        &mut error.raw_body,
+        &mut error.param,
+        &mut error.code,
+        &mut error.kind,
+    ]
+    .into_iter()
+    .flatten()
+    .for_each(scrub);
 }
 
 /// The error of a driver that broke the protocol: a bug, reported rather than panicked on.
@@ -520,6 +564,29 @@ mod tests {
     }
 
     #[test]
+    fn a_key_the_server_quotes_is_redacted() {
+        let mut s = Scenario::new(retrieve(RequestOptions::new()));
+        let attempt = s.expect_send();
+        let auth = attempt.request.headers()["authorization"]
+            .to_str()
+            .unwrap_or_default();
+        let key = auth.trim_start_matches("Bearer ").to_owned();
+        assert!(key.len() >= MIN_SECRET_LEN, "the test provider has a key");
+        let body = format!(
+            r#"{{"error":{{"message":"Incorrect API key provided: {key}","code":"{key}"}}}}"#
+        );
+        s.respond(401, &[], &body);
+        let err = s.expect_done().unwrap_err();
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains(&key), "{shown}");
+        assert!(
+            err.to_string()
+                .contains("Incorrect API key provided: [redacted]"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn a_broken_protocol_is_an_error_not_a_panic() {
         let mut s = Scenario::new(retrieve(RequestOptions::new()));
         s.expect_send();
@@ -529,5 +596,78 @@ mod tests {
         let err = s.expect_done().unwrap_err();
         assert!(err.to_string().contains("bug in the driver"), "{err}");
         assert!(matches!(s.poll(), Next::Done(Err(_))));
+    }
+
+    /// One arbitrary response: a status, a content type, retry headers and a body.
+    fn any_response()
+    -> impl proptest::strategy::Strategy<Value = (u16, String, Option<String>, Vec<u8>)> {
+        use proptest::prelude::*;
+        (
+            100u16..600,
+            prop_oneof![
+                Just("application/json".to_owned()),
+                Just("text/html".to_owned()),
+                Just("text/plain; charset=utf-8".to_owned()),
+                "[ -~]{0,30}",
+            ],
+            proptest::option::of(prop_oneof!["[0-9]{1,4}", "-?[0-9.]{1,6}", "[ -~]{0,20}"]),
+            prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..300),
+                Just(file_json("file-1", Some("processed")).into_bytes()),
+                Just(br#"{"error":{"message":"m","code":7}}"#.to_vec()),
+                Just(br#"{"detail":[{"loc":["a"],"msg":"b"}]}"#.to_vec()),
+                Just(br#"{"id":"file-1","bytes":1.5e300}"#.to_vec()),
+            ],
+        )
+    }
+
+    proptest::proptest! {
+        /// Whatever the server answers, every time, a retrieve ends in a file or in a typed
+        /// error that fits the status: never a panic, never a loop.
+        #[test]
+        fn any_answers_end_in_a_value_or_a_fitting_error(
+            answers in proptest::collection::vec(any_response(), 3),
+        ) {
+            let mut s = Scenario::new(retrieve(RequestOptions::new()));
+            let mut last_status = 0;
+            for _ in 0..10 {
+                match s.poll() {
+                    Next::Send(_) => {
+                        let (status, content_type, retry_after, body) =
+                            answers[(s.op.attempts() as usize - 1) % answers.len()].clone();
+                        last_status = status;
+                        let mut head = http::Response::builder()
+                            .status(status)
+                            .header("content-type", content_type.as_str());
+                        if let Some(wait) = &retry_after {
+                            head = head.header("retry-after", wait.as_str());
+                        }
+                        let head = head.body(()).unwrap_or_default().into_parts().0;
+                        s.handle(Event::Response { head, body: Bytes::from(body) });
+                    }
+                    Next::Sleep(pause) => s.advance(pause.duration),
+                    Next::Done(result) => {
+                        let success = (200..300).contains(&last_status);
+                        match result {
+                            Ok(file) => proptest::prop_assert!(success && file.id == "file-1"),
+                            Err(Error::Decode(e)) => {
+                                proptest::prop_assert!(success);
+                                proptest::prop_assert_eq!(e.status, last_status);
+                            }
+                            Err(Error::Api(e)) => {
+                                proptest::prop_assert!(!success);
+                                proptest::prop_assert_eq!(e.status, last_status);
+                                proptest::prop_assert!(!e.message.is_empty());
+                                proptest::prop_assert!(e.attempts >= 1 && e.attempts <= 3);
+                            }
+                            Err(other) => proptest::prop_assert!(false, "{other:?}"),
+                        }
+                        return Ok(());
+                    }
+                    other => proptest::prop_assert!(false, "{other:?}"),
+                }
+            }
+            proptest::prop_assert!(false, "no end after 10 steps");
+        }
     }
 }

@@ -12,7 +12,7 @@ use crate::local::FileProbe;
 
 /// Drives one machine by hand.
 pub(crate) struct Scenario<O: Operation> {
-    op: O,
+    pub(crate) op: O,
     now: Now,
     random: u128,
 }

@@ -173,6 +173,20 @@ pub fn api_error(parts: &Parts, body: &[u8], now: SystemTime) -> ApiError {
         };
     }
     let text = String::from_utf8_lossy(body);
+    if parts.status.is_redirection()
+        && let Some(location) = header_text(&parts.headers, "location")
+    {
+        return ApiError {
+            message: format!(
+                "the server redirected the request to {}; the client does not follow \
+                 redirects, which would carry the API key to another address (if you trust \
+                 it, use that address in the base URL)",
+                truncate_chars(location, SNIPPET_CHARS)
+            ),
+            raw_body: (!text.is_empty()).then(|| truncate_chars(&text, 4096)),
+            ..base
+        };
+    }
     if let Ok(foreign) = serde_json::from_slice::<ForeignError>(body)
         && let Some((message, param)) = foreign.read()
         && !message.trim().is_empty()

@@ -44,7 +44,7 @@ impl Provider for TestProvider {
     fn authorize(&self, headers: &mut HeaderMap) -> Result<(), ValidationError> {
         headers.insert(
             http::header::AUTHORIZATION,
-            ApiKey::new("k").bearer_header()?,
+            ApiKey::new("sk-test-provider-key").bearer_header()?,
         );
         Ok(())
     }
@@ -87,7 +87,10 @@ fn list_query_is_encoded_and_checked() {
         req.uri(),
         "http://127.0.0.1:9/v1/openai/v1/files?purpose=fine-tune&limit=5&order=asc&after=file+a%26b"
     );
-    assert_eq!(req.headers()["authorization"], "Bearer k");
+    assert_eq!(
+        req.headers()["authorization"],
+        "Bearer sk-test-provider-key"
+    );
     let err = build_list(&p, &ListParams::new().limit(0)).unwrap_err();
     assert!(err.to_string().contains("between 1 and 10000"), "{err}");
     let Error::Validation(v) = &err else {

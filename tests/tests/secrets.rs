@@ -1,0 +1,203 @@
+//! The API key never shows — in any type's `Debug` or `Display`, in an error (even when the
+//! server quotes it back), in tracing output — and never leaves for another host: a redirect
+//! is not followed.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use files_client::{
+    AsyncClient, Client, Error, ListParams, Purpose, RequestOptions, UploadRequest,
+};
+use files_core::ApiKey;
+use files_emulator::{Dialect, Emulator, EmulatorConfig, Fault};
+use files_tests::{RawServer, Setup, Wire};
+use provider_openai::OpenAi;
+use provider_stepfun::StepFun;
+use transport_reqwest::ReqwestTransport;
+use transport_ureq::UreqTransport;
+
+const KEY: &str = "sk-proj-SECRET-5d41402abc4b2a76";
+
+/// A writer into a shared buffer, for the subscriber.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn assert_hidden(what: &str, text: &str) {
+    assert!(!text.contains(KEY), "{what} shows the key: {text}");
+    assert!(
+        !text.contains("SECRET"),
+        "{what} shows part of the key: {text}"
+    );
+}
+
+/// Every error a client can get from a server that quotes the key, as each transport sees it.
+fn errors_from_a_server_that_quotes_the_key(wire: Wire) -> Vec<Error> {
+    let s = Setup::with_config(wire, EmulatorConfig::new(Dialect::OpenAi).with_api_key(KEY));
+    let quoted = format!("Incorrect API key provided: {KEY}. Your key {KEY} was refused.");
+    s.emulator.inject(
+        Fault::respond(
+            401,
+            "application/json",
+            format!(r#"{{"error":{{"message":"{quoted}","param":"{KEY}","code":"{KEY}"}}}}"#),
+        )
+        .on("GET", "/files"),
+    );
+    s.emulator
+        .inject(Fault::respond(500, "text/plain", quoted.clone()).on("GET", "/files/*"));
+    s.emulator.inject(
+        Fault::respond(
+            400,
+            "application/json",
+            format!(r#"{{"detail":"{quoted}"}}"#),
+        )
+        .on("DELETE", "/files/*"),
+    );
+    let api = s.api_with_options(RequestOptions::new().max_retries(0));
+    vec![
+        api.list(&ListParams::new()).unwrap_err(),
+        api.retrieve("file-x").unwrap_err(),
+        api.delete("file-x").unwrap_err(),
+        // A transport failure: nothing listens on port 9.
+        Setup::api_with(
+            wire,
+            "http://127.0.0.1:9/v1",
+            KEY,
+            RequestOptions::new().max_retries(0),
+        )
+        .list(&ListParams::new())
+        .unwrap_err(),
+    ]
+}
+
+#[test]
+fn no_debug_display_error_or_trace_shows_the_key() {
+    let openai = || {
+        OpenAi::new(KEY)
+            .with_base_url("http://127.0.0.1:9/v1")
+            .unwrap()
+    };
+    let stepfun = StepFun::new(KEY)
+        .with_base_url("http://127.0.0.1:9/v1")
+        .unwrap();
+    let options = RequestOptions::new().header("x-api-key", KEY).unwrap();
+    let client = Client::new(openai(), UreqTransport::new()).with_options(options.clone());
+    let async_client = AsyncClient::new(openai(), ReqwestTransport::new().unwrap());
+    let emulator =
+        Emulator::start_with(EmulatorConfig::new(Dialect::OpenAi).with_api_key(KEY)).unwrap();
+    let key = ApiKey::new(KEY);
+    for (what, text) in [
+        ("OpenAi", format!("{:?}", openai())),
+        ("StepFun", format!("{stepfun:?}")),
+        ("RequestOptions", format!("{options:?}")),
+        ("Client", format!("{client:?}")),
+        ("Files", format!("{:?}", client.files())),
+        ("AsyncClient", format!("{async_client:?}")),
+        ("ApiKey", format!("{key:?} {key}")),
+        ("Emulator", format!("{emulator:?}")),
+        (
+            "EmulatorConfig",
+            format!(
+                "{:?}",
+                EmulatorConfig::new(Dialect::StepFun).with_api_key(KEY)
+            ),
+        ),
+    ] {
+        assert_hidden(what, &text);
+    }
+
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        for wire in [Wire::OpenAiUreq, Wire::OpenAiReqwest] {
+            for error in errors_from_a_server_that_quotes_the_key(wire) {
+                assert_hidden("an error's Display", &error.to_string());
+                assert_hidden("an error's Debug", &format!("{error:?}"));
+                if let Error::Api(api) = &error {
+                    assert!(
+                        api.message.contains("[redacted]") || api.status == 0,
+                        "{}",
+                        api.message
+                    );
+                }
+            }
+            // And a normal round trip, traced.
+            let s =
+                Setup::with_config(wire, EmulatorConfig::new(Dialect::OpenAi).with_api_key(KEY));
+            let file = s
+                .api
+                .create(UploadRequest::from_bytes("{}\n", "a.jsonl", Purpose::BATCH))
+                .unwrap();
+            s.api.delete(&file.id).unwrap();
+        }
+    });
+    let trace = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    assert!(
+        trace.contains("files.list"),
+        "the trace was captured: {trace}"
+    );
+    assert_hidden("the trace", &trace);
+}
+
+/// A redirect to another host is reported, not followed: the other host hears nothing.
+fn a_redirect_to_another_host_is_not_followed(wire: Wire) {
+    let elsewhere = RawServer::start(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}".to_vec());
+    let location = elsewhere.url("/v1/files");
+    for status in [
+        "307 Temporary Redirect",
+        "308 Permanent Redirect",
+        "302 Found",
+    ] {
+        let redirect = RawServer::start(
+            format!(
+                "HTTP/1.1 {status}\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            )
+            .into_bytes(),
+        );
+        let api = Setup::api_with(wire, &redirect.url("/v1"), KEY, RequestOptions::new());
+        let err = api.list(&ListParams::new()).unwrap_err();
+        let Error::Api(e) = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(e.status.to_string(), status[..3], "{err}");
+        assert!(err.to_string().contains(&location), "{err}");
+        assert!(
+            err.to_string().contains("does not follow redirects"),
+            "{err}"
+        );
+        assert_eq!(redirect.requests_served(), 1);
+        let upload = api
+            .create(UploadRequest::from_bytes("{}\n", "a.jsonl", Purpose::BATCH))
+            .unwrap_err();
+        assert_eq!(upload.status(), e.status.into());
+    }
+    assert_eq!(
+        elsewhere.requests(),
+        Vec::<String>::new(),
+        "the other host heard nothing"
+    );
+}
+
+#[test]
+fn a_redirect_to_another_host_is_not_followed_by_ureq() {
+    a_redirect_to_another_host_is_not_followed(Wire::OpenAiUreq);
+}
+
+#[test]
+fn a_redirect_to_another_host_is_not_followed_by_reqwest() {
+    a_redirect_to_another_host_is_not_followed(Wire::OpenAiReqwest);
+}
