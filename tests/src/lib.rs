@@ -9,6 +9,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod soak;
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -174,6 +176,47 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Runs each named scenario `fn(Wire)` as two tests, `ureq` and `reqwest`, in the OpenAI
+/// dialect: `both_transports!(scenario_a, scenario_b);` in a test file whose scope has `Wire`.
+#[macro_export]
+macro_rules! both_transports {
+    ($($scenario:ident),* $(,)?) => {
+        $(
+            mod $scenario {
+                use super::*;
+                #[test]
+                fn ureq() { super::$scenario(Wire::OpenAiUreq) }
+                #[test]
+                fn reqwest() { super::$scenario(Wire::OpenAiReqwest) }
+            }
+        )*
+    };
+}
+
+/// A writer into a shared buffer: what a `tracing` subscriber wrote, for assertions.
+#[derive(Clone, Default)]
+pub struct Captured(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Captured {
+    /// Everything written so far, as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// A loopback server that answers every connection with the same raw bytes, then closes it:
 /// for a remote file a StepFun `url` upload fetches, or a response a real API would never send
 /// (a body cut short). It stops when dropped.
@@ -266,3 +309,8 @@ fn read_request_head(stream: &mut std::net::TcpStream) -> String {
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeExamples;
+
+/// The reliability page's Rust examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/reliability.md")]
+pub struct ReliabilityExamples;

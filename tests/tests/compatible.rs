@@ -6,23 +6,8 @@ use std::time::Duration;
 
 use files_client::{Error, ListParams, Polling, Purpose, UploadRequest};
 use files_emulator::Fault;
-use files_tests::{Setup, Wire};
+use files_tests::{Setup, Wire, both_transports};
 use serde_json::json;
-
-/// Runs a scenario over each transport, in the OpenAI dialect.
-macro_rules! both_transports {
-    ($($scenario:ident),* $(,)?) => {
-        $(
-            mod $scenario {
-                use super::*;
-                #[test]
-                fn ureq() { super::$scenario(Wire::OpenAiUreq) }
-                #[test]
-                fn reqwest() { super::$scenario(Wire::OpenAiReqwest) }
-            }
-        )*
-    };
-}
 
 both_transports!(
     an_upload_answered_201_with_an_azure_status_succeeds,

@@ -6,22 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use files_client::{Error, Observer, Purpose, RequestOptions, UploadRequest};
 use files_emulator::{EmulatorConfig, Fault, RecordedRequest};
-use files_tests::{Setup, Wire, sha256, sha256_file, write_sample};
-
-/// Runs a scenario over each transport, in the OpenAI dialect.
-macro_rules! both_transports {
-    ($($scenario:ident),* $(,)?) => {
-        $(
-            mod $scenario {
-                use super::*;
-                #[test]
-                fn ureq() { super::$scenario(Wire::OpenAiUreq) }
-                #[test]
-                fn reqwest() { super::$scenario(Wire::OpenAiReqwest) }
-            }
-        )*
-    };
-}
+use files_tests::{Setup, Wire, both_transports, sha256, sha256_file, write_sample};
 
 both_transports!(
     a_cut_download_resumes_with_a_range_and_is_byte_identical,

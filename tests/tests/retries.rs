@@ -9,23 +9,8 @@ use files_client::{
     UploadRequest,
 };
 use files_emulator::{EmulatorConfig, Fault};
-use files_tests::{Setup, Wire, sha256_file, write_sample};
+use files_tests::{Setup, Wire, both_transports, sha256_file, write_sample};
 use serde_json::json;
-
-/// Runs a scenario over each transport, in the OpenAI dialect.
-macro_rules! both_transports {
-    ($($scenario:ident),* $(,)?) => {
-        $(
-            mod $scenario {
-                use super::*;
-                #[test]
-                fn ureq() { super::$scenario(Wire::OpenAiUreq) }
-                #[test]
-                fn reqwest() { super::$scenario(Wire::OpenAiReqwest) }
-            }
-        )*
-    };
-}
 
 both_transports!(
     a_503_with_retry_after_is_retried_and_stores_the_file_intact,

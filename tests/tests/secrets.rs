@@ -2,35 +2,18 @@
 //! server quotes it back), in tracing output — and never leaves for another host: a redirect
 //! is not followed.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use files_client::{
     AsyncClient, Client, Error, ListParams, Purpose, RequestOptions, UploadRequest,
 };
 use files_core::ApiKey;
 use files_emulator::{Dialect, Emulator, EmulatorConfig, Fault};
-use files_tests::{RawServer, Setup, Wire};
+use files_tests::{Captured, RawServer, Setup, Wire};
 use provider_openai::OpenAi;
 use provider_stepfun::StepFun;
 use transport_reqwest::ReqwestTransport;
 use transport_ureq::UreqTransport;
 
 const KEY: &str = "sk-proj-SECRET-5d41402abc4b2a76";
-
-/// A writer into a shared buffer, for the subscriber.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 fn assert_hidden(what: &str, text: &str) {
     assert!(!text.contains(KEY), "{what} shows the key: {text}");
@@ -145,7 +128,7 @@ fn no_debug_display_error_or_trace_shows_the_key() {
             s.api.delete(&file.id).unwrap();
         }
     });
-    let trace = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let trace = captured.text();
     assert!(
         trace.contains("files.list"),
         "the trace was captured: {trace}"

@@ -1,31 +1,15 @@
 //! What the clients tell `tracing`: a span per operation and an event per attempt — method,
 //! path, status, request id, attempt, wait — and never a key or a body.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use files_client::{Client, ListParams, Purpose, UploadRequest};
 use files_emulator::{Dialect, Emulator, EmulatorConfig, Fault};
+use files_tests::Captured;
 use provider_openai::OpenAi;
 use serde_json::json;
 use transport_ureq::UreqTransport;
 
 const KEY: &str = "sk-trace-secret-7f3a";
 const CONTENT: &[u8] = b"PRIVATE-BODY-MARKER\n";
-
-/// A writer into a shared buffer, for the subscriber.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[test]
 fn one_span_per_operation_an_event_per_attempt_and_no_secrets() {
@@ -64,7 +48,7 @@ fn one_span_per_operation_an_event_per_attempt_and_no_secrets() {
         assert_eq!(err.status(), Some(404));
     });
 
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     let lines: Vec<&str> = log.lines().collect();
     let upload: Vec<&&str> = lines
         .iter()

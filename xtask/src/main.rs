@@ -6,6 +6,11 @@
 //!   the blocking client (`files-client` without features, with `transport-ureq`) pulls in an
 //!   async runtime.
 //!
+//! - `cargo xtask soak [--seed N] [--clients N] [--operations N] [--max-file BYTES]`: the long
+//!   soak — 32 clients on both transports, 60 operations each, files up to 16 MiB, a seeded
+//!   random fault plan — in release mode; prints the seed and the counts (operations, faults,
+//!   retries, failures by kind). `cargo test` runs a short one.
+//!
 //! `.ci/run` is the one list of CI checks; it calls `sans-io` among them, and a `#[test]` runs
 //! the same check so `cargo test --workspace` catches a core that grew IO.
 #![forbid(unsafe_code)]
@@ -41,11 +46,17 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("sans-io") => sans_io(),
+        Some("soak") => soak(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask sans-io");
+            eprintln!("usage: cargo xtask <sans-io | soak [options]>");
             eprintln!(
                 "  sans-io  check that files-core does no IO (its dependencies and its source) \
                  and that the blocking client pulls in no async runtime"
+            );
+            eprintln!(
+                "  soak     the long soak under random faults, in release mode; options: \
+                 --seed N, --clients N (32), --operations N (60 per client), \
+                 --max-file BYTES (16777216)"
             );
             return ExitCode::from(2);
         }
@@ -56,6 +67,46 @@ fn main() -> ExitCode {
             eprintln!("xtask: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The long soak: the ignored `long_soak` test of `tests/tests/soak.rs`, in release mode, with
+/// the options passed on as environment variables.
+fn soak(args: &[String]) -> Result<(), String> {
+    let mut command = Command::new(cargo());
+    command
+        .current_dir(workspace_root())
+        .args(["test", "--release", "-p", "files-tests", "--test", "soak"])
+        .args(["--", "--ignored", "--exact", "long_soak", "--nocapture"]);
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let variable = match flag.as_str() {
+            "--seed" => "SOAK_SEED",
+            "--clients" => "SOAK_CLIENTS",
+            "--operations" => "SOAK_OPERATIONS",
+            "--max-file" => "SOAK_MAX_FILE",
+            other => {
+                return Err(format!(
+                    "unknown soak option {other:?}; the options are --seed, --clients, \
+                     --operations and --max-file"
+                ));
+            }
+        };
+        let value = rest
+            .next()
+            .filter(|v| v.parse::<u64>().is_ok())
+            .ok_or_else(|| format!("{flag} needs a whole number"))?;
+        command.env(variable, value);
+    }
+    let status = command
+        .status()
+        .map_err(|e| format!("could not run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the soak failed ({status}); its seed is printed above"
+        ))
     }
 }
 

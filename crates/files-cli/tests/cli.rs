@@ -176,3 +176,86 @@ fn demo_walks_every_step() {
         assert!(text.contains(step), "missing {step:?} in:\n{text}");
     }
 }
+
+/// `files serve` as a child process on an ephemeral port; killed when dropped.
+struct Served {
+    child: std::process::Child,
+    base_url: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(args: &[&str]) -> Result<Served, String> {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_files"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(args)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the files binary runs");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    let mut seen = String::new();
+    while let Some(Ok(line)) = lines.next() {
+        if let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) {
+            // Keep draining stderr so the server never blocks on a full pipe.
+            std::thread::spawn(move || lines.for_each(drop));
+            return Ok(Served {
+                child,
+                base_url: url.to_owned(),
+            });
+        }
+        seen.push_str(&line);
+        seen.push('\n');
+    }
+    let _ = child.wait();
+    Err(seen)
+}
+
+#[test]
+fn serve_takes_a_fault_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.json");
+    std::fs::write(
+        &plan,
+        r#"[{"method": "GET", "path": "/files", "times": 1,
+             "action": {"respond": {"status": 418, "body": {"error": {"message": "from the plan"}}}}}]"#,
+    )
+    .unwrap();
+    let served = serve(&["--faults", plan.to_str().unwrap()]).unwrap();
+    let list = |base: &str| {
+        Command::new(env!("CARGO_BIN_EXE_files"))
+            .args(["list", "--base-url", base])
+            .env("OPENAI_API_KEY", "emulator-key")
+            .output()
+            .expect("the files binary runs")
+    };
+    let out = list(&served.base_url);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("418") && err.contains("from the plan"),
+        "{err}"
+    );
+    // Used up: the next listing works.
+    assert!(list(&served.base_url).status.success());
+
+    // A broken plan is refused at start, naming the file and the expected shape.
+    std::fs::write(&plan, r#"[{"action": {"dealy_ms": 5}}]"#).unwrap();
+    let refused = serve(&["--faults", plan.to_str().unwrap()])
+        .err()
+        .unwrap_or_default();
+    assert!(
+        refused.contains("plan.json") && refused.contains("dealy_ms"),
+        "{refused}"
+    );
+    assert!(
+        refused.contains("expected a JSON array of faults"),
+        "{refused}"
+    );
+}

@@ -107,6 +107,21 @@ impl Error {
     }
 }
 
+/// An error as an IO error, for `Read` and `AsyncRead` faces: a timeout is
+/// [`std::io::ErrorKind::TimedOut`], anything else [`std::io::ErrorKind::Other`], and the
+/// error itself is the source.
+impl From<Error> for std::io::Error {
+    fn from(error: Error) -> Self {
+        let kind = match &error {
+            Error::Transport(t) if t.kind == TransportErrorKind::Timeout => {
+                std::io::ErrorKind::TimedOut
+            }
+            _ => std::io::ErrorKind::Other,
+        };
+        std::io::Error::new(kind, error)
+    }
+}
+
 /// A request that breaks a rule of the provider, found before anything was sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{what} {value}: {rule}")]

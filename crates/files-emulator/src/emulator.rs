@@ -146,6 +146,22 @@ impl Emulator {
     pub fn inject(&self, fault: Fault) {
         self.state.push_fault(fault);
     }
+
+    /// Drops every fault still queued: the server behaves from the next request on.
+    pub fn clear_faults(&self) {
+        self.state.clear_faults();
+    }
+
+    /// How many times a fault has fired so far.
+    pub fn faults_fired(&self) -> u64 {
+        self.state.faults_fired()
+    }
+
+    /// The directory the uploaded files' bytes are kept in (removed when the emulator is
+    /// dropped): one file per stored file, named by its id, plus uploads in progress.
+    pub fn storage_path(&self) -> &std::path::Path {
+        self._storage.path()
+    }
 }
 
 impl fmt::Debug for Emulator {

@@ -47,12 +47,16 @@
 //! | `GET /files` | OpenAI: `purpose`/`limit`/`order`/`after` → paginated list; StepFun: plain list |
 //! | `GET /files/{id}` | file object |
 //! | `DELETE /files/{id}` | `{"id", "object": "file", "deleted": true}` |
-//! | `GET /files/{id}/content` | the stored bytes (OpenAI `application/octet-stream`, StepFun `text/plain`) |
+//! | `GET /files/{id}/content` | the stored bytes (OpenAI `application/octet-stream`, StepFun `text/plain`); a single `Range` gets `206` (`416` past the end), with `ETag` and `Last-Modified` for `If-Range` |
 //!
 //! Anything else is a `404` "Invalid URL" envelope; every response has an `x-request-id`.
 //!
-//! [`Fault`]s match a method and path, fire a number of times, and answer with any status,
-//! headers and body, delay the answer, cut the connection mid-upload, or stall mid-response.
+//! [`Fault`]s match a method and path, fire a number of times (for every K-th matching
+//! request, if asked), and answer with any status, headers and body, delay the answer, cut
+//! the connection mid-upload, or cut or stall a response mid-body. They are queued from code
+//! ([`Emulator::inject`]) or from a JSON plan ([`Fault::plan_from_json`], `files serve
+//! --faults PLAN.json`). A StepFun `url` upload never fetches from a non-public address
+//! unless [`EmulatorConfig::with_private_urls_allowed`] says so.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -90,9 +90,24 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
         .push(record_head(parts.method.as_str(), &target, &parts.headers));
     let mut body = SharedBody::new(body);
     let mut file_part = None;
+    let mut cut = None;
 
-    let mut response = route(&state, &parts, body.clone(), &mut file_part, connection).await;
+    let mut response = route(
+        &state,
+        &parts,
+        body.clone(),
+        &mut file_part,
+        connection,
+        &mut cut,
+    )
+    .await;
 
+    if let Some(connection) = cut {
+        // The record is complete before the client can see the cut.
+        state.log.complete(index, body.bytes_received(), file_part);
+        connection.cut();
+        return response;
+    }
     // Read whatever the handler left, so the client can finish sending and the count is whole.
     body.drain().await;
     state.log.complete(index, body.bytes_received(), file_part);
@@ -105,13 +120,16 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
     response
 }
 
-/// Picks the answer: what a queued fault says, an auth error, a route, or "Invalid URL".
+/// Picks the answer: what a queued fault says, an auth error, a route, or "Invalid URL". A
+/// fault that cuts the connection mid-request leaves it in `cut`, for the caller to cut once
+/// the request is recorded.
 async fn route(
     state: &AppState,
     parts: &Parts,
     mut body: SharedBody,
     file_part: &mut Option<FilePart>,
     connection: Option<Connection>,
+    cut: &mut Option<Connection>,
 ) -> Response {
     let dialect = state.config.dialect;
     let path = parts.uri.path();
@@ -139,9 +157,7 @@ async fn route(
                     _ => break,
                 }
             }
-            if let Some(connection) = connection {
-                connection.cut();
-            }
+            *cut = connection;
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
         Some(FaultAction::StallAfterResponseBytes(bytes)) => truncate = Some((bytes, true)),

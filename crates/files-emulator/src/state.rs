@@ -28,6 +28,8 @@ pub(crate) struct AppState {
     faults: Mutex<VecDeque<(Fault, u32)>>,
     /// The client for StepFun's remote `url` uploads.
     pub(crate) fetcher: Fetcher,
+    /// How many times a fault has fired.
+    faults_fired: std::sync::atomic::AtomicU64,
     /// Becomes `true` when the server is stopping: stalled responses end then.
     stopping: watch::Sender<bool>,
 }
@@ -43,6 +45,7 @@ impl AppState {
             store: Store::new(storage_dir),
             log: RequestLog::default(),
             faults: Mutex::new(faults),
+            faults_fired: std::sync::atomic::AtomicU64::new(0),
             fetcher,
             stopping: watch::Sender::new(false),
         }
@@ -69,6 +72,19 @@ impl AppState {
             .push_back((fault, 0));
     }
 
+    /// Drops every queued fault.
+    pub(crate) fn clear_faults(&self) {
+        self.faults
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+
+    /// How many times a fault has fired so far.
+    pub(crate) fn faults_fired(&self) -> u64 {
+        self.faults_fired.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Fires the oldest queued fault that matches `method` on `path` (below the prefix) and
     /// is due, if any: one of its uses is spent. Every matching fault counts the request.
     pub(crate) fn take_fault(&self, method: &str, path: &str) -> Option<FaultAction> {
@@ -84,6 +100,8 @@ impl AppState {
             }
         }
         let index = fired?;
+        self.faults_fired
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let fault = &mut faults[index].0;
         fault.times = fault.times.saturating_sub(1);
         let action = fault.action.clone();

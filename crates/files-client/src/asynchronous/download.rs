@@ -12,7 +12,7 @@ use files_core::{ContentInfo, Error, Result};
 use futures_util::Stream;
 
 use super::driver::AsyncDriver;
-use crate::attempt::Streamed;
+use crate::attempt::{self, Streamed};
 use crate::trace;
 
 /// What a continuation produced: the exchange (for its attempt count) and its outcome.
@@ -93,14 +93,8 @@ impl AsyncDownload {
     /// Takes a finished continuation over, or returns its error.
     fn finish_resume(&mut self, (exchange, outcome): Continuation) -> Result<()> {
         let received = self.body.received();
-        let (info, streamed) = match outcome {
-            Ok(done) => done,
-            Err(e) => return Err(self.resumption.gave_up(e, exchange.attempts())),
-        };
-        let skip = self
-            .resumption
-            .continued(&info, received, exchange.attempts())?;
-        let Streamed { body, .. } = streamed.ok_or_else(trace::missing_body)?;
+        let (body, skip) =
+            attempt::continuation(&mut self.resumption, received, exchange.attempts(), outcome)?;
         self.body.continue_with(body, skip);
         Ok(())
     }

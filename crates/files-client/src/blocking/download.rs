@@ -3,10 +3,10 @@
 use std::io::{self, Read};
 
 use files_core::download::{ContentBody, Resumption};
-use files_core::{ContentInfo, Error, Result, TransportErrorKind};
+use files_core::{ContentInfo, Error, Result};
 
 use super::driver::Driver;
-use crate::attempt::Streamed;
+use crate::attempt;
 use crate::trace;
 
 /// A file's content being downloaded, as a blocking reader (from [`Files::content`]).
@@ -75,14 +75,9 @@ impl Download {
                 .after_failure(error, received, self.driver.env.random())?;
         trace::pausing(&pause);
         self.driver.env.sleep(pause.duration);
-        let (info, streamed) = match self.driver.run(&mut exchange) {
-            Ok(done) => done,
-            Err(e) => return Err(self.resumption.gave_up(e, exchange.attempts())),
-        };
-        let skip = self
-            .resumption
-            .continued(&info, received, exchange.attempts())?;
-        let Streamed { body, .. } = streamed.ok_or_else(trace::missing_body)?;
+        let outcome = self.driver.run(&mut exchange);
+        let (body, skip) =
+            attempt::continuation(&mut self.resumption, received, exchange.attempts(), outcome)?;
         self.body.continue_with(body, skip);
         Ok(())
     }
@@ -90,14 +85,6 @@ impl Download {
 
 impl Read for Download {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.read_chunk(buf).map_err(|e| {
-            let kind = match &e {
-                Error::Transport(t) if t.kind == TransportErrorKind::Timeout => {
-                    io::ErrorKind::TimedOut
-                }
-                _ => io::ErrorKind::Other,
-            };
-            io::Error::new(kind, e)
-        })
+        self.read_chunk(buf).map_err(io::Error::from)
     }
 }

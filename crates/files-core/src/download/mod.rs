@@ -217,15 +217,7 @@ impl ContentBody {
 
 impl Read for ContentBody {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.read_chunk(buf).map_err(|e| {
-            let kind = match &e {
-                Error::Transport(t) if t.kind == TransportErrorKind::Timeout => {
-                    io::ErrorKind::TimedOut
-                }
-                _ => io::ErrorKind::Other,
-            };
-            io::Error::new(kind, e)
-        })
+        self.read_chunk(buf).map_err(io::Error::from)
     }
 }
 
