@@ -334,4 +334,16 @@ mod tests {
         );
         assert_eq!(check(Some("created_at"), None), Err(Some("expires_after")));
     }
+
+    #[test]
+    fn a_remote_fetch_is_capped_at_the_purpose_limit() {
+        const MB: u64 = 1024 * 1024;
+        assert_eq!(remote_limit("storage", None), Some(128 * MB));
+        assert_eq!(remote_limit("file-extract", None), Some(64 * MB));
+        assert_eq!(remote_limit("storage", Some(10)), Some(10));
+        assert_eq!(
+            remote_limit("retrieval-image", Some(100 * MB)),
+            Some(64 * MB)
+        );
+    }
 }
