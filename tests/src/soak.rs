@@ -188,6 +188,7 @@ struct Shared {
 }
 
 impl Shared {
+    /// Counts an operation's outcome; panics on a failure the faults cannot explain.
     fn tally<T>(&self, operation: &'static str, result: &Result<T, Error>) {
         *self
             .operations
@@ -195,22 +196,44 @@ impl Shared {
             .unwrap()
             .entry(operation)
             .or_default() += 1;
-        match result {
+        let error = match result {
             Ok(_) => {
                 self.successes.fetch_add(1, Ordering::Relaxed);
+                return;
             }
-            Err(error) => {
-                let kind = match error {
-                    Error::Api(e) => format!("{operation}: api {}", e.status),
-                    Error::Transport(e) => format!("{operation}: transport {}", e.kind),
-                    Error::Decode(_) => format!("{operation}: decode"),
-                    Error::LocalFile(_) => format!("{operation}: local file"),
-                    Error::Validation(_) => format!("{operation}: validation"),
-                    _ => format!("{operation}: other"),
-                };
-                *self.failures.lock().unwrap().entry(kind).or_default() += 1;
-            }
+            Err(error) => error,
+        };
+        assert!(
+            explained(operation, error),
+            "{operation} failed in a way no fault explains: {error:?}"
+        );
+        let kind = match error {
+            Error::Api(e) => format!("{operation}: api {}", e.status),
+            Error::Transport(e) => format!("{operation}: transport {}", e.kind),
+            other => format!("{operation}: {other}"),
+        };
+        *self.failures.lock().unwrap().entry(kind).or_default() += 1;
+    }
+}
+
+/// The most attempts a request makes (the default two retries).
+const MAX_ATTEMPTS: u32 = 3;
+
+/// Whether the fault plan explains `error`: a `404` for a file whose deletion was answered
+/// into a cut connection, or a retryable failure that met a fault on every attempt.
+fn explained(operation: &str, error: &Error) -> bool {
+    match error {
+        Error::Api(e) if e.status == 404 => matches!(operation, "delete" | "download"),
+        Error::Api(e) => (e.status == 429 || e.status >= 500) && e.attempts == MAX_ATTEMPTS,
+        Error::Transport(e) => {
+            matches!(
+                e.kind,
+                files_client::TransportErrorKind::Io
+                    | files_client::TransportErrorKind::Timeout
+                    | files_client::TransportErrorKind::Connect
+            ) && e.attempts == MAX_ATTEMPTS
         }
+        _ => false,
     }
 }
 

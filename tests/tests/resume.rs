@@ -136,4 +136,22 @@ fn cuts_beyond_the_budget_fail_with_the_attempt_count_and_leave_nothing(wire: Wi
     );
     assert_eq!(content_requests(&s).len(), 3);
     assert_eq!(files_left(&s), ["sample.jsonl"], "no partial file is left");
+
+    // A reader that failed for good stays failed: it sends nothing more.
+    if let files_cli::Api::Blocking(client) = &s.api {
+        s.emulator.inject(
+            Fault::cut_after_response_bytes(200_000)
+                .on("GET", "/files/*/content")
+                .times(3),
+        );
+        let mut download = client.files().content(&id).unwrap();
+        let first = std::io::copy(&mut download, &mut std::io::sink()).unwrap_err();
+        assert!(
+            first.to_string().contains("gave up after 3 attempts"),
+            "{first}"
+        );
+        let again = std::io::copy(&mut download, &mut std::io::sink()).unwrap_err();
+        assert!(again.to_string().contains("failed earlier"), "{again}");
+        assert_eq!(content_requests(&s).len(), 6);
+    }
 }

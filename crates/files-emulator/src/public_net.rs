@@ -51,11 +51,18 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
     if segments[0] == 0x2002 {
         return is_public_v4(embedded_v4(segments[1], segments[2]));
     }
+    // SIIT (::ffff:0:a.b.c.d) carries one too.
+    if segments[..6] == [0, 0, 0, 0, 0xffff, 0] {
+        return is_public_v4(embedded_v4(segments[6], segments[7]));
+    }
     let refused = ip.is_unspecified()
         || ip.is_loopback()
         || ip.is_multicast()
         || (segments[0] & 0xfe00) == 0xfc00 // unique local (fd00:ec2::254 is a metadata address)
         || (segments[0] & 0xffc0) == 0xfe80 // link-local
+        || (segments[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
+        || segments[..3] == [0x64, 0xff9b, 1] // local-use NAT64
+        || (segments[0] == 0x2001 && segments[1] == 0) // Teredo tunnels
         || (segments[0] == 0x2001 && segments[1] == 0x0db8) // documentation
         || segments[..6] == [0, 0, 0, 0, 0, 0]; // IPv4-compatible (deprecated) and the like
     !refused
@@ -114,6 +121,10 @@ mod tests {
             "64:ff9b::a00:1",
             "2002:c0a8:101::1",
             "::127.0.0.1",
+            "::ffff:0:10.0.0.1",
+            "fec0::1",
+            "64:ff9b:1::a00:1",
+            "2001:0:4136:e378::1",
         ];
         for ip in refused {
             let ip: IpAddr = ip.parse().unwrap_or_else(|e| panic!("{ip}: {e}"));

@@ -38,7 +38,13 @@ pub(crate) fn answer(
     {
         return RangeAnswer::Full;
     }
-    let Some(spec) = range.trim().strip_prefix("bytes=") else {
+    // Range units are case-insensitive (RFC 9110 §14.1).
+    let range = range.trim();
+    let Some(spec) = range
+        .get(..6)
+        .filter(|unit| unit.eq_ignore_ascii_case("bytes="))
+        .map(|_| &range[6..])
+    else {
         return RangeAnswer::Full;
     };
     if spec.contains(',') {
@@ -95,6 +101,7 @@ mod tests {
         assert_eq!(of("bytes=-4"), RangeAnswer::Partial { start: 6, end: 9 });
         assert_eq!(of("bytes=-40"), RangeAnswer::Partial { start: 0, end: 9 });
         assert_eq!(of("bytes=9-"), RangeAnswer::Partial { start: 9, end: 9 });
+        assert_eq!(of("Bytes=3-5"), RangeAnswer::Partial { start: 3, end: 5 });
     }
 
     #[test]

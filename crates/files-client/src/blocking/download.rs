@@ -3,7 +3,7 @@
 use std::io::{self, Read};
 
 use files_core::download::{ContentBody, Resumption};
-use files_core::{ContentInfo, Error, Result};
+use files_core::{ContentInfo, Error, Result, TransportError, TransportErrorKind};
 
 use super::driver::Driver;
 use crate::attempt;
@@ -22,6 +22,8 @@ pub struct Download {
     body: ContentBody,
     resumption: Resumption,
     driver: Driver,
+    /// Set once the download has failed for good: later reads fail too.
+    failed: bool,
 }
 
 impl std::fmt::Debug for Download {
@@ -39,6 +41,7 @@ impl Download {
             body,
             resumption,
             driver,
+            failed: false,
         }
     }
 
@@ -57,12 +60,25 @@ impl Download {
         self.resumption.attempts()
     }
 
-    /// Reads the next chunk into `buf`; 0 at the end. A cut is resumed before this returns.
+    /// Reads the next chunk into `buf`; 0 at the end. A cut is resumed before this returns;
+    /// once a read has failed for good, every later one fails too.
     pub fn read_chunk(&mut self, buf: &mut [u8]) -> Result<usize> {
+        if self.failed {
+            return Err(TransportError::new(
+                TransportErrorKind::Other,
+                "this download failed earlier; start it again with content()",
+            )
+            .into());
+        }
         loop {
             match self.body.read_chunk(buf) {
                 Ok(n) => return Ok(n),
-                Err(error) => self.resume(error)?,
+                Err(error) => {
+                    if let Err(e) = self.resume(error) {
+                        self.failed = true;
+                        return Err(e);
+                    }
+                }
             }
         }
     }

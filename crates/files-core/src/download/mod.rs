@@ -135,6 +135,11 @@ impl LengthCheck {
         }
     }
 
+    /// Whether every announced byte has arrived (a failure after that loses nothing).
+    fn complete(&self) -> bool {
+        self.skip == 0 && self.expected == Some(self.received)
+    }
+
     fn finish(&self) -> Result<(), TransportError> {
         if self.skip > 0 {
             return Err(TransportError::new(
@@ -194,10 +199,12 @@ impl ContentBody {
     /// Reads the next chunk into `buf`; 0 at the end. Errors are [`Error::Transport`].
     pub fn read_chunk(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
         loop {
-            let n = self
-                .body
-                .read(buf)
-                .map_err(|e| TransportError::io("reading the download", e))?;
+            let n = match self.body.read(buf) {
+                Ok(n) => n,
+                // The connection failed after the last announced byte: nothing is missing.
+                Err(_) if self.check.complete() && !buf.is_empty() => return Ok(0),
+                Err(e) => return Err(TransportError::io("reading the download", e).into()),
+            };
             if n == 0 && !buf.is_empty() {
                 self.check.finish()?;
                 return Ok(0);
@@ -293,6 +300,10 @@ impl Stream for AsyncContentBody {
                 }
                 Poll::Ready(Some(Err(e))) => {
                     this.done = true;
+                    // A failure after the last announced byte loses nothing.
+                    if this.check.complete() {
+                        return Poll::Ready(None);
+                    }
                     Poll::Ready(Some(Err(e.into())))
                 }
                 Poll::Ready(None) => {
@@ -419,6 +430,33 @@ mod tests {
         let _ = io::copy(&mut short, &mut io::sink());
         short.continue_with(ResponseBody::from_bytes(&b"0"[..]), 2);
         assert!(short.read_chunk(&mut buf).is_err());
+    }
+
+    /// A reader that gives its bytes, then fails.
+    struct ThenFails(io::Cursor<Vec<u8>>);
+
+    impl Read for ThenFails {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.0.read(buf)? {
+                0 => Err(io::ErrorKind::ConnectionReset.into()),
+                n => Ok(n),
+            }
+        }
+    }
+
+    #[test]
+    fn a_failure_after_the_last_announced_byte_loses_nothing() {
+        let body = |bytes: &[u8]| ResponseBody::new(ThenFails(io::Cursor::new(bytes.to_vec())));
+        let mut whole = ContentBody::new(parts(Some(3)), body(b"abc"), None);
+        let mut out = Vec::new();
+        assert_eq!(whole.read_to_end(&mut out).ok(), Some(3));
+        let mut short = ContentBody::new(parts(Some(4)), body(b"abc"), None);
+        assert!(short.read_to_end(&mut Vec::new()).is_err());
+        let mut unknown = ContentBody::new(parts(None), body(b"abc"), None);
+        assert!(
+            unknown.read_to_end(&mut Vec::new()).is_err(),
+            "no length: a failure is a failure"
+        );
     }
 
     #[test]

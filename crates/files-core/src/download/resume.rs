@@ -4,14 +4,19 @@
 //!   body fails after N bytes ──after_failure──▶ Stop(error)            (not retryable, budget spent)
 //!                                  │
 //!                                  └──▶ (pause, exchange)  Range: bytes=N-, If-Range: validator
-//!                                           │              (no Range if the server never said
-//!                                           │               Accept-Ranges: bytes)
+//!                                           │              (no Range unless the server said
+//!                                           │               Accept-Ranges: bytes and sent a
+//!                                           │               length and a strong validator)
 //!        206 from N, same total ◀──continued──┤
-//!          → append                           │
+//!          and validators → append            │
 //!        200, same length and validators ◀────┘
 //!          → skip the N bytes already delivered
 //!        anything else → an error: the file changed
 //! ```
+//!
+//! A validator the first response had and a continuation lacks counts as changed. With no
+//! validator at all, a whole `200` of the same length is taken for the same file: a file's
+//! content does not change under its id on these APIs.
 //!
 //! Every request counts against one retry budget: the first response's attempts, and each
 //! continuation's.
@@ -127,21 +132,20 @@ impl Resumption {
             Verdict::Retry { wait } => wait,
             Verdict::Stop { note } => return Err(self.annotated(error, note)),
         };
-        let from = (received > 0 && self.first.accept_ranges).then_some(received);
+        let ranges = self.first.accept_ranges && self.first.len.is_some();
+        let from = match self.validator() {
+            Some(validator) if ranges && received > 0 => Some((received, Some(validator))),
+            _ => None,
+        };
         let remaining = self.max_retries - retries - 1;
         let options = self.options.clone().max_retries(remaining);
-        let exchange = Exchange::content_from(
-            &*self.provider,
-            &self.id,
-            from.map(|from| (from, self.validator())),
-            &options,
-        );
+        let exchange = Exchange::content_from(&*self.provider, &self.id, from, &options);
         let pause = Pause {
             duration: wait,
             cause: PauseCause::Retry(RetryNotice {
                 operation: "files.content",
-                attempt: self.attempts + 1,
-                max_attempts: self.max_retries + 1,
+                attempt: self.attempts.saturating_add(1),
+                max_attempts: self.max_retries.saturating_add(1),
                 wait,
                 reason: format!("{} after {received} bytes; resuming", retry::reason(&error)),
             }),
@@ -160,8 +164,18 @@ impl Resumption {
         received: u64,
         attempts: u32,
     ) -> Result<u64, Error> {
-        self.attempts += attempts;
+        self.attempts = self.attempts.saturating_add(attempts);
         let total = self.first.len;
+        let lost = |a: &Option<String>, b: &Option<String>| match (a, b) {
+            (Some(a), Some(b)) => a != b,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if lost(&self.first.etag, &info.etag)
+            || lost(&self.first.last_modified, &info.last_modified)
+        {
+            return Err(self.changed("its ETag or Last-Modified changed".to_owned()));
+        }
         if info.status == 206 {
             let range = info.content_range.ok_or_else(|| {
                 self.mismatch("answered 206 without a readable Content-Range".to_owned())
@@ -197,7 +211,7 @@ impl Resumption {
     /// A continuation failed for good after `attempts` requests: its error, counting every
     /// request of the download.
     pub fn gave_up(&mut self, error: Error, attempts: u32) -> Error {
-        self.attempts += attempts;
+        self.attempts = self.attempts.saturating_add(attempts);
         let mut error = error;
         match &mut error {
             Error::Api(e) => e.attempts = self.attempts,
@@ -339,14 +353,64 @@ mod tests {
 
     #[test]
     fn without_ranges_everything_is_asked_for_again() {
-        let mut r = resumption(&first(&[]), 2);
-        let (_, exchange) = r
-            .after_failure(cut(), 600, 0)
-            .unwrap_or_else(|e| panic!("{e}"));
-        let attempt = Scenario::new(exchange).expect_send();
-        assert!(attempt.request.headers().get("range").is_none());
+        let no_range = |first: ContentInfo| {
+            let (_, exchange) = resumption(&first, 2)
+                .after_failure(cut(), 600, 0)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let attempt = Scenario::new(exchange).expect_send();
+            attempt.request.headers().get("range").is_none()
+        };
+        assert!(no_range(first(&[])), "no Accept-Ranges");
+        assert!(
+            no_range(first(&[("accept-ranges", "bytes")])),
+            "no validator"
+        );
+        assert!(no_range(first(&[
+            ("accept-ranges", "bytes"),
+            ("etag", "W/\"weak\"")
+        ])));
+        let unknown_length = head(200, &[("accept-ranges", "bytes"), ("etag", "\"v1\"")]);
+        assert!(
+            no_range(unknown_length),
+            "no length to check the range against"
+        );
         // The whole file again: the 600 bytes delivered are skipped.
+        let mut r = resumption(&first(&[]), 2);
         assert_eq!(r.continued(&first(&[]), 600, 1).ok(), Some(600));
+    }
+
+    #[test]
+    fn a_validator_that_goes_missing_is_a_change() {
+        let first = first(&[("accept-ranges", "bytes"), ("etag", "\"v1\"")]);
+        let mut r = resumption(&first, 5);
+        let bare = head(206, &[("content-range", "bytes 600-999/1000")]);
+        assert!(r.continued(&bare, 600, 1).is_err());
+        let other = head(
+            206,
+            &[("content-range", "bytes 600-999/1000"), ("etag", "\"v2\"")],
+        );
+        assert!(r.continued(&other, 600, 1).is_err());
+        let whole = head(200, &[("content-length", "1000")]);
+        assert!(r.continued(&whole, 600, 1).is_err());
+    }
+
+    #[test]
+    fn a_huge_budget_does_not_overflow() {
+        let mut r = Resumption::new(
+            Arc::new(TestProvider::openai_like()),
+            "file-1",
+            &first(&[]),
+            u32::MAX,
+            &RequestOptions::new().max_retries(u32::MAX),
+        );
+        let (pause, _) = r
+            .after_failure(cut(), 1, 0)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let PauseCause::Retry(notice) = pause.cause else {
+            panic!("{pause:?}")
+        };
+        assert_eq!((notice.attempt, notice.max_attempts), (u32::MAX, u32::MAX));
+        assert_eq!(r.gave_up(cut(), u32::MAX).attempts(), Some(u32::MAX));
     }
 
     #[test]

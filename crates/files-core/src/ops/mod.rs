@@ -33,6 +33,7 @@ mod create;
 mod exchange;
 mod list;
 mod pages;
+mod redact;
 pub mod retry;
 mod wait;
 

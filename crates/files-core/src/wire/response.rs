@@ -121,9 +121,10 @@ impl ForeignError {
                             if param.is_none() {
                                 param = loc.last().cloned();
                             }
-                            match (loc.is_empty(), msg.is_empty()) {
-                                (false, false) => format!("{}: {msg}", loc.join(".")),
-                                (true, false) => msg.to_owned(),
+                            match (loc.is_empty(), msg.is_empty(), item.as_str()) {
+                                (false, false, _) => format!("{}: {msg}", loc.join(".")),
+                                (true, false, _) => msg.to_owned(),
+                                (_, _, Some(text)) => text.to_owned(),
                                 _ => item.to_string(),
                             }
                         })
@@ -216,6 +217,11 @@ pub fn api_error(parts: &Parts, body: &[u8], now: SystemTime) -> ApiError {
     }
 }
 
+/// The start of a body an error quotes: a few hundred characters, as text.
+pub fn snippet(body: &[u8]) -> String {
+    truncate_chars(&String::from_utf8_lossy(body), SNIPPET_CHARS)
+}
+
 /// Decodes a success response's JSON body as `T`. `expected` names `T` for the error message
 /// (`a file object`).
 pub fn decode_json<T: DeserializeOwned>(
@@ -227,7 +233,7 @@ pub fn decode_json<T: DeserializeOwned>(
         DecodeError {
             expected: expected.to_owned(),
             problem: format!("is not valid: {e}"),
-            snippet: truncate_chars(&String::from_utf8_lossy(body), SNIPPET_CHARS),
+            snippet: snippet(body),
             status: parts.status.as_u16(),
             request_id: request_id(&parts.headers),
         }
@@ -396,6 +402,7 @@ mod tests {
                           {"loc":["body",0],"msg":"bad"}]}"#,
         );
         assert_eq!(e.message, "body.purpose: field required; body.0: bad");
+        assert_eq!(read(r#"{"detail":["one","two"]}"#).message, "one; two");
         assert_eq!(e.param.as_deref(), Some("purpose"));
         // A bare string, top-level message.
         assert_eq!(read(r#"{"error":"rate limited"}"#).message, "rate limited");

@@ -1,0 +1,252 @@
+//! Tests of [`Exchange`](super::Exchange): the retry rules met through the machine, and any
+//! answer a server can give.
+use std::time::Duration;
+
+use super::*;
+use crate::error::LocalFileOp;
+use crate::ops::scenario::{Scenario, file_json};
+use crate::wire::tests::TestProvider;
+
+fn retrieve(options: RequestOptions) -> Exchange<FileObject> {
+    Exchange::retrieve(&TestProvider::openai_like(), "file-1", &options)
+}
+
+#[test]
+fn a_success_is_decoded_after_one_attempt() {
+    let mut s = Scenario::new(retrieve(RequestOptions::new()));
+    let attempt = s.expect_send();
+    assert_eq!(attempt.number, 1);
+    assert_eq!(attempt.max_attempts, 3);
+    assert_eq!(attempt.request.uri().path(), "/v1/openai/v1/files/file-1");
+    s.respond(200, &[], &file_json("file-1", None));
+    assert_eq!(s.expect_done().unwrap().id, "file-1");
+}
+
+#[test]
+fn a_503_with_retry_after_ms_waits_as_asked_then_succeeds() {
+    let mut s = Scenario::new(retrieve(RequestOptions::new()));
+    s.expect_send();
+    s.respond(
+        503,
+        &[("retry-after-ms", "250"), ("x-request-id", "r1")],
+        "",
+    );
+    let pause = s.expect_sleep();
+    assert_eq!(pause.duration, Duration::from_millis(250));
+    let PauseCause::Retry(notice) = pause.cause else {
+        panic!("{pause:?}")
+    };
+    assert_eq!((notice.attempt, notice.max_attempts), (2, 3));
+    assert_eq!(notice.reason, "HTTP 503 Service Unavailable");
+    assert_eq!(s.expect_send().number, 2);
+    s.respond(200, &[], &file_json("file-1", None));
+    assert!(s.expect_done().is_ok());
+}
+
+#[test]
+fn three_502s_fail_with_the_attempt_count_and_last_request_id() {
+    let mut s = Scenario::new(retrieve(RequestOptions::new()));
+    for n in 1..=3 {
+        s.expect_send();
+        s.respond(
+            502,
+            &[("x-request-id", &format!("req_{n}"))],
+            "<html>bad</html>",
+        );
+        if n < 3 {
+            let pause = s.expect_sleep();
+            // The backoff at the scenario's random number, for retries 0 and 1.
+            assert_eq!(pause.duration, retry::backoff(n - 1, s.random()));
+        }
+    }
+    let err = s.expect_done().unwrap_err();
+    assert_eq!(err.status(), Some(502));
+    assert_eq!(err.attempts(), Some(3));
+    assert_eq!(err.request_id(), Some("req_3"));
+    assert!(
+        err.to_string().contains("gave up after 3 attempts"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_transport_failure_after_an_answer_keeps_the_last_request_id() {
+    let mut s = Scenario::new(retrieve(RequestOptions::new().max_retries(1)));
+    s.expect_send();
+    s.respond(500, &[("x-request-id", "req_a")], "");
+    s.expect_sleep();
+    s.expect_send();
+    s.fail(TransportError::new(TransportErrorKind::Connect, "refused"));
+    let err = s.expect_done().unwrap_err();
+    assert_eq!(err.request_id(), Some("req_a"));
+    assert_eq!(err.attempts(), Some(2));
+}
+
+#[test]
+fn a_local_failure_is_never_retried() {
+    let mut s = Scenario::new(retrieve(RequestOptions::new()));
+    s.expect_send();
+    s.handle(Event::Failed(
+        crate::LocalFileError::new(LocalFileOp::Read, "x", std::io::ErrorKind::NotFound.into())
+            .into(),
+    ));
+    assert!(matches!(s.expect_done(), Err(Error::LocalFile(_))));
+}
+
+#[test]
+fn extra_headers_and_timeouts_reach_every_attempt() {
+    let options = RequestOptions::new()
+        .header("x-trace", "t1")
+        .unwrap()
+        .idle_timeout(Duration::from_secs(7));
+    let mut s = Scenario::new(retrieve(options));
+    let attempt = s.expect_send();
+    assert_eq!(attempt.request.headers()["x-trace"], "t1");
+    assert_eq!(attempt.timeouts.idle, Some(Duration::from_secs(7)));
+    s.fail(TransportError::new(TransportErrorKind::Timeout, "slow"));
+    s.expect_sleep();
+    assert_eq!(s.expect_send().request.headers()["x-trace"], "t1");
+}
+
+#[test]
+fn a_validation_error_ends_the_operation_before_anything_is_sent() {
+    let mut s = Scenario::new(Exchange::retrieve(
+        &TestProvider::openai_like(),
+        "..",
+        &RequestOptions::new(),
+    ));
+    assert!(matches!(s.expect_done(), Err(Error::Validation(_))));
+}
+
+#[test]
+fn content_streams_a_success_and_reads_an_error() {
+    let provider = TestProvider::openai_like();
+    let mut s = Scenario::new(Exchange::content(&provider, "f", &RequestOptions::new()));
+    let attempt = s.expect_send();
+    let ok = http::Response::builder()
+        .status(200)
+        .header("content-length", "5")
+        .body(())
+        .unwrap()
+        .into_parts()
+        .0;
+    assert_eq!(attempt.read_plan(&ok), super::super::ReadPlan::Stream);
+    s.handle(Event::Streaming { head: ok });
+    assert_eq!(s.expect_done().unwrap().len, Some(5));
+
+    let mut s = Scenario::new(Exchange::content(&provider, "f", &RequestOptions::new()));
+    s.expect_send();
+    s.respond(
+        404,
+        &[],
+        r#"{"error":{"message":"No such File object: f"}}"#,
+    );
+    let err = s.expect_done().unwrap_err();
+    assert!(err.to_string().contains("No such File object: f"), "{err}");
+}
+
+#[test]
+fn a_key_the_server_quotes_is_redacted() {
+    let mut s = Scenario::new(retrieve(RequestOptions::new()));
+    let attempt = s.expect_send();
+    let auth = attempt.request.headers()["authorization"]
+        .to_str()
+        .unwrap_or_default();
+    let key = auth.trim_start_matches("Bearer ").to_owned();
+    let body =
+        format!(r#"{{"error":{{"message":"Incorrect API key provided: {key}","code":"{key}"}}}}"#);
+    s.respond(401, &[], &body);
+    let err = s.expect_done().unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains(&key), "{shown}");
+    assert!(
+        err.to_string()
+            .contains("Incorrect API key provided: [redacted]"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_broken_protocol_is_an_error_not_a_panic() {
+    let mut s = Scenario::new(retrieve(RequestOptions::new()));
+    s.expect_send();
+    s.handle(Event::Streaming {
+        head: http::Response::new(()).into_parts().0,
+    });
+    let err = s.expect_done().unwrap_err();
+    assert!(err.to_string().contains("bug in the driver"), "{err}");
+    assert!(matches!(s.poll(), Next::Done(Err(_))));
+}
+
+/// One arbitrary response: a status, a content type, retry headers and a body.
+fn any_response()
+-> impl proptest::strategy::Strategy<Value = (u16, String, Option<String>, Vec<u8>)> {
+    use proptest::prelude::*;
+    (
+        100u16..600,
+        prop_oneof![
+            Just("application/json".to_owned()),
+            Just("text/html".to_owned()),
+            Just("text/plain; charset=utf-8".to_owned()),
+            "[ -~]{0,30}",
+        ],
+        proptest::option::of(prop_oneof!["[0-9]{1,4}", "-?[0-9.]{1,6}", "[ -~]{0,20}"]),
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..300),
+            Just(file_json("file-1", Some("processed")).into_bytes()),
+            Just(br#"{"error":{"message":"m","code":7}}"#.to_vec()),
+            Just(br#"{"detail":[{"loc":["a"],"msg":"b"}]}"#.to_vec()),
+            Just(br#"{"id":"file-1","bytes":1.5e300}"#.to_vec()),
+        ],
+    )
+}
+
+proptest::proptest! {
+    /// Whatever the server answers, every time, a retrieve ends in a file or in a typed
+    /// error that fits the status: never a panic, never a loop.
+    #[test]
+    fn any_answers_end_in_a_value_or_a_fitting_error(
+        answers in proptest::collection::vec(any_response(), 3),
+    ) {
+        let mut s = Scenario::new(retrieve(RequestOptions::new()));
+        let mut last_status = 0;
+        for _ in 0..10 {
+            match s.poll() {
+                Next::Send(_) => {
+                    let (status, content_type, retry_after, body) =
+                        answers[(s.op.attempts() as usize - 1) % answers.len()].clone();
+                    last_status = status;
+                    let mut head = http::Response::builder()
+                        .status(status)
+                        .header("content-type", content_type.as_str());
+                    if let Some(wait) = &retry_after {
+                        head = head.header("retry-after", wait.as_str());
+                    }
+                    let head = head.body(()).unwrap_or_default().into_parts().0;
+                    s.handle(Event::Response { head, body: Bytes::from(body) });
+                }
+                Next::Sleep(pause) => s.advance(pause.duration),
+                Next::Done(result) => {
+                    let success = (200..300).contains(&last_status);
+                    match result {
+                        Ok(file) => proptest::prop_assert!(success && file.id == "file-1"),
+                        Err(Error::Decode(e)) => {
+                            proptest::prop_assert!(success);
+                            proptest::prop_assert_eq!(e.status, last_status);
+                        }
+                        Err(Error::Api(e)) => {
+                            proptest::prop_assert!(!success);
+                            proptest::prop_assert_eq!(e.status, last_status);
+                            proptest::prop_assert!(!e.message.is_empty());
+                            proptest::prop_assert!(e.attempts >= 1 && e.attempts <= 3);
+                        }
+                        Err(other) => proptest::prop_assert!(false, "{other:?}"),
+                    }
+                    return Ok(());
+                }
+                other => proptest::prop_assert!(false, "{other:?}"),
+            }
+        }
+        proptest::prop_assert!(false, "no end after 10 steps");
+    }
+}
