@@ -22,6 +22,9 @@ use crate::record::{FilePart, record_head};
 use crate::state::AppState;
 use crate::{files, ids, upload};
 
+/// How long a response cut waits after its last byte, so the server writes it out first.
+const CUT_FLUSH: std::time::Duration = std::time::Duration::from_millis(20);
+
 /// Serves the emulated Files API on `listener` until `shutdown` resolves.
 ///
 /// This is what `files serve` runs. Uploaded files live in a fresh temporary directory that
@@ -171,7 +174,8 @@ async fn route(
                 let _ = tokio::time::timeout(MAX_STALL, stopped).await;
             })
         }
-        Some((bytes, false)) => cut_short(response, bytes, async {}),
+        // A moment of silence first, so the server flushes the bytes before the cut.
+        Some((bytes, false)) => cut_short(response, bytes, tokio::time::sleep(CUT_FLUSH)),
         None => response,
     }
 }
