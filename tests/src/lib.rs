@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod secrets;
 pub mod soak;
 
 use std::io::{Read, Write};
