@@ -55,3 +55,15 @@ pub fn errors_from_a_server_that_quotes_the_key(wire: Wire) -> Vec<Error> {
         .unwrap_err(),
     ]
 }
+
+/// Meets a server that quotes the key over `wire`, and checks that no error shows it and
+/// that each API error says where it was taken out.
+pub fn assert_errors_hide_the_key(wire: Wire) {
+    for error in errors_from_a_server_that_quotes_the_key(wire) {
+        assert_hidden("an error's Display", &error.to_string());
+        assert_hidden("an error's Debug", &format!("{error:?}"));
+        if let Error::Api(api) = &error {
+            assert!(api.message.contains("[redacted]"), "{}", api.message);
+        }
+    }
+}
