@@ -132,17 +132,25 @@ impl Setup {
     }
 }
 
-/// `len` deterministic pseudo-random bytes (xorshift), so a corrupted transfer shows.
+/// `len` bytes of deterministic pseudo-random JSON Lines (xorshift numbers in hex, one JSON
+/// object a line, padded with blank lines to the exact length), so a corrupted transfer shows
+/// and every provider's text and JSON Lines rules accept it.
 pub fn sample_bytes(len: usize, seed: u64) -> Vec<u8> {
     let mut state = seed | 1;
     let mut out = Vec::with_capacity(len);
-    while out.len() < len {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        out.extend_from_slice(&state.to_le_bytes());
+    // `{"r":"` + 64 hex digits + `"}` + newline.
+    const LINE: usize = 6 + 64 + 3;
+    while out.len() + LINE <= len {
+        out.extend_from_slice(b"{\"r\":\"");
+        for _ in 0..4 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            out.extend_from_slice(format!("{state:016x}").as_bytes());
+        }
+        out.extend_from_slice(b"\"}\n");
     }
-    out.truncate(len);
+    out.resize(len, b'\n');
     out
 }
 

@@ -334,7 +334,7 @@ fn client(n: usize, api: files_cli::Api, mut rng: Rng, config: SoakConfig, share
         let choice = if owned.is_empty() { 0 } else { rng.below(100) };
         match choice {
             0..40 => {
-                let name = format!("c{n}-{op}.bin");
+                let name = format!("c{n}-{op}.jsonl");
                 let size = match rng.below(20) {
                     0 => 1 + rng.below(config.max_file as u64),
                     1..8 => 1 + rng.below(512 * 1024),

@@ -41,7 +41,7 @@ matrix!(
 fn path_round_trip(wire: Wire) {
     let s = Setup::new(wire);
     let (purpose, _) = s.purpose_and_name();
-    let source = s.path("big sample.bin");
+    let source = s.path("big sample.txt");
     let len = 3 * 1024 * 1024 + 17;
     let hash = write_sample(&source, len, 7);
 
@@ -50,7 +50,7 @@ fn path_round_trip(wire: Wire) {
         .create(UploadRequest::from_path(&source, purpose.clone()))
         .unwrap();
     assert_eq!(file.bytes, len as u64);
-    assert_eq!(file.filename, "big sample.bin");
+    assert_eq!(file.filename, "big sample.txt");
     assert_eq!(file.purpose, purpose);
 
     // On the wire: an exact Content-Length, never chunked, the base name only.
@@ -63,11 +63,8 @@ fn path_round_trip(wire: Wire) {
     assert!(!upload.chunked, "{upload:?}");
     assert_eq!(upload.content_length, Some(upload.body_bytes));
     let part = upload.file_part.clone().unwrap();
-    assert_eq!(part.filename.as_deref(), Some("big sample.bin"));
-    assert_eq!(
-        part.content_type.as_deref(),
-        Some("application/octet-stream")
-    );
+    assert_eq!(part.filename.as_deref(), Some("big sample.txt"));
+    assert_eq!(part.content_type.as_deref(), Some("text/plain"));
     assert_eq!(part.bytes, len as u64);
     assert_eq!(upload.header("authorization"), Some("***"));
     assert_eq!(
@@ -126,7 +123,7 @@ fn upload_from_reader(wire: Wire) {
     let upload = UploadRequest::from_reader(
         Cursor::new(bytes.clone()),
         bytes.len() as u64,
-        "stream.bin",
+        "stream.txt",
         purpose,
     )
     .with_content_type("application/x-custom");

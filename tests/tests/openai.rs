@@ -20,7 +20,7 @@ fn list_all_follows_the_cursor_and_filters_by_purpose() {
         client
             .files()
             .create(UploadRequest::from_bytes(
-                format!("{i}"),
+                format!("{{\"i\":{i}}}\n"),
                 format!("{i}.jsonl"),
                 Purpose::BATCH,
             ))
@@ -98,7 +98,8 @@ fn rule_breaking_requests_are_refused_before_a_byte_is_sent() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "expires_after 10: must be between 3600 (one hour) and 2592000 (30 days) seconds"
+        "expires_after 10 s: OpenAI accepts an expiry of 3600 to 2592000 seconds (one hour to 30 \
+         days); choose one in that range"
     );
     let err = client
         .files()

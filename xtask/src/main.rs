@@ -6,6 +6,11 @@
 //!   the blocking client (`files-client` without features, with `transport-ureq`) pulls in an
 //!   async runtime.
 //!
+//! - `cargo xtask codegen [--check]`: writes the rule tables (files-core's format catalogue,
+//!   error kinds and purposes; each provider crate's `rules.rs`; the emulator's `rules.rs`) and
+//!   `docs/providers.md` from `spec/`; `--check` writes nothing and fails naming each stale
+//!   file. A `#[test]` runs the check too.
+//!
 //! - `cargo xtask soak [--seed N] [--clients N] [--operations N] [--max-file BYTES]`: the long
 //!   soak — 32 clients on both transports, 60 operations each, files up to 16 MiB, a seeded
 //!   random fault plan — in release mode; prints the seed and the counts (operations, faults,
@@ -15,6 +20,7 @@
 //! the same check so `cargo test --workspace` catches a core that grew IO.
 #![forbid(unsafe_code)]
 
+mod codegen;
 mod source_scan;
 
 use std::path::{Path, PathBuf};
@@ -47,11 +53,22 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("sans-io") => sans_io(),
         Some("soak") => soak(&args[1..]),
+        Some("codegen") => match args.get(1).map(String::as_str) {
+            None => codegen::write(&workspace_root()),
+            Some("--check") => codegen::check(&workspace_root()),
+            Some(other) => Err(format!(
+                "unknown codegen option {other:?}; the one option is --check"
+            )),
+        },
         _ => {
-            eprintln!("usage: cargo xtask <sans-io | soak [options]>");
+            eprintln!("usage: cargo xtask <sans-io | codegen [--check] | soak [options]>");
             eprintln!(
                 "  sans-io  check that files-core does no IO (its dependencies and its source) \
                  and that the blocking client pulls in no async runtime"
+            );
+            eprintln!(
+                "  codegen  write the provider rules, error kinds and docs/providers.md from \
+                 spec/; with --check, write nothing and fail if any of them is stale"
             );
             eprintln!(
                 "  soak     the long soak under random faults, in release mode; options: \

@@ -10,6 +10,9 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::error_kind::ApiErrorKind;
+use crate::rules::RuleKind;
+
 /// A `Result` whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -87,6 +90,14 @@ impl Error {
         }
     }
 
+    /// What kind of API error this is, when the server answered with one.
+    pub fn api_error_kind(&self) -> Option<ApiErrorKind> {
+        match self {
+            Error::Api(e) => Some(e.kind()),
+            _ => None,
+        }
+    }
+
     /// How long the server asked the client to wait before trying again (`retry-after-ms`,
     /// or `retry-after` as seconds or an HTTP date), when it said.
     pub fn retry_after(&self) -> Option<Duration> {
@@ -135,6 +146,8 @@ pub struct ValidationError {
     pub value: String,
     /// The limit that applies, when the rule is a numeric one (e.g. `1..=10000`).
     pub limit: Option<String>,
+    /// Which rule was broken, for callers that match on it.
+    pub kind: RuleKind,
 }
 
 impl ValidationError {
@@ -145,7 +158,14 @@ impl ValidationError {
             rule: rule.into(),
             value: value.into(),
             limit: None,
+            kind: RuleKind::Input,
         }
+    }
+
+    /// Records which rule the value broke.
+    pub fn with_kind(mut self, kind: RuleKind) -> Self {
+        self.kind = kind;
+        self
     }
 
     /// Records the numeric limit the value broke.
@@ -163,8 +183,9 @@ pub struct ApiError {
     pub status: u16,
     /// The provider's `error.message`, or a readable summary of a non-JSON body.
     pub message: String,
-    /// The provider's `error.type`, e.g. `invalid_request_error`.
-    pub kind: Option<String>,
+    /// The provider's `error.type`, e.g. `invalid_request_error`. [`ApiError::kind`] sorts
+    /// the error into a kind a caller can match.
+    pub error_type: Option<String>,
     /// The provider's `error.param`: which request parameter was wrong.
     pub param: Option<String>,
     /// The provider's `error.code`, e.g. `invalid_api_key`.
@@ -192,7 +213,7 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
-            kind: None,
+            error_type: None,
             param: None,
             code: None,
             request_id: None,
@@ -208,7 +229,17 @@ impl ApiError {
     /// error type or code): waiting does not help.
     pub fn is_quota_exhausted(&self) -> bool {
         let quota = |v: &Option<String>| v.as_deref() == Some("insufficient_quota");
-        quota(&self.kind) || quota(&self.code)
+        quota(&self.error_type) || quota(&self.code)
+    }
+
+    /// What kind of failure this is, from the status and the provider's type and code; see
+    /// [`ApiErrorKind::classify`].
+    pub fn kind(&self) -> ApiErrorKind {
+        ApiErrorKind::classify(
+            self.status,
+            self.error_type.as_deref(),
+            self.code.as_deref(),
+        )
     }
 
     /// Whether the official SDKs would retry this answer: `x-should-retry` when the server
@@ -234,8 +265,8 @@ impl fmt::Display for ApiError {
             .unwrap_or("");
         write!(f, "HTTP {} {}", self.status, reason)?;
         let mut tags: Vec<String> = Vec::new();
-        if let Some(kind) = &self.kind {
-            tags.push(kind.clone());
+        if let Some(error_type) = &self.error_type {
+            tags.push(error_type.clone());
         }
         if let Some(code) = &self.code {
             tags.push(format!("code {code}"));
@@ -247,7 +278,7 @@ impl fmt::Display for ApiError {
             write!(f, " ({})", tags.join(", "))?;
         }
         write!(f, ": {}", self.message)?;
-        if let Some(hint) = status_hint(self.status) {
+        if let Some(hint) = self.kind().hint() {
             write!(f, " — {hint}")?;
         }
         if let Some(id) = &self.request_id {
@@ -268,18 +299,41 @@ fn write_retry_facts(f: &mut fmt::Formatter<'_>, attempts: u32, note: Option<&st
     Ok(())
 }
 
-/// What a person can usually do about a status, when the message may not say.
-fn status_hint(status: u16) -> Option<&'static str> {
-    match status {
-        401 => Some("check the API key: set, complete, and issued for this provider and base URL"),
-        402 => Some("the account's balance is insufficient"),
-        403 => Some("the key is not allowed to do this (organization, project or region)"),
-        413 => Some("the file is larger than the server accepts"),
-        429 => Some("rate limited: wait and try again"),
-        451 => Some("the content was refused by moderation"),
-        500..=599 => Some("a server-side failure: try again later"),
-        408 => Some("the server gave up waiting for the request"),
-        _ => None,
+impl ApiErrorKind {
+    /// The kind of an error with `status`, given the provider's error `type` and `code` when
+    /// it sent them: a 429 whose code or type is `insufficient_quota` is
+    /// [`ApiErrorKind::InsufficientQuota`]; a status `spec/errors.toml` names is its kind; any
+    /// other 3xx is a redirect, 4xx a bad request, 5xx a server error.
+    ///
+    /// ```
+    /// use files_core::ApiErrorKind;
+    /// assert_eq!(ApiErrorKind::classify(402, None, None), ApiErrorKind::InsufficientBalance);
+    /// assert_eq!(
+    ///     ApiErrorKind::classify(429, None, Some("insufficient_quota")),
+    ///     ApiErrorKind::InsufficientQuota
+    /// );
+    /// assert_eq!(ApiErrorKind::classify(418, None, None), ApiErrorKind::BadRequest);
+    /// ```
+    pub fn classify(status: u16, error_type: Option<&str>, code: Option<&str>) -> ApiErrorKind {
+        if let Some(kind) = [code, error_type]
+            .into_iter()
+            .flatten()
+            .find_map(|c| ApiErrorKind::of_code(status, c))
+        {
+            return kind;
+        }
+        ApiErrorKind::of_status(status).unwrap_or(match status {
+            300..=399 => ApiErrorKind::Redirect,
+            400..=499 => ApiErrorKind::BadRequest,
+            500..=599 => ApiErrorKind::ServerError,
+            _ => ApiErrorKind::Other,
+        })
+    }
+}
+
+impl fmt::Display for ApiErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -524,15 +578,17 @@ mod tests {
     #[test]
     fn api_error_display_names_everything_a_person_needs() {
         let e = ApiError {
-            kind: Some("invalid_request_error".into()),
+            error_type: Some("invalid_request_error".into()),
             param: Some("id".into()),
             code: None,
             request_id: Some("req_1".into()),
             ..ApiError::new(404, "No such File object: file-x")
         };
+        assert_eq!(e.kind(), ApiErrorKind::NotFound);
         assert_eq!(
             e.to_string(),
-            "HTTP 404 Not Found (invalid_request_error, param id): No such File object: file-x [request id req_1]"
+            "HTTP 404 Not Found (invalid_request_error, param id): No such File object: file-x — no \
+             such file or path: check the id, and that the base URL ends in /v1 [request id req_1]"
         );
     }
 

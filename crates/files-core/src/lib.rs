@@ -38,6 +38,8 @@
 //! - [`download`]: a file's content as it arrives, and the rules for resuming it after a cut.
 //! - [`transport`] and [`local`]: the HTTP and local-file edges, as traits.
 //! - [`provider`]: what a provider supplies.
+//! - [`rules`]: provider rules as data (generated from `spec/`), and the checks that apply
+//!   them before a byte is sent: purpose, size, format by extension and leading bytes.
 //! - [`wire`]: the pure request builders and response decoders.
 //!
 //! This crate performs no IO: it never opens a file or socket, never sleeps, never reads a
@@ -49,6 +51,8 @@
 pub mod body;
 pub mod download;
 mod error;
+#[rustfmt::skip]
+mod error_kind;
 mod list;
 pub mod local;
 mod objects;
@@ -58,6 +62,7 @@ mod options;
 mod progress;
 pub mod provider;
 mod purpose;
+pub mod rules;
 mod secret;
 pub mod transport;
 mod upload;
@@ -71,6 +76,7 @@ pub use error::{
     ApiError, DecodeError, Error, LocalFileError, LocalFileOp, ProcessingTimeout, Result,
     TransportError, TransportErrorKind, ValidationError,
 };
+pub use error_kind::ApiErrorKind;
 pub use list::{ListParams, MAX_LIST_LIMIT, Order};
 pub use objects::{DeletedFile, FileList, FileObject};
 pub use options::{
@@ -80,5 +86,6 @@ pub use options::{
 pub use progress::{Observer, RetryNotice};
 pub use provider::Provider;
 pub use purpose::{FileStatus, Purpose};
+pub use rules::{RuleKind, UploadWarning, WarningKind};
 pub use secret::ApiKey;
-pub use upload::{EXPIRES_AFTER_SECONDS, UploadRequest, UploadSource};
+pub use upload::{UploadRequest, UploadSource};

@@ -25,7 +25,7 @@ pub struct FileProbe {
 }
 
 /// How many leading bytes of a local file the client reads for the provider's checks.
-pub const PROBE_PREFIX_LEN: usize = 64;
+pub const PROBE_PREFIX_LEN: usize = 64 * 1024;
 
 /// Local files for blocking code.
 pub trait LocalFiles: Send + Sync {

@@ -96,6 +96,7 @@ pub struct RequestOptions {
     idle_timeout: Option<Duration>,
     headers: HeaderMap,
     observer: Option<Arc<dyn Observer>>,
+    validate: Option<bool>,
 }
 
 impl RequestOptions {
@@ -156,6 +157,14 @@ impl RequestOptions {
         Ok(self)
     }
 
+    /// Whether an upload is checked against the provider's rules before it is sent (default
+    /// `true`). Turn it off for an OpenAI-compatible server whose rules differ: the server
+    /// then has the last word.
+    pub fn validate(mut self, yes: bool) -> Self {
+        self.validate = Some(yes);
+        self
+    }
+
     /// Reports progress and retries to `observer`.
     pub fn observer(mut self, observer: Arc<dyn Observer>) -> Self {
         self.observer = Some(observer);
@@ -175,6 +184,7 @@ impl RequestOptions {
             idle_timeout: self.idle_timeout.or(base.idle_timeout),
             headers,
             observer: self.observer.clone().or_else(|| base.observer.clone()),
+            validate: self.validate.or(base.validate),
         }
     }
 
@@ -196,6 +206,11 @@ impl RequestOptions {
         &self.headers
     }
 
+    /// Whether uploads are checked against the provider's rules (default `true`).
+    pub fn validates(&self) -> bool {
+        self.validate.unwrap_or(true)
+    }
+
     /// The observer, if one is set.
     pub fn observer_value(&self) -> Option<&Arc<dyn Observer>> {
         self.observer.as_ref()
@@ -212,6 +227,7 @@ impl fmt::Debug for RequestOptions {
             .field("idle_timeout", &self.idle_timeout)
             .field("header_names", &names)
             .field("observer", &self.observer.is_some())
+            .field("validate", &self.validate)
             .finish()
     }
 }
@@ -278,6 +294,16 @@ mod tests {
         assert_eq!(merged.headers()["x-a"], "client");
         assert_eq!(merged.headers()["x-b"], "call");
         assert_eq!(RequestOptions::new().max_retries_value(), 2);
+        assert!(merged.validates());
+        let off = RequestOptions::new().validate(false);
+        assert!(
+            !RequestOptions::new().over(&off).validates(),
+            "the client's switch"
+        );
+        assert!(
+            RequestOptions::new().validate(true).over(&off).validates(),
+            "the call wins"
+        );
     }
 
     #[test]

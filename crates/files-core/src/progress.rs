@@ -1,6 +1,9 @@
-//! [`Observer`]: progress of uploads and downloads, and the retries on the way.
+//! [`Observer`]: progress of uploads and downloads, the retries on the way, and the warnings
+//! of the provider's rules.
 
 use std::time::Duration;
+
+use crate::rules::UploadWarning;
 
 /// Receives progress as an operation runs: bytes sent for a request's payload (a file's
 /// content), bytes received for a download, and each retry before it waits. Every method has
@@ -37,6 +40,12 @@ pub trait Observer: Send + Sync {
     /// An attempt failed and another will follow after `notice.wait`.
     fn retrying(&self, notice: &RetryNotice) {
         let _ = notice;
+    }
+
+    /// An upload was accepted by the provider's rules with a caveat (a deprecated purpose,
+    /// audio of an unusual length), before it is sent.
+    fn warning(&self, warning: &UploadWarning) {
+        let _ = warning;
     }
 }
 

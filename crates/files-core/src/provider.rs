@@ -7,6 +7,7 @@ use http::HeaderMap;
 
 use crate::error::ValidationError;
 use crate::purpose::Purpose;
+use crate::rules::UploadWarning;
 
 /// An API provider's endpoint rules. The `provider-openai` and `provider-stepfun` crates
 /// implement it; an OpenAI-compatible server can be reached through either with a base-URL
@@ -24,11 +25,16 @@ pub trait Provider: Send + Sync {
     /// What the provider's Files API supports.
     fn features(&self) -> Features;
 
-    /// Checks an upload against the provider's rules before a byte is sent. The default
-    /// accepts everything.
-    fn check_upload(&self, upload: &UploadCheck<'_>) -> Result<(), ValidationError> {
+    /// Checks an upload against the provider's rules before a byte is sent, and returns the
+    /// warnings of an accepted one (a deprecated purpose, say). It is called twice for a
+    /// local file: with its size alone (before a byte of it is read), then with its first
+    /// bytes too. The default accepts everything.
+    fn check_upload(
+        &self,
+        upload: &UploadCheck<'_>,
+    ) -> Result<Vec<UploadWarning>, ValidationError> {
         let _ = upload;
-        Ok(())
+        Ok(Vec::new())
     }
 }
 
@@ -48,7 +54,7 @@ macro_rules! forward_provider {
             fn features(&self) -> Features {
                 (**self).features()
             }
-            fn check_upload(&self, upload: &UploadCheck<'_>) -> Result<(), ValidationError> {
+            fn check_upload(&self, upload: &UploadCheck<'_>) -> Result<Vec<UploadWarning>, ValidationError> {
                 (**self).check_upload(upload)
             }
         }
@@ -205,8 +211,50 @@ pub struct UploadCheck<'a> {
     pub url: Option<&'a str>,
     /// The requested expiry in seconds.
     pub expires_after: Option<u64>,
-    /// The first bytes of the file, when the caller had them (for format checks).
-    pub prefix: &'a [u8],
+    /// The first bytes of the file ([`PROBE_PREFIX_LEN`] at most), when they are known: not
+    /// for a reader or a stream, nor in the first check of a local file.
+    ///
+    /// [`PROBE_PREFIX_LEN`]: crate::local::PROBE_PREFIX_LEN
+    pub prefix: Option<&'a [u8]>,
+}
+
+impl<'a> UploadCheck<'a> {
+    /// An upload of `len` bytes (`None`: unknown) named `filename` for `purpose`.
+    pub fn new(purpose: &'a Purpose, filename: Option<&'a str>, len: Option<u64>) -> Self {
+        UploadCheck {
+            purpose,
+            filename,
+            content_type: None,
+            len,
+            url: None,
+            expires_after: None,
+            prefix: None,
+        }
+    }
+
+    /// With the file's first bytes.
+    pub fn with_prefix(mut self, prefix: &'a [u8]) -> Self {
+        self.prefix = Some(prefix);
+        self
+    }
+
+    /// A URL upload of `url`.
+    pub fn with_url(mut self, url: &'a str) -> Self {
+        self.url = Some(url);
+        self
+    }
+
+    /// With an expiry of `seconds`.
+    pub fn with_expires_after(mut self, seconds: Option<u64>) -> Self {
+        self.expires_after = seconds;
+        self
+    }
+
+    /// With the file part's Content-Type.
+    pub fn with_content_type(mut self, content_type: Option<&'a str>) -> Self {
+        self.content_type = content_type;
+        self
+    }
 }
 
 #[cfg(test)]

@@ -1,47 +1,12 @@
-//! [`Purpose`] and [`FileStatus`]: open vocabularies shared by both providers.
+//! [`Purpose`] and [`FileStatus`]: open vocabularies shared by both providers. The purposes
+//! are generated from `spec/` (`known.rs`).
 
 use crate::open_string::open_string;
 
-open_string! {
-    /// What a file is for. The two providers' vocabularies do not overlap; both are here as
-    /// constants, and any other value the server sends deserializes and round-trips.
-    ///
-    /// ```
-    /// use files_core::Purpose;
-    /// assert_eq!(Purpose::new("batch"), Purpose::BATCH);
-    /// assert!(!Purpose::new("something-new").is_known());
-    /// ```
-    Purpose {
-        /// OpenAI: files for assistants and file search.
-        ASSISTANTS = "assistants",
-        /// OpenAI: files written by assistants (responses only).
-        ASSISTANTS_OUTPUT = "assistants_output",
-        /// OpenAI: Batch API input (`.jsonl`, at most 200 MB).
-        BATCH = "batch",
-        /// OpenAI: Batch API output (responses only).
-        BATCH_OUTPUT = "batch_output",
-        /// OpenAI: fine-tuning data (`.jsonl`).
-        FINE_TUNE = "fine-tune",
-        /// OpenAI: fine-tuning results (responses only).
-        FINE_TUNE_RESULTS = "fine-tune-results",
-        /// OpenAI: images for vision fine-tuning.
-        VISION = "vision",
-        /// OpenAI: flexible user data.
-        USER_DATA = "user_data",
-        /// OpenAI: evaluation data sets.
-        EVALS = "evals",
-        /// StepFun: images, video and audio for understanding and voice cloning (128 MB).
-        STORAGE = "storage",
-        /// StepFun: documents whose text is extracted (64 MB).
-        FILE_EXTRACT = "file-extract",
-        /// StepFun: documents for a text knowledge base (64 MB).
-        RETRIEVAL_TEXT = "retrieval-text",
-        /// StepFun: images for an image knowledge base (64 MB).
-        RETRIEVAL_IMAGE = "retrieval-image",
-        /// StepFun: the deprecated predecessor of `retrieval-text`, seen in old listings.
-        RETRIEVAL = "retrieval",
-    }
-}
+#[rustfmt::skip]
+mod known;
+
+pub use known::Purpose;
 
 open_string! {
     /// A file's processing status. Optional and deprecated on OpenAI; StepFun sends

@@ -11,9 +11,6 @@ use crate::body::{OneShotReader, OneShotStream};
 use crate::purpose::Purpose;
 use crate::wire::file_name_of;
 
-/// The shortest and longest expiry OpenAI accepts, in seconds (one hour to 30 days).
-pub const EXPIRES_AFTER_SECONDS: std::ops::RangeInclusive<u64> = 3_600..=2_592_000;
-
 /// Where an upload's bytes come from.
 #[non_exhaustive]
 pub enum UploadSource {

@@ -2,7 +2,10 @@
 
 use std::fmt;
 
+use files_core::rules::SiteRule;
+
 use crate::dialect::Dialect;
+use crate::error::EmulatorError;
 use crate::fault::Fault;
 
 /// Settings for [`Emulator::start_with`](crate::Emulator::start_with) and [`serve`](crate::serve).
@@ -39,6 +42,12 @@ pub struct EmulatorConfig {
     /// and other non-public addresses (off by default, so the emulator cannot be made a
     /// proxy into the network it runs on).
     pub allow_private_urls: bool,
+    /// Which of the provider's sites to be (StepFun: `international` accepts only
+    /// `storage`, `china` four purposes); `None` accepts what any site accepts.
+    pub site: Option<String>,
+    /// The most files the store holds before uploads are refused; `None` is the provider's
+    /// documented cap (StepFun's 1,000 files), if it has one.
+    pub max_files: Option<u64>,
 }
 
 impl EmulatorConfig {
@@ -52,6 +61,8 @@ impl EmulatorConfig {
             ranges: true,
             faults: Vec::new(),
             allow_private_urls: false,
+            site: None,
+            max_files: None,
         }
     }
 
@@ -98,6 +109,45 @@ impl EmulatorConfig {
         self
     }
 
+    /// Emulates one site of the provider, accepting only its purposes; fails for a name the
+    /// provider has no site of.
+    pub fn with_site(mut self, site: &str) -> Result<Self, EmulatorError> {
+        let rules = self.dialect.rules();
+        if rules.site(site).is_none() {
+            let names: Vec<&str> = rules.sites.iter().map(|s| s.name).collect();
+            return Err(EmulatorError::UnknownSite {
+                dialect: self.dialect.to_string(),
+                site: site.to_owned(),
+                expected: names.join(", "),
+            });
+        }
+        self.site = Some(site.to_owned());
+        Ok(self)
+    }
+
+    /// Refuses uploads once `max_files` files are stored (instead of the provider's cap).
+    #[must_use]
+    pub fn with_max_files(mut self, max_files: u64) -> Self {
+        self.max_files = Some(max_files);
+        self
+    }
+
+    /// The site emulated, if one was chosen.
+    pub(crate) fn site_rule(&self) -> Option<&'static SiteRule> {
+        self.site
+            .as_deref()
+            .and_then(|name| self.dialect.rules().site(name))
+    }
+
+    /// The most files the store may hold, if there is a cap.
+    pub(crate) fn file_cap(&self) -> Option<u64> {
+        self.max_files
+            .or(match self.dialect.rules().account.max_files {
+                0 => None,
+                n => Some(n),
+            })
+    }
+
     /// The prefix in canonical form: `""` for the root, else `/a/b` with no trailing slash.
     pub(crate) fn normalized_prefix(&self) -> String {
         let trimmed = self.path_prefix.trim_matches('/');
@@ -119,6 +169,8 @@ impl fmt::Debug for EmulatorConfig {
             .field("ranges", &self.ranges)
             .field("faults", &self.faults)
             .field("allow_private_urls", &self.allow_private_urls)
+            .field("site", &self.site)
+            .field("max_files", &self.max_files)
             .finish()
     }
 }
@@ -139,6 +191,18 @@ mod tests {
         assert_eq!(norm("/v1/openai/v1/"), "/v1/openai/v1");
         assert_eq!(norm("/"), "");
         assert_eq!(norm(""), "");
+    }
+
+    #[test]
+    fn sites_are_checked_and_caps_come_from_the_spec() {
+        let stepfun = EmulatorConfig::new(Dialect::StepFun);
+        assert_eq!(stepfun.file_cap(), Some(1000));
+        assert_eq!(EmulatorConfig::new(Dialect::OpenAi).file_cap(), None);
+        assert_eq!(stepfun.clone().with_max_files(3).file_cap(), Some(3));
+        let china = stepfun.clone().with_site("china").unwrap();
+        assert_eq!(china.site_rule().map(|s| s.name), Some("china"));
+        let err = stepfun.with_site("mars").unwrap_err().to_string();
+        assert!(err.contains("international, china"), "{err}");
     }
 
     #[test]

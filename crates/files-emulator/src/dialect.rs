@@ -3,7 +3,10 @@
 use std::fmt;
 use std::str::FromStr;
 
+use files_core::rules::{ProviderRules, SiteRule};
+
 use crate::error::EmulatorError;
+use crate::rules;
 
 /// The provider whose wire format the emulator reproduces.
 ///
@@ -33,24 +36,23 @@ impl Dialect {
         }
     }
 
-    /// The purposes this dialect accepts on upload.
-    pub fn upload_purposes(self) -> &'static [&'static str] {
+    /// The provider's rules this dialect enforces (generated from `spec/`).
+    pub fn rules(self) -> &'static ProviderRules {
         match self {
-            Dialect::OpenAi => &[
-                "assistants",
-                "batch",
-                "fine-tune",
-                "vision",
-                "user_data",
-                "evals",
-            ],
-            Dialect::StepFun => &[
-                "storage",
-                "file-extract",
-                "retrieval-text",
-                "retrieval-image",
-            ],
+            Dialect::OpenAi => &rules::OPENAI,
+            Dialect::StepFun => &rules::STEPFUN,
         }
+    }
+
+    /// The purposes this dialect accepts on upload at `site` (`None`: at any of its sites).
+    pub fn upload_purposes(self, site: Option<&SiteRule>) -> Vec<&'static str> {
+        let rules = self.rules();
+        rules
+            .purposes
+            .iter()
+            .map(|p| p.name)
+            .filter(|p| site.is_none_or(|s| s.purposes.contains(p)))
+            .collect()
     }
 }
 

@@ -15,6 +15,16 @@ pub enum EmulatorError {
     /// Creating the temporary directory that holds uploaded files failed.
     #[error("could not create the emulator's file storage: {0}")]
     Storage(#[source] io::Error),
+    /// A site the dialect's provider does not have.
+    #[error("{dialect} has no site {site:?}: expected one of {expected}")]
+    UnknownSite {
+        /// The dialect.
+        dialect: String,
+        /// The name given.
+        site: String,
+        /// The dialect's sites.
+        expected: String,
+    },
     /// A dialect name other than `openai` or `stepfun`.
     #[error("unknown dialect {0:?}: expected \"openai\" or \"stepfun\"")]
     UnknownDialect(String),

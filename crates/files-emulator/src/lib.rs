@@ -74,6 +74,8 @@ mod public_net;
 mod range;
 mod record;
 mod remote;
+#[rustfmt::skip]
+mod rules;
 mod server;
 mod state;
 mod store;

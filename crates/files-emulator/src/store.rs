@@ -126,6 +126,11 @@ impl Store {
         file
     }
 
+    /// How many files are stored.
+    pub(crate) fn count(&self) -> usize {
+        self.lock().len()
+    }
+
     /// The metadata of file `id`.
     pub(crate) fn get(&self, id: &str) -> Option<StoredFile> {
         self.lock().iter().find(|f| f.id == id).cloned()

@@ -6,6 +6,11 @@ use http::HeaderMap;
 use http::header::CONTENT_TYPE;
 use tokio::io::AsyncWriteExt;
 
+use files_core::RuleKind;
+use files_core::local::PROBE_PREFIX_LEN;
+use files_core::provider::UploadCheck;
+use files_core::rules::{ExpiresAfterRule, ProviderRules, SiteRule};
+
 use crate::body::SharedBody;
 use crate::dialect::Dialect;
 use crate::envelope::ApiError;
@@ -16,10 +21,6 @@ use crate::store::{StoredFile, TempUpload, unix_now};
 
 /// The longest accepted text field (`purpose`, `url`, ...), in bytes.
 const MAX_TEXT_FIELD: usize = 64 * 1024;
-/// The accepted range of `expires_after[seconds]`: one hour to thirty days.
-const EXPIRES_AFTER_SECONDS: std::ops::RangeInclusive<u64> = 3600..=2_592_000;
-/// How long OpenAI keeps `batch` files when no `expires_after` is given: thirty days.
-const BATCH_DEFAULT_EXPIRY: u64 = 2_592_000;
 
 /// The `file` part as received.
 #[derive(Debug)]
@@ -28,6 +29,8 @@ struct ReceivedFile {
     filename: String,
     bytes: u64,
     too_large: bool,
+    /// The first bytes, for the format rules.
+    prefix: Vec<u8>,
 }
 
 /// The fields of an upload form this dialect cares about.
@@ -75,24 +78,38 @@ pub(crate) async fn upload(
     {
         return Err(ApiError::too_large(max));
     }
-    let purpose = validate_purpose(dialect, form.purpose)?;
-    let expires_after = match dialect {
-        Dialect::OpenAi => validate_expires_after(form.anchor, form.seconds)?,
-        Dialect::StepFun => None,
+    let rules = dialect.rules();
+    let site = state.config.site_rule();
+    let purpose = validate_purpose(dialect, site, form.purpose)?;
+    let expires_after = match rules.expires_after {
+        Some(range) => validate_expires_after(range, form.anchor, form.seconds)?,
+        None => None,
     };
-    let (temp, filename, bytes) = match (form.file, form.url) {
-        (Some(file), _) => (file.temp, file.filename, file.bytes),
-        (None, Some(url)) if dialect == Dialect::StepFun => {
+    if let Some(cap) = state.config.file_cap()
+        && state.store.count() as u64 >= cap
+    {
+        return Err(ApiError::bad_request(
+            None,
+            format!(
+                "The account holds {cap} files, the most allowed. Delete files you no longer \
+                 need before uploading more."
+            ),
+        ));
+    }
+    let (temp, filename, bytes, prefix) = match (form.file, form.url) {
+        (Some(file), _) => (file.temp, file.filename, file.bytes, file.prefix),
+        (None, Some(url)) if rules.url_upload => {
             let temp = TempUpload::new(state.store.temp_path());
             let fetched = state
                 .fetcher
                 .fetch(
                     &url,
                     &temp,
-                    remote_limit(&purpose, state.config.max_upload_bytes),
+                    remote_limit(rules, &purpose, state.config.max_upload_bytes),
                 )
                 .await?;
-            (temp, fetched.filename, fetched.bytes)
+            let prefix = read_prefix(temp.path()).await?;
+            (temp, fetched.filename, fetched.bytes, prefix)
         }
         _ => {
             let message = match dialect {
@@ -103,17 +120,26 @@ pub(crate) async fn upload(
         }
     };
 
+    let wire_purpose = files_core::Purpose::new(purpose.clone());
+    let check = UploadCheck::new(&wire_purpose, Some(&filename), Some(bytes)).with_prefix(&prefix);
+    if let Err(refusal) = files_core::rules::check_upload(rules, site, &check) {
+        return Err(ApiError::bad_request(
+            Some(param_of(refusal.kind)),
+            refusal.to_string(),
+        ));
+    }
+
     let id = ids::file_id();
     temp.persist(&state.store.path_of(&id))
         .await
         .map_err(|e| ApiError::internal(format!("Could not store the upload: {e}")))?;
     let created_at = unix_now();
-    let expires_at = match dialect {
-        Dialect::OpenAi => expires_after
-            .or((purpose == "batch").then_some(BATCH_DEFAULT_EXPIRY))
-            .map(|seconds| created_at + seconds),
-        Dialect::StepFun => None,
-    };
+    let default_expiry = rules
+        .purpose(&purpose)
+        .and_then(|p| p.default_expires_after);
+    let expires_at = expires_after
+        .or(default_expiry)
+        .map(|seconds| created_at + seconds);
     let stored = state.store.insert(StoredFile {
         id,
         bytes,
@@ -126,16 +152,36 @@ pub(crate) async fn upload(
     Ok(Json(stored.object(dialect)).into_response())
 }
 
-/// The most bytes a remote `url` upload for `purpose` may fetch: StepFun's limit for the
-/// purpose (128 MB for `storage`, 64 MB for the others), or the configured limit if lower.
-fn remote_limit(purpose: &str, configured: Option<u64>) -> Option<u64> {
-    const MB: u64 = 1024 * 1024;
-    let purpose_limit = if purpose == "storage" {
-        128 * MB
-    } else {
-        64 * MB
-    };
+/// The most bytes a remote `url` upload for `purpose` may fetch: the purpose's limit in the
+/// rules (StepFun: 128 MB for `storage`, 64 MB for the others), or the configured limit if
+/// lower.
+fn remote_limit(rules: &ProviderRules, purpose: &str, configured: Option<u64>) -> Option<u64> {
+    let purpose_limit = rules.purpose(purpose).map_or(u64::MAX, |p| p.max_bytes);
     Some(configured.map_or(purpose_limit, |c| c.min(purpose_limit)))
+}
+
+/// The form field a refused rule is about.
+fn param_of(kind: RuleKind) -> &'static str {
+    match kind {
+        RuleKind::PurposeNotAccepted | RuleKind::PurposeNotOnSite => "purpose",
+        RuleKind::ExpiresAfterOutOfRange => "expires_after",
+        RuleKind::UrlScheme => "url",
+        _ => "file",
+    }
+}
+
+/// The first bytes of a fetched file, for the format rules.
+async fn read_prefix(path: &std::path::Path) -> Result<Vec<u8>, ApiError> {
+    use tokio::io::AsyncReadExt;
+    let store_error =
+        |e: std::io::Error| ApiError::internal(format!("Could not read the upload: {e}"));
+    let file = tokio::fs::File::open(path).await.map_err(store_error)?;
+    let mut prefix = Vec::new();
+    file.take(PROBE_PREFIX_LEN as u64)
+        .read_to_end(&mut prefix)
+        .await
+        .map_err(store_error)?;
+    Ok(prefix)
 }
 
 /// Reads every field, streaming the first `file` part to a temporary file.
@@ -217,7 +263,10 @@ async fn receive_file(
         .map_err(store_error)?;
     let max = state.config.max_upload_bytes;
     let mut too_large = false;
+    let mut prefix = Vec::new();
     while let Some(chunk) = field.chunk().await.map_err(malformed)? {
+        let room = PROBE_PREFIX_LEN.saturating_sub(prefix.len());
+        prefix.extend_from_slice(&chunk[..room.min(chunk.len())]);
         part.bytes += chunk.len() as u64;
         // Past the limit, keep counting (for the request log) but stop writing.
         too_large = max.is_some_and(|max| part.bytes > max);
@@ -231,18 +280,23 @@ async fn receive_file(
         filename,
         bytes: part.bytes,
         too_large,
+        prefix,
     })
 }
 
-/// Checks `purpose` against the dialect's accepted values.
-fn validate_purpose(dialect: Dialect, purpose: Option<String>) -> Result<String, ApiError> {
+/// Checks `purpose` against the values the dialect accepts at `site`.
+fn validate_purpose(
+    dialect: Dialect,
+    site: Option<&SiteRule>,
+    purpose: Option<String>,
+) -> Result<String, ApiError> {
     let Some(purpose) = purpose else {
         return Err(ApiError::bad_request(
             Some("purpose"),
             "Missing required parameter: 'purpose'.",
         ));
     };
-    let accepted = dialect.upload_purposes();
+    let accepted = dialect.upload_purposes(site);
     if accepted.contains(&purpose.as_str()) {
         return Ok(purpose);
     }
@@ -257,8 +311,10 @@ fn validate_purpose(dialect: Dialect, purpose: Option<String>) -> Result<String,
     ))
 }
 
-/// Checks OpenAI's `expires_after[anchor]` and `expires_after[seconds]`; returns the seconds.
+/// Checks OpenAI's `expires_after[anchor]` and `expires_after[seconds]` against `range`;
+/// returns the seconds.
 fn validate_expires_after(
+    range: ExpiresAfterRule,
     anchor: Option<String>,
     seconds: Option<String>,
 ) -> Result<Option<u64>, ApiError> {
@@ -272,18 +328,18 @@ fn validate_expires_after(
             "Missing required parameter: 'expires_after[anchor]'.".to_owned(),
         )),
         (Some(anchor), Some(seconds)) => {
-            if anchor != "created_at" {
+            if anchor != range.anchor {
                 return Err(invalid(format!(
-                    "Invalid value for 'expires_after[anchor]': '{anchor}'. Expected 'created_at'."
+                    "Invalid value for 'expires_after[anchor]': '{anchor}'. Expected '{}'.",
+                    range.anchor
                 )));
             }
             match seconds.trim().parse::<u64>() {
-                Ok(n) if EXPIRES_AFTER_SECONDS.contains(&n) => Ok(Some(n)),
+                Ok(n) if (range.min_seconds..=range.max_seconds).contains(&n) => Ok(Some(n)),
                 _ => Err(invalid(format!(
                     "Invalid value for 'expires_after[seconds]': '{seconds}'. Expected an integer \
                      between {} and {}.",
-                    EXPIRES_AFTER_SECONDS.start(),
-                    EXPIRES_AFTER_SECONDS.end()
+                    range.min_seconds, range.max_seconds
                 ))),
             }
         }
@@ -296,19 +352,23 @@ mod tests {
 
     #[test]
     fn purposes_are_checked_per_dialect() {
-        assert!(validate_purpose(Dialect::OpenAi, Some("batch".into())).is_ok());
-        let err = validate_purpose(Dialect::OpenAi, Some("storage".into())).err();
+        assert!(validate_purpose(Dialect::OpenAi, None, Some("batch".into())).is_ok());
+        let err = validate_purpose(Dialect::OpenAi, None, Some("storage".into())).err();
         let err = err.map(|e| (e.param, e.message)).unwrap_or_default();
         assert_eq!(err.0, Some("purpose"));
         assert!(err.1.contains("'user_data'"));
-        assert!(validate_purpose(Dialect::StepFun, Some("storage".into())).is_ok());
-        assert!(validate_purpose(Dialect::StepFun, None).is_err());
+        assert!(validate_purpose(Dialect::StepFun, None, Some("storage".into())).is_ok());
+        assert!(validate_purpose(Dialect::StepFun, None, None).is_err());
+        let international = Dialect::StepFun.rules().site("international");
+        let err = validate_purpose(Dialect::StepFun, international, Some("file-extract".into()));
+        assert!(err.is_err(), "the international site takes only storage");
     }
 
     #[test]
     fn expires_after_is_range_checked() {
+        let range = Dialect::OpenAi.rules().expires_after.unwrap();
         let check = |a: Option<&str>, s: Option<&str>| {
-            validate_expires_after(a.map(Into::into), s.map(Into::into)).map_err(|e| e.param)
+            validate_expires_after(range, a.map(Into::into), s.map(Into::into)).map_err(|e| e.param)
         };
         assert_eq!(check(None, None), Ok(None));
         assert_eq!(check(Some("created_at"), Some("3600")), Ok(Some(3600)));
@@ -338,11 +398,12 @@ mod tests {
     #[test]
     fn a_remote_fetch_is_capped_at_the_purpose_limit() {
         const MB: u64 = 1024 * 1024;
-        assert_eq!(remote_limit("storage", None), Some(128 * MB));
-        assert_eq!(remote_limit("file-extract", None), Some(64 * MB));
-        assert_eq!(remote_limit("storage", Some(10)), Some(10));
+        let rules = Dialect::StepFun.rules();
+        assert_eq!(remote_limit(rules, "storage", None), Some(128 * MB));
+        assert_eq!(remote_limit(rules, "file-extract", None), Some(64 * MB));
+        assert_eq!(remote_limit(rules, "storage", Some(10)), Some(10));
         assert_eq!(
-            remote_limit("retrieval-image", Some(100 * MB)),
+            remote_limit(rules, "retrieval-image", Some(100 * MB)),
             Some(64 * MB)
         );
     }

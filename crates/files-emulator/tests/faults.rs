@@ -121,7 +121,7 @@ async fn get_content(
 async fn content_serves_ranges_with_validators() {
     let em = Emulator::start(Dialect::OpenAi).expect("start");
     let bytes: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
-    let id = upload(&em, "r.bin", "batch", &bytes).await["id"]
+    let id = upload(&em, "r.bin", "user_data", &bytes).await["id"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
@@ -160,7 +160,7 @@ async fn an_emulator_without_ranges_sends_everything() {
         files_emulator::EmulatorConfig::new(Dialect::OpenAi).with_ranges(false),
     )
     .expect("start");
-    let id = upload(&em, "r.bin", "batch", b"0123456789").await["id"]
+    let id = upload(&em, "r.bin", "user_data", b"0123456789").await["id"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
@@ -174,7 +174,7 @@ async fn an_emulator_without_ranges_sends_everything() {
 async fn a_response_cut_closes_the_connection_after_the_bytes_given() {
     let em = Emulator::start(Dialect::OpenAi).expect("start");
     let bytes = vec![7u8; 256 * 1024];
-    let id = upload(&em, "c.bin", "batch", &bytes).await["id"]
+    let id = upload(&em, "c.bin", "user_data", &bytes).await["id"]
         .as_str()
         .unwrap_or_default()
         .to_owned();

@@ -72,7 +72,7 @@ async fn pagination_follows_limit_after_and_order() {
     let mut ids = Vec::new();
     for n in 0..5 {
         let purpose = if n % 2 == 0 { "batch" } else { "user_data" };
-        let f = upload(&em, &format!("f{n}.jsonl"), purpose, b"x").await;
+        let f = upload(&em, &format!("f{n}.jsonl"), purpose, b"{}").await;
         ids.push(f["id"].as_str().expect("id").to_owned());
     }
     let page_ids = |list: &Value| -> Vec<String> {
@@ -267,7 +267,7 @@ async fn upload_validation_errors() {
         .expect("send");
     assert_eq!(response.status(), 400);
     // Truncated multipart.
-    let mut body = form(&[Part::Text("purpose", "batch"), file("a.jsonl", b"xyz")]);
+    let mut body = form(&[Part::Text("purpose", "batch"), file("a.jsonl", b"{ }")]);
     body.truncate(body.len() - 20);
     let (status, err) = post_form(&em, body).await;
     assert_eq!(status, 400, "{err}");
@@ -302,7 +302,7 @@ async fn multi_segment_prefix_works() {
     )
     .expect("start");
     assert!(em.base_url().ends_with("/v1/openai/v1"));
-    let created = upload(&em, "a.jsonl", "batch", b"x").await;
+    let created = upload(&em, "a.jsonl", "batch", b"{}").await;
     let (status, _) = call(
         &em,
         Method::GET,
@@ -353,7 +353,7 @@ async fn injected_faults_are_served_in_order() {
     );
 
     // A fault replaces an upload too; the body is still read in full.
-    let body = form(&[Part::Text("purpose", "batch"), file("a.jsonl", b"abc")]);
+    let body = form(&[Part::Text("purpose", "batch"), file("a.jsonl", b"{ }")]);
     let len = body.len() as u64;
     let second = client()
         .post(&url)
@@ -432,7 +432,7 @@ async fn content_length_upload_is_recorded_as_such() {
         .text("purpose", "vision")
         .part(
             "file",
-            reqwest::multipart::Part::bytes(b"\x89PNG fake".to_vec())
+            reqwest::multipart::Part::bytes(b"\x89PNG\r\n\x1a\nfake".to_vec())
                 .file_name("cat.png")
                 .mime_str("image/png")
                 .expect("mime"),
@@ -462,7 +462,7 @@ async fn content_length_upload_is_recorded_as_such() {
     let part = record.file_part.as_ref().expect("file part");
     assert_eq!(part.filename.as_deref(), Some("cat.png"));
     assert_eq!(part.content_type.as_deref(), Some("image/png"));
-    assert_eq!(part.bytes, 9);
+    assert_eq!(part.bytes, 12);
 }
 
 #[tokio::test]
@@ -471,7 +471,7 @@ async fn oversized_upload_is_413() {
         .expect("start");
     let (status, err) = post_form(
         &em,
-        form(&[Part::Text("purpose", "batch"), file("a.jsonl", &[b'x'; 11])]),
+        form(&[Part::Text("purpose", "batch"), file("a.txt", &[b'x'; 11])]),
     )
     .await;
     assert_eq!(status, 413);
@@ -480,6 +480,6 @@ async fn oversized_upload_is_413() {
         em.requests()[0].file_part.as_ref().map(|p| p.bytes),
         Some(11)
     );
-    let created = upload(&em, "a.jsonl", "batch", &[b'x'; 10]).await;
+    let created = upload(&em, "a.txt", "user_data", &[b'x'; 10]).await;
     assert_eq!(created["bytes"], 10);
 }

@@ -120,7 +120,13 @@ async fn url_upload_fetches_the_remote_file() {
     let guarded = Emulator::start(Dialect::StepFun).expect("start");
 
     // The fetch sends no key, so another emulator's content URL answers 401: a clear 400 here.
-    let original = upload(&source, "remote.png", "vision", b"\x89PNG remote bytes").await;
+    let original = upload(
+        &source,
+        "remote.png",
+        "vision",
+        b"\x89PNG\r\n\x1a\nremote bytes",
+    )
+    .await;
     let original = original["id"].as_str().unwrap_or_default();
     let content_url = format!("{}/files/{}/content", source.base_url(), original);
     let (status, err) = post_form(
@@ -139,7 +145,7 @@ async fn url_upload_fetches_the_remote_file() {
     );
 
     // A tiny open server serves the file.
-    let open = axum_file_server(b"\x89PNG remote bytes").await;
+    let open = axum_file_server(b"\x89PNG\r\n\x1a\nremote bytes").await;
     let url = format!("http://{open}/assets/cat.png");
     let (status, created) = post_form(
         &em,
@@ -148,7 +154,7 @@ async fn url_upload_fetches_the_remote_file() {
     .await;
     assert_eq!(status, 200, "{created}");
     assert_eq!(created["filename"], "cat.png");
-    assert_eq!(created["bytes"], 17);
+    assert_eq!(created["bytes"], 20);
     let record = em.requests().pop().expect("recorded");
     assert_eq!(record.file_part, None);
     let text = client()
@@ -164,7 +170,7 @@ async fn url_upload_fetches_the_remote_file() {
         .bytes()
         .await
         .expect("bytes");
-    assert_eq!(text.as_ref(), b"\x89PNG remote bytes");
+    assert_eq!(text.as_ref(), b"\x89PNG\r\n\x1a\nremote bytes");
 
     // When both are sent, the file part wins.
     let (status, both) = post_form(
@@ -172,7 +178,7 @@ async fn url_upload_fetches_the_remote_file() {
         form(&[
             Part::Text("purpose", "storage"),
             Part::Text("url", &url),
-            file("local.png", b"local"),
+            file("local.png", b"\x89PNG\r\n\x1a\nlocal"),
         ]),
     )
     .await;

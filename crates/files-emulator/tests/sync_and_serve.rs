@@ -30,7 +30,7 @@ fn works_from_a_plain_test_and_stops_on_drop() {
     let auth = format!("Bearer {}", em.api_key());
     let body = form(&[
         Part::Text("purpose", "storage"),
-        file("clip.mp4", b"0123456789"),
+        file("clip.mp4", b"\0\0\0\x08ftyp89"),
     ]);
     let response = agent
         .post(format!("{}/files", em.base_url()))

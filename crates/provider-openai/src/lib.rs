@@ -1,6 +1,7 @@
 //! OpenAI's endpoint rules for `files-client`: base URL, authentication (`Authorization:
-//! Bearer`, optional `OpenAI-Organization` and `OpenAI-Project`), and the Files API features
-//! OpenAI has (list parameters, upload expiry, content as the original bytes).
+//! Bearer`, optional `OpenAI-Organization` and `OpenAI-Project`), the Files API features
+//! OpenAI has (list parameters, upload expiry, content as the original bytes), and the upload
+//! rules checked before a byte is sent ([`rules`], generated from `spec/openai.toml`).
 //!
 //! ```toml
 //! [dependencies]
@@ -39,14 +40,14 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-use files_core::provider::{BaseUrl, ContentKind, Features};
-use files_core::{ApiKey, Provider, ValidationError};
+use files_core::provider::{BaseUrl, ContentKind, Features, UploadCheck};
+use files_core::{ApiKey, Provider, UploadWarning, ValidationError};
 use http::{HeaderMap, HeaderValue};
 
-/// OpenAI's API base URL.
-pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
-/// The environment variable holding the API key.
-pub const API_KEY_ENV: &str = "OPENAI_API_KEY";
+#[rustfmt::skip]
+pub mod rules;
+
+pub use rules::{API_KEY_ENV, DEFAULT_BASE_URL, EXPIRES_AFTER_SECONDS};
 /// The environment variable that overrides the base URL (as the official SDKs read it).
 pub const BASE_URL_ENV: &str = "OPENAI_BASE_URL";
 /// The environment variable naming the organization.
@@ -142,9 +143,19 @@ impl Provider for OpenAi {
 
     fn features(&self) -> Features {
         Features::new()
-            .with_expires_after(true)
+            .with_expires_after(rules::RULES.expires_after.is_some())
             .with_list_parameters(true)
             .with_content(ContentKind::OriginalBytes)
+    }
+
+    /// OpenAI's rules from `spec/openai.toml`: the purpose, the size (512 MB; `batch` 200 MB),
+    /// JSON Lines for `batch` and `fine-tune`, the format by extension and first bytes, and
+    /// the expiry range.
+    fn check_upload(
+        &self,
+        upload: &UploadCheck<'_>,
+    ) -> Result<Vec<UploadWarning>, ValidationError> {
+        files_core::rules::check_upload(&rules::RULES, None, upload)
     }
 }
 

@@ -1,6 +1,8 @@
-//! StepFun's endpoint rules for `files-client`: the international and China base URLs,
-//! `Authorization: Bearer` with the key from `STEP_API_KEY`, uploads from a remote `url`, a
-//! listing without parameters, and content served as extracted text.
+//! StepFun's endpoint rules for `files-client`: the international and China base URLs (and
+//! the purposes each accepts), `Authorization: Bearer` with the key from `STEP_API_KEY`,
+//! uploads from a remote `url`, a listing without parameters, content served as extracted
+//! text, and the upload rules checked before a byte is sent ([`rules`], generated from
+//! `spec/stepfun.toml`).
 //!
 //! ```toml
 //! [dependencies]
@@ -36,12 +38,15 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-use files_core::provider::{BaseUrl, ContentKind, Features};
-use files_core::{ApiKey, Provider, ValidationError};
+use files_core::provider::{BaseUrl, ContentKind, Features, UploadCheck};
+use files_core::rules::SiteRule;
+use files_core::{ApiKey, Provider, UploadWarning, ValidationError};
 use http::HeaderMap;
 
-/// The environment variable holding the API key.
-pub const API_KEY_ENV: &str = "STEP_API_KEY";
+#[rustfmt::skip]
+pub mod rules;
+
+pub use rules::API_KEY_ENV;
 
 /// Which StepFun site to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -54,12 +59,20 @@ pub enum Region {
 }
 
 impl Region {
+    /// The site's rules: its base URL and the purposes it accepts.
+    pub fn site(self) -> &'static SiteRule {
+        let name = match self {
+            Region::International => "international",
+            Region::China => "china",
+        };
+        rules::RULES
+            .site(name)
+            .expect("spec/stepfun.toml names both sites")
+    }
+
     /// The site's API base URL.
     pub fn base_url(self) -> &'static str {
-        match self {
-            Region::International => "https://api.stepfun.ai/v1",
-            Region::China => "https://api.stepfun.com/v1",
-        }
+        self.site().base_url
     }
 }
 
@@ -68,6 +81,8 @@ impl Region {
 pub struct StepFun {
     key: ApiKey,
     base: BaseUrl,
+    /// The site at `base`, if it is one of StepFun's; elsewhere any site's purposes go.
+    site: Option<&'static SiteRule>,
 }
 
 impl StepFun {
@@ -77,6 +92,7 @@ impl StepFun {
             key: key.into(),
             base: BaseUrl::parse(Region::International.base_url())
                 .expect("the default base URL is valid"),
+            site: Some(Region::International.site()),
         }
     }
 
@@ -98,13 +114,21 @@ impl StepFun {
     /// Uses the given site.
     pub fn with_region(mut self, region: Region) -> Self {
         self.base = BaseUrl::parse(region.base_url()).expect("the region base URLs are valid");
+        self.site = Some(region.site());
         self
     }
 
-    /// Points the client at another base URL; its path prefix is kept.
+    /// Points the client at another base URL; its path prefix is kept. At a URL that is not
+    /// one of StepFun's sites, uploads may use the purposes of either site.
     pub fn with_base_url(mut self, url: &str) -> Result<Self, ValidationError> {
         self.base = BaseUrl::parse(url)?;
+        self.site = rules::RULES.site_at(self.base.as_str());
         Ok(self)
+    }
+
+    /// The StepFun site the client talks to, if its base URL is one of theirs.
+    pub fn site(&self) -> Option<&'static SiteRule> {
+        self.site
     }
 }
 
@@ -124,8 +148,19 @@ impl Provider for StepFun {
 
     fn features(&self) -> Features {
         Features::new()
-            .with_url_upload(true)
+            .with_url_upload(rules::RULES.url_upload)
             .with_content(ContentKind::ExtractedText)
+    }
+
+    /// StepFun's rules from `spec/stepfun.toml`: the purposes of this site (`retrieval`
+    /// with a deprecation warning), the size (128 MB for `storage`, 64 MB for the others),
+    /// the format by extension and first bytes, a static GIF for `storage`, an http(s) URL,
+    /// and a warning for voice-cloning audio outside 5–10 s.
+    fn check_upload(
+        &self,
+        upload: &UploadCheck<'_>,
+    ) -> Result<Vec<UploadWarning>, ValidationError> {
+        files_core::rules::check_upload(&rules::RULES, self.site, upload)
     }
 }
 

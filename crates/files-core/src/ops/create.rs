@@ -1,14 +1,19 @@
 //! [`CreateFile`]: an upload.
 //!
 //! ```text
-//!   Start ──(a path)──▶ Inspect ──probe──▶ Build ──▶ Exchange … ──▶ Done
-//!     └────(bytes, a reader, a stream, a URL)──▶ Build
+//!   Start ──(a path)──▶ Inspect size ──rules──▶ Inspect first bytes ──▶ Build ──▶ Exchange … ──▶ Done
+//!     │                       └──────(validation off)─────────────────────▲
+//!     └────(bytes, a reader, a stream, a URL)──────────────────────────────┘
 //! ```
 //!
-//! A path is inspected (its size and first bytes) before anything is sent, so the provider's
-//! rules see the real size; the request is built at the first poll after that, with a
-//! multipart boundary from the driver's random number; then it is one [`Exchange`], whose
-//! retries re-send the body from the start (the path re-opened, the bytes re-cloned).
+//! A path is inspected before anything is sent: first its size alone, which the provider's
+//! rules check before a byte of the file is read (a file too large or empty is refused
+//! there), then its first bytes, which the rules check against the format its name claims.
+//! Bytes in memory are checked whole at once; a reader or a stream by name and length. Any
+//! warnings go to the observer. With validation off ([`RequestOptions::validate`]) the rules
+//! are skipped and no byte is read. The request is built at the next poll, with a multipart
+//! boundary from the driver's random number; then it is one [`Exchange`], whose retries
+//! re-send the body from the start (the path re-opened, the bytes re-cloned).
 
 use std::sync::Arc;
 
@@ -20,13 +25,17 @@ use crate::objects::FileObject;
 use crate::options::RequestOptions;
 use crate::provider::Provider;
 use crate::upload::UploadRequest;
-use crate::wire::{Boundary, build_upload};
+use crate::wire::{Boundary, build_upload, check_upload};
 
 enum State {
     /// Nothing done yet.
     Start,
-    /// Waiting for the path's inspection.
-    Inspecting,
+    /// Waiting for the path's size.
+    InspectingSize,
+    /// The size is known: check it, then ask for the first bytes.
+    SizeKnown(FileProbe),
+    /// Waiting for the path's first bytes.
+    InspectingPrefix,
     /// Ready to build (with the path's probe, if it had one).
     Build(Option<FileProbe>),
     /// The request is being exchanged.
@@ -69,6 +78,24 @@ impl CreateFile {
     }
 }
 
+impl CreateFile {
+    /// Applies the provider's rules, unless validation is off. For a path, `content` false
+    /// checks the size alone, and true the first bytes as well. The last check of an upload
+    /// (`content` true) hands its warnings to the observer; the size check's are among them.
+    fn check(&self, probe: Option<&FileProbe>, content: bool) -> Result<(), Error> {
+        if !self.options.validates() {
+            return Ok(());
+        }
+        let warnings = check_upload(&*self.provider, &self.upload, probe, content)?;
+        if let (true, Some(observer)) = (content, self.options.observer_value()) {
+            for warning in &warnings {
+                observer.warning(warning);
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Operation for CreateFile {
     type Output = FileObject;
 
@@ -81,15 +108,40 @@ impl Operation for CreateFile {
             match std::mem::replace(&mut self.state, State::Finished) {
                 State::Start => match self.upload.local_path() {
                     Some(path) => {
-                        self.state = State::Inspecting;
+                        self.state = State::InspectingSize;
                         return Next::Inspect {
                             path: path.to_owned(),
-                            prefix_len: PROBE_PREFIX_LEN,
+                            prefix_len: 0,
                         };
                     }
-                    None => self.state = State::Build(None),
+                    None => match self.check(None, true) {
+                        Ok(()) => self.state = State::Build(None),
+                        Err(error) => self.state = State::Failed(error),
+                    },
                 },
+                State::SizeKnown(probe) => {
+                    if !self.options.validates() {
+                        self.state = State::Build(Some(probe));
+                        continue;
+                    }
+                    if let Err(error) = self.check(Some(&probe), false) {
+                        self.state = State::Failed(error);
+                        continue;
+                    }
+                    let path = self.upload.local_path().map(ToOwned::to_owned);
+                    self.state = State::InspectingPrefix;
+                    return Next::Inspect {
+                        path: path.unwrap_or_default(),
+                        prefix_len: PROBE_PREFIX_LEN,
+                    };
+                }
                 State::Build(probe) => {
+                    if let Some(probe) = &probe
+                        && let Err(error) = self.check(Some(probe), true)
+                    {
+                        self.state = State::Failed(error);
+                        continue;
+                    }
                     let request = build_upload(
                         &*self.provider,
                         &self.upload,
@@ -107,7 +159,7 @@ impl Operation for CreateFile {
                     return next;
                 }
                 State::Failed(error) => return Next::Done(Err(error)),
-                State::Inspecting => {
+                State::InspectingSize | State::InspectingPrefix => {
                     return Next::Done(Err(out_of_order(
                         "polled while a file was being inspected",
                     )));
@@ -119,10 +171,13 @@ impl Operation for CreateFile {
 
     fn handle(&mut self, event: Event, now: Now) {
         match (&mut self.state, event) {
-            (State::Inspecting, Event::Inspected(Ok(probe))) => {
+            (State::InspectingSize, Event::Inspected(Ok(probe))) => {
+                self.state = State::SizeKnown(probe);
+            }
+            (State::InspectingPrefix, Event::Inspected(Ok(probe))) => {
                 self.state = State::Build(Some(probe));
             }
-            (State::Inspecting, Event::Inspected(Err(error))) => {
+            (State::InspectingSize | State::InspectingPrefix, Event::Inspected(Err(error))) => {
                 self.state = State::Failed(error.into());
             }
             (State::Sending(exchange), event) => exchange.handle(event, now),
@@ -138,6 +193,8 @@ mod tests {
     use crate::purpose::Purpose;
     use crate::wire::tests::TestProvider;
     use crate::{LocalFileError, LocalFileOp, TransportError, TransportErrorKind};
+    use crate::{RuleKind, UploadWarning};
+    use std::path::Path;
 
     fn create(upload: UploadRequest, options: RequestOptions) -> Scenario<CreateFile> {
         Scenario::new(CreateFile::new(
@@ -153,9 +210,11 @@ mod tests {
             UploadRequest::from_path("/data/train.jsonl", Purpose::FINE_TUNE),
             RequestOptions::new(),
         );
+        assert_eq!(s.expect_inspect_of(0), Path::new("/data/train.jsonl"));
+        s.inspected(1_000_000, b"");
         assert_eq!(
-            s.expect_inspect(),
-            std::path::Path::new("/data/train.jsonl")
+            s.expect_inspect_of(PROBE_PREFIX_LEN),
+            Path::new("/data/train.jsonl")
         );
         s.inspected(1_000_000, b"{\"messages\":");
         let attempt = s.expect_send();
@@ -242,12 +301,108 @@ mod tests {
         s.expect_send();
     }
 
+    fn ruled(upload: UploadRequest, options: RequestOptions) -> Scenario<CreateFile> {
+        Scenario::new(CreateFile::new(
+            Arc::new(TestProvider::with_rules()),
+            upload,
+            options,
+        ))
+    }
+
+    fn rule_of(result: Result<FileObject, Error>) -> RuleKind {
+        match result {
+            Err(Error::Validation(e)) => e.kind,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
     #[test]
     fn a_rule_breaking_upload_is_refused_without_inspecting_or_sending() {
-        let mut s = create(
-            UploadRequest::from_bytes(&b"x"[..], "a.txt", Purpose::BATCH).with_expires_after(5),
+        let mut s = ruled(
+            UploadRequest::from_bytes(&b"{}"[..], "a.jsonl", Purpose::BATCH).with_expires_after(5),
             RequestOptions::new(),
         );
-        assert!(matches!(s.expect_done(), Err(Error::Validation(_))));
+        assert_eq!(rule_of(s.expect_done()), RuleKind::ExpiresAfterOutOfRange);
+        let mut s = ruled(
+            UploadRequest::from_bytes(&b"a,b\n"[..], "a.jsonl", Purpose::BATCH),
+            RequestOptions::new(),
+        );
+        assert_eq!(rule_of(s.expect_done()), RuleKind::NotJsonLines);
+    }
+
+    #[test]
+    fn a_file_too_large_is_refused_from_its_size_before_a_byte_is_read() {
+        let mut s = ruled(
+            UploadRequest::from_path("/data/big.jsonl", Purpose::BATCH),
+            RequestOptions::new(),
+        );
+        s.expect_inspect_of(0);
+        s.inspected(300 << 20, b"");
+        assert_eq!(rule_of(s.expect_done()), RuleKind::FileTooLarge);
+        let mut s = ruled(
+            UploadRequest::from_path("/data/empty.jsonl", Purpose::BATCH),
+            RequestOptions::new(),
+        );
+        s.expect_inspect_of(0);
+        s.inspected(0, b"");
+        assert_eq!(rule_of(s.expect_done()), RuleKind::EmptyFile);
+    }
+
+    #[test]
+    fn the_first_bytes_are_checked_after_the_size() {
+        let mut s = ruled(
+            UploadRequest::from_path("/data/a.jsonl", Purpose::BATCH),
+            RequestOptions::new(),
+        );
+        s.expect_inspect_of(0);
+        s.inspected(4, b"");
+        s.expect_inspect_of(PROBE_PREFIX_LEN);
+        s.inspected(4, b"PK\x03\x04");
+        assert_eq!(rule_of(s.expect_done()), RuleKind::ContentMismatch);
+    }
+
+    #[test]
+    fn with_validation_off_nothing_is_checked_and_no_byte_is_read() {
+        let mut s = ruled(
+            UploadRequest::from_path("/data/a.csv", Purpose::BATCH),
+            RequestOptions::new().validate(false),
+        );
+        s.expect_inspect_of(0);
+        s.inspected(4, b"");
+        let attempt = s.expect_send();
+        assert_eq!(
+            attempt.request.body().payload().unwrap().end
+                - attempt.request.body().payload().unwrap().start,
+            4
+        );
+    }
+
+    #[test]
+    fn warnings_reach_the_observer_once() {
+        #[derive(Default)]
+        struct Warnings(std::sync::Mutex<Vec<UploadWarning>>);
+        impl crate::Observer for Warnings {
+            fn warning(&self, warning: &UploadWarning) {
+                self.0.lock().unwrap().push(warning.clone());
+            }
+        }
+        let seen = Arc::new(Warnings::default());
+        let mut s = ruled(
+            UploadRequest::from_path("/data/notes.txt", Purpose::RETRIEVAL),
+            RequestOptions::new().observer(seen.clone()),
+        );
+        s.expect_inspect_of(0);
+        s.inspected(5, b"");
+        s.expect_inspect_of(PROBE_PREFIX_LEN);
+        s.inspected(5, b"notes");
+        s.expect_send();
+        let seen = seen.0.lock().unwrap();
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        assert_eq!(seen[0].kind, crate::WarningKind::DeprecatedPurpose);
+        assert!(
+            seen[0].message.contains("use `batch` instead"),
+            "{}",
+            seen[0]
+        );
     }
 }

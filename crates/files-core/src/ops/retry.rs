@@ -218,7 +218,7 @@ mod tests {
             ),
             (
                 "quota spent (type)",
-                with(429, |e| e.kind = Some("insufficient_quota".into())),
+                with(429, |e| e.error_type = Some("insufficient_quota".into())),
                 0,
                 2,
                 true,

@@ -76,6 +76,20 @@ where
         }
     }
 
+    /// Expects an inspection that asks for `prefix_len` first bytes.
+    pub(crate) fn expect_inspect_of(&mut self, prefix_len: usize) -> PathBuf {
+        match self.poll() {
+            Next::Inspect {
+                path,
+                prefix_len: asked,
+            } => {
+                assert_eq!(asked, prefix_len, "the prefix asked for");
+                path
+            }
+            other => panic!("expected an inspection, got {other:?}"),
+        }
+    }
+
     pub(crate) fn expect_done(&mut self) -> Result<O::Output, Error> {
         match self.poll() {
             Next::Done(result) => result,

@@ -18,7 +18,7 @@ pub use response::{
     MAX_ERROR_BODY, MAX_JSON_BODY, api_error, body_too_large, decode_json, finish_json, request_id,
     requested_wait, should_retry, snippet, summarize,
 };
-pub use upload::build_upload;
+pub use upload::{build_upload, check_upload};
 
 #[cfg(test)]
 pub(crate) mod tests;

@@ -72,9 +72,13 @@ pub fn file_name_of(path: &Path) -> Option<String> {
         .filter(|name| !name.is_empty())
 }
 
-/// The Content-Type a file part gets from its name's extension, else
+/// The Content-Type a file part gets from its name's extension: the format catalogue's (from
+/// `spec/formats.toml`) when it knows the extension, else `mime_guess`'s, else
 /// `application/octet-stream`.
 pub fn guess_content_type(filename: &str) -> String {
+    if let Some(format) = crate::rules::FormatRule::of_file_name(filename) {
+        return format.mime_types[0].to_owned();
+    }
     mime_guess::from_path(filename)
         .first_or_octet_stream()
         .essence_str()

@@ -167,7 +167,7 @@ pub fn api_error(parts: &Parts, body: &[u8], now: SystemTime) -> ApiError {
                 .message
                 .filter(|m| !m.trim().is_empty())
                 .unwrap_or_else(|| "(the server gave no message)".to_owned()),
-            kind: value_text(e.kind),
+            error_type: value_text(e.kind),
             param: value_text(e.param),
             code: value_text(e.code),
             ..base
@@ -334,7 +334,7 @@ mod tests {
         );
         assert_eq!(e.status, 404);
         assert_eq!(e.message, "No such File object: file-x");
-        assert_eq!(e.kind.as_deref(), Some("invalid_request_error"));
+        assert_eq!(e.error_type.as_deref(), Some("invalid_request_error"));
         assert_eq!(e.param.as_deref(), Some("id"));
         assert_eq!(e.code, None);
         assert_eq!(e.request_id.as_deref(), Some("req_9"));
@@ -390,7 +390,7 @@ mod tests {
         // llama-stack's envelope with no type or code.
         let e = read(r#"{"error":{"message":"File not found"}}"#);
         assert_eq!(
-            (e.message.as_str(), e.kind, e.code),
+            (e.message.as_str(), e.error_type, e.code),
             ("File not found", None, None)
         );
         // FastAPI.

@@ -1,17 +1,20 @@
-//! The upload request: checks against the provider's features and rules, then a multipart
+//! The upload request: the provider's rules applied to it ([`check_upload`]), then a multipart
 //! body whose file part is a [`Segment`] of the source (never a copy of it).
 
 use crate::body::{Body, PathRange, Segment};
 use crate::error::{Error, ValidationError};
 use crate::local::{FileProbe, PROBE_PREFIX_LEN};
 use crate::provider::{Provider, UploadCheck};
-use crate::upload::{EXPIRES_AFTER_SECONDS, UploadRequest, UploadSource};
+use crate::rules::{RuleKind, UploadWarning};
+use crate::upload::{UploadRequest, UploadSource};
 use crate::wire::multipart::{Boundary, MultipartBody, guess_content_type};
 use crate::wire::request::{files_url, invalid_request, json_request_builder};
 
-/// Builds the upload request: checks it against the provider's features and rules, then lays
-/// out the multipart body. `probe` is required for a path source (its length); the boundary
-/// is the caller's so the result is reproducible.
+/// Builds the upload request: checks that the provider has the features it needs and that it
+/// is well-formed, then lays out the multipart body. The provider's rules are
+/// [`check_upload`]'s, run before this unless the caller turned validation off. `probe` is
+/// required for a path source (its length); the boundary is the caller's so the result is
+/// reproducible.
 pub fn build_upload(
     provider: &dyn Provider,
     upload: &UploadRequest,
@@ -20,15 +23,8 @@ pub fn build_upload(
 ) -> Result<http::Request<Body>, Error> {
     let features = provider.features();
     let filename = upload.filename();
-    let len = match (upload.declared_len(), probe) {
-        (Some(len), _) => Some(len),
-        (None, Some(probe)) if upload.local_path().is_some() => Some(probe.len),
-        (None, _) => None,
-    };
-    let url = match upload.source() {
-        UploadSource::Url(url) => Some(url.as_str()),
-        _ => None,
-    };
+    let len = known_len(upload, probe);
+    let url = source_url(upload);
     if let Some(url) = url {
         if !features.url_upload {
             return Err(ValidationError::new(
@@ -39,22 +35,15 @@ pub fn build_upload(
                     provider.name()
                 ),
             )
+            .with_kind(RuleKind::Unsupported)
             .into());
         }
         if let Some(name) = upload.filename_override().or(upload.content_type()) {
             return Err(ValidationError::new(
                 "URL upload option",
                 name,
-                "a URL upload sends only the URL: the provider names and types the file it fetches; \
-                 drop with_filename / with_content_type",
-            )
-            .into());
-        }
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(ValidationError::new(
-                "upload URL",
-                url,
-                "must start with http:// or https://",
+                "a URL upload sends only the URL: the provider names and types the file it \
+                 fetches; give no file name or content type with it",
             )
             .into());
         }
@@ -73,7 +62,7 @@ pub fn build_upload(
                 return Err(ValidationError::new(
                     "file name",
                     format!("{:?}", upload.source()),
-                    "is missing: give one with with_filename",
+                    "is missing: give the upload a file name",
                 )
                 .into());
             }
@@ -83,24 +72,16 @@ pub fn build_upload(
             Some(_) => {}
         }
     }
-    if let Some(seconds) = upload.expires_after() {
-        if !features.expires_after {
-            return Err(ValidationError::new(
-                "expires_after",
-                seconds.to_string(),
-                format!("{} does not support an expiry on upload", provider.name()),
-            )
-            .into());
-        }
-        if !EXPIRES_AFTER_SECONDS.contains(&seconds) {
-            return Err(ValidationError::new(
-                "expires_after",
-                seconds.to_string(),
-                "must be between 3600 (one hour) and 2592000 (30 days) seconds",
-            )
-            .with_limit("3600..=2592000")
-            .into());
-        }
+    if let Some(seconds) = upload.expires_after()
+        && !features.expires_after
+    {
+        return Err(ValidationError::new(
+            "expires_after",
+            seconds.to_string(),
+            format!("{} does not support an expiry on upload", provider.name()),
+        )
+        .with_kind(RuleKind::Unsupported)
+        .into());
     }
     let content_type = match (upload.content_type(), filename.as_deref()) {
         (Some(ct), _) if ct.chars().any(char::is_control) => {
@@ -115,20 +96,6 @@ pub fn build_upload(
         (None, Some(name)) => guess_content_type(name),
         (None, None) => "application/octet-stream".to_owned(),
     };
-    let prefix = match (upload.source(), probe) {
-        (UploadSource::Bytes(b), _) => &b[..b.len().min(PROBE_PREFIX_LEN)],
-        (UploadSource::Path(_), Some(p)) => &p.prefix[..],
-        _ => &[][..],
-    };
-    provider.check_upload(&UploadCheck {
-        purpose: upload.purpose(),
-        filename: filename.as_deref(),
-        content_type: Some(&content_type),
-        len: url.is_none().then_some(len),
-        url,
-        expires_after: upload.expires_after(),
-        prefix,
-    })?;
 
     let mut form = MultipartBody::new(boundary);
     form.text("purpose", upload.purpose().as_str());
@@ -161,4 +128,54 @@ pub fn build_upload(
         .body(body)
         .map_err(invalid_request)?;
     Ok(request)
+}
+
+/// The upload's length, when it is known: declared, or the path's inspected size.
+fn known_len(upload: &UploadRequest, probe: Option<&FileProbe>) -> Option<u64> {
+    match (upload.declared_len(), probe) {
+        (Some(len), _) => Some(len),
+        (None, Some(probe)) if upload.local_path().is_some() => Some(probe.len),
+        (None, _) => None,
+    }
+}
+
+fn source_url(upload: &UploadRequest) -> Option<&str> {
+    match upload.source() {
+        UploadSource::Url(url) => Some(url.as_str()),
+        _ => None,
+    }
+}
+
+/// Applies the provider's rules to `upload` and returns their warnings. `probe` is a path's
+/// inspection; with `content` false only what needs no byte of the file is checked (the size
+/// from the metadata comes first), with it true the first bytes too — of the probe, or of
+/// bytes in memory. A reader or a stream is checked by its name and length alone.
+pub fn check_upload(
+    provider: &dyn Provider,
+    upload: &UploadRequest,
+    probe: Option<&FileProbe>,
+    content: bool,
+) -> Result<Vec<UploadWarning>, Error> {
+    let filename = upload.filename();
+    let prefix = match (upload.source(), probe) {
+        _ if !content => None,
+        (UploadSource::Bytes(b), _) => Some(&b[..b.len().min(PROBE_PREFIX_LEN)]),
+        (UploadSource::Path(_), Some(p)) => Some(&p.prefix[..]),
+        _ => None,
+    };
+    let url = source_url(upload);
+    let mut check = UploadCheck::new(
+        upload.purpose(),
+        filename.as_deref(),
+        known_len(upload, probe).filter(|_| url.is_none()),
+    )
+    .with_expires_after(upload.expires_after())
+    .with_content_type(upload.content_type());
+    if let Some(url) = url {
+        check = check.with_url(url);
+    }
+    if let Some(prefix) = prefix {
+        check = check.with_prefix(prefix);
+    }
+    Ok(provider.check_upload(&check)?)
 }

@@ -1,0 +1,357 @@
+//! [`check_upload`]: a provider's rules applied to one upload.
+
+use super::media::{gif_image_count, wav_seconds};
+use super::sniff::{Sniffed, sniff, text_problem};
+use super::{
+    ContentRule, FormatRule, Formats, ProviderRules, PurposeRule, RuleKind, SiteRule,
+    UploadWarning, WarningKind, extension,
+};
+use crate::error::ValidationError;
+use crate::provider::UploadCheck;
+
+/// Checks `upload` against `rules`, at `site` (`None`: a base URL of no known site, which
+/// accepts what any site accepts). Returns the warnings of an accepted upload, or the first
+/// rule it breaks.
+///
+/// What is checked depends on what `upload` carries: without a length, no size rule; without
+/// a prefix, no content rule (so a caller can check the metadata first and the bytes after);
+/// for a URL upload, no format rule (the provider fetches the bytes).
+pub fn check_upload(
+    rules: &ProviderRules,
+    site: Option<&SiteRule>,
+    upload: &UploadCheck<'_>,
+) -> Result<Vec<UploadWarning>, ValidationError> {
+    let mut warnings = Vec::new();
+    let purpose = upload.purpose.as_str();
+    let Some(rule) = rules.purpose(purpose) else {
+        return Err(purpose_not_accepted(rules, purpose));
+    };
+    if let Some(site) = site
+        && !site.purposes.contains(&purpose)
+    {
+        return Err(purpose_not_on_site(rules, site, purpose));
+    }
+    if let Some(instead) = rule.deprecated {
+        warnings.push(UploadWarning {
+            kind: WarningKind::DeprecatedPurpose,
+            message: format!(
+                "purpose `{purpose}` is deprecated on {}: use `{instead}` instead",
+                rules.provider
+            ),
+        });
+    }
+    if let Some(url) = upload.url
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        return Err(ValidationError::new(
+            "upload URL",
+            url,
+            format!(
+                "{} fetches only http:// and https:// URLs; give the file's web address",
+                rules.provider
+            ),
+        )
+        .with_kind(RuleKind::UrlScheme));
+    }
+    if let (Some(seconds), Some(range)) = (upload.expires_after, rules.expires_after)
+        && !(range.min_seconds..=range.max_seconds).contains(&seconds)
+    {
+        return Err(ValidationError::new(
+            "expires_after",
+            format!("{seconds} s"),
+            format!(
+                "{} accepts an expiry of {} to {} seconds (one hour to 30 days); choose one in \
+                 that range",
+                rules.provider, range.min_seconds, range.max_seconds
+            ),
+        )
+        .with_limit(format!("{}..={}", range.min_seconds, range.max_seconds))
+        .with_kind(RuleKind::ExpiresAfterOutOfRange));
+    }
+    let name = upload.filename.unwrap_or("the file");
+    if let Some(len) = upload.len {
+        if len == 0 {
+            return Err(ValidationError::new(
+                "file",
+                format!("`{name}`"),
+                "is empty (0 bytes); there is nothing to upload: check that it was written \
+                 completely",
+            )
+            .with_kind(RuleKind::EmptyFile));
+        }
+        if len > rule.max_bytes {
+            return Err(ValidationError::new(
+                "file",
+                format!("`{name}` ({})", size_label(len)),
+                format!(
+                    "purpose `{purpose}` accepts at most {} ({} bytes) on {}; this file is {} \
+                     bytes: compress or split it",
+                    size_label(rule.max_bytes),
+                    rule.max_bytes,
+                    rules.provider,
+                    len
+                ),
+            )
+            .with_limit(rule.max_bytes.to_string())
+            .with_kind(RuleKind::FileTooLarge));
+        }
+    }
+    if upload.url.is_some() {
+        return Ok(warnings);
+    }
+    let Some(filename) = upload.filename else {
+        return Ok(warnings);
+    };
+    let Some(format) = format_of(rules, rule, filename)? else {
+        return Ok(warnings);
+    };
+    if let Some(prefix) = upload.prefix {
+        let complete = upload.len.is_none_or(|len| prefix.len() as u64 >= len);
+        check_content(rule, format, filename, prefix, complete)?;
+        if format.name == "gif" && rule.static_gif && gif_image_count(prefix, 2) > 1 {
+            return Err(ValidationError::new(
+                "file",
+                format!("`{filename}`"),
+                format!(
+                    "is an animated GIF (it holds more than one image); purpose `{purpose}` \
+                     accepts only a static GIF: save one frame as its own GIF or PNG, or send \
+                     the animation as an MP4 video"
+                ),
+            )
+            .with_kind(RuleKind::AnimatedGif));
+        }
+        if let (true, Some((low, high))) = (format.name == "wav", rule.wav_seconds)
+            && let Some(seconds) = wav_seconds(prefix, upload.len)
+            && !(f64::from(low)..=f64::from(high)).contains(&seconds)
+        {
+            warnings.push(UploadWarning {
+                kind: WarningKind::AudioDuration,
+                message: format!(
+                    "`{filename}` lasts {seconds:.1} s; audio for voice cloning should last \
+                     {low} to {high} s (it is uploaded, but cloning from it may fail)"
+                ),
+            });
+        }
+    }
+    Ok(warnings)
+}
+
+/// The format `filename` claims by its extension: one the purpose accepts (else an error), or,
+/// when the purpose takes any format, the catalogue's entry if there is one.
+fn format_of(
+    rules: &ProviderRules,
+    rule: &PurposeRule,
+    filename: &str,
+) -> Result<Option<&'static FormatRule>, ValidationError> {
+    let Formats::Only(names) = rule.formats else {
+        return Ok(FormatRule::of_file_name(filename));
+    };
+    let accepted: Vec<&'static FormatRule> =
+        names.iter().filter_map(|n| FormatRule::named(n)).collect();
+    let ext = extension(filename);
+    if let Some(ext) = ext
+        && let Some(format) = accepted
+            .iter()
+            .find(|f| f.extensions.iter().any(|e| e.eq_ignore_ascii_case(ext)))
+    {
+        return Ok(Some(format));
+    }
+    let list: Vec<String> = accepted.iter().map(|f| f.describe()).collect();
+    let value = match ext {
+        Some(ext) => format!("`{filename}` (.{ext})"),
+        None => format!("`{filename}` (no extension)"),
+    };
+    Err(ValidationError::new(
+        "file",
+        value,
+        format!(
+            "purpose `{}` on {} accepts only {}; the file name's extension must name one of \
+             them (convert the file, or rename it if it already is one)",
+            rule.name,
+            rules.provider,
+            list.join(", ")
+        ),
+    )
+    .with_kind(RuleKind::FormatNotAccepted))
+}
+
+/// Checks that the leading bytes are what the extension says.
+fn check_content(
+    rule: &PurposeRule,
+    format: &FormatRule,
+    filename: &str,
+    prefix: &[u8],
+    complete: bool,
+) -> Result<(), ValidationError> {
+    let mismatch = |seen: Sniffed| {
+        let fix = match &seen {
+            Sniffed::Formats(found) if found.len() == 1 => format!(
+                "if it is a {}, rename it to .{}; else re-export it",
+                found[0].label, found[0].extensions[0]
+            ),
+            Sniffed::Html => {
+                "it is probably an error page saved in place of the file: download it again"
+                    .to_owned()
+            }
+            _ => format!(
+                "check that the file really holds {} and was saved whole",
+                format.label
+            ),
+        };
+        ValidationError::new(
+            "file",
+            format!("`{filename}`"),
+            format!(
+                "its name says {} but its first bytes are {}: {fix}",
+                format.describe(),
+                seen.describe()
+            ),
+        )
+        .with_kind(RuleKind::ContentMismatch)
+    };
+    match format.content {
+        ContentRule::Signatures(signatures) => {
+            let shortest = signatures.iter().map(|s| s.end()).min().unwrap_or(0);
+            if prefix.len() < shortest && !complete {
+                return Ok(()); // Too few bytes to decide.
+            }
+            if !signatures.iter().any(|s| s.matches(prefix)) {
+                return Err(mismatch(sniff(prefix, complete)));
+            }
+        }
+        ContentRule::Text | ContentRule::JsonLines => {
+            if text_problem(prefix, complete).is_some() {
+                return Err(mismatch(sniff(prefix, complete)));
+            }
+            if let Sniffed::Formats(found) = sniff(prefix, complete) {
+                return Err(mismatch(Sniffed::Formats(found)));
+            }
+            if format.content == ContentRule::JsonLines {
+                check_json_lines(rule, filename, prefix, complete)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks that each complete line of `prefix` is a JSON object.
+fn check_json_lines(
+    rule: &PurposeRule,
+    filename: &str,
+    prefix: &[u8],
+    complete: bool,
+) -> Result<(), ValidationError> {
+    let text = match std::str::from_utf8(prefix) {
+        Ok(text) => text,
+        Err(e) => std::str::from_utf8(&prefix[..e.valid_up_to()]).unwrap_or_default(),
+    };
+    let mut lines: Vec<&str> = text.split('\n').collect();
+    if !complete {
+        lines.pop(); // The last line may go on past the prefix.
+    }
+    for (index, line) in lines.iter().enumerate() {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            continue;
+        }
+        let problem = match serde_json::from_str::<serde_json::Value>(line) {
+            Ok(serde_json::Value::Object(_)) => continue,
+            Ok(_) => "it is JSON, but not an object".to_owned(),
+            Err(e) => e.to_string(),
+        };
+        let shown: String = line
+            .chars()
+            .take(40)
+            .flat_map(char::escape_default)
+            .collect();
+        return Err(ValidationError::new(
+            "file",
+            format!("`{filename}`"),
+            format!(
+                "purpose `{}` needs JSON Lines, one JSON object per line, but line {} is not \
+                 one ({problem}): `{shown}`; fix that line (a CSV or a pretty-printed JSON file \
+                 must be converted)",
+                rule.name,
+                index + 1
+            ),
+        )
+        .with_kind(RuleKind::NotJsonLines));
+    }
+    Ok(())
+}
+
+fn purpose_list(purposes: &[&str]) -> String {
+    let list: Vec<String> = purposes.iter().map(|p| format!("`{p}`")).collect();
+    list.join(", ")
+}
+
+fn purpose_not_accepted(rules: &ProviderRules, purpose: &str) -> ValidationError {
+    let names: Vec<&str> = rules
+        .purposes
+        .iter()
+        .filter(|p| p.deprecated.is_none())
+        .map(|p| p.name)
+        .collect();
+    ValidationError::new(
+        "purpose",
+        format!("`{purpose}`"),
+        format!(
+            "{} does not accept it for uploads; use one of {}",
+            rules.provider,
+            purpose_list(&names)
+        ),
+    )
+    .with_kind(RuleKind::PurposeNotAccepted)
+}
+
+fn purpose_not_on_site(rules: &ProviderRules, site: &SiteRule, purpose: &str) -> ValidationError {
+    let elsewhere: Vec<String> = rules
+        .sites
+        .iter()
+        .filter(|s| s.purposes.contains(&purpose))
+        .map(|s| format!("the {} site ({})", s.name, s.base_url))
+        .collect();
+    let fix = if elsewhere.is_empty() {
+        String::new()
+    } else {
+        format!("; it is accepted by {}", elsewhere.join(" and "))
+    };
+    ValidationError::new(
+        "purpose",
+        format!("`{purpose}`"),
+        format!(
+            "{}'s {} site ({}) accepts only {}{fix}",
+            rules.provider,
+            site.name,
+            site.base_url,
+            purpose_list(site.purposes)
+        ),
+    )
+    .with_kind(RuleKind::PurposeNotOnSite)
+}
+
+/// A size for people, in the units the providers' documents use (1 MB = 2^20 bytes).
+///
+/// ```
+/// assert_eq!(files_core::rules::size_label(134_217_728), "128 MB");
+/// assert_eq!(files_core::rules::size_label(146_800_640), "140 MB");
+/// assert_eq!(files_core::rules::size_label(1_500), "1.5 KB");
+/// ```
+pub fn size_label(bytes: u64) -> String {
+    const UNITS: [(u64, &str); 4] = [
+        (1 << 40, "TB"),
+        (1 << 30, "GB"),
+        (1 << 20, "MB"),
+        (1 << 10, "KB"),
+    ];
+    for (size, unit) in UNITS {
+        if bytes >= size {
+            return if bytes.is_multiple_of(size) {
+                format!("{} {unit}", bytes / size)
+            } else {
+                format!("{:.1} {unit}", bytes as f64 / size as f64)
+            };
+        }
+    }
+    format!("{bytes} bytes")
+}
