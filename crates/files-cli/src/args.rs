@@ -33,6 +33,11 @@ pub struct Connection {
     /// StepFun's site: the international one or the China one.
     #[arg(long, global = true, value_enum, default_value_t = RegionName::International)]
     pub region: RegionName,
+    /// Send uploads without checking them against the provider's rules first (purpose,
+    /// size, format): for a compatible server whose rules differ. The server has the last
+    /// word either way.
+    #[arg(long, global = true)]
+    pub no_validate: bool,
 }
 
 /// A provider.
@@ -171,4 +176,12 @@ pub struct ServeArgs {
     /// (refused by default, so the emulator is no proxy into the network it runs on).
     #[arg(long)]
     pub allow_private_urls: bool,
+    /// Be one site of the provider and accept only its purposes (StepFun: international
+    /// or china); by default any site's purposes are accepted.
+    #[arg(long, value_name = "SITE")]
+    pub site: Option<String>,
+    /// Refuse uploads once this many files are stored (default: the provider's documented
+    /// cap, StepFun's 1,000 files; none for OpenAI).
+    #[arg(long, value_name = "N")]
+    pub max_files: Option<u64>,
 }

@@ -3,14 +3,18 @@
 use std::error::Error as StdError;
 use std::path::Path;
 
-use files_client::{ListParams, Order, Purpose, RequestOptions, UploadRequest};
+use std::sync::Arc;
+
+use files_client::{
+    ListParams, Observer, Order, Purpose, RequestOptions, UploadRequest, UploadWarning,
+};
 use provider_openai::OpenAi;
 use provider_stepfun::{Region, StepFun};
 
 use crate::args::{
     Command, Connection, ListArgs, ProviderName, RegionName, TransportName, UploadArgs,
 };
-use crate::output::{file_details, file_line, group_digits};
+use crate::output::{escape_controls, file_details, file_line, group_digits};
 use files_cli::{Api, DynProvider};
 
 /// A boxed error for command results.
@@ -78,9 +82,11 @@ pub fn region(name: RegionName) -> Region {
     }
 }
 
-/// A client over the transport the options name.
+/// A client over the transport the options name; the provider's warnings go to stderr.
 pub fn client(connection: &Connection, provider: DynProvider) -> CliResult<Api> {
-    let options = RequestOptions::new();
+    let options = RequestOptions::new()
+        .validate(!connection.no_validate)
+        .observer(Arc::new(WarningPrinter));
     Ok(match connection.transport {
         TransportName::Ureq => Api::blocking(provider, options),
         TransportName::Reqwest => Api::with_async(provider, options)?,
@@ -142,4 +148,14 @@ fn list(api: &Api, args: &ListArgs) -> CliResult {
         }
     }
     Ok(())
+}
+
+/// Prints the warnings of the provider's rules (a deprecated purpose, audio of an unusual
+/// length) to stderr, control characters escaped.
+struct WarningPrinter;
+
+impl Observer for WarningPrinter {
+    fn warning(&self, warning: &UploadWarning) {
+        eprintln!("warning: {}", escape_controls(&warning.message));
+    }
 }

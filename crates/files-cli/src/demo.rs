@@ -112,10 +112,17 @@ fn write_sample(path: &Path, size: u64) -> std::io::Result<String> {
         let line = format!(
             "{{\"custom_id\":\"request-{n}\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{{\"model\":\"demo\",\"messages\":[{{\"role\":\"user\",\"content\":\"Hello {n}\"}}]}}}}\n"
         );
-        let take = (size - written).min(line.len() as u64) as usize;
-        out.write_all(&line.as_bytes()[..take])?;
-        hasher.update(&line.as_bytes()[..take]);
-        written += take as u64;
+        let left = size - written;
+        // The last line is shorter and still a JSON object (or blank), so the file stays
+        // JSON Lines at any size.
+        let line = match left {
+            n if n >= line.len() as u64 => line,
+            n if n >= 3 => format!("{{}}{}\n", " ".repeat(n as usize - 3)),
+            n => "\n".repeat(n as usize),
+        };
+        out.write_all(line.as_bytes())?;
+        hasher.update(line.as_bytes());
+        written += line.len() as u64;
         n += 1;
     }
     out.flush()?;

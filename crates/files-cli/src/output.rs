@@ -38,6 +38,21 @@ pub fn file_details(file: &FileObject) -> String {
     out
 }
 
+/// `text` with its control characters (an escape sequence, a line break) shown as escapes,
+/// so text that came from a file name or a server cannot steer the terminal.
+pub fn escape_controls(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
+}
+
 /// `1234567` as `1,234,567`.
 pub fn group_digits(n: u64) -> String {
     let digits = n.to_string();
@@ -60,5 +75,13 @@ mod tests {
         assert_eq!(group_digits(0), "0");
         assert_eq!(group_digits(999), "999");
         assert_eq!(group_digits(1_048_576), "1,048,576");
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(
+            escape_controls("a\x1b]0;x\x07\nb é"),
+            "a\\u{1b}]0;x\\u{7}\\nb é"
+        );
     }
 }

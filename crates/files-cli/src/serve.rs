@@ -20,11 +20,19 @@ pub fn run(connection: &Connection, args: &ServeArgs) -> CliResult {
         }
     };
     let fault_count = faults.len();
-    let config = EmulatorConfig::new(dialect)
+    let mut config = EmulatorConfig::new(dialect)
         .with_api_key(args.api_key.clone())
         .with_path_prefix(args.path_prefix.clone())
         .with_faults(faults)
         .with_private_urls_allowed(args.allow_private_urls);
+    if let Some(site) = &args.site {
+        config = config
+            .with_site(site)
+            .map_err(|e| format!("--site {site}: {e}"))?;
+    }
+    if let Some(max_files) = args.max_files {
+        config = config.with_max_files(max_files);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -259,3 +259,92 @@ fn serve_takes_a_fault_plan() {
         "{refused}"
     );
 }
+
+#[test]
+fn provider_rules_refuse_before_sending_and_no_validate_leaves_it_to_the_server() {
+    let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+    let base = emulator.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("requests.csv");
+    std::fs::write(&csv, "a,b\n1,2\n").unwrap();
+    let csv = csv.to_str().unwrap();
+    let args = ["upload", csv, "--purpose", "batch", "--base-url", &base];
+
+    let out = files(&emulator, "OPENAI_API_KEY", &args);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error: file `requests.csv` (.csv): purpose `batch` on OpenAI accepts only JSON Lines (.jsonl)"),
+        "{err}"
+    );
+    assert!(emulator.requests().is_empty(), "nothing is sent");
+
+    let mut unchecked = args.to_vec();
+    unchecked.push("--no-validate");
+    let out = files(&emulator, "OPENAI_API_KEY", &unchecked);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("error: HTTP 400 Bad Request"), "{err}");
+    assert!(err.contains("accepts only JSON Lines (.jsonl)"), "{err}");
+    assert_eq!(emulator.requests().len(), 1, "the server refused it");
+}
+
+#[test]
+fn warnings_of_the_rules_go_to_stderr() {
+    let emulator = Emulator::start(Dialect::StepFun).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "some text").unwrap();
+    let base = emulator.base_url();
+    let out = files(
+        &emulator,
+        "STEP_API_KEY",
+        &[
+            "--provider",
+            "stepfun",
+            "upload",
+            notes.to_str().unwrap(),
+            "--purpose",
+            "retrieval",
+            "--base-url",
+            &base,
+        ],
+    );
+    let line = stdout(&out);
+    assert!(line.contains("retrieval"), "{line}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "warning: purpose `retrieval` is deprecated on StepFun: use `retrieval-text` instead"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn serve_emulates_one_site_and_refuses_an_unknown_one() {
+    let refused = serve(&["--provider", "stepfun", "--site", "mars"])
+        .err()
+        .unwrap_or_default();
+    assert!(
+        refused.contains("--site mars") && refused.contains("international, china"),
+        "{refused}"
+    );
+    let served = serve(&["--provider", "stepfun", "--site", "international"]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "some text").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_files"))
+        .args(["--provider", "stepfun", "--no-validate", "upload"])
+        .arg(&notes)
+        .args(["--purpose", "file-extract", "--base-url", &served.base_url])
+        .env("STEP_API_KEY", "emulator-key")
+        .output()
+        .expect("the files binary runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("'file-extract'") && err.contains("Expected one of: 'storage'"),
+        "{err}"
+    );
+}

@@ -82,10 +82,10 @@ pub use std_files::{StdFiles, StdPartialFile};
 pub use tokio_files::{TokioFiles, TokioPartialFile};
 
 pub use files_core::{
-    ApiError, ContentInfo, DecodeError, DeletedFile, Error, FileList, FileObject, FileStatus,
-    ListParams, LocalFileError, Observer, Order, Polling, ProcessingTimeout, Provider, Purpose,
-    RequestOptions, Result, RetryNotice, Timeouts, TransportError, TransportErrorKind,
-    UploadRequest, UploadSource, ValidationError,
+    ApiError, ApiErrorKind, ContentInfo, DecodeError, DeletedFile, Error, FileList, FileObject,
+    FileStatus, ListParams, LocalFileError, Observer, Order, Polling, ProcessingTimeout, Provider,
+    Purpose, RequestOptions, Result, RetryNotice, RuleKind, Timeouts, TransportError,
+    TransportErrorKind, UploadRequest, UploadSource, UploadWarning, ValidationError, WarningKind,
 };
 
 #[cfg(test)]

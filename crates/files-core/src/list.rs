@@ -3,7 +3,8 @@
 use crate::error::ValidationError;
 use crate::purpose::Purpose;
 
-/// The most files one OpenAI list page can hold.
+/// The most files one list page can hold: OpenAI's `limit` range in `spec/openai.toml` (a test in
+/// `provider-openai` keeps the two equal).
 pub const MAX_LIST_LIMIT: u32 = 10_000;
 
 /// Sort order of a listing, by creation time.

@@ -17,15 +17,14 @@ use tokio_util::io::ReaderStream;
 
 use crate::dialect::Dialect;
 use crate::envelope::ApiError;
+use files_core::rules::ListLimitRule;
+
 use crate::range::{self, RangeAnswer};
 use crate::state::AppState;
 use crate::store::{FileObject, StoredFile};
 
 /// The size of the reads content is streamed in.
 const CONTENT_CHUNK: usize = 64 * 1024;
-
-/// The largest (and default) `limit` of an OpenAI list.
-const MAX_LIMIT: usize = 10_000;
 
 /// `GET {prefix}/files`.
 pub(crate) fn list(state: &AppState, uri: &Uri) -> Result<Response, ApiError> {
@@ -41,7 +40,11 @@ pub(crate) fn list(state: &AppState, uri: &Uri) -> Result<Response, ApiError> {
         .into_response());
     }
 
-    let query = ListQuery::parse(uri)?;
+    let limits = dialect
+        .rules()
+        .list_limit
+        .ok_or_else(|| ApiError::internal(format!("the {dialect} rules have no list limits")))?;
+    let query = ListQuery::parse(uri, limits)?;
     let all = state.store.sorted(query.ascending);
     let start = match &query.after {
         None => 0,
@@ -105,7 +108,10 @@ struct ListQuery {
 }
 
 impl ListQuery {
-    fn parse(uri: &Uri) -> Result<Self, ApiError> {
+    /// The query of `uri`, its `limit` within `limits` (the dialect's, from the spec).
+    fn parse(uri: &Uri, limits: ListLimitRule) -> Result<Self, ApiError> {
+        let (min_limit, max_limit) = (limits.min as usize, limits.max as usize);
+        let default_limit = limits.default as usize;
         let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(uri)
             .map_err(|e| ApiError::bad_request(None, format!("Invalid query string: {e}")))?;
         let get = |name: &str| {
@@ -115,14 +121,14 @@ impl ListQuery {
                 .map(|(_, v)| v.clone())
         };
         let limit = match get("limit") {
-            None => MAX_LIMIT,
+            None => default_limit,
             Some(raw) => match raw.trim().parse::<usize>() {
-                Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+                Ok(n) if (min_limit..=max_limit).contains(&n) => n,
                 _ => {
                     return Err(ApiError::bad_request(
                         Some("limit"),
                         format!(
-                            "Invalid 'limit': '{raw}'. Expected an integer between 1 and {MAX_LIMIT}."
+                            "Invalid 'limit': '{raw}'. Expected an integer between {min_limit} and {max_limit}."
                         ),
                     ));
                 }
@@ -267,7 +273,8 @@ mod tests {
 
     fn parse(query: &str) -> Result<ListQuery, Option<&'static str>> {
         let uri: Uri = format!("/v1/files?{query}").parse().map_err(|_| None)?;
-        ListQuery::parse(&uri).map_err(|e| e.param)
+        let limits = Dialect::OpenAi.rules().list_limit.unwrap();
+        ListQuery::parse(&uri, limits).map_err(|e| e.param)
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! sending.
 
 #[allow(unused_imports)]
-use files_core::rules::{AccountCaps, ExpiresAfterRule, Formats, ProviderRules, PurposeRule, SiteRule, UploadsRule};
+use files_core::rules::{AccountCaps, ExpiresAfterRule, Formats, ListLimitRule, ProviderRules, PurposeRule, SiteRule, UploadsRule};
 
 /// OpenAI's upload rules.
 pub(crate) static OPENAI: ProviderRules = ProviderRules {
@@ -85,6 +85,11 @@ pub(crate) static OPENAI: ProviderRules = ProviderRules {
         anchor: "created_at",
         min_seconds: 3600,
         max_seconds: 2592000,
+    }),
+    list_limit: Some(ListLimitRule {
+        min: 1,
+        max: 10000,
+        default: 10000,
     }),
     account: AccountCaps {
         max_files: 0,
@@ -167,6 +172,7 @@ pub(crate) static STEPFUN: ProviderRules = ProviderRules {
     ],
     url_upload: true,
     expires_after: None,
+    list_limit: None,
     account: AccountCaps {
         max_files: 1000,
         max_total_bytes: 0,

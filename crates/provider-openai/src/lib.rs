@@ -183,6 +183,13 @@ mod tests {
     }
 
     #[test]
+    fn the_core_list_limit_is_the_spec_s() {
+        let limits = rules::RULES.list_limit.unwrap();
+        assert_eq!(files_core::MAX_LIST_LIMIT, limits.max);
+        assert_eq!(limits.min, 1);
+    }
+
+    #[test]
     fn a_bad_base_url_is_refused() {
         assert!(OpenAi::new("k").with_base_url("localhost:8080").is_err());
     }

@@ -6,7 +6,7 @@
 //! sizes, and its caps. [`files_core::rules::check_upload`] applies them.
 
 #[allow(unused_imports)]
-use files_core::rules::{AccountCaps, ExpiresAfterRule, Formats, ProviderRules, PurposeRule, SiteRule, UploadsRule};
+use files_core::rules::{AccountCaps, ExpiresAfterRule, Formats, ListLimitRule, ProviderRules, PurposeRule, SiteRule, UploadsRule};
 
 /// The environment variable holding the API key.
 pub const API_KEY_ENV: &str = "OPENAI_API_KEY";
@@ -94,6 +94,11 @@ pub static RULES: ProviderRules = ProviderRules {
         anchor: "created_at",
         min_seconds: 3600,
         max_seconds: 2592000,
+    }),
+    list_limit: Some(ListLimitRule {
+        min: 1,
+        max: 10000,
+        default: 10000,
     }),
     account: AccountCaps {
         max_files: 0,

@@ -126,7 +126,16 @@ impl StepFun {
         Ok(self)
     }
 
-    /// The StepFun site the client talks to, if its base URL is one of theirs.
+    /// Checks uploads against `region`'s purposes whatever the base URL: for a proxy or a
+    /// test server standing in for that site.
+    pub fn with_site_rules(mut self, region: Region) -> Self {
+        self.site = Some(region.site());
+        self
+    }
+
+    /// The StepFun site whose purposes uploads are checked against: the base URL's, when it
+    /// is one of StepFun's (or set by [`StepFun::with_site_rules`]); `None` accepts either
+    /// site's.
     pub fn site(&self) -> Option<&'static SiteRule> {
         self.site
     }
@@ -183,6 +192,21 @@ mod tests {
         stepfun.authorize(&mut headers).unwrap();
         assert_eq!(headers["authorization"], "Bearer step-secret");
         assert!(!format!("{stepfun:?}").contains("step-secret"));
+    }
+
+    #[test]
+    fn the_site_follows_the_base_url() {
+        let china = StepFun::new("k").with_region(Region::China);
+        assert_eq!(china.site().map(|s| s.name), Some("china"));
+        let custom = china.with_base_url("http://127.0.0.1:9/v1").unwrap();
+        assert_eq!(custom.site(), None);
+        let same = StepFun::new("k")
+            .with_base_url("https://api.stepfun.com/v1/")
+            .unwrap();
+        assert_eq!(same.site().map(|s| s.name), Some("china"));
+        let pinned = custom.with_site_rules(Region::International);
+        assert_eq!(pinned.site().map(|s| s.name), Some("international"));
+        assert_eq!(pinned.base_url().as_str(), "http://127.0.0.1:9/v1");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! sizes, and its caps. [`files_core::rules::check_upload`] applies them.
 
 #[allow(unused_imports)]
-use files_core::rules::{AccountCaps, ExpiresAfterRule, Formats, ProviderRules, PurposeRule, SiteRule, UploadsRule};
+use files_core::rules::{AccountCaps, ExpiresAfterRule, Formats, ListLimitRule, ProviderRules, PurposeRule, SiteRule, UploadsRule};
 
 /// The environment variable holding the API key.
 pub const API_KEY_ENV: &str = "STEP_API_KEY";
@@ -83,6 +83,7 @@ pub static RULES: ProviderRules = ProviderRules {
     ],
     url_upload: true,
     expires_after: None,
+    list_limit: None,
     account: AccountCaps {
         max_files: 1000,
         max_total_bytes: 0,

@@ -148,7 +148,7 @@ pub fn error_kinds(spec: &Spec) -> String {
     out
 }
 
-/// `crates/files-core/src/purpose/known.rs`: [`Purpose`] and its known values.
+/// `crates/files-core/src/purpose/known.rs`: `Purpose` and its known values.
 pub fn purposes(spec: &Spec) -> String {
     let mut out = header("spec/openai.toml and spec/stepfun.toml");
     out.push_str(
@@ -240,6 +240,14 @@ fn rules_literal(p: &ProviderSpec) -> String {
         .unwrap(),
         None => out.push_str("    expires_after: None,\n"),
     }
+    match (p.list.limit, p.list.default_limit) {
+        (Some([min, max]), Some(default)) => writeln!(
+            out,
+            "    list_limit: Some(ListLimitRule {{\n        min: {min},\n        max: {max},\n        default: {default},\n    }}),"
+        )
+        .unwrap(),
+        _ => out.push_str("    list_limit: None,\n"),
+    }
     writeln!(
         out,
         "    account: AccountCaps {{\n        max_files: {},\n        max_total_bytes: {},\n    }},",
@@ -268,8 +276,7 @@ fn indent(text: &str, spaces: usize) -> String {
     text.replace('\n', &format!("\n{}", " ".repeat(spaces)))
 }
 
-const RULE_TYPES: &str =
-    "AccountCaps, ExpiresAfterRule, Formats, ProviderRules, PurposeRule, SiteRule, UploadsRule";
+const RULE_TYPES: &str = "AccountCaps, ExpiresAfterRule, Formats, ListLimitRule, ProviderRules, PurposeRule, SiteRule, UploadsRule";
 
 /// `crates/provider-<id>/src/rules.rs`.
 pub fn provider_rules(p: &ProviderSpec) -> String {

@@ -355,3 +355,164 @@ pub fn size_label(bytes: u64) -> String {
     }
     format!("{bytes} bytes")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Purpose;
+    use crate::rules::{ExpiresAfterRule, SiteRule};
+    use proptest::prelude::*;
+
+    static RULES: ProviderRules = ProviderRules {
+        provider: "Example",
+        sites: &[
+            SiteRule {
+                name: "small",
+                base_url: "https://small.example/v1",
+                purposes: &["media"],
+            },
+            SiteRule {
+                name: "big",
+                base_url: "https://big.example/v1",
+                purposes: &["media", "docs"],
+            },
+        ],
+        purposes: &[
+            PurposeRule {
+                name: "media",
+                max_bytes: 1000,
+                formats: Formats::Only(&["png", "gif", "wav"]),
+                static_gif: true,
+                wav_seconds: Some((5, 10)),
+                ..PurposeRule::EMPTY
+            },
+            PurposeRule {
+                name: "docs",
+                max_bytes: 100,
+                formats: Formats::Only(&["txt", "jsonl"]),
+                ..PurposeRule::EMPTY
+            },
+            PurposeRule {
+                name: "anything",
+                formats: Formats::Any,
+                ..PurposeRule::EMPTY
+            },
+        ],
+        expires_after: Some(ExpiresAfterRule {
+            anchor: "created_at",
+            min_seconds: 10,
+            max_seconds: 20,
+        }),
+        ..ProviderRules::EMPTY
+    };
+
+    fn kind_of(purpose: &str, name: &str, bytes: &[u8], site: Option<&str>) -> Option<RuleKind> {
+        let purpose = Purpose::new(purpose);
+        let check =
+            UploadCheck::new(&purpose, Some(name), Some(bytes.len() as u64)).with_prefix(bytes);
+        let site = site.and_then(|s| RULES.site(s));
+        check_upload(&RULES, site, &check).err().map(|e| e.kind)
+    }
+
+    #[test]
+    fn each_rule_refuses_with_its_kind() {
+        let png = b"\x89PNG\r\n\x1a\n....";
+        assert_eq!(kind_of("media", "a.png", png, Some("small")), None);
+        assert_eq!(
+            kind_of("nope", "a.png", png, None),
+            Some(RuleKind::PurposeNotAccepted)
+        );
+        assert_eq!(
+            kind_of("docs", "a.txt", b"t", Some("small")),
+            Some(RuleKind::PurposeNotOnSite)
+        );
+        assert_eq!(kind_of("docs", "a.txt", b"t", Some("big")), None);
+        assert_eq!(
+            kind_of("docs", "a.txt", b"", None),
+            Some(RuleKind::EmptyFile)
+        );
+        assert_eq!(
+            kind_of("docs", "a.txt", &[b'a'; 101], None),
+            Some(RuleKind::FileTooLarge)
+        );
+        assert_eq!(
+            kind_of("docs", "a.md", b"t", None),
+            Some(RuleKind::FormatNotAccepted)
+        );
+        assert_eq!(
+            kind_of("docs", "a.txt", png, None),
+            Some(RuleKind::ContentMismatch)
+        );
+        assert_eq!(
+            kind_of("docs", "a.jsonl", b"{}\n1\n", None),
+            Some(RuleKind::NotJsonLines)
+        );
+        assert_eq!(
+            kind_of("docs", "a.jsonl", b"{}\r\n\n{\"a\":[1]}", None),
+            None
+        );
+        assert_eq!(
+            kind_of("anything", "a.png", b"GIF89a", None),
+            Some(RuleKind::ContentMismatch)
+        );
+        assert_eq!(kind_of("anything", "a.weird", b"\0\x01", None), None);
+        let mut animated = b"GIF89a\x01\x00\x01\x00\x00\x00\x00".to_vec();
+        for _ in 0..2 {
+            animated.extend_from_slice(b"\x2c\0\0\0\0\x01\0\x01\0\0\x02\x02\x44\x01\0");
+        }
+        assert_eq!(
+            kind_of("media", "a.gif", &animated, None),
+            Some(RuleKind::AnimatedGif)
+        );
+        animated.truncate(13 + 15);
+        assert_eq!(
+            kind_of("media", "a.gif", &animated, None),
+            None,
+            "one image is static"
+        );
+    }
+
+    #[test]
+    fn a_prefix_that_ends_mid_file_is_judged_only_on_what_it_holds() {
+        let purpose = Purpose::new("docs");
+        // A cut UTF-8 character and a cut last line, with more of the file to come.
+        let check =
+            UploadCheck::new(&purpose, Some("a.jsonl"), Some(90)).with_prefix(b"{\"a\":\"\xc3");
+        assert!(check_upload(&RULES, None, &check).is_ok());
+        let whole =
+            UploadCheck::new(&purpose, Some("a.jsonl"), Some(7)).with_prefix(b"{\"a\":\"\xc3");
+        assert!(check_upload(&RULES, None, &whole).is_err());
+        // Without a prefix, only what the metadata says is checked.
+        let no_bytes = UploadCheck::new(&purpose, Some("a.txt"), Some(50));
+        assert!(check_upload(&RULES, None, &no_bytes).is_ok());
+    }
+
+    #[test]
+    fn sizes_read_like_the_documents() {
+        assert_eq!(size_label(0), "0 bytes");
+        assert_eq!(size_label(1024), "1 KB");
+        assert_eq!(size_label(64 << 20), "64 MB");
+        assert_eq!(size_label((64 << 20) + 1), "64.0 MB");
+        assert_eq!(size_label(8 << 30), "8 GB");
+    }
+
+    proptest! {
+        /// Any name and any bytes, for any purpose: a verdict, never a panic, and a refusal
+        /// always says which file it is about.
+        #[test]
+        fn any_name_and_bytes_get_a_verdict(
+            name in "\\PC{0,30}(\\.(png|gif|wav|txt|jsonl|md|bin))?",
+            bytes in proptest::collection::vec(any::<u8>(), 0..200),
+            purpose in prop::sample::select(vec!["media", "docs", "anything", "other"]),
+            len_extra in 0u64..3,
+        ) {
+            let purpose = Purpose::new(purpose);
+            let check = UploadCheck::new(&purpose, Some(&name), Some(bytes.len() as u64 + len_extra))
+                .with_prefix(&bytes);
+            if let Err(e) = check_upload(&RULES, None, &check) {
+                prop_assert!(!e.rule.is_empty());
+                prop_assert!(e.kind != RuleKind::Input);
+            }
+        }
+    }
+}

@@ -3,9 +3,10 @@
 //! The tables come from `spec/` at the workspace root: `cargo xtask codegen` writes the format
 //! catalogue here ([`FORMATS`]) and each provider's [`ProviderRules`] into its crate (and the
 //! emulator's), so client and emulator enforce the same rules. [`check_upload`] applies a
-//! provider's rules to an [`UploadCheck`]: the purpose (and the site's purposes), the size, the
+//! provider's rules to an [`UploadCheck`](crate::provider::UploadCheck): the purpose (and the site's purposes), the size, the
 //! format by extension and by leading bytes, and the expiry. It refuses with a
-//! [`ValidationError`] whose [`RuleKind`] says which rule failed, and returns the
+//! [`ValidationError`](crate::ValidationError) whose [`RuleKind`] says which rule failed, and
+//! returns the
 //! [`UploadWarning`]s of what it accepted with a caveat.
 //!
 //! ```
@@ -193,6 +194,17 @@ pub struct ExpiresAfterRule {
     pub max_seconds: u64,
 }
 
+/// The page sizes a list takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListLimitRule {
+    /// The smallest `limit`.
+    pub min: u32,
+    /// The largest `limit`.
+    pub max: u32,
+    /// The page size when no `limit` is given.
+    pub default: u32,
+}
+
 /// Per-account caps; 0 means none documented.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AccountCaps {
@@ -228,6 +240,8 @@ pub struct ProviderRules {
     pub url_upload: bool,
     /// The expiry range, if uploads may carry one.
     pub expires_after: Option<ExpiresAfterRule>,
+    /// The page sizes a list takes, if it takes a `limit`.
+    pub list_limit: Option<ListLimitRule>,
     /// Per-account caps.
     pub account: AccountCaps,
     /// The Uploads API limits, if it has one.
@@ -242,6 +256,7 @@ impl ProviderRules {
         purposes: &[],
         url_upload: false,
         expires_after: None,
+        list_limit: None,
         account: AccountCaps {
             max_files: 0,
             max_total_bytes: 0,

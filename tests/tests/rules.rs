@@ -1,0 +1,674 @@
+//! The providers' rules from `spec/`, each refusing bad input with its message and accepting
+//! good input: first as pure checks of both providers' tables, then over the wire — the client
+//! refuses before sending (the emulator hears nothing), and with client validation off the
+//! emulator refuses the same input with the same rule.
+
+use files_client::{Error, Purpose, RequestOptions, RuleKind, UploadRequest, WarningKind};
+use files_core::Provider;
+use files_core::provider::UploadCheck;
+use files_tests::samples::{gif, html_page, jpeg, jsonl, mp4, office_zip, pdf, png, wav};
+use files_tests::{Setup, Wire};
+use provider_openai::OpenAi;
+use provider_stepfun::{Region, StepFun};
+
+/// What a pure check of `bytes` named `name` for `purpose` gives.
+fn check(
+    provider: &dyn Provider,
+    purpose: &Purpose,
+    name: &str,
+    bytes: &[u8],
+) -> Result<Vec<WarningKind>, (RuleKind, String)> {
+    let upload = UploadCheck::new(purpose, Some(name), Some(bytes.len() as u64)).with_prefix(bytes);
+    provider
+        .check_upload(&upload)
+        .map(|w| w.into_iter().map(|w| w.kind).collect())
+        .map_err(|e| (e.kind, e.to_string()))
+}
+
+/// A check of a file's size alone, as the client does from its metadata.
+fn check_size(
+    provider: &dyn Provider,
+    purpose: &Purpose,
+    name: &str,
+    len: u64,
+) -> Result<(), (RuleKind, String)> {
+    let upload = UploadCheck::new(purpose, Some(name), Some(len));
+    provider
+        .check_upload(&upload)
+        .map(drop)
+        .map_err(|e| (e.kind, e.to_string()))
+}
+
+fn refused(
+    result: Result<impl std::fmt::Debug, (RuleKind, String)>,
+    kind: RuleKind,
+    says: &[&str],
+) {
+    match result {
+        Err((got, message)) => {
+            assert_eq!(got, kind, "{message}");
+            for part in says {
+                assert!(message.contains(part), "{message:?} should say {part:?}");
+            }
+        }
+        Ok(ok) => panic!("expected a refusal ({kind}), got {ok:?}"),
+    }
+}
+
+const MB: u64 = 1 << 20;
+
+#[test]
+fn openai_purposes_sizes_and_json_lines() {
+    let openai = OpenAi::new("sk-rules");
+    let batch = Purpose::BATCH;
+    assert_eq!(
+        check(&openai, &batch, "requests.jsonl", &jsonl(3)),
+        Ok(vec![])
+    );
+    assert_eq!(
+        check(&openai, &Purpose::FINE_TUNE, "train.jsonl", &jsonl(2)),
+        Ok(vec![])
+    );
+    assert_eq!(
+        check(&openai, &Purpose::ASSISTANTS, "any.bin", b"\x00\x01"),
+        Ok(vec![])
+    );
+    assert_eq!(
+        check(&openai, &Purpose::VISION, "cat.png", &png()),
+        Ok(vec![])
+    );
+
+    refused(
+        check(&openai, &Purpose::STORAGE, "a.png", &png()),
+        RuleKind::PurposeNotAccepted,
+        &["`storage`", "OpenAI", "`batch`", "`user_data`"],
+    );
+    refused(
+        check(&openai, &batch, "requests.csv", b"a,b\n1,2\n"),
+        RuleKind::FormatNotAccepted,
+        &["`requests.csv` (.csv)", "JSON Lines (.jsonl)"],
+    );
+    refused(
+        check(&openai, &Purpose::FINE_TUNE, "train", &jsonl(1)),
+        RuleKind::FormatNotAccepted,
+        &["(no extension)"],
+    );
+    refused(
+        check(&openai, &batch, "requests.jsonl", b"{\"a\":1}\n[1,2]\n"),
+        RuleKind::NotJsonLines,
+        &["line 2", "not an object", "`[1,2]`"],
+    );
+    refused(
+        check(&openai, &batch, "pretty.jsonl", b"{\n  \"a\": 1\n}\n"),
+        RuleKind::NotJsonLines,
+        &["line 1", "`{`"],
+    );
+    refused(
+        check(&openai, &batch, "requests.jsonl", b"\x89PNG\r\n\x1a\n\0\0"),
+        RuleKind::ContentMismatch,
+        &["JSON Lines (.jsonl)", "PNG image"],
+    );
+    refused(
+        check_size(&openai, &batch, "big.jsonl", 200 * MB + 1),
+        RuleKind::FileTooLarge,
+        &[
+            "purpose `batch` accepts at most 200 MB",
+            "`big.jsonl` (200.0 MB)",
+            "209715201 bytes",
+        ],
+    );
+    assert_eq!(check_size(&openai, &batch, "big.jsonl", 200 * MB), Ok(()));
+    refused(
+        check_size(&openai, &Purpose::USER_DATA, "huge.bin", 512 * MB + 1),
+        RuleKind::FileTooLarge,
+        &["at most 512 MB"],
+    );
+    refused(
+        check_size(&openai, &Purpose::USER_DATA, "empty.txt", 0),
+        RuleKind::EmptyFile,
+        &["`empty.txt`", "is empty"],
+    );
+    for (seconds, ok) in [
+        (3599, false),
+        (3600, true),
+        (2_592_000, true),
+        (2_592_001, false),
+    ] {
+        let upload =
+            UploadCheck::new(&batch, Some("a.jsonl"), Some(3)).with_expires_after(Some(seconds));
+        let result = openai.check_upload(&upload);
+        assert_eq!(result.is_ok(), ok, "{seconds}: {result:?}");
+        if let Err(e) = result {
+            assert_eq!(e.kind, RuleKind::ExpiresAfterOutOfRange);
+            assert!(e.to_string().contains("3600 to 2592000"), "{e}");
+        }
+    }
+}
+
+#[test]
+fn a_file_whose_bytes_contradict_its_name_is_refused_naming_both() {
+    let openai = OpenAi::new("sk-rules");
+    let stepfun = StepFun::new("k").with_region(Region::China);
+    refused(
+        check(&openai, &Purpose::VISION, "photo.jpg", &png()),
+        RuleKind::ContentMismatch,
+        &[
+            "`photo.jpg`",
+            "JPEG image (.jpg, .jpeg)",
+            "PNG image",
+            "rename it to .png",
+        ],
+    );
+    refused(
+        check(&stepfun, &Purpose::STORAGE, "clip.mp4", &html_page()),
+        RuleKind::ContentMismatch,
+        &["MP4 video (.mp4)", "an HTML page", "error page"],
+    );
+    refused(
+        check(&stepfun, &Purpose::FILE_EXTRACT, "notes.txt", &pdf()),
+        RuleKind::ContentMismatch,
+        &["plain text (.txt)", "PDF document"],
+    );
+    refused(
+        check(
+            &stepfun,
+            &Purpose::FILE_EXTRACT,
+            "report.docx",
+            b"just text",
+        ),
+        RuleKind::ContentMismatch,
+        &["Word document (.docx)", "plain text"],
+    );
+    for (name, bytes) in [
+        ("report.docx", office_zip()),
+        ("sheet.xlsx", office_zip()),
+        ("deck.PPTX", office_zip()),
+        ("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\0\0".to_vec()),
+        ("paper.pdf", pdf()),
+        ("page.html", html_page()),
+        ("data.csv", b"a,b\n\xc3\xa9,2\n".to_vec()),
+        ("notes.md", "# Título\n".as_bytes().to_vec()),
+    ] {
+        assert_eq!(
+            check(&stepfun, &Purpose::FILE_EXTRACT, name, &bytes),
+            Ok(vec![]),
+            "{name}"
+        );
+    }
+    for (name, bytes) in [
+        ("a.jpeg", jpeg()),
+        ("a.png", png()),
+        ("a.gif", gif(1)),
+        ("a.mp4", mp4()),
+        ("a.mp3", b"ID3\x04\0\0\0\0\0\0".to_vec()),
+        ("a.webp", b"RIFF\x10\0\0\0WEBPVP8 ".to_vec()),
+    ] {
+        assert_eq!(
+            check(&stepfun, &Purpose::STORAGE, name, &bytes),
+            Ok(vec![]),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn stepfun_sites_static_gifs_voice_length_and_deprecation() {
+    let international = StepFun::new("k");
+    let china = StepFun::new("k").with_region(Region::China);
+    refused(
+        check(&international, &Purpose::FILE_EXTRACT, "a.txt", b"text"),
+        RuleKind::PurposeNotOnSite,
+        &[
+            "international site",
+            "accepts only `storage`",
+            "china site (https://api.stepfun.com/v1)",
+        ],
+    );
+    assert_eq!(
+        check(&china, &Purpose::FILE_EXTRACT, "a.txt", b"text"),
+        Ok(vec![])
+    );
+    let elsewhere = StepFun::new("k")
+        .with_base_url("http://127.0.0.1:9/v1")
+        .unwrap();
+    assert_eq!(
+        check(&elsewhere, &Purpose::FILE_EXTRACT, "a.txt", b"text"),
+        Ok(vec![])
+    );
+    refused(
+        check(&china, &Purpose::BATCH, "a.jsonl", &jsonl(1)),
+        RuleKind::PurposeNotAccepted,
+        &[
+            "StepFun does not accept it",
+            "`storage`, `file-extract`, `retrieval-text`, `retrieval-image`",
+        ],
+    );
+
+    refused(
+        check(&china, &Purpose::STORAGE, "spinner.gif", &gif(3)),
+        RuleKind::AnimatedGif,
+        &["animated GIF", "accepts only a static GIF"],
+    );
+    refused(
+        check(
+            &china,
+            &Purpose::RETRIEVAL_IMAGE,
+            "a.webp",
+            b"RIFF\x10\0\0\0WEBPVP8 ",
+        ),
+        RuleKind::FormatNotAccepted,
+        &["JPEG image (.jpg, .jpeg), PNG image (.png)"],
+    );
+    refused(
+        check(&china, &Purpose::STORAGE, "a.bin", b"\0\x01"),
+        RuleKind::FormatNotAccepted,
+        &["`a.bin` (.bin)", "MP4 video (.mp4)"],
+    );
+    refused(
+        check_size(&china, &Purpose::STORAGE, "clip.mp4", 140 * MB),
+        RuleKind::FileTooLarge,
+        &[
+            "purpose `storage` accepts at most 128 MB",
+            "`clip.mp4` (140 MB)",
+        ],
+    );
+    refused(
+        check_size(&china, &Purpose::FILE_EXTRACT, "book.pdf", 64 * MB + 1),
+        RuleKind::FileTooLarge,
+        &["at most 64 MB"],
+    );
+
+    assert_eq!(
+        check(&china, &Purpose::STORAGE, "voice.wav", &wav(7)),
+        Ok(vec![])
+    );
+    assert_eq!(
+        check(&china, &Purpose::STORAGE, "voice.wav", &wav(12)),
+        Ok(vec![WarningKind::AudioDuration])
+    );
+    assert_eq!(
+        check(&china, &Purpose::STORAGE, "voice.wav", &wav(2)),
+        Ok(vec![WarningKind::AudioDuration])
+    );
+    assert_eq!(
+        check(&china, &Purpose::RETRIEVAL, "notes.txt", b"text"),
+        Ok(vec![WarningKind::DeprecatedPurpose])
+    );
+    let upload =
+        UploadCheck::new(&Purpose::STORAGE, None, None).with_url("ftp://example.com/a.png");
+    let err = china.check_upload(&upload).unwrap_err();
+    assert_eq!(err.kind, RuleKind::UrlScheme, "{err}");
+}
+
+// Over the wire.
+
+/// Uploads `upload` through a client with validation on: it must be refused with `kind`
+/// before the emulator hears a thing.
+fn client_refuses(s: &Setup, upload: UploadRequest, kind: RuleKind) -> String {
+    let before = s.emulator.requests().len();
+    match s.api.create(upload) {
+        Err(Error::Validation(e)) => {
+            assert_eq!(e.kind, kind, "{e}");
+            assert_eq!(s.emulator.requests().len(), before, "nothing is sent");
+            e.to_string()
+        }
+        other => panic!("expected a refusal ({kind}), got {other:?}"),
+    }
+}
+
+/// Uploads `upload` with validation off: the emulator must refuse it with a 400 (naming
+/// `param`, in OpenAI's envelope: StepFun's has no `param`), and its message is returned.
+fn emulator_refuses(s: &Setup, upload: UploadRequest, param: &str) -> String {
+    let api = s.api_with_options(RequestOptions::new().validate(false).max_retries(0));
+    let before = s.emulator.requests().len();
+    match api.create(upload) {
+        Err(Error::Api(e)) => {
+            assert_eq!(e.status, 400, "{e}");
+            if s.emulator.dialect() == files_emulator::Dialect::OpenAi {
+                assert_eq!(e.param.as_deref(), Some(param), "{e}");
+            }
+            assert_eq!(s.emulator.requests().len(), before + 1, "it was sent");
+            e.message.clone()
+        }
+        other => panic!("expected the emulator's 400, got {other:?}"),
+    }
+}
+
+/// Each case: a rule the client refuses, which the emulator refuses the same way. The file
+/// rules give the same words on both sides (one engine, one table); the emulator words the
+/// purpose and expiry refusals as the provider does, with the same values and limits.
+fn same_refusal(s: &Setup, make: impl Fn() -> UploadRequest, kind: RuleKind, param: &str) {
+    let client = client_refuses(s, make(), kind);
+    let server = emulator_refuses(s, make(), param);
+    match param {
+        "file" => assert_eq!(server, client, "the same rule, in the same words"),
+        "expires_after" => {
+            for limit in ["3600", "2592000"] {
+                assert!(
+                    client.contains(limit) && server.contains(limit),
+                    "{client} / {server}"
+                );
+            }
+        }
+        _ => assert!(
+            server.contains("'user_data'") || server.contains("'storage'"),
+            "{server}"
+        ),
+    }
+}
+
+fn openai_rules_hold_on_both_sides(wire: Wire) {
+    let s = Setup::new(wire);
+    let bytes = |b: Vec<u8>, name: &str, purpose: Purpose| {
+        let name = name.to_owned();
+        move || UploadRequest::from_bytes(b.clone(), name.clone(), purpose.clone())
+    };
+    same_refusal(
+        &s,
+        bytes(png(), "a.png", Purpose::STORAGE),
+        RuleKind::PurposeNotAccepted,
+        "purpose",
+    );
+    same_refusal(
+        &s,
+        bytes(b"a,b\n".to_vec(), "a.csv", Purpose::BATCH),
+        RuleKind::FormatNotAccepted,
+        "file",
+    );
+    same_refusal(
+        &s,
+        bytes(b"{}\nnope\n".to_vec(), "a.jsonl", Purpose::BATCH),
+        RuleKind::NotJsonLines,
+        "file",
+    );
+    same_refusal(
+        &s,
+        bytes(png(), "photo.jpg", Purpose::VISION),
+        RuleKind::ContentMismatch,
+        "file",
+    );
+    same_refusal(
+        &s,
+        bytes(Vec::new(), "empty.jsonl", Purpose::BATCH),
+        RuleKind::EmptyFile,
+        "file",
+    );
+    same_refusal(
+        &s,
+        || UploadRequest::from_bytes(jsonl(1), "a.jsonl", Purpose::BATCH).with_expires_after(60),
+        RuleKind::ExpiresAfterOutOfRange,
+        "expires_after",
+    );
+    // Good input goes through, on both sides.
+    let file = s
+        .api
+        .create(UploadRequest::from_bytes(
+            jsonl(2),
+            "ok.jsonl",
+            Purpose::BATCH,
+        ))
+        .unwrap();
+    assert_eq!(file.purpose, Purpose::BATCH);
+}
+
+fn stepfun_rules_hold_on_both_sides(wire: Wire) {
+    let s = Setup::new(wire);
+    let bytes = |b: Vec<u8>, name: &str, purpose: Purpose| {
+        let name = name.to_owned();
+        move || UploadRequest::from_bytes(b.clone(), name.clone(), purpose.clone())
+    };
+    same_refusal(
+        &s,
+        bytes(gif(2), "spin.gif", Purpose::STORAGE),
+        RuleKind::AnimatedGif,
+        "file",
+    );
+    same_refusal(
+        &s,
+        bytes(html_page(), "clip.mp4", Purpose::STORAGE),
+        RuleKind::ContentMismatch,
+        "file",
+    );
+    same_refusal(
+        &s,
+        bytes(b"\0".to_vec(), "a.bin", Purpose::STORAGE),
+        RuleKind::FormatNotAccepted,
+        "file",
+    );
+    same_refusal(
+        &s,
+        bytes(png(), "a.png", Purpose::BATCH),
+        RuleKind::PurposeNotAccepted,
+        "purpose",
+    );
+    same_refusal(
+        &s,
+        bytes(pdf(), "notes.txt", Purpose::FILE_EXTRACT),
+        RuleKind::ContentMismatch,
+        "file",
+    );
+    let file = s
+        .api
+        .create(UploadRequest::from_bytes(
+            gif(1),
+            "still.gif",
+            Purpose::STORAGE,
+        ))
+        .unwrap();
+    assert_eq!(file.filename, "still.gif");
+}
+
+files_tests::both_transports!(openai_rules_hold_on_both_sides);
+
+mod stepfun_wire {
+    use super::*;
+    #[test]
+    fn ureq() {
+        super::stepfun_rules_hold_on_both_sides(Wire::StepFunUreq)
+    }
+    #[test]
+    fn reqwest() {
+        super::stepfun_rules_hold_on_both_sides(Wire::StepFunReqwest)
+    }
+}
+
+/// A StepFun client of the emulator, checking against `region`'s purposes.
+fn stepfun_client(
+    emulator: &files_emulator::Emulator,
+    region: Region,
+    options: RequestOptions,
+) -> files_client::Client {
+    let provider = StepFun::new(emulator.api_key().to_owned())
+        .with_base_url(&emulator.base_url())
+        .unwrap()
+        .with_site_rules(region);
+    files_client::Client::new(provider, transport_ureq::UreqTransport::new()).with_options(options)
+}
+
+#[test]
+fn a_site_accepts_only_its_purposes_on_both_sides() {
+    let config = files_emulator::EmulatorConfig::new(files_emulator::Dialect::StepFun)
+        .with_site("international")
+        .unwrap();
+    let emulator = files_emulator::Emulator::start_with(config).unwrap();
+    let upload = || UploadRequest::from_bytes("text", "a.txt", Purpose::FILE_EXTRACT);
+
+    let client = stepfun_client(&emulator, Region::International, RequestOptions::new());
+    match client.files().create(upload()) {
+        Err(Error::Validation(e)) => {
+            assert_eq!(e.kind, RuleKind::PurposeNotOnSite);
+            assert!(e.to_string().contains("https://api.stepfun.com/v1"), "{e}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert!(emulator.requests().is_empty(), "nothing is sent");
+
+    // Validation off for the client, on for one call: the call's switch wins.
+    let unchecked = stepfun_client(
+        &emulator,
+        Region::International,
+        RequestOptions::new().validate(false),
+    );
+    let checked = unchecked
+        .files()
+        .with_options(RequestOptions::new().validate(true));
+    assert!(matches!(
+        checked.create(upload()),
+        Err(Error::Validation(_))
+    ));
+    assert!(emulator.requests().is_empty(), "nothing is sent");
+
+    match unchecked.files().create(upload()) {
+        Err(Error::Api(e)) => {
+            assert_eq!(e.status, 400);
+            assert!(
+                e.message.contains("'file-extract'") && e.message.contains("'storage'"),
+                "{e}"
+            );
+        }
+        other => panic!("expected the emulator's refusal, got {other:?}"),
+    }
+    let ok = unchecked
+        .files()
+        .create(UploadRequest::from_bytes(png(), "a.png", Purpose::STORAGE))
+        .unwrap();
+    assert_eq!(ok.purpose, Purpose::STORAGE);
+}
+
+#[test]
+fn a_file_too_large_is_refused_from_its_size_alone_on_both_sides() {
+    let s = Setup::new(Wire::StepFunUreq);
+    let path = s.path("book.txt");
+    let file = std::fs::File::create(&path).unwrap();
+    file.set_len(64 * MB + 1).unwrap(); // Sparse: nothing to read, and the client reads nothing.
+    drop(file);
+    let upload = || UploadRequest::from_path(&path, Purpose::FILE_EXTRACT);
+    let client = client_refuses(&s, upload(), RuleKind::FileTooLarge);
+    assert!(client.contains("at most 64 MB"), "{client}");
+    let server = emulator_refuses(&s, upload(), "file");
+    assert_eq!(server, client);
+}
+
+#[test]
+fn the_stepfun_file_cap_is_answered_like_the_provider() {
+    let config =
+        files_emulator::EmulatorConfig::new(files_emulator::Dialect::StepFun).with_max_files(2);
+    let emulator = files_emulator::Emulator::start_with(config).unwrap();
+    let client = stepfun_client(
+        &emulator,
+        Region::China,
+        RequestOptions::new().max_retries(0),
+    );
+    let upload = |n: u32| UploadRequest::from_bytes(png(), format!("{n}.png"), Purpose::STORAGE);
+    let first = client.files().create(upload(1)).unwrap();
+    client.files().create(upload(2)).unwrap();
+    match client.files().create(upload(3)) {
+        Err(Error::Api(e)) => {
+            assert_eq!(e.status, 400);
+            assert!(e.message.contains("holds 2 files"), "{e}");
+        }
+        other => panic!("expected the cap, got {other:?}"),
+    }
+    client.files().delete(&first.id).unwrap();
+    client.files().create(upload(3)).unwrap();
+}
+
+#[test]
+fn warnings_reach_the_observer_and_the_upload_goes_through() {
+    #[derive(Default)]
+    struct Warnings(std::sync::Mutex<Vec<String>>);
+    impl files_client::Observer for Warnings {
+        fn warning(&self, warning: &files_client::UploadWarning) {
+            self.0.lock().unwrap().push(warning.message.clone());
+        }
+    }
+    let emulator = files_emulator::Emulator::start(files_emulator::Dialect::StepFun).unwrap();
+    let seen = std::sync::Arc::new(Warnings::default());
+    let client = stepfun_client(
+        &emulator,
+        Region::China,
+        RequestOptions::new().observer(seen.clone()),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let voice = dir.path().join("voice.wav");
+    std::fs::write(&voice, wav(12)).unwrap();
+    client
+        .files()
+        .create(UploadRequest::from_path(&voice, Purpose::STORAGE))
+        .unwrap();
+    client
+        .files()
+        .create(UploadRequest::from_bytes(
+            "text",
+            "notes.txt",
+            Purpose::RETRIEVAL,
+        ))
+        .unwrap();
+    let seen = seen.0.lock().unwrap();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(
+        seen[0].contains("`voice.wav` lasts 12.0 s") && seen[0].contains("5 to 10 s"),
+        "{seen:?}"
+    );
+    assert!(seen[1].contains("use `retrieval-text` instead"), "{seen:?}");
+}
+
+#[test]
+fn api_errors_have_a_kind_to_match_and_a_hint() {
+    use files_client::ApiErrorKind;
+    use files_emulator::Fault;
+    let s = Setup::new(Wire::StepFunUreq);
+    let api = s.api_with_options(RequestOptions::new().max_retries(0));
+    let envelope =
+        |message: &str| serde_json::json!({"error": {"message": message, "type": "error"}});
+    for (status, body, kind, hint) in [
+        (
+            402,
+            envelope("balance"),
+            ApiErrorKind::InsufficientBalance,
+            "balance is insufficient",
+        ),
+        (
+            451,
+            envelope("refused"),
+            ApiErrorKind::ContentModeration,
+            "moderation",
+        ),
+        (
+            503,
+            envelope("busy"),
+            ApiErrorKind::Overloaded,
+            "overloaded",
+        ),
+        (
+            429,
+            envelope("slow down"),
+            ApiErrorKind::RateLimited,
+            "rate limited",
+        ),
+        (
+            429,
+            serde_json::json!({"error": {"message": "quota", "type": "insufficient_quota", "code": "insufficient_quota"}}),
+            ApiErrorKind::InsufficientQuota,
+            "quota is used up",
+        ),
+        (
+            401,
+            envelope("who"),
+            ApiErrorKind::Authentication,
+            "check the API key",
+        ),
+        (
+            404,
+            envelope("gone"),
+            ApiErrorKind::NotFound,
+            "base URL ends in /v1",
+        ),
+    ] {
+        s.emulator
+            .inject(Fault::status(status, body).on("GET", "/files"));
+        let err = api.list(&files_client::ListParams::new()).unwrap_err();
+        assert_eq!(err.api_error_kind(), Some(kind), "{err}");
+        assert!(err.to_string().contains(hint), "{err}");
+    }
+}
