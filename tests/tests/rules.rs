@@ -357,12 +357,14 @@ fn same_refusal(s: &Setup, make: impl Fn() -> UploadRequest, kind: RuleKind, par
     }
 }
 
+/// An upload of `b` named `name` for `purpose`, made afresh for each side.
+fn bytes(b: Vec<u8>, name: &str, purpose: Purpose) -> impl Fn() -> UploadRequest {
+    let name = name.to_owned();
+    move || UploadRequest::from_bytes(b.clone(), name.clone(), purpose.clone())
+}
+
 fn openai_rules_hold_on_both_sides(wire: Wire) {
     let s = Setup::new(wire);
-    let bytes = |b: Vec<u8>, name: &str, purpose: Purpose| {
-        let name = name.to_owned();
-        move || UploadRequest::from_bytes(b.clone(), name.clone(), purpose.clone())
-    };
     same_refusal(
         &s,
         bytes(png(), "a.png", Purpose::STORAGE),
@@ -413,10 +415,6 @@ fn openai_rules_hold_on_both_sides(wire: Wire) {
 
 fn stepfun_rules_hold_on_both_sides(wire: Wire) {
     let s = Setup::new(wire);
-    let bytes = |b: Vec<u8>, name: &str, purpose: Purpose| {
-        let name = name.to_owned();
-        move || UploadRequest::from_bytes(b.clone(), name.clone(), purpose.clone())
-    };
     same_refusal(
         &s,
         bytes(gif(2), "spin.gif", Purpose::STORAGE),
