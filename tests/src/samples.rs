@@ -48,6 +48,24 @@ pub fn gif(frames: usize) -> Vec<u8> {
     g
 }
 
+/// A GIF of two images whose first holds `first_frame_bytes` of image data: an animation
+/// that a short prefix shows as one image.
+pub fn gif_with_a_large_first_frame(first_frame_bytes: usize) -> Vec<u8> {
+    let mut g = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff".to_vec();
+    g.extend_from_slice(b"\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02");
+    let mut left = first_frame_bytes;
+    while left > 0 {
+        let n = left.min(255);
+        g.push(n as u8);
+        g.resize(g.len() + n, 0x44);
+        left -= n;
+    }
+    g.push(0);
+    g.extend_from_slice(b"\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02\x44\x01\x00");
+    g.push(0x3B);
+    g
+}
+
 /// A 16-bit mono WAV at 8 kHz lasting `seconds` (silence).
 pub fn wav(seconds: u32) -> Vec<u8> {
     let rate: u32 = 8_000;

@@ -98,7 +98,7 @@ fn rule_breaking_requests_are_refused_before_a_byte_is_sent() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "expires_after 10 s: OpenAI accepts an expiry of 3600 to 2592000 seconds (one hour to 30 \
+        "expires_after 10 s: OpenAI accepts an expiry of 3600 to 2592000 seconds (1 hour to 30 \
          days); choose one in that range"
     );
     let err = client

@@ -156,13 +156,13 @@ fn a_file_whose_bytes_contradict_its_name_is_refused_naming_both() {
             "`photo.jpg`",
             "JPEG image (.jpg, .jpeg)",
             "PNG image",
-            "rename it to .png",
+            "give it the extension .png",
         ],
     );
     refused(
         check(&stepfun, &Purpose::STORAGE, "clip.mp4", &html_page()),
         RuleKind::ContentMismatch,
-        &["MP4 video (.mp4)", "an HTML page", "error page"],
+        &["MP4 video (.mp4)", "say HTML page", "error page"],
     );
     refused(
         check(&stepfun, &Purpose::FILE_EXTRACT, "notes.txt", &pdf()),
@@ -188,6 +188,11 @@ fn a_file_whose_bytes_contradict_its_name_is_refused_naming_both() {
         ("page.html", html_page()),
         ("data.csv", b"a,b\n\xc3\xa9,2\n".to_vec()),
         ("notes.md", "# Título\n".as_bytes().to_vec()),
+        (
+            "tags.md",
+            b"ID3 tags and %PDF headers are text here\n".to_vec(),
+        ),
+        ("utf16.txt", b"\xff\xfeh\0i\0".to_vec()),
     ] {
         assert_eq!(
             check(&stepfun, &Purpose::FILE_EXTRACT, name, &bytes),
@@ -350,10 +355,15 @@ fn same_refusal(s: &Setup, make: impl Fn() -> UploadRequest, kind: RuleKind, par
                 );
             }
         }
-        _ => assert!(
-            server.contains("'user_data'") || server.contains("'storage'"),
-            "{server}"
-        ),
+        "url" => assert!(server.contains("unsupported scheme 'ftp'"), "{server}"),
+        _ => {
+            // The client lists what to use instead; so does the emulator, in its words.
+            assert!(
+                client.contains("does not accept it for uploads; use one of"),
+                "{client}"
+            );
+            assert!(server.contains("Expected one of"), "{server}");
+        }
     }
 }
 
@@ -444,6 +454,18 @@ fn stepfun_rules_hold_on_both_sides(wire: Wire) {
         bytes(pdf(), "notes.txt", Purpose::FILE_EXTRACT),
         RuleKind::ContentMismatch,
         "file",
+    );
+    same_refusal(
+        &s,
+        bytes(Vec::new(), "empty.png", Purpose::STORAGE),
+        RuleKind::EmptyFile,
+        "file",
+    );
+    same_refusal(
+        &s,
+        || UploadRequest::from_url("ftp://example.com/a.png", Purpose::STORAGE),
+        RuleKind::UrlScheme,
+        "url",
     );
     let file = s
         .api
@@ -545,6 +567,98 @@ fn a_file_too_large_is_refused_from_its_size_alone_on_both_sides() {
     assert!(client.contains("at most 64 MB"), "{client}");
     let server = emulator_refuses(&s, upload(), "file");
     assert_eq!(server, client);
+
+    // The client asked the file for its size only: no byte of it was read.
+    let files = Recording::default();
+    let client = stepfun_client(&s.emulator, Region::China, RequestOptions::new())
+        .with_local_files(files.clone());
+    let err = client.files().create(upload()).unwrap_err();
+    assert!(matches!(err, Error::Validation(_)), "{err}");
+    assert_eq!(
+        *files.0.lock().unwrap(),
+        [0],
+        "the prefix lengths asked for"
+    );
+    // A file within the limit is asked for its size, then for its first bytes.
+    std::fs::write(&path, "some text").unwrap();
+    client.files().create(upload()).unwrap();
+    assert_eq!(
+        *files.0.lock().unwrap(),
+        [0, 0, files_core::local::PROBE_PREFIX_LEN]
+    );
+}
+
+/// The machine's files, recording the prefix length of every inspection.
+#[derive(Clone, Default)]
+struct Recording(std::sync::Arc<std::sync::Mutex<Vec<usize>>>);
+
+impl files_core::local::LocalFiles for Recording {
+    fn inspect(
+        &self,
+        path: &std::path::Path,
+        prefix_len: usize,
+    ) -> Result<files_core::local::FileProbe, files_client::LocalFileError> {
+        self.0.lock().unwrap().push(prefix_len);
+        files_client::StdFiles.inspect(path, prefix_len)
+    }
+
+    fn open_range(
+        &self,
+        range: &files_core::body::PathRange,
+    ) -> std::io::Result<Box<dyn std::io::Read + Send>> {
+        files_client::StdFiles.open_range(range)
+    }
+
+    fn create(
+        &self,
+        dest: &std::path::Path,
+    ) -> Result<Box<dyn files_core::local::PartialFile>, files_client::LocalFileError> {
+        files_client::StdFiles.create(dest)
+    }
+}
+
+#[test]
+fn the_emulator_walks_a_whole_gif_where_the_client_sees_a_prefix() {
+    let emulator = files_emulator::Emulator::start(files_emulator::Dialect::StepFun).unwrap();
+    let client = stepfun_client(
+        &emulator,
+        Region::China,
+        RequestOptions::new().max_retries(0),
+    );
+    let gif = files_tests::samples::gif_with_a_large_first_frame(100_000);
+    let purpose = Purpose::STORAGE;
+    let prefix = UploadCheck::new(&purpose, Some("big.gif"), Some(gif.len() as u64))
+        .with_prefix(&gif[..files_core::local::PROBE_PREFIX_LEN]);
+    assert!(
+        client.provider().check_upload(&prefix).is_ok(),
+        "the prefix shows one image"
+    );
+    match client
+        .files()
+        .create(UploadRequest::from_bytes(gif, "big.gif", Purpose::STORAGE))
+    {
+        Err(Error::Api(e)) => {
+            assert_eq!(e.status, 400);
+            assert!(e.message.contains("it is an animated GIF"), "{e}");
+        }
+        other => panic!("expected the emulator's refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn openai_s_batch_limit_holds_on_both_sides() {
+    let s = Setup::new(Wire::OpenAiUreq);
+    let path = s.path("requests.jsonl");
+    let file = std::fs::File::create(&path).unwrap();
+    file.set_len(200 * MB + 1).unwrap();
+    drop(file);
+    let upload = || UploadRequest::from_path(&path, Purpose::BATCH);
+    let client = client_refuses(&s, upload(), RuleKind::FileTooLarge);
+    assert!(
+        client.contains("purpose `batch` accepts at most 200 MB"),
+        "{client}"
+    );
+    assert_eq!(emulator_refuses(&s, upload(), "file"), client);
 }
 
 #[test]
@@ -602,8 +716,21 @@ fn warnings_reach_the_observer_and_the_upload_goes_through() {
             Purpose::RETRIEVAL,
         ))
         .unwrap();
+    let accepted = client.files().create(UploadRequest::from_bytes(
+        &b"caf\xe9;cr\xe8me\n"[..],
+        "latin1.csv",
+        Purpose::FILE_EXTRACT,
+    ));
+    assert!(
+        accepted.is_ok(),
+        "text in another encoding is a warning: {accepted:?}"
+    );
     let seen = seen.0.lock().unwrap();
-    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert!(
+        seen[2].contains("`latin1.csv` is not UTF-8 text"),
+        "{seen:?}"
+    );
     assert!(
         seen[0].contains("`voice.wav` lasts 12.0 s") && seen[0].contains("5 to 10 s"),
         "{seen:?}"

@@ -119,7 +119,8 @@ pub struct UploadArgs {
     /// The file part's Content-Type (default: guessed from the name).
     #[arg(long)]
     pub content_type: Option<String>,
-    /// Expire the file this many seconds after creation (OpenAI, 3600 to 2592000).
+    /// Expire the file this many seconds after creation (OpenAI; the range is in
+    /// docs/providers.md).
     #[arg(long, value_name = "SECONDS")]
     pub expires_after: Option<u64>,
 }
@@ -177,11 +178,11 @@ pub struct ServeArgs {
     #[arg(long)]
     pub allow_private_urls: bool,
     /// Be one site of the provider and accept only its purposes (StepFun: international
-    /// or china); by default any site's purposes are accepted.
+    /// or china, see docs/providers.md); by default any site's purposes are accepted.
     #[arg(long, value_name = "SITE")]
     pub site: Option<String>,
     /// Refuse uploads once this many files are stored (default: the provider's documented
-    /// cap, StepFun's 1,000 files; none for OpenAI).
+    /// cap, from docs/providers.md).
     #[arg(long, value_name = "N")]
     pub max_files: Option<u64>,
 }

@@ -24,8 +24,9 @@ pub struct FileProbe {
     pub prefix: Bytes,
 }
 
-/// How many leading bytes of a local file the client reads for the provider's checks.
-pub const PROBE_PREFIX_LEN: usize = 64 * 1024;
+/// How many leading bytes of a local file the client reads for the provider's checks
+/// (`prefix_bytes` in `spec/formats.toml`).
+pub const PROBE_PREFIX_LEN: usize = crate::rules::PREFIX_BYTES;
 
 /// Local files for blocking code.
 pub trait LocalFiles: Send + Sync {

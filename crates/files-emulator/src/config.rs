@@ -42,11 +42,11 @@ pub struct EmulatorConfig {
     /// and other non-public addresses (off by default, so the emulator cannot be made a
     /// proxy into the network it runs on).
     pub allow_private_urls: bool,
-    /// Which of the provider's sites to be (StepFun: `international` accepts only
-    /// `storage`, `china` four purposes); `None` accepts what any site accepts.
+    /// Which of the provider's sites to be (StepFun: `international` or `china`, each with
+    /// the purposes `spec/stepfun.toml` gives it); `None` accepts what any site accepts.
     pub site: Option<String>,
     /// The most files the store holds before uploads are refused; `None` is the provider's
-    /// documented cap (StepFun's 1,000 files), if it has one.
+    /// documented cap in its spec, if it has one.
     pub max_files: Option<u64>,
 }
 

@@ -119,11 +119,20 @@ impl Store {
         self.dir.join(format!("incoming-{n}.part"))
     }
 
-    /// Adds a file's metadata (its bytes must already be at [`Store::path_of`]).
-    pub(crate) fn insert(&self, mut file: StoredFile) -> StoredFile {
+    /// Adds a file's metadata (its bytes must already be at [`Store::path_of`]) unless `cap`
+    /// files are stored already (then `None`); the count and the insert are one step.
+    pub(crate) fn insert_within(
+        &self,
+        mut file: StoredFile,
+        cap: Option<u64>,
+    ) -> Option<StoredFile> {
+        let mut files = self.lock();
+        if cap.is_some_and(|cap| files.len() as u64 >= cap) {
+            return None;
+        }
         file.seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
-        self.lock().push(file.clone());
-        file
+        files.push(file.clone());
+        Some(file)
     }
 
     /// How many files are stored.
@@ -211,15 +220,20 @@ mod tests {
     #[test]
     fn sorts_by_time_then_insertion() {
         let store = Store::new(PathBuf::from("/nonexistent"));
-        store.insert(file("b", 5));
-        store.insert(file("c", 5));
-        store.insert(file("a", 1));
+        store.insert_within(file("b", 5), None);
+        store.insert_within(file("c", 5), None);
+        store.insert_within(file("a", 1), None);
         let asc: Vec<_> = store.sorted(true).into_iter().map(|f| f.id).collect();
         assert_eq!(asc, ["a", "b", "c"]);
         let desc: Vec<_> = store.sorted(false).into_iter().map(|f| f.id).collect();
         assert_eq!(desc, ["c", "b", "a"]);
         assert!(store.remove("b").is_some());
         assert!(store.get("b").is_none());
+        assert!(
+            store.insert_within(file("d", 9), Some(2)).is_none(),
+            "two are held"
+        );
+        assert!(store.insert_within(file("d", 9), Some(3)).is_some());
     }
 
     #[test]

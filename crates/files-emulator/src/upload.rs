@@ -9,7 +9,7 @@ use tokio::io::AsyncWriteExt;
 use files_core::RuleKind;
 use files_core::local::PROBE_PREFIX_LEN;
 use files_core::provider::UploadCheck;
-use files_core::rules::{ExpiresAfterRule, ProviderRules, SiteRule};
+use files_core::rules::{ExpiresAfterRule, FormatRule, GifImages, ProviderRules, SiteRule};
 
 use crate::body::SharedBody;
 use crate::dialect::Dialect;
@@ -31,6 +31,8 @@ struct ReceivedFile {
     too_large: bool,
     /// The first bytes, for the format rules.
     prefix: Vec<u8>,
+    /// How many images the whole file holds, when its name says GIF.
+    gif_images: usize,
 }
 
 /// The fields of an upload form this dialect cares about.
@@ -85,19 +87,25 @@ pub(crate) async fn upload(
         Some(range) => validate_expires_after(range, form.anchor, form.seconds)?,
         None => None,
     };
-    if let Some(cap) = state.config.file_cap()
+    let cap = state.config.file_cap();
+    if let Some(cap) = cap
         && state.store.count() as u64 >= cap
     {
-        return Err(ApiError::bad_request(
-            None,
-            format!(
-                "The account holds {cap} files, the most allowed. Delete files you no longer \
-                 need before uploading more."
-            ),
-        ));
+        return Err(account_full(cap));
     }
-    let (temp, filename, bytes, prefix) = match (form.file, form.url) {
-        (Some(file), _) => (file.temp, file.filename, file.bytes, file.prefix),
+    let wire_purpose = files_core::Purpose::new(purpose.clone());
+    let (temp, filename, bytes) = match (form.file, form.url) {
+        (Some(file), _) => {
+            let check = UploadCheck::new(&wire_purpose, Some(&file.filename), Some(file.bytes))
+                .with_prefix(&file.prefix);
+            check_rules(rules, site, &check)?;
+            // The whole file was walked: an animation the prefix did not show is one too.
+            if file.gif_images > 1 && rules.purpose(&purpose).is_some_and(|p| p.static_gif) {
+                let refusal = files_core::rules::animated_gif(&purpose, &file.filename);
+                return Err(ApiError::bad_request(Some("file"), refusal.to_string()));
+            }
+            (file.temp, file.filename, file.bytes)
+        }
         (None, Some(url)) if rules.url_upload => {
             let temp = TempUpload::new(state.store.temp_path());
             let fetched = state
@@ -108,26 +116,23 @@ pub(crate) async fn upload(
                     remote_limit(rules, &purpose, state.config.max_upload_bytes),
                 )
                 .await?;
-            let prefix = read_prefix(temp.path()).await?;
-            (temp, fetched.filename, fetched.bytes, prefix)
+            // Like the provider's documents, no format rule for a fetched file: its name is
+            // the URL's, which need not say what it is.
+            let check =
+                UploadCheck::new(&wire_purpose, Some(&fetched.filename), Some(fetched.bytes))
+                    .with_url(&url);
+            check_rules(rules, site, &check)?;
+            (temp, fetched.filename, fetched.bytes)
         }
         _ => {
-            let message = match dialect {
-                Dialect::OpenAi => "Missing required parameter: 'file'.",
-                Dialect::StepFun => "Missing required parameter: 'file' (or 'url').",
+            let message = if rules.url_upload {
+                "Missing required parameter: 'file' (or 'url')."
+            } else {
+                "Missing required parameter: 'file'."
             };
             return Err(ApiError::bad_request(Some("file"), message));
         }
     };
-
-    let wire_purpose = files_core::Purpose::new(purpose.clone());
-    let check = UploadCheck::new(&wire_purpose, Some(&filename), Some(bytes)).with_prefix(&prefix);
-    if let Err(refusal) = files_core::rules::check_upload(rules, site, &check) {
-        return Err(ApiError::bad_request(
-            Some(param_of(refusal.kind)),
-            refusal.to_string(),
-        ));
-    }
 
     let id = ids::file_id();
     temp.persist(&state.store.path_of(&id))
@@ -140,7 +145,8 @@ pub(crate) async fn upload(
     let expires_at = expires_after
         .or(default_expiry)
         .map(|seconds| created_at + seconds);
-    let stored = state.store.insert(StoredFile {
+    let path = state.store.path_of(&id);
+    let file = StoredFile {
         id,
         bytes,
         created_at,
@@ -148,8 +154,35 @@ pub(crate) async fn upload(
         purpose,
         expires_at,
         seq: 0,
-    });
+    };
+    // Counted and stored under one lock, so concurrent uploads cannot pass the cap.
+    let Some(stored) = state.store.insert_within(file, cap) else {
+        let _ = tokio::fs::remove_file(&path).await;
+        return Err(account_full(cap.unwrap_or_default()));
+    };
     Ok(Json(stored.object(dialect)).into_response())
+}
+
+/// The provider's rules applied to what was received; a refusal is a 400 naming the field.
+fn check_rules(
+    rules: &ProviderRules,
+    site: Option<&SiteRule>,
+    check: &UploadCheck<'_>,
+) -> Result<(), ApiError> {
+    files_core::rules::check_upload(rules, site, check)
+        .map(drop)
+        .map_err(|refusal| ApiError::bad_request(Some(param_of(refusal.kind)), refusal.to_string()))
+}
+
+/// The refusal of an upload to an account that holds `cap` files.
+fn account_full(cap: u64) -> ApiError {
+    ApiError::bad_request(
+        None,
+        format!(
+            "The account holds {cap} files, the most allowed. Delete files you no longer need \
+             before uploading more."
+        ),
+    )
 }
 
 /// The most bytes a remote `url` upload for `purpose` may fetch: the purpose's limit in the
@@ -170,20 +203,6 @@ fn param_of(kind: RuleKind) -> &'static str {
     }
 }
 
-/// The first bytes of a fetched file, for the format rules.
-async fn read_prefix(path: &std::path::Path) -> Result<Vec<u8>, ApiError> {
-    use tokio::io::AsyncReadExt;
-    let store_error =
-        |e: std::io::Error| ApiError::internal(format!("Could not read the upload: {e}"));
-    let file = tokio::fs::File::open(path).await.map_err(store_error)?;
-    let mut prefix = Vec::new();
-    file.take(PROBE_PREFIX_LEN as u64)
-        .read_to_end(&mut prefix)
-        .await
-        .map_err(store_error)?;
-    Ok(prefix)
-}
-
 /// Reads every field, streaming the first `file` part to a temporary file.
 async fn read_form(
     state: &AppState,
@@ -198,7 +217,14 @@ async fn read_form(
         let name = field.name().map(str::to_owned);
         let slot = match (name.as_deref(), dialect) {
             (Some("file"), _) if form.file.is_none() => {
-                form.file = Some(receive_file(state, &mut field, file_part).await?);
+                // A file over its purpose's limit is refused once counted; when the purpose
+                // came first, its bytes past the limit are not stored meanwhile.
+                let purpose_limit = form
+                    .purpose
+                    .as_deref()
+                    .and_then(|p| dialect.rules().purpose(p))
+                    .map(|p| p.max_bytes);
+                form.file = Some(receive_file(state, &mut field, file_part, purpose_limit).await?);
                 continue;
             }
             (Some("purpose"), _) => &mut form.purpose,
@@ -237,11 +263,13 @@ async fn read_text(field: &mut multer::Field<'_>, name: &str) -> Result<String, 
         .map_err(|_| ApiError::bad_request(None, format!("The '{name}' field is not UTF-8 text.")))
 }
 
-/// Streams the `file` part to a temporary file, counting its bytes.
+/// Streams the `file` part to a temporary file, counting its bytes; past `purpose_limit` (or
+/// the configured limit) the bytes are counted, not stored.
 async fn receive_file(
     state: &AppState,
     field: &mut multer::Field<'_>,
     file_part: &mut Option<FilePart>,
+    purpose_limit: Option<u64>,
 ) -> Result<ReceivedFile, ApiError> {
     let filename = field.file_name().map(str::to_owned);
     let part = file_part.insert(FilePart {
@@ -262,15 +290,23 @@ async fn receive_file(
         .await
         .map_err(store_error)?;
     let max = state.config.max_upload_bytes;
+    let keep = [max, purpose_limit].into_iter().flatten().min();
     let mut too_large = false;
     let mut prefix = Vec::new();
+    let mut gif = FormatRule::of_file_name(&filename)
+        .filter(|f| f.name == "gif")
+        .map(|_| GifImages::new());
     while let Some(chunk) = field.chunk().await.map_err(malformed)? {
+        if let Some(gif) = &mut gif {
+            gif.feed(&chunk);
+        }
         let room = PROBE_PREFIX_LEN.saturating_sub(prefix.len());
         prefix.extend_from_slice(&chunk[..room.min(chunk.len())]);
         part.bytes += chunk.len() as u64;
-        // Past the limit, keep counting (for the request log) but stop writing.
+        // Past a limit, keep counting (for the request log and the size rule) but stop
+        // writing.
         too_large = max.is_some_and(|max| part.bytes > max);
-        if !too_large {
+        if keep.is_none_or(|keep| part.bytes <= keep) {
             out.write_all(&chunk).await.map_err(store_error)?;
         }
     }
@@ -281,6 +317,7 @@ async fn receive_file(
         bytes: part.bytes,
         too_large,
         prefix,
+        gif_images: gif.map_or(0, |g| g.images()),
     })
 }
 

@@ -148,9 +148,9 @@ impl Provider for OpenAi {
             .with_content(ContentKind::OriginalBytes)
     }
 
-    /// OpenAI's rules from `spec/openai.toml`: the purpose, the size (512 MB; `batch` 200 MB),
-    /// JSON Lines for `batch` and `fine-tune`, the format by extension and first bytes, and
-    /// the expiry range.
+    /// OpenAI's rules from `spec/openai.toml` ([`rules::RULES`]): the purpose, the size, the
+    /// formats (JSON Lines for `batch` and `fine-tune`) by extension and first bytes, and the
+    /// expiry range; `docs/providers.md` lists them.
     fn check_upload(
         &self,
         upload: &UploadCheck<'_>,

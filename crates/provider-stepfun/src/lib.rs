@@ -161,10 +161,10 @@ impl Provider for StepFun {
             .with_content(ContentKind::ExtractedText)
     }
 
-    /// StepFun's rules from `spec/stepfun.toml`: the purposes of this site (`retrieval`
-    /// with a deprecation warning), the size (128 MB for `storage`, 64 MB for the others),
-    /// the format by extension and first bytes, a static GIF for `storage`, an http(s) URL,
-    /// and a warning for voice-cloning audio outside 5–10 s.
+    /// StepFun's rules from `spec/stepfun.toml` ([`rules::RULES`]): the purposes of this
+    /// site (a deprecated one with a warning), the size, the formats by extension and first
+    /// bytes, a static GIF where asked, an http(s) URL, and a warning for audio of an unusual
+    /// length; `docs/providers.md` lists them.
     fn check_upload(
         &self,
         upload: &UploadCheck<'_>,

@@ -8,6 +8,7 @@ use serde::Deserialize;
 /// Everything in `spec/`.
 #[derive(Debug)]
 pub struct Spec {
+    pub prefix_bytes: usize,
     pub formats: Vec<Format>,
     pub kinds: Vec<Kind>,
     pub providers: Vec<ProviderSpec>,
@@ -16,6 +17,7 @@ pub struct Spec {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FormatsFile {
+    prefix_bytes: usize,
     format: Vec<Format>,
 }
 
@@ -170,6 +172,8 @@ pub struct PurposeSpec {
     #[serde(default)]
     pub static_gif: bool,
     pub wav_seconds: Option<[u32; 2]>,
+    #[serde(default)]
+    pub wav_note: String,
     pub deprecated: Option<String>,
     pub default_expires_after: Option<u64>,
 }
@@ -204,6 +208,7 @@ impl Spec {
             .map(|name| read(&dir, name))
             .collect::<Result<Vec<ProviderSpec>, String>>()?;
         let spec = Spec {
+            prefix_bytes: formats.prefix_bytes,
             formats: formats.format,
             kinds: errors.kind,
             providers,

@@ -355,9 +355,9 @@ mod tests {
             RequestOptions::new(),
         );
         s.expect_inspect_of(0);
-        s.inspected(4, b"");
+        s.inspected(8, b"");
         s.expect_inspect_of(PROBE_PREFIX_LEN);
-        s.inspected(4, b"PK\x03\x04");
+        s.inspected(8, b"PK\x03\x04\x14\0\x06\0");
         assert_eq!(rule_of(s.expect_done()), RuleKind::ContentMismatch);
     }
 

@@ -1,7 +1,7 @@
 //! [`check_upload`]: a provider's rules applied to one upload.
 
 use super::media::{gif_image_count, wav_seconds};
-use super::sniff::{Sniffed, sniff, text_problem};
+use super::sniff::{Sniffed, TextKind, sniff, text_kind};
 use super::{
     ContentRule, FormatRule, Formats, ProviderRules, PurposeRule, RuleKind, SiteRule,
     UploadWarning, WarningKind, extension,
@@ -24,7 +24,7 @@ pub fn check_upload(
     let mut warnings = Vec::new();
     let purpose = upload.purpose.as_str();
     let Some(rule) = rules.purpose(purpose) else {
-        return Err(purpose_not_accepted(rules, purpose));
+        return Err(purpose_not_accepted(rules, site, purpose));
     };
     if let Some(site) = site
         && !site.purposes.contains(&purpose)
@@ -40,18 +40,29 @@ pub fn check_upload(
             ),
         });
     }
-    if let Some(url) = upload.url
-        && !(url.starts_with("http://") || url.starts_with("https://"))
-    {
-        return Err(ValidationError::new(
-            "upload URL",
-            url,
-            format!(
-                "{} fetches only http:// and https:// URLs; give the file's web address",
-                rules.provider
-            ),
-        )
-        .with_kind(RuleKind::UrlScheme));
+    if let Some(url) = upload.url {
+        if !rules.url_upload {
+            return Err(ValidationError::new(
+                "upload source",
+                url,
+                format!(
+                    "{} does not upload from a URL; download the file and upload it",
+                    rules.provider
+                ),
+            )
+            .with_kind(RuleKind::Unsupported));
+        }
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(ValidationError::new(
+                "upload URL",
+                url,
+                format!(
+                    "{} fetches only http:// and https:// URLs; give the file's web address",
+                    rules.provider
+                ),
+            )
+            .with_kind(RuleKind::UrlScheme));
+        }
     }
     if let (Some(seconds), Some(range)) = (upload.expires_after, rules.expires_after)
         && !(range.min_seconds..=range.max_seconds).contains(&seconds)
@@ -60,9 +71,12 @@ pub fn check_upload(
             "expires_after",
             format!("{seconds} s"),
             format!(
-                "{} accepts an expiry of {} to {} seconds (one hour to 30 days); choose one in \
-                 that range",
-                rules.provider, range.min_seconds, range.max_seconds
+                "{} accepts an expiry of {} to {} seconds ({} to {}); choose one in that range",
+                rules.provider,
+                range.min_seconds,
+                range.max_seconds,
+                duration_label(range.min_seconds),
+                duration_label(range.max_seconds)
             ),
         )
         .with_limit(format!("{}..={}", range.min_seconds, range.max_seconds))
@@ -74,8 +88,8 @@ pub fn check_upload(
             return Err(ValidationError::new(
                 "file",
                 format!("`{name}`"),
-                "is empty (0 bytes); there is nothing to upload: check that it was written \
-                 completely",
+                "it is empty (0 bytes), so there is nothing to upload: check that it was \
+                 written completely",
             )
             .with_kind(RuleKind::EmptyFile));
         }
@@ -102,23 +116,16 @@ pub fn check_upload(
     let Some(filename) = upload.filename else {
         return Ok(warnings);
     };
-    let Some(format) = format_of(rules, rule, filename)? else {
+    let Some(format) = format_of(rules, site, rule, filename)? else {
         return Ok(warnings);
     };
     if let Some(prefix) = upload.prefix {
         let complete = upload.len.is_none_or(|len| prefix.len() as u64 >= len);
-        check_content(rule, format, filename, prefix, complete)?;
-        if format.name == "gif" && rule.static_gif && gif_image_count(prefix, 2) > 1 {
-            return Err(ValidationError::new(
-                "file",
-                format!("`{filename}`"),
-                format!(
-                    "is an animated GIF (it holds more than one image); purpose `{purpose}` \
-                     accepts only a static GIF: save one frame as its own GIF or PNG, or send \
-                     the animation as an MP4 video"
-                ),
-            )
-            .with_kind(RuleKind::AnimatedGif));
+        warnings.extend(check_content(
+            rules, rule, format, filename, prefix, complete,
+        )?);
+        if format.name == "gif" && rule.static_gif && gif_image_count(prefix) > 1 {
+            return Err(animated_gif(purpose, filename));
         }
         if let (true, Some((low, high))) = (format.name == "wav", rule.wav_seconds)
             && let Some(seconds) = wav_seconds(prefix, upload.len)
@@ -127,8 +134,9 @@ pub fn check_upload(
             warnings.push(UploadWarning {
                 kind: WarningKind::AudioDuration,
                 message: format!(
-                    "`{filename}` lasts {seconds:.1} s; audio for voice cloning should last \
-                     {low} to {high} s (it is uploaded, but cloning from it may fail)"
+                    "`{filename}` lasts {seconds:.1} s; {} for purpose `{purpose}` should last \
+                     {low} to {high} s (it is uploaded, but may not serve)",
+                    rule.wav_note
                 ),
             });
         }
@@ -136,10 +144,26 @@ pub fn check_upload(
     Ok(warnings)
 }
 
+/// The refusal of an animated GIF where `purpose` accepts only a static one (the emulator
+/// gives it too, after walking the whole file).
+pub fn animated_gif(purpose: &str, filename: &str) -> ValidationError {
+    ValidationError::new(
+        "file",
+        format!("`{filename}`"),
+        format!(
+            "it is an animated GIF (it holds more than one image); purpose `{purpose}` accepts \
+             only a static GIF: save one frame as its own GIF or PNG, or send the animation as \
+             an MP4 video"
+        ),
+    )
+    .with_kind(RuleKind::AnimatedGif)
+}
+
 /// The format `filename` claims by its extension: one the purpose accepts (else an error), or,
 /// when the purpose takes any format, the catalogue's entry if there is one.
 fn format_of(
     rules: &ProviderRules,
+    site: Option<&SiteRule>,
     rule: &PurposeRule,
     filename: &str,
 ) -> Result<Option<&'static FormatRule>, ValidationError> {
@@ -161,12 +185,25 @@ fn format_of(
         Some(ext) => format!("`{filename}` (.{ext})"),
         None => format!("`{filename}` (no extension)"),
     };
+    // Another purpose that takes this extension, if there is one here.
+    let elsewhere = FormatRule::of_file_name(filename).and_then(|format| {
+        rules
+            .purposes
+            .iter()
+            .filter(|p| p.deprecated.is_none())
+            .filter(|p| site.is_none_or(|s| s.purposes.contains(&p.name)))
+            .find(|p| matches!(p.formats, Formats::Only(f) if f.contains(&format.name)))
+    });
+    let hint = match elsewhere {
+        Some(other) => format!("; purpose `{}` takes this format", other.name),
+        None => String::new(),
+    };
     Err(ValidationError::new(
         "file",
         value,
         format!(
             "purpose `{}` on {} accepts only {}; the file name's extension must name one of \
-             them (convert the file, or rename it if it already is one)",
+             them (convert the file, or rename it if it already is one){hint}",
             rule.name,
             rules.provider,
             list.join(", ")
@@ -175,63 +212,80 @@ fn format_of(
     .with_kind(RuleKind::FormatNotAccepted))
 }
 
-/// Checks that the leading bytes are what the extension says.
+/// Checks that the leading bytes are what the extension says; text in another encoding than
+/// UTF-8 is accepted with a warning.
 fn check_content(
+    rules: &ProviderRules,
     rule: &PurposeRule,
     format: &FormatRule,
     filename: &str,
     prefix: &[u8],
     complete: bool,
-) -> Result<(), ValidationError> {
+) -> Result<Vec<UploadWarning>, ValidationError> {
     let mismatch = |seen: Sniffed| {
         let fix = match &seen {
             Sniffed::Formats(found) if found.len() == 1 => format!(
-                "if it is a {}, rename it to .{}; else re-export it",
-                found[0].label, found[0].extensions[0]
+                "give it the extension .{} if that is what it is, else export it again",
+                found[0].extensions[0]
             ),
             Sniffed::Html => {
                 "it is probably an error page saved in place of the file: download it again"
                     .to_owned()
             }
-            _ => format!(
-                "check that the file really holds {} and was saved whole",
-                format.label
-            ),
+            _ if format.content == ContentRule::JsonLines => {
+                "JSON Lines is UTF-8 text, one JSON object a line".to_owned()
+            }
+            _ if !matches!(format.content, ContentRule::Signatures(_)) => {
+                "check that it is text, saved as UTF-8".to_owned()
+            }
+            _ => "check that it was exported in this format and saved whole".to_owned(),
         };
         ValidationError::new(
             "file",
             format!("`{filename}`"),
             format!(
-                "its name says {} but its first bytes are {}: {fix}",
+                "its name says {} but its first bytes say {}: {fix}",
                 format.describe(),
                 seen.describe()
             ),
         )
         .with_kind(RuleKind::ContentMismatch)
     };
+    let text = text_kind(prefix, complete);
     match format.content {
         ContentRule::Signatures(signatures) => {
             let shortest = signatures.iter().map(|s| s.end()).min().unwrap_or(0);
             if prefix.len() < shortest && !complete {
-                return Ok(()); // Too few bytes to decide.
+                return Ok(Vec::new()); // Too few bytes to decide.
             }
             if !signatures.iter().any(|s| s.matches(prefix)) {
                 return Err(mismatch(sniff(prefix, complete)));
             }
         }
-        ContentRule::Text | ContentRule::JsonLines => {
-            if text_problem(prefix, complete).is_some() {
+        ContentRule::Text => match text {
+            TextKind::Utf8 | TextKind::Utf16 => {}
+            // Not UTF-8, and starting like a binary format: that format, not text.
+            TextKind::OtherEncoding if matches!(sniff(prefix, complete), Sniffed::Formats(_)) => {
                 return Err(mismatch(sniff(prefix, complete)));
             }
-            if let Sniffed::Formats(found) = sniff(prefix, complete) {
-                return Err(mismatch(Sniffed::Formats(found)));
+            TextKind::OtherEncoding => {
+                return Ok(vec![UploadWarning {
+                    kind: WarningKind::TextEncoding,
+                    message: format!(
+                        "`{filename}` is not UTF-8 text (GBK or Latin-1, say); it is uploaded, \
+                         but {} may misread its characters: save it as UTF-8 to be sure",
+                        rules.provider
+                    ),
+                }]);
             }
-            if format.content == ContentRule::JsonLines {
-                check_json_lines(rule, filename, prefix, complete)?;
-            }
-        }
+            TextKind::Binary => return Err(mismatch(sniff(prefix, complete))),
+        },
+        ContentRule::JsonLines => match text {
+            TextKind::Utf8 => check_json_lines(rule, filename, prefix, complete)?,
+            _ => return Err(mismatch(sniff(prefix, complete))),
+        },
     }
-    Ok(())
+    Ok(Vec::new())
 }
 
 /// Checks that each complete line of `prefix` is a JSON object.
@@ -245,6 +299,8 @@ fn check_json_lines(
         Ok(text) => text,
         Err(e) => std::str::from_utf8(&prefix[..e.valid_up_to()]).unwrap_or_default(),
     };
+    // A byte-order mark, as some editors write, is not part of the first line.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines: Vec<&str> = text.split('\n').collect();
     if !complete {
         lines.pop(); // The last line may go on past the prefix.
@@ -285,11 +341,16 @@ fn purpose_list(purposes: &[&str]) -> String {
     list.join(", ")
 }
 
-fn purpose_not_accepted(rules: &ProviderRules, purpose: &str) -> ValidationError {
+fn purpose_not_accepted(
+    rules: &ProviderRules,
+    site: Option<&SiteRule>,
+    purpose: &str,
+) -> ValidationError {
     let names: Vec<&str> = rules
         .purposes
         .iter()
         .filter(|p| p.deprecated.is_none())
+        .filter(|p| site.is_none_or(|s| s.purposes.contains(&p.name)))
         .map(|p| p.name)
         .collect();
     ValidationError::new(
@@ -328,6 +389,17 @@ fn purpose_not_on_site(rules: &ProviderRules, site: &SiteRule, purpose: &str) ->
         ),
     )
     .with_kind(RuleKind::PurposeNotOnSite)
+}
+
+/// A whole number of days, hours, minutes or seconds, for messages.
+fn duration_label(seconds: u64) -> String {
+    let unit = |n: u64, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+    match seconds {
+        s if s >= 86_400 && s % 86_400 == 0 => unit(s / 86_400, "day"),
+        s if s >= 3_600 && s % 3_600 == 0 => unit(s / 3_600, "hour"),
+        s if s >= 60 && s % 60 == 0 => unit(s / 60, "minute"),
+        s => unit(s, "second"),
+    }
 }
 
 /// A size for people, in the units the providers' documents use (1 MB = 2^20 bytes).
@@ -512,6 +584,9 @@ mod tests {
             if let Err(e) = check_upload(&RULES, None, &check) {
                 prop_assert!(!e.rule.is_empty());
                 prop_assert!(e.kind != RuleKind::Input);
+                if e.what == "file" {
+                    prop_assert!(e.value.contains(&format!("`{name}`")), "{}", e);
+                }
             }
         }
     }

@@ -1,61 +1,127 @@
-//! Facts read from a media file's header within a bounded prefix: how many images a GIF
-//! holds, and how long a WAV lasts.
+//! Facts read from a media file's headers: how many images a GIF holds (from a prefix, or the
+//! whole file fed in pieces), and how long a WAV lasts (from its first chunk headers).
 
-/// How many image descriptors the GIF in `prefix` holds, counting up to `stop_at` (the walk
-/// ends there, at the trailer, or where the prefix or the data ends).
-pub(crate) fn gif_image_count(prefix: &[u8], stop_at: usize) -> usize {
-    let byte = |at: usize| prefix.get(at).copied();
-    let table_len = |packed: u8| {
-        if packed & 0x80 != 0 {
-            3 << ((packed & 0x07) + 1)
-        } else {
-            0
-        }
-    };
-    let Some(screen) = byte(10) else { return 0 };
-    let mut at = 13 + table_len(screen);
-    let mut images = 0;
-    // Skips a run of data sub-blocks from `at`; `None` if the prefix ends first.
-    let skip_blocks = |mut at: usize| -> Option<usize> {
-        loop {
-            let size = usize::from(byte(at)?);
-            at += 1 + size;
-            if size == 0 {
-                return Some(at);
+/// Counts the images of a GIF fed to it in pieces, in constant memory: the walk reads block
+/// headers and skips the data between them, so a prefix or a whole file, chunk by chunk, can
+/// be fed. More than one image is an animation.
+///
+/// ```
+/// use files_core::rules::GifImages;
+/// let mut gif = GifImages::new();
+/// gif.feed(b"GIF89a\x01\x00\x01\x00\x00\x00\x00");
+/// gif.feed(b"\x2c\0\0\0\0\x01\0\x01\0\0\x02\x02\x44\x01\0\x3b");
+/// assert_eq!(gif.images(), 1);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct GifImages {
+    state: GifState,
+    /// Bytes to pass over before the next header byte.
+    skip: u64,
+    images: usize,
+    /// Header bytes seen so far, and the screen descriptor's flags.
+    header_seen: u8,
+    screen_flags: u8,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum GifState {
+    /// The 13 bytes of signature and logical screen descriptor.
+    #[default]
+    Header,
+    /// A block's first byte: an image, an extension or the trailer.
+    Block,
+    /// An extension's label.
+    ExtensionLabel,
+    /// The 9 bytes after an image separator (the last holds the flags).
+    ImageDescriptor(u8),
+    /// A data sub-block's size byte (0 ends the run).
+    SubBlocks,
+    /// The trailer, or bytes that are not GIF data.
+    Done,
+}
+
+/// The size of a colour table from a descriptor's flags.
+fn color_table_len(flags: u8) -> u64 {
+    if flags & 0x80 != 0 {
+        3 << ((flags & 0x07) + 1)
+    } else {
+        0
+    }
+}
+
+impl GifImages {
+    /// A walk at the start of a file.
+    pub fn new() -> Self {
+        GifImages::default()
+    }
+
+    /// Walks on through `bytes`, the next piece of the file.
+    pub fn feed(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() && self.state != GifState::Done {
+            if self.skip > 0 {
+                let n = self.skip.min(bytes.len() as u64);
+                bytes = &bytes[n as usize..];
+                self.skip -= n;
+                continue;
             }
-        }
-    };
-    while let Some(block) = byte(at) {
-        match block {
-            0x2C => {
-                images += 1;
-                if images >= stop_at {
-                    break;
+            let byte = bytes[0];
+            bytes = &bytes[1..];
+            self.state = match self.state {
+                GifState::Header => {
+                    if self.header_seen == 10 {
+                        self.screen_flags = byte;
+                    }
+                    self.header_seen += 1;
+                    if self.header_seen < 13 {
+                        GifState::Header
+                    } else {
+                        self.skip = color_table_len(self.screen_flags);
+                        GifState::Block
+                    }
                 }
-                let Some(packed) = byte(at + 9) else { break };
-                // Descriptor, local colour table, LZW code size, then the image data.
-                let Some(next) = skip_blocks(at + 10 + table_len(packed) + 1) else {
-                    break;
-                };
-                at = next;
-            }
-            0x21 => {
-                let Some(next) = skip_blocks(at + 2) else {
-                    break;
-                };
-                at = next;
-            }
-            _ => break, // 0x3B is the trailer; anything else is not GIF data.
+                GifState::Block => match byte {
+                    0x2C => {
+                        self.images += 1;
+                        GifState::ImageDescriptor(0)
+                    }
+                    0x21 => GifState::ExtensionLabel,
+                    _ => GifState::Done,
+                },
+                GifState::ExtensionLabel => GifState::SubBlocks,
+                GifState::ImageDescriptor(8) => {
+                    // The local colour table, then the LZW code size, then the data.
+                    self.skip = color_table_len(byte) + 1;
+                    GifState::SubBlocks
+                }
+                GifState::ImageDescriptor(n) => GifState::ImageDescriptor(n + 1),
+                GifState::SubBlocks if byte == 0 => GifState::Block,
+                GifState::SubBlocks => {
+                    self.skip = u64::from(byte);
+                    GifState::SubBlocks
+                }
+                GifState::Done => GifState::Done,
+            };
         }
     }
-    images
+
+    /// How many image separators the walk has met so far.
+    pub fn images(&self) -> usize {
+        self.images
+    }
+}
+
+/// How many images the GIF in `prefix` holds, as far as the prefix shows.
+pub(crate) fn gif_image_count(prefix: &[u8]) -> usize {
+    let mut walk = GifImages::new();
+    walk.feed(prefix);
+    walk.images()
 }
 
 /// How long the WAV in `prefix` lasts, in seconds, from its `fmt ` and `data` chunk headers;
 /// `len` is the whole file's size, which bounds a `data` size that claims more.
 pub(crate) fn wav_seconds(prefix: &[u8], len: Option<u64>) -> Option<f64> {
     let u32_at = |at: usize| -> Option<u32> {
-        let bytes = prefix.get(at..at + 4)?;
+        let bytes = prefix.get(at..at.checked_add(4)?)?;
         Some(u32::from_le_bytes(bytes.try_into().ok()?))
     };
     if prefix.get(..4) != Some(b"RIFF") || prefix.get(8..12) != Some(b"WAVE") {
@@ -63,7 +129,8 @@ pub(crate) fn wav_seconds(prefix: &[u8], len: Option<u64>) -> Option<f64> {
     }
     let mut at = 12;
     let mut byte_rate = None;
-    while let (Some(id), Some(size)) = (prefix.get(at..at + 4), u32_at(at + 4)) {
+    // `at` stays within the prefix's length: past it, `u32_at` fails and the walk ends.
+    while let (Some(size), Some(id)) = (u32_at(at + 4), prefix.get(at..at + 4)) {
         let body = at + 8;
         match id {
             b"fmt " => byte_rate = u32_at(body + 8).filter(|r| *r > 0),
@@ -77,7 +144,15 @@ pub(crate) fn wav_seconds(prefix: &[u8], len: Option<u64>) -> Option<f64> {
             }
             _ => {}
         }
-        at = body + size as usize + (size as usize & 1);
+        // A hostile size cannot wrap around: past the prefix, the walk ends.
+        let padded = u64::from(size) + u64::from(size & 1);
+        match usize::try_from(padded)
+            .ok()
+            .and_then(|p| body.checked_add(p))
+        {
+            Some(next) if next < prefix.len() => at = next,
+            _ => return None,
+        }
     }
     None
 }
@@ -124,12 +199,17 @@ pub(crate) mod tests {
 
     #[test]
     fn gif_frames_are_counted() {
-        assert_eq!(gif_image_count(&gif(1), usize::MAX), 1);
-        assert_eq!(gif_image_count(&gif(3), usize::MAX), 3);
-        assert_eq!(gif_image_count(&gif(3), 2), 2);
-        let cut = gif(3);
-        assert_eq!(gif_image_count(&cut[..60], usize::MAX), 1, "a cut prefix");
-        assert_eq!(gif_image_count(b"GIF89a", usize::MAX), 0);
+        assert_eq!(gif_image_count(&gif(1)), 1);
+        assert_eq!(gif_image_count(&gif(3)), 3);
+        let whole = gif(3);
+        assert_eq!(gif_image_count(&whole[..60]), 1, "a cut prefix");
+        assert_eq!(gif_image_count(b"GIF89a"), 0);
+        // Fed a byte at a time, the walk counts the same.
+        let mut walk = GifImages::new();
+        for byte in &whole {
+            walk.feed(std::slice::from_ref(byte));
+        }
+        assert_eq!(walk.images(), 3);
     }
 
     #[test]
@@ -146,7 +226,7 @@ pub(crate) mod tests {
         fn any_bytes_are_read_without_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
             let mut gif = b"GIF89a".to_vec();
             gif.extend_from_slice(&bytes);
-            let _ = gif_image_count(&gif, usize::MAX);
+            let _ = gif_image_count(&gif);
             let mut wav = b"RIFF\0\0\0\0WAVE".to_vec();
             wav.extend_from_slice(&bytes);
             let _ = wav_seconds(&wav, Some(bytes.len() as u64));

@@ -38,8 +38,9 @@ mod formats;
 mod media;
 mod sniff;
 
-pub use check::{check_upload, size_label};
-pub use formats::FORMATS;
+pub use check::{animated_gif, check_upload, size_label};
+pub use formats::{FORMATS, PREFIX_BYTES};
+pub use media::GifImages;
 pub use sniff::{Sniffed, sniff};
 
 use std::fmt;
@@ -152,6 +153,8 @@ pub struct PurposeRule {
     pub static_gif: bool,
     /// A WAV should last this many seconds, inclusive (a warning otherwise).
     pub wav_seconds: Option<(u32, u32)>,
+    /// What such audio is for, in the warning (e.g. `voice-cloning audio`).
+    pub wav_note: &'static str,
     /// Deprecated in favour of this purpose: accepted with a warning.
     pub deprecated: Option<&'static str>,
     /// Seconds after which the provider expires such a file when no expiry is given.
@@ -167,6 +170,7 @@ impl PurposeRule {
         formats: Formats::Any,
         static_gif: false,
         wav_seconds: None,
+        wav_note: "",
         deprecated: None,
         default_expires_after: None,
     };
@@ -350,6 +354,8 @@ pub enum WarningKind {
     DeprecatedPurpose,
     /// Audio whose length is outside what its use wants (StepFun voice cloning: 5–10 s).
     AudioDuration,
+    /// Text that is not UTF-8 (another encoding): the provider may misread it.
+    TextEncoding,
 }
 
 impl fmt::Display for UploadWarning {

@@ -10,8 +10,10 @@ pub enum Sniffed {
     Formats(Vec<&'static FormatRule>),
     /// UTF-8 text that starts like an HTML page (an error page saved under a file's name).
     Html,
-    /// UTF-8 text without NUL bytes.
+    /// Text: UTF-8 without NUL bytes, or UTF-16 with a byte-order mark.
     Text,
+    /// Text in another encoding (GBK, Latin-1, …): no NUL and no stray control bytes.
+    OtherText,
     /// No bytes at all.
     Empty,
     /// Anything else.
@@ -19,16 +21,17 @@ pub enum Sniffed {
 }
 
 impl Sniffed {
-    /// How a message names what the bytes are, e.g. `a PNG image`.
+    /// How a message names what the bytes say, e.g. `PNG image`.
     pub fn describe(&self) -> String {
         match self {
             Sniffed::Formats(formats) => {
                 let labels: Vec<&str> = formats.iter().map(|f| f.label).collect();
-                format!("those of a {}", labels.join(" or "))
+                labels.join(" or ")
             }
-            Sniffed::Html => "an HTML page".to_owned(),
+            Sniffed::Html => "HTML page".to_owned(),
             Sniffed::Text => "plain text".to_owned(),
-            Sniffed::Empty => "empty".to_owned(),
+            Sniffed::OtherText => "text that is not UTF-8".to_owned(),
+            Sniffed::Empty => "nothing (the file is empty)".to_owned(),
             Sniffed::Binary => "binary data of no format the client knows".to_owned(),
         }
     }
@@ -47,29 +50,45 @@ pub fn sniff(prefix: &[u8], complete: bool) -> Sniffed {
             _ => false,
         })
         .collect();
-    if !formats.is_empty() {
-        return Sniffed::Formats(formats);
-    }
-    match text_problem(prefix, complete) {
-        None if looks_like_html(prefix) => Sniffed::Html,
-        None => Sniffed::Text,
-        Some(_) => Sniffed::Binary,
+    match text_kind(prefix, complete) {
+        // A text that happens to start like a signature made of letters (`ID3`, `%PDF`) is
+        // still text to the text rules; here the signature names it.
+        _ if !formats.is_empty() => Sniffed::Formats(formats),
+        TextKind::Utf8 if looks_like_html(prefix) => Sniffed::Html,
+        TextKind::Utf8 | TextKind::Utf16 => Sniffed::Text,
+        TextKind::OtherEncoding => Sniffed::OtherText,
+        TextKind::Binary => Sniffed::Binary,
     }
 }
 
-/// Why `prefix` is not UTF-8 text without NUL bytes, if it is not.
-pub(crate) fn text_problem(prefix: &[u8], complete: bool) -> Option<String> {
-    if let Some(at) = prefix.iter().position(|b| *b == 0) {
-        return Some(format!("a NUL byte at offset {at}"));
+/// Whether leading bytes are text, and in which encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TextKind {
+    /// UTF-8 without NUL bytes (a character cut by the prefix's end allowed).
+    Utf8,
+    /// UTF-16 with a byte-order mark.
+    Utf16,
+    /// No NUL and no control bytes but whitespace, yet not UTF-8: another encoding.
+    OtherEncoding,
+    /// Not text.
+    Binary,
+}
+
+/// What kind of text `prefix` is, if any; `complete` as for [`sniff`].
+pub(crate) fn text_kind(prefix: &[u8], complete: bool) -> TextKind {
+    if prefix.starts_with(b"\xff\xfe") || prefix.starts_with(b"\xfe\xff") {
+        return TextKind::Utf16;
+    }
+    let control = |b: &u8| *b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c);
+    if prefix.contains(&0) {
+        return TextKind::Binary;
     }
     match std::str::from_utf8(prefix) {
-        Ok(_) => None,
+        Ok(_) => TextKind::Utf8,
         // A character cut by the end of the prefix, when more of the file follows.
-        Err(e) if e.error_len().is_none() && !complete => None,
-        Err(e) => Some(format!(
-            "bytes that are not UTF-8 at offset {}",
-            e.valid_up_to()
-        )),
+        Err(e) if e.error_len().is_none() && !complete => TextKind::Utf8,
+        Err(_) if prefix.iter().any(control) => TextKind::Binary,
+        Err(_) => TextKind::OtherEncoding,
     }
 }
 
@@ -123,7 +142,10 @@ mod tests {
             Sniffed::Text,
             "a cut character"
         );
-        assert_eq!(sniff(b"\xc3\xa9t\xc3", true), Sniffed::Binary);
+        assert_eq!(sniff(b"\xc3\xa9t\xc3", true), Sniffed::OtherText);
+        assert_eq!(sniff(b"caf\xe9,1\r\n", true), Sniffed::OtherText, "Latin-1");
+        assert_eq!(sniff(b"\xff\xfeh\0i\0", true), Sniffed::Text, "UTF-16");
+        assert_eq!(sniff(b"\x01\x02\xfe", true), Sniffed::Binary);
         assert_eq!(sniff(b"", true), Sniffed::Empty);
     }
 }
