@@ -40,7 +40,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-use files_core::provider::{BaseUrl, ContentKind, Features, UploadCheck};
+use files_core::provider::{BaseUrl, Features, UploadCheck};
 use files_core::{ApiKey, Provider, UploadWarning, ValidationError};
 use http::{HeaderMap, HeaderValue};
 
@@ -142,10 +142,7 @@ impl Provider for OpenAi {
     }
 
     fn features(&self) -> Features {
-        Features::new()
-            .with_expires_after(rules::RULES.expires_after.is_some())
-            .with_list_parameters(true)
-            .with_content(ContentKind::OriginalBytes)
+        rules::FEATURES
     }
 
     /// OpenAI's rules from `spec/openai.toml` ([`rules::RULES`]): the purpose, the size, the

@@ -2,11 +2,12 @@
 // Do not edit by hand: edit the spec, then run `cargo xtask codegen`
 // (`cargo xtask codegen --check`, run by CI and `cargo test --workspace`, fails on any drift).
 
-//! OpenAI's rules as data: its sites, the purposes it accepts with their formats and
+//! OpenAI's rules as data: its sites, features, the purposes it accepts with their formats and
 //! sizes, and its caps. [`files_core::rules::check_upload`] applies them.
 
 #[allow(unused_imports)]
 use files_core::rules::{AccountCaps, ExpiresAfterRule, Formats, ListLimitRule, ProviderRules, PurposeRule, SiteRule, UploadsRule};
+use files_core::provider::{ContentKind, Features};
 
 /// The environment variable holding the API key.
 pub const API_KEY_ENV: &str = "OPENAI_API_KEY";
@@ -16,6 +17,13 @@ pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 
 /// The shortest and longest expiry an upload may ask for, in seconds.
 pub const EXPIRES_AFTER_SECONDS: std::ops::RangeInclusive<u64> = 3600..=2592000;
+
+/// What OpenAI's Files API supports.
+pub const FEATURES: Features = Features::new()
+    .with_url_upload(false)
+    .with_expires_after(true)
+    .with_list_parameters(true)
+    .with_content(ContentKind::OriginalBytes);
 
 /// OpenAI's upload rules.
 pub static RULES: ProviderRules = ProviderRules {

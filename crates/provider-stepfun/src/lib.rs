@@ -38,7 +38,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-use files_core::provider::{BaseUrl, ContentKind, Features, UploadCheck};
+use files_core::provider::{BaseUrl, Features, UploadCheck};
 use files_core::rules::SiteRule;
 use files_core::{ApiKey, Provider, UploadWarning, ValidationError};
 use http::HeaderMap;
@@ -156,9 +156,7 @@ impl Provider for StepFun {
     }
 
     fn features(&self) -> Features {
-        Features::new()
-            .with_url_upload(rules::RULES.url_upload)
-            .with_content(ContentKind::ExtractedText)
+        rules::FEATURES
     }
 
     /// StepFun's rules from `spec/stepfun.toml` ([`rules::RULES`]): the purposes of this
@@ -213,6 +211,6 @@ mod tests {
     fn no_list_parameters_and_text_content() {
         let f = StepFun::new("k").features();
         assert!(!f.list_parameters && !f.expires_after);
-        assert_eq!(f.content, ContentKind::ExtractedText);
+        assert_eq!(f.content, files_core::provider::ContentKind::ExtractedText);
     }
 }

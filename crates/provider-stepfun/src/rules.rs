@@ -2,17 +2,25 @@
 // Do not edit by hand: edit the spec, then run `cargo xtask codegen`
 // (`cargo xtask codegen --check`, run by CI and `cargo test --workspace`, fails on any drift).
 
-//! StepFun's rules as data: its sites, the purposes it accepts with their formats and
+//! StepFun's rules as data: its sites, features, the purposes it accepts with their formats and
 //! sizes, and its caps. [`files_core::rules::check_upload`] applies them.
 
 #[allow(unused_imports)]
 use files_core::rules::{AccountCaps, ExpiresAfterRule, Formats, ListLimitRule, ProviderRules, PurposeRule, SiteRule, UploadsRule};
+use files_core::provider::{ContentKind, Features};
 
 /// The environment variable holding the API key.
 pub const API_KEY_ENV: &str = "STEP_API_KEY";
 
 /// The API base URL of the first site.
 pub const DEFAULT_BASE_URL: &str = "https://api.stepfun.ai/v1";
+
+/// What StepFun's Files API supports.
+pub const FEATURES: Features = Features::new()
+    .with_url_upload(true)
+    .with_expires_after(false)
+    .with_list_parameters(false)
+    .with_content(ContentKind::ExtractedText);
 
 /// StepFun's upload rules.
 pub static RULES: ProviderRules = ProviderRules {

@@ -295,9 +295,10 @@ pub fn provider_rules(p: &ProviderSpec) -> String {
     let mut out = header(&format!("spec/{}.toml", p.provider.id));
     writeln!(
         out,
-        "//! {name}'s rules as data: its sites, the purposes it accepts with their formats and\n\
+        "//! {name}'s rules as data: its sites, features, the purposes it accepts with their formats and\n\
          //! sizes, and its caps. [`files_core::rules::check_upload`] applies them.\n\n\
-         #[allow(unused_imports)]\nuse files_core::rules::{{{RULE_TYPES}}};\n\n\
+         #[allow(unused_imports)]\nuse files_core::rules::{{{RULE_TYPES}}};\n\
+         use files_core::provider::{{ContentKind, Features}};\n\n\
          /// The environment variable holding the API key.\npub const API_KEY_ENV: &str = {:?};\n\n\
          /// The API base URL of the first site.\npub const DEFAULT_BASE_URL: &str = {:?};\n",
         p.provider.api_key_env, p.site[0].base_url
@@ -312,6 +313,20 @@ pub fn provider_rules(p: &ProviderSpec) -> String {
         )
         .unwrap();
     }
+    let content = match p.provider.content.as_str() {
+        "extracted_text" => "ExtractedText",
+        _ => "OriginalBytes",
+    };
+    writeln!(
+        out,
+        "/// What {name}'s Files API supports.\n\
+         pub const FEATURES: Features = Features::new()\n    .with_url_upload({})\n    \
+         .with_expires_after({})\n    .with_list_parameters({})\n    .with_content(ContentKind::{content});\n",
+        p.provider.url_upload,
+        p.expires_after.is_some(),
+        !p.list.parameters.is_empty()
+    )
+    .unwrap();
     writeln!(
         out,
         "/// {name}'s upload rules.\npub static RULES: ProviderRules = {};",

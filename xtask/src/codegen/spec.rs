@@ -299,6 +299,15 @@ impl Spec {
                     ));
                 }
             }
+            if !matches!(
+                p.provider.content.as_str(),
+                "original_bytes" | "extracted_text"
+            ) {
+                problems.push(format!(
+                    "{name}: content is \"original_bytes\" or \"extracted_text\", not {:?}",
+                    p.provider.content
+                ));
+            }
             if p.site.is_empty() {
                 problems.push(format!("{name} needs at least one [[site]]"));
             }

@@ -33,6 +33,7 @@
 //! ```
 
 mod check;
+mod content;
 #[rustfmt::skip]
 mod formats;
 mod media;
