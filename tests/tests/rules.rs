@@ -189,11 +189,21 @@ fn a_file_whose_bytes_contradict_its_name_is_refused_naming_both() {
             "tags.md",
             b"ID3 tags and %PDF headers are text here\n".to_vec(),
         ),
-        ("utf16.txt", b"\xff\xfeh\0i\0".to_vec()),
     ] {
         assert_eq!(
             check(&stepfun, &Purpose::FILE_EXTRACT, name, &bytes),
             Ok(vec![]),
+            "{name}"
+        );
+    }
+    // Text in another encoding is uploaded, with a warning.
+    for (name, bytes) in [
+        ("utf16.txt", b"\xff\xfeh\0i\0".to_vec()),
+        ("gbk.csv", b"\xc4\xe3\xba\xc3,1\r\n\x1a".to_vec()),
+    ] {
+        assert_eq!(
+            check(&stepfun, &Purpose::FILE_EXTRACT, name, &bytes),
+            Ok(vec![WarningKind::TextEncoding]),
             "{name}"
         );
     }

@@ -179,6 +179,12 @@ fn stepfun_rules_hold_on_both_sides(wire: Wire) {
         ))
         .unwrap();
     assert_eq!(file.filename, "still.gif");
+    // Every refusal left nothing behind: the store holds the one file accepted.
+    let stored: Vec<String> = std::fs::read_dir(s.emulator.storage_path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(stored, [file.id], "no temporary file is left");
 }
 
 files_tests::both_transports!(openai_rules_hold_on_both_sides);
@@ -431,7 +437,7 @@ fn warnings_reach_the_observer_and_the_upload_goes_through() {
     let seen = seen.0.lock().unwrap();
     assert_eq!(seen.len(), 3, "{seen:?}");
     assert!(
-        seen[2].contains("`latin1.csv` is not UTF-8 text"),
+        seen[2].contains("`latin1.csv` is text in an encoding other than UTF-8"),
         "{seen:?}"
     );
     assert!(

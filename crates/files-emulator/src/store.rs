@@ -185,8 +185,11 @@ impl TempUpload {
     }
 
     /// Moves the finished upload to `dest`.
-    pub(crate) async fn persist(mut self, dest: &Path) -> std::io::Result<()> {
-        tokio::fs::rename(&self.path, dest).await?;
+    /// Moves the upload to `dest`. A rename within one directory: it does not block for
+    /// long, and having no `.await` it cannot be cancelled half-way, so the file is either
+    /// still temporary (and removed on drop) or at `dest`.
+    pub(crate) fn persist(mut self, dest: &Path) -> std::io::Result<()> {
+        std::fs::rename(&self.path, dest)?;
         self.persisted = true;
         Ok(())
     }

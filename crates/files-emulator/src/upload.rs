@@ -101,7 +101,8 @@ pub(crate) async fn upload(
             check_rules(rules, site, &check)?;
             // The whole file was walked: an animation the prefix did not show is one too.
             if file.gif_images > 1 && rules.purpose(&purpose).is_some_and(|p| p.static_gif) {
-                let refusal = files_core::rules::animated_gif(&purpose, &file.filename);
+                let refusal =
+                    files_core::rules::animated_gif(&purpose, &file.filename, file.gif_images);
                 return Err(ApiError::bad_request(Some("file"), refusal.to_string()));
             }
             (file.temp, file.filename, file.bytes)
@@ -135,9 +136,7 @@ pub(crate) async fn upload(
     };
 
     let id = ids::file_id();
-    temp.persist(&state.store.path_of(&id))
-        .await
-        .map_err(|e| ApiError::internal(format!("Could not store the upload: {e}")))?;
+    let path = state.store.path_of(&id);
     let created_at = unix_now();
     let default_expiry = rules
         .purpose(&purpose)
@@ -145,7 +144,6 @@ pub(crate) async fn upload(
     let expires_at = expires_after
         .or(default_expiry)
         .map(|seconds| created_at + seconds);
-    let path = state.store.path_of(&id);
     let file = StoredFile {
         id,
         bytes,
@@ -155,9 +153,13 @@ pub(crate) async fn upload(
         expires_at,
         seq: 0,
     };
-    // Counted and stored under one lock, so concurrent uploads cannot pass the cap.
+    // From here to the answer there is no `.await`: a client that goes away cannot leave a
+    // file stored without its record. The cap is counted and the file recorded under one
+    // lock, so concurrent uploads cannot pass it.
+    temp.persist(&path)
+        .map_err(|e| ApiError::internal(format!("Could not store the upload: {e}")))?;
     let Some(stored) = state.store.insert_within(file, cap) else {
-        let _ = tokio::fs::remove_file(&path).await;
+        let _ = std::fs::remove_file(&path);
         return Err(account_full(cap.unwrap_or_default()));
     };
     Ok(Json(stored.object(dialect)).into_response())

@@ -194,8 +194,8 @@ pub fn providers_md(spec: &Spec) -> String {
         out,
         " The first bytes judged are the first {} ({} bytes): an animated GIF whose first frame \
          is larger passes the client, and the emulator, which walks the whole file, refuses it. \
-         Text that is not UTF-8 (GBK, Latin-1) is accepted with a warning; UTF-16 with a \
-         byte-order mark is text.\n\n| format | extensions | MIME types | first bytes |\n|---|---|---|---|",
+         Text that is not UTF-8 (UTF-16 after a byte-order mark, GBK, Latin-1) is accepted \
+         with a warning.\n\n| format | extensions | MIME types | first bytes |\n|---|---|---|---|",
         size(spec.prefix_bytes as u64),
         spec.prefix_bytes
     )

@@ -282,6 +282,12 @@ impl Spec {
                         purpose.name
                     ));
                 }
+                if purpose.wav_seconds.is_some() && purpose.wav_note.is_empty() {
+                    problems.push(format!(
+                        "{name} purpose {}: wav_seconds needs a wav_note (what the audio is for)",
+                        purpose.name
+                    ));
+                }
                 if let Some(instead) = &purpose.deprecated
                     && !purposes.contains(&instead.as_str())
                 {

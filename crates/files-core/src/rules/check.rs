@@ -124,8 +124,11 @@ pub fn check_upload(
         warnings.extend(check_content(
             rules, rule, format, filename, prefix, complete,
         )?);
-        if format.name == "gif" && rule.static_gif && gif_image_count(prefix) > 1 {
-            return Err(animated_gif(purpose, filename));
+        if format.name == "gif" && rule.static_gif {
+            let images = gif_image_count(prefix);
+            if images > 1 {
+                return Err(animated_gif(purpose, filename, images));
+            }
         }
         if let (true, Some((low, high))) = (format.name == "wav", rule.wav_seconds)
             && let Some(seconds) = wav_seconds(prefix, upload.len)
@@ -135,7 +138,8 @@ pub fn check_upload(
                 kind: WarningKind::AudioDuration,
                 message: format!(
                     "`{filename}` lasts {seconds:.1} s; {} for purpose `{purpose}` should last \
-                     {low} to {high} s (it is uploaded, but may not serve)",
+                     {low} to {high} s: it is uploaded, but may not serve; trim or record it \
+                     to {low}–{high} s",
                     rule.wav_note
                 ),
             });
@@ -144,18 +148,19 @@ pub fn check_upload(
     Ok(warnings)
 }
 
-/// The refusal of an animated GIF where `purpose` accepts only a static one (the emulator
-/// gives it too, after walking the whole file).
-pub fn animated_gif(purpose: &str, filename: &str) -> ValidationError {
+/// The refusal of an animated GIF of `images` images where `purpose` accepts only a static
+/// one (the emulator gives it too, after walking the whole file).
+pub fn animated_gif(purpose: &str, filename: &str, images: usize) -> ValidationError {
     ValidationError::new(
         "file",
         format!("`{filename}`"),
         format!(
-            "it is an animated GIF (it holds more than one image); purpose `{purpose}` accepts \
-             only a static GIF: save one frame as its own GIF or PNG, or send the animation as \
-             an MP4 video"
+            "it is an animated GIF of at least {images} images; purpose `{purpose}` accepts \
+             only a static GIF, of 1 image: save one frame as its own GIF or PNG, or send the \
+             animation as an MP4 video"
         ),
     )
+    .with_limit("1 image")
     .with_kind(RuleKind::AnimatedGif)
 }
 

@@ -58,17 +58,21 @@ pub(crate) fn check_content(
             }
         }
         ContentRule::Text => match text {
-            TextKind::Utf8 | TextKind::Utf16 => {}
+            TextKind::Utf8 => {}
             // Not UTF-8, and starting like a binary format: that format, not text.
             TextKind::OtherEncoding if matches!(sniff(prefix, complete), Sniffed::Formats(_)) => {
                 return Err(mismatch(sniff(prefix, complete)));
             }
-            TextKind::OtherEncoding => {
+            TextKind::Utf16 | TextKind::OtherEncoding => {
+                let encoding = match text {
+                    TextKind::Utf16 => "UTF-16 text",
+                    _ => "text in an encoding other than UTF-8 (GBK or Latin-1, say)",
+                };
                 return Ok(vec![UploadWarning {
                     kind: WarningKind::TextEncoding,
                     message: format!(
-                        "`{filename}` is not UTF-8 text (GBK or Latin-1, say); it is uploaded, \
-                         but {} may misread its characters: save it as UTF-8 to be sure",
+                        "`{filename}` is {encoding}; it is uploaded, but {} may misread its \
+                         characters: save it as UTF-8 to be sure",
                         rules.provider
                     ),
                 }]);

@@ -36,7 +36,7 @@ enum GifState {
     ImageDescriptor(u8),
     /// A data sub-block's size byte (0 ends the run).
     SubBlocks,
-    /// The trailer, or bytes that are not GIF data.
+    /// The trailer.
     Done,
 }
 
@@ -85,7 +85,10 @@ impl GifImages {
                         GifState::ImageDescriptor(0)
                     }
                     0x21 => GifState::ExtensionLabel,
-                    _ => GifState::Done,
+                    0x3B => GifState::Done,
+                    // A stray byte between blocks: lenient decoders skip it and go on, and
+                    // so does the count, so no padding hides a second image.
+                    _ => GifState::Block,
                 },
                 GifState::ExtensionLabel => GifState::SubBlocks,
                 GifState::ImageDescriptor(8) => {
@@ -133,7 +136,8 @@ pub(crate) fn wav_seconds(prefix: &[u8], len: Option<u64>) -> Option<f64> {
     while let (Some(size), Some(id)) = (u32_at(at + 4), prefix.get(at..at + 4)) {
         let body = at + 8;
         match id {
-            b"fmt " => byte_rate = u32_at(body + 8).filter(|r| *r > 0),
+            // The byte rate sits 8 bytes into a `fmt ` chunk of at least 16.
+            b"fmt " if size >= 16 => byte_rate = u32_at(body + 8).filter(|r| *r > 0),
             b"data" => {
                 let rate = f64::from(byte_rate?);
                 let mut data = u64::from(size);
@@ -210,6 +214,11 @@ pub(crate) mod tests {
             walk.feed(std::slice::from_ref(byte));
         }
         assert_eq!(walk.images(), 3);
+        // Padding between blocks does not hide the next image.
+        let mut padded = gif(1);
+        padded.pop();
+        padded.extend_from_slice(b"\0\0\x2c\0\0\0\0\x01\0\x01\0\0\x02\x02\x44\x01\0\x3b");
+        assert_eq!(gif_image_count(&padded), 2);
     }
 
     #[test]
@@ -222,6 +231,26 @@ pub(crate) mod tests {
     }
 
     proptest::proptest! {
+        /// Fed in pieces of any size, the walk counts what it counts when fed whole.
+        #[test]
+        fn a_gif_fed_in_pieces_counts_the_same(
+            frames in 1usize..5,
+            cuts in proptest::collection::vec(1usize..40, 1..20),
+        ) {
+            let whole = gif(frames);
+            let mut walk = GifImages::new();
+            let mut rest = &whole[..];
+            for cut in cuts.iter().cycle() {
+                if rest.is_empty() {
+                    break;
+                }
+                let (piece, tail) = rest.split_at((*cut).min(rest.len()));
+                walk.feed(piece);
+                rest = tail;
+            }
+            proptest::prop_assert_eq!(walk.images(), frames);
+        }
+
         #[test]
         fn any_bytes_are_read_without_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
             let mut gif = b"GIF89a".to_vec();
