@@ -76,9 +76,7 @@ impl CreateFile {
             state: State::Start,
         }
     }
-}
 
-impl CreateFile {
     /// Applies the provider's rules, unless validation is off. For a path, `content` false
     /// checks the size alone, and true the first bytes as well. The last check of an upload
     /// (`content` true) hands its warnings to the observer; the size check's are among them.
