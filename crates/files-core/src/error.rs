@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use crate::error_kind::ApiErrorKind;
 use crate::rules::RuleKind;
+use crate::uploads::UploadFailure;
 
 /// A `Result` whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -38,6 +39,16 @@ pub enum Error {
     /// A file was still being processed when waiting for it ran out of time.
     #[error(transparent)]
     ProcessingTimeout(Box<ProcessingTimeout>),
+    /// An upload through the Uploads API failed: the step, the Upload, what became of it
+    /// (cancelled, or expired), and the cause — which the methods below look through.
+    #[error(transparent)]
+    Upload(Box<UploadFailure>),
+}
+
+impl From<UploadFailure> for Error {
+    fn from(e: UploadFailure) -> Self {
+        Error::Upload(Box::new(e))
+    }
 }
 
 impl From<ApiError> for Error {
@@ -63,6 +74,7 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api(e) => Some(e.status),
+            Error::Upload(e) => e.source.status(),
             _ => None,
         }
     }
@@ -74,6 +86,7 @@ impl Error {
             Error::Api(e) => e.request_id.as_deref(),
             Error::Decode(e) => e.request_id.as_deref(),
             Error::Transport(e) => e.request_id.as_deref(),
+            Error::Upload(e) => e.source.request_id(),
             _ => None,
         }
     }
@@ -86,6 +99,7 @@ impl Error {
         match self {
             Error::Api(e) => e.is_retryable(),
             Error::Transport(e) => e.is_retryable(),
+            Error::Upload(e) => !e.expired() && e.source.is_retryable(),
             _ => false,
         }
     }
@@ -94,6 +108,7 @@ impl Error {
     pub fn api_error_kind(&self) -> Option<ApiErrorKind> {
         match self {
             Error::Api(e) => Some(e.kind()),
+            Error::Upload(e) => e.source.api_error_kind(),
             _ => None,
         }
     }
@@ -103,6 +118,7 @@ impl Error {
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Error::Api(e) => e.retry_after,
+            Error::Upload(e) => e.source.retry_after(),
             _ => None,
         }
     }
@@ -113,6 +129,7 @@ impl Error {
         match self {
             Error::Api(e) => Some(e.attempts),
             Error::Transport(e) => Some(e.attempts),
+            Error::Upload(e) => e.source.attempts(),
             _ => None,
         }
     }

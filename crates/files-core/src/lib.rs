@@ -66,6 +66,7 @@ pub mod rules;
 mod secret;
 pub mod transport;
 mod upload;
+pub mod uploads;
 pub mod wire;
 
 #[cfg(test)]

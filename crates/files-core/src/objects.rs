@@ -75,11 +75,11 @@ impl Number {
     }
 }
 
-fn whole_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+pub(crate) fn whole_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
     Number::deserialize(deserializer)?.whole()
 }
 
-fn optional_whole_number<'de, D: Deserializer<'de>>(
+pub(crate) fn optional_whole_number<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<u64>, D::Error> {
     Option::<Number>::deserialize(deserializer)?

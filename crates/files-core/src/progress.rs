@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::rules::UploadWarning;
+use crate::uploads::{PartProgress, SentPart, UploadStarted};
 
 /// Receives progress as an operation runs: bytes sent for a request's payload (a file's
 /// content), bytes received for a download, and each retry before it waits. Every method has
@@ -46,6 +47,23 @@ pub trait Observer: Send + Sync {
     /// audio of an unusual length), before it is sent.
     fn warning(&self, warning: &UploadWarning) {
         let _ = warning;
+    }
+
+    /// An upload in parts has an Upload to send them to: created, or resumed. What a journal
+    /// records to resume it after a crash.
+    fn upload_started(&self, upload: &UploadStarted) {
+        let _ = upload;
+    }
+
+    /// Bytes of one part went out (each attempt starts again at 0). [`Observer::sent`] hears
+    /// the whole file's count at the same time.
+    fn part_sent(&self, progress: &PartProgress) {
+        let _ = progress;
+    }
+
+    /// The server took a part: its id and its bytes, for a journal.
+    fn part_done(&self, part: &SentPart) {
+        let _ = part;
     }
 }
 

@@ -7,7 +7,7 @@ use http::HeaderMap;
 
 use crate::error::ValidationError;
 use crate::purpose::Purpose;
-use crate::rules::UploadWarning;
+use crate::rules::{UploadWarning, UploadsRule};
 
 /// An API provider's endpoint rules. The `provider-openai` and `provider-stepfun` crates
 /// implement it; an OpenAI-compatible server can be reached through either with a base-URL
@@ -24,6 +24,12 @@ pub trait Provider: Send + Sync {
 
     /// What the provider's Files API supports.
     fn features(&self) -> Features;
+
+    /// The limits of the provider's Uploads API (files sent in parts), if it has one. The
+    /// default has none.
+    fn uploads(&self) -> Option<UploadsRule> {
+        None
+    }
 
     /// Checks an upload against the provider's rules before a byte is sent, and returns the
     /// warnings of an accepted one (a deprecated purpose, say). It is called twice for a
@@ -53,6 +59,9 @@ macro_rules! forward_provider {
             }
             fn features(&self) -> Features {
                 (**self).features()
+            }
+            fn uploads(&self) -> Option<UploadsRule> {
+                (**self).uploads()
             }
             fn check_upload(&self, upload: &UploadCheck<'_>) -> Result<Vec<UploadWarning>, ValidationError> {
                 (**self).check_upload(upload)
@@ -216,6 +225,9 @@ pub struct UploadCheck<'a> {
     ///
     /// [`PROBE_PREFIX_LEN`]: crate::local::PROBE_PREFIX_LEN
     pub prefix: Option<&'a [u8]>,
+    /// The size limit that applies instead of the purpose's, with what sets it: the
+    /// Uploads API's, for a file sent in parts.
+    pub size_limit: Option<(u64, &'static str)>,
 }
 
 impl<'a> UploadCheck<'a> {
@@ -229,6 +241,7 @@ impl<'a> UploadCheck<'a> {
             url: None,
             expires_after: None,
             prefix: None,
+            size_limit: None,
         }
     }
 
@@ -251,6 +264,14 @@ impl<'a> UploadCheck<'a> {
     }
 
     /// With the file part's Content-Type.
+    /// With the size limit `bytes` set by `by` (e.g. `the Uploads API`) in place of the
+    /// purpose's.
+    pub fn with_size_limit(mut self, bytes: u64, by: &'static str) -> Self {
+        self.size_limit = Some((bytes, by));
+        self
+    }
+
+    /// With the content type the part will carry.
     pub fn with_content_type(mut self, content_type: Option<&'a str>) -> Self {
         self.content_type = content_type;
         self

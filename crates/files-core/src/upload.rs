@@ -9,6 +9,7 @@ use futures_core::Stream;
 
 use crate::body::{OneShotReader, OneShotStream};
 use crate::purpose::Purpose;
+use crate::uploads::PartOptions;
 use crate::wire::file_name_of;
 
 /// Where an upload's bytes come from.
@@ -54,6 +55,7 @@ pub struct UploadRequest {
     filename: Option<String>,
     content_type: Option<String>,
     expires_after: Option<u64>,
+    parts: Option<PartOptions>,
 }
 
 impl UploadRequest {
@@ -114,6 +116,7 @@ impl UploadRequest {
             filename: None,
             content_type: None,
             expires_after: None,
+            parts: None,
         }
     }
 
@@ -133,6 +136,20 @@ impl UploadRequest {
     pub fn with_expires_after(mut self, seconds: u64) -> Self {
         self.expires_after = Some(seconds);
         self
+    }
+
+    /// Sends the file through the Uploads API, in parts as `parts` says, whatever its size
+    /// (a local file on a provider that has the API; OpenAI). Without this, a local file
+    /// larger than the provider's `POST /files` limit (512 MB on OpenAI) goes that way with
+    /// the default [`PartOptions`].
+    pub fn with_parts(mut self, parts: PartOptions) -> Self {
+        self.parts = Some(parts);
+        self
+    }
+
+    /// How the file is sent in parts, if that was asked for.
+    pub fn parts(&self) -> Option<PartOptions> {
+        self.parts
     }
 
     /// The source.

@@ -104,6 +104,7 @@ pub(crate) static OPENAI: ProviderRules = ProviderRules {
     uploads: Some(UploadsRule {
         max_bytes: 8589934592,
         max_part_bytes: 67108864,
+        switch_above: 536870912,
         expires_after_seconds: 3600,
         purposes: &["assistants", "batch", "fine-tune", "vision"],
     }),

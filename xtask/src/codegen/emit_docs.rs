@@ -124,9 +124,10 @@ pub fn providers_md(spec: &Spec) -> String {
     line("file statuses", &|p| code_list(&p.provider.file_statuses));
     line("Uploads API (large files)", &|p| match &p.uploads {
         Some(u) => format!(
-            "up to {} in parts of at most {}; open {} s; purposes {}; statuses {}",
+            "up to {} in parts of at most {}, used for files over {}; open {} s; purposes {}; statuses {}",
             size(u.max_bytes),
             size(u.max_part_bytes),
+            size(u.switch_above),
             u.expires_after_seconds,
             code_list(&u.purposes),
             code_list(&u.statuses)

@@ -269,9 +269,10 @@ fn rules_literal(p: &ProviderSpec) -> String {
         Some(u) => writeln!(
             out,
             "    uploads: Some(UploadsRule {{\n        max_bytes: {},\n        max_part_bytes: {},\n        \
-             expires_after_seconds: {},\n        purposes: {},\n    }}),",
+             switch_above: {},\n        expires_after_seconds: {},\n        purposes: {},\n    }}),",
             u.max_bytes,
             u.max_part_bytes,
+            u.switch_above,
             u.expires_after_seconds,
             strs(&u.purposes)
         )

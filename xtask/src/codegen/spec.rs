@@ -149,6 +149,7 @@ pub struct Account {
 pub struct Uploads {
     pub max_bytes: u64,
     pub max_part_bytes: u64,
+    pub switch_above: u64,
     pub expires_after_seconds: u64,
     pub purposes: Vec<String>,
     pub statuses: Vec<String>,

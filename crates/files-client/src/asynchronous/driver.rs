@@ -1,19 +1,25 @@
 //! The async driver: the blocking driver's loop, awaiting instead of blocking. It knows no
 //! operation: it does what the machine says.
 
+use std::collections::VecDeque;
+use std::future::Future;
+use std::path::Path;
+use std::pin::pin;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
+use files_core::body::PathRange;
 use files_core::local::AsyncLocalFiles;
-use files_core::ops::{Attempt, Event, Next, Operation};
+use files_core::ops::{Attempt, Event, Next, Operation, Slot};
 use files_core::transport::{AsyncResponseBody, AsyncTransport};
-use files_core::{Error, Result, TransportError};
-use futures_util::stream::{self, BoxStream};
-use futures_util::{Stream, StreamExt};
+use files_core::{Error, LocalFileError, LocalFileOp, Result, TransportError};
+use futures_util::future::{self, BoxFuture, Either};
+use futures_util::stream::{self, BoxStream, FuturesUnordered};
+use futures_util::{FutureExt, Stream, StreamExt};
 use tracing::Instrument;
 
 use crate::attempt::{self, Received, Streamed};
-use crate::blocking::Batch;
+use crate::blocking::{Batch, driver_bug, finished};
 use crate::env::AsyncEnvironment;
 use crate::trace::{self, AttemptLog};
 
@@ -44,19 +50,55 @@ impl AsyncDriver {
     ) -> Result<(O::Output, Option<Streamed<AsyncResponseBody>>)> {
         async move {
             let mut kept = None;
+            // Attempts started alongside others, polled together with whatever the loop
+            // awaits; outcomes that arrive meanwhile wait in `ready` for the next poll.
+            let mut flight: FuturesUnordered<BoxFuture<'_, (Slot, Event)>> =
+                FuturesUnordered::new();
+            let mut ready: VecDeque<(Slot, Event)> = VecDeque::new();
             loop {
+                while let Some(Some(outcome)) = flight.next().now_or_never() {
+                    ready.push_back(outcome);
+                }
+                while let Some((slot, event)) = ready.pop_front() {
+                    op.handle(finished(slot, event), self.env.now());
+                }
                 match op.poll(self.env.now(), self.env.random()) {
                     Next::Inspect { path, prefix_len } => {
-                        let probe = self.files.inspect(&path, prefix_len).await;
+                        let inspect = self.files.inspect(&path, prefix_len);
+                        let probe = alongside(inspect, &mut flight, &mut ready).await;
                         op.handle(Event::Inspected(probe), self.env.now());
                     }
                     Next::Send(attempt) => {
-                        let event = self.send(attempt, &mut kept).await;
+                        let send = self.send(attempt, &mut kept);
+                        let event = alongside(send, &mut flight, &mut ready).await;
                         op.handle(event, self.env.now());
                     }
                     Next::Sleep(pause) => {
                         trace::pausing(&pause);
-                        self.env.sleep(pause.duration).await;
+                        let sleep = self.env.sleep(pause.duration);
+                        alongside(sleep, &mut flight, &mut ready).await;
+                    }
+                    Next::Start {
+                        slot,
+                        attempt,
+                        after,
+                    } => {
+                        flight.push(Box::pin(async move {
+                            if let Some(pause) = after {
+                                trace::pausing(&pause);
+                                self.env.sleep(pause.duration).await;
+                            }
+                            (slot, self.send(attempt, &mut None).await)
+                        }));
+                    }
+                    Next::Await => match flight.next().await {
+                        Some(outcome) => ready.push_back(outcome),
+                        None => return Err(driver_bug("waited with nothing in flight")),
+                    },
+                    Next::Read { path, offset, len } => {
+                        let read = read_range(&*self.files, &path, offset, len);
+                        let bytes = alongside(read, &mut flight, &mut ready).await;
+                        op.handle(Event::Read(bytes), self.env.now());
                     }
                     Next::Done(result) => return result.map(|output| (output, kept.take())),
                 }
@@ -117,6 +159,51 @@ impl AsyncDriver {
         .flatten()
         .boxed()
     }
+}
+
+/// Runs `action` while the attempts in flight keep moving; their outcomes go to `ready`.
+async fn alongside<T>(
+    action: impl Future<Output = T>,
+    flight: &mut FuturesUnordered<BoxFuture<'_, (Slot, Event)>>,
+    ready: &mut VecDeque<(Slot, Event)>,
+) -> T {
+    let mut action = pin!(action);
+    loop {
+        if flight.is_empty() {
+            return action.await;
+        }
+        match future::select(action.as_mut(), flight.next()).await {
+            Either::Left((output, _)) => return output,
+            Either::Right((Some(outcome), _)) => ready.push_back(outcome),
+            Either::Right((None, _)) => {}
+        }
+    }
+}
+
+/// Reads `len` bytes of `path` from `offset` (fewer at its end).
+async fn read_range(
+    files: &dyn AsyncLocalFiles,
+    path: &Path,
+    offset: u64,
+    len: usize,
+) -> Result<Bytes, LocalFileError> {
+    let mut stream = files.open_range(PathRange {
+        path: path.to_owned(),
+        offset,
+        len: len as u64,
+    });
+    let mut bytes = BytesMut::with_capacity(len);
+    while bytes.len() < len {
+        match stream.next().await {
+            Some(Ok(chunk)) => {
+                let room = len - bytes.len();
+                bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+            Some(Err(e)) => return Err(LocalFileError::new(LocalFileOp::Read, path, e)),
+            None => break,
+        }
+    }
+    Ok(bytes.freeze())
 }
 
 /// Reads at most `limit` bytes of a response body.

@@ -2,13 +2,15 @@
 //! local files and an [`Environment`]. It knows no operation: it does what the machine says.
 
 use std::io::Read;
-use std::sync::Arc;
+use std::path::Path;
+use std::sync::{Arc, mpsc};
 
 use bytes::Bytes;
+use files_core::body::PathRange;
 use files_core::local::LocalFiles;
-use files_core::ops::{Attempt, Event, Next, Operation};
+use files_core::ops::{Attempt, Event, Next, Operation, Slot};
 use files_core::transport::{ResponseBody, Transport};
-use files_core::{Error, Result, TransportError};
+use files_core::{Error, LocalFileError, LocalFileOp, Result, TransportError, TransportErrorKind};
 
 use crate::attempt::{self, Received, Streamed};
 use crate::env::Environment;
@@ -34,15 +36,74 @@ impl Driver {
     }
 
     /// Runs `op` until it is done, in `span` (one span for all of a listing's pages).
+    /// Attempts the machine starts alongside others ([`Next::Start`]) run on scoped threads,
+    /// one each, which all end before this returns.
     pub(crate) fn run_in<O: Operation>(
         &self,
         op: &mut O,
         span: &tracing::Span,
     ) -> Result<(O::Output, Option<Streamed<ResponseBody>>)> {
         let _entered = span.enter();
+        std::thread::scope(|scope| self.run_scoped(op, scope))
+    }
+
+    fn run_scoped<'scope, 'env: 'scope, O: Operation>(
+        &'env self,
+        op: &mut O,
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+    ) -> Result<(O::Output, Option<Streamed<ResponseBody>>)> {
         let mut kept = None;
+        let (done_tx, done_rx) = mpsc::channel::<(Slot, Event)>();
+        let mut out = 0usize;
         loop {
+            // Outcomes already in are handed over before the machine decides anything.
+            while out > 0 {
+                let Ok((slot, event)) = done_rx.try_recv() else {
+                    break;
+                };
+                out -= 1;
+                op.handle(finished(slot, event), self.env.now());
+            }
             match op.poll(self.env.now(), self.env.random()) {
+                Next::Start {
+                    slot,
+                    attempt,
+                    after,
+                } => {
+                    out += 1;
+                    let done_tx = done_tx.clone();
+                    let span = tracing::Span::current();
+                    let started = std::thread::Builder::new()
+                        .name("files-part".to_owned())
+                        .spawn_scoped(scope, move || {
+                            let _entered = span.enter();
+                            if let Some(pause) = after {
+                                trace::pausing(&pause);
+                                self.env.sleep(pause.duration);
+                            }
+                            let event = self.send(attempt, &mut None);
+                            let _ = done_tx.send((slot, event));
+                        });
+                    if let Err(error) = started {
+                        out -= 1;
+                        let error = TransportError::io("starting a thread for a part", error);
+                        op.handle(finished(slot, Event::Failed(error.into())), self.env.now());
+                    }
+                }
+                Next::Await => {
+                    let outcome = if out == 0 { None } else { done_rx.recv().ok() };
+                    match outcome {
+                        Some((slot, event)) => {
+                            out -= 1;
+                            op.handle(finished(slot, event), self.env.now());
+                        }
+                        None => return Err(driver_bug("waited with nothing in flight")),
+                    }
+                }
+                Next::Read { path, offset, len } => {
+                    let bytes = read_range(&*self.files, &path, offset, len);
+                    op.handle(Event::Read(bytes), self.env.now());
+                }
                 Next::Inspect { path, prefix_len } => {
                     let probe = self.files.inspect(&path, prefix_len);
                     op.handle(Event::Inspected(probe), self.env.now());
@@ -78,6 +139,46 @@ impl Driver {
             };
         attempt::finished(event, &log, self.env.now())
     }
+}
+
+/// The event for a started attempt's outcome.
+pub(crate) fn finished(slot: Slot, event: Event) -> Event {
+    Event::Finished {
+        slot,
+        event: Box::new(event),
+    }
+}
+
+/// An error for a machine that asked for something impossible.
+pub(crate) fn driver_bug(what: &str) -> Error {
+    TransportError::new(
+        TransportErrorKind::Other,
+        format!("the operation {what}; this is a bug in files-core"),
+    )
+    .into()
+}
+
+/// Reads `len` bytes of `path` from `offset` (fewer at its end).
+fn read_range(
+    files: &dyn LocalFiles,
+    path: &Path,
+    offset: u64,
+    len: usize,
+) -> Result<Bytes, LocalFileError> {
+    let range = PathRange {
+        path: path.to_owned(),
+        offset,
+        len: len as u64,
+    };
+    let reader = files
+        .open_range(&range)
+        .map_err(|e| LocalFileError::new(LocalFileOp::Inspect, path, e))?;
+    let mut bytes = Vec::with_capacity(len);
+    reader
+        .take(len as u64)
+        .read_to_end(&mut bytes)
+        .map_err(|e| LocalFileError::new(LocalFileOp::Read, path, e))?;
+    Ok(Bytes::from(bytes))
 }
 
 /// Reads at most `limit` bytes of a response body.

@@ -20,7 +20,7 @@ use files_core::{
 };
 
 #[cfg(feature = "async")]
-pub(crate) use driver::Batch;
+pub(crate) use driver::{Batch, driver_bug, finished};
 use driver::{Driver, Items};
 
 use crate::attempt::Streamed;

@@ -18,6 +18,7 @@
 use std::sync::Arc;
 
 use super::exchange::{Exchange, decode_file, out_of_order, polled_when_finished};
+use super::upload_parts::UploadInParts;
 use super::{Event, Next, Now, Operation};
 use crate::error::Error;
 use crate::local::{FileProbe, PROBE_PREFIX_LEN};
@@ -25,6 +26,7 @@ use crate::objects::FileObject;
 use crate::options::RequestOptions;
 use crate::provider::Provider;
 use crate::upload::UploadRequest;
+use crate::uploads::PartOptions;
 use crate::wire::{Boundary, build_upload, check_upload};
 
 enum State {
@@ -40,6 +42,8 @@ enum State {
     Build(Option<FileProbe>),
     /// The request is being exchanged.
     Sending(Box<Exchange<FileObject>>),
+    /// The file goes through the Uploads API instead.
+    InParts(Box<UploadInParts>),
     /// Failed before sending.
     Failed(Error),
     /// Done.
@@ -74,6 +78,18 @@ impl CreateFile {
             upload,
             options,
             state: State::Start,
+        }
+    }
+
+    /// Whether a local file of `len` bytes goes through the Uploads API, and how: when the
+    /// caller asked for parts, or when the provider has the API and the file is over its
+    /// switch size.
+    fn in_parts(&self, len: u64) -> Option<PartOptions> {
+        let rule = self.provider.uploads();
+        match (self.upload.parts(), rule) {
+            (Some(parts), _) => Some(parts),
+            (None, Some(rule)) if len > rule.switch_above => Some(PartOptions::new()),
+            _ => None,
         }
     }
 
@@ -112,12 +128,32 @@ impl Operation for CreateFile {
                             prefix_len: 0,
                         };
                     }
+                    None if self.upload.parts().is_some() => {
+                        let machine = UploadInParts::new(
+                            self.provider.clone(),
+                            &self.upload,
+                            PartOptions::new(),
+                            self.options.clone(),
+                        );
+                        self.state = State::InParts(Box::new(machine));
+                    }
                     None => match self.check(None, true) {
                         Ok(()) => self.state = State::Build(None),
                         Err(error) => self.state = State::Failed(error),
                     },
                 },
                 State::SizeKnown(probe) => {
+                    if let Some(parts) = self.in_parts(probe.len) {
+                        let machine = UploadInParts::new(
+                            self.provider.clone(),
+                            &self.upload,
+                            parts,
+                            self.options.clone(),
+                        )
+                        .after_inspection(probe);
+                        self.state = State::InParts(Box::new(machine));
+                        continue;
+                    }
                     if !self.options.validates() {
                         self.state = State::Build(Some(probe));
                         continue;
@@ -156,6 +192,13 @@ impl Operation for CreateFile {
                     }
                     return next;
                 }
+                State::InParts(mut machine) => {
+                    let next = machine.poll(now, random);
+                    if !matches!(next, Next::Done(_)) {
+                        self.state = State::InParts(machine);
+                    }
+                    return next;
+                }
                 State::Failed(error) => return Next::Done(Err(error)),
                 State::InspectingSize | State::InspectingPrefix => {
                     return Next::Done(Err(out_of_order(
@@ -179,6 +222,7 @@ impl Operation for CreateFile {
                 self.state = State::Failed(error.into());
             }
             (State::Sending(exchange), event) => exchange.handle(event, now),
+            (State::InParts(machine), event) => machine.handle(event, now),
             _ => {}
         }
     }

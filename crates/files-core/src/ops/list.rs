@@ -81,9 +81,7 @@ impl Operation for ListAll {
                 self.finished = files.is_err();
                 Next::Done(files.map(Some))
             }
-            Next::Send(attempt) => Next::Send(attempt),
-            Next::Sleep(pause) => Next::Sleep(pause),
-            Next::Inspect { path, prefix_len } => Next::Inspect { path, prefix_len },
+            other => other.pass(),
         }
     }
 

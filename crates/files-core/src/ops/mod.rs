@@ -35,6 +35,8 @@ mod list;
 mod pages;
 mod redact;
 pub mod retry;
+mod upload_parts;
+mod upload_steps;
 mod wait;
 
 #[cfg(test)]
@@ -58,6 +60,7 @@ use crate::wire::{MAX_ERROR_BODY, MAX_JSON_BODY};
 pub use create::CreateFile;
 pub use exchange::Exchange;
 pub use list::ListAll;
+pub use upload_parts::UploadInParts;
 pub use wait::{MIN_POLL_INTERVAL, WaitForProcessing, is_final};
 
 /// The time as the driver read it, handed to a machine with every call.
@@ -120,8 +123,62 @@ pub enum Next<O> {
     Send(Box<Attempt>),
     /// Wait, then poll again.
     Sleep(Pause),
+    /// Start this attempt alongside whatever else is in flight (after waiting out `after`,
+    /// if given: a retry's pause, which holds up only this attempt), and poll again at once.
+    /// Its outcome comes back later as [`Event::Finished`] with the same `slot`. The driver
+    /// decides how: a thread each, or futures polled together.
+    Start {
+        /// The machine's label for the attempt.
+        slot: Slot,
+        /// The request.
+        attempt: Box<Attempt>,
+        /// A pause to wait out before sending it.
+        after: Option<Pause>,
+    },
+    /// Wait until an attempt started with [`Next::Start`] finishes, then hand its outcome
+    /// back with [`Event::Finished`]. (Outcomes that are ready before any poll are handed
+    /// back then too, so a machine hears of them while it asks for other work.)
+    Await,
+    /// Read `len` bytes of the local file at `path` from `offset` (fewer only at its end);
+    /// answer with [`Event::Read`].
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Where to start.
+        offset: u64,
+        /// How many bytes.
+        len: usize,
+    },
     /// Finished with this result.
     Done(Result<O, Error>),
+}
+
+impl<O> Next<O> {
+    /// The same instruction for a machine with another output, where this one's output is
+    /// not due (a step's exchange still going): an output here would be a bug, reported as
+    /// an error rather than a panic.
+    pub(crate) fn pass<P>(self) -> Next<P> {
+        match self {
+            Next::Inspect { path, prefix_len } => Next::Inspect { path, prefix_len },
+            Next::Send(attempt) => Next::Send(attempt),
+            Next::Sleep(pause) => Next::Sleep(pause),
+            Next::Done(Ok(_)) => Next::Done(Err(exchange::out_of_order(
+                "finished a step where another instruction was due",
+            ))),
+            Next::Done(Err(error)) => Next::Done(Err(error)),
+            Next::Start {
+                slot,
+                attempt,
+                after,
+            } => Next::Start {
+                slot,
+                attempt,
+                after,
+            },
+            Next::Await => Next::Await,
+            Next::Read { path, offset, len } => Next::Read { path, offset, len },
+        }
+    }
 }
 
 /// What happened, fed to [`Operation::handle`].
@@ -146,7 +203,21 @@ pub enum Event {
     /// The attempt failed before a response was read: a transport error, or a local failure
     /// while sending the body (as [`Error::LocalFile`]).
     Failed(Error),
+    /// An attempt started with [`Next::Start`] finished: what happened to it (a
+    /// [`Event::Response`] or an [`Event::Failed`]).
+    Finished {
+        /// The label it was started with.
+        slot: Slot,
+        /// Its outcome.
+        event: Box<Event>,
+    },
+    /// The bytes [`Next::Read`] asked for (or why they could not be read).
+    Read(Result<Bytes, LocalFileError>),
 }
+
+/// A machine's label for an attempt it started alongside others ([`Next::Start`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Slot(pub usize);
 
 /// One attempt at a request, for the driver to send.
 #[non_exhaustive]

@@ -6,7 +6,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use bytes::Bytes;
 
-use super::{Attempt, Event, Next, Now, Operation, Pause};
+use super::{Attempt, Event, Next, Now, Operation, Pause, Slot};
 use crate::error::{Error, TransportError};
 use crate::local::FileProbe;
 
@@ -107,6 +107,51 @@ where
         self.handle(Event::Response {
             head,
             body: Bytes::copy_from_slice(body.as_bytes()),
+        });
+    }
+
+    /// Expects an attempt started alongside others.
+    pub(crate) fn expect_start(&mut self) -> (Slot, Attempt, Option<Pause>) {
+        match self.poll() {
+            Next::Start {
+                slot,
+                attempt,
+                after,
+            } => (slot, *attempt, after),
+            other => panic!("expected a started attempt, got {other:?}"),
+        }
+    }
+
+    /// Expects a wait for a started attempt.
+    pub(crate) fn expect_await(&mut self) {
+        match self.poll() {
+            Next::Await => {}
+            other => panic!("expected a wait for a started attempt, got {other:?}"),
+        }
+    }
+
+    /// Expects a read of a local file; gives its offset and length.
+    pub(crate) fn expect_read(&mut self) -> (u64, usize) {
+        match self.poll() {
+            Next::Read { offset, len, .. } => (offset, len),
+            other => panic!("expected a read, got {other:?}"),
+        }
+    }
+
+    /// Answers the started attempt `slot` with a response.
+    pub(crate) fn finish(&mut self, slot: Slot, status: u16, body: &str) {
+        let head = http::Response::builder()
+            .status(status)
+            .body(())
+            .expect("a valid response head")
+            .into_parts()
+            .0;
+        self.handle(Event::Finished {
+            slot,
+            event: Box::new(Event::Response {
+                head,
+                body: Bytes::copy_from_slice(body.as_bytes()),
+            }),
         });
     }
 

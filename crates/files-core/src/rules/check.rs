@@ -93,20 +93,24 @@ pub fn check_upload(
             )
             .with_kind(RuleKind::EmptyFile));
         }
-        if len > rule.max_bytes {
+        let (max_bytes, limited_by) = match upload.size_limit {
+            Some((bytes, by)) => (bytes, by.to_owned()),
+            None => (rule.max_bytes, format!("purpose `{purpose}`")),
+        };
+        if len > max_bytes {
             return Err(ValidationError::new(
                 "file",
                 format!("`{name}` ({})", size_label(len)),
                 format!(
-                    "purpose `{purpose}` accepts at most {} ({} bytes) on {}; this file is {} \
+                    "{limited_by} accepts at most {} ({} bytes) on {}; this file is {} \
                      bytes: compress or split it",
-                    size_label(rule.max_bytes),
-                    rule.max_bytes,
+                    size_label(max_bytes),
+                    max_bytes,
                     rules.provider,
                     len
                 ),
             )
-            .with_limit(rule.max_bytes.to_string())
+            .with_limit(max_bytes.to_string())
             .with_kind(RuleKind::FileTooLarge));
         }
     }

@@ -226,6 +226,8 @@ pub struct UploadsRule {
     pub max_bytes: u64,
     /// The largest part, in bytes.
     pub max_part_bytes: u64,
+    /// A local file larger than this goes through the Uploads API instead of `POST /files`.
+    pub switch_above: u64,
     /// How long an Upload stays open after it is created, in seconds.
     pub expires_after_seconds: u64,
     /// The purposes an Upload may have.

@@ -9,6 +9,7 @@ mod multipart;
 mod request;
 mod response;
 mod upload;
+mod uploads;
 
 pub use multipart::{Boundary, MultipartBody, escape_quoted, file_name_of, guess_content_type};
 pub use request::{
@@ -19,6 +20,9 @@ pub use response::{
     requested_wait, should_retry, snippet, summarize,
 };
 pub use upload::{build_upload, check_upload};
+pub use uploads::{
+    build_add_part, build_cancel_upload, build_complete_upload, build_create_upload,
+};
 
 #[cfg(test)]
 pub(crate) mod tests;

@@ -23,7 +23,12 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 
 /// The URL of `/files` followed by `segments`, each percent-encoded.
 pub(crate) fn files_url(provider: &dyn Provider, segments: &[&str]) -> String {
-    let mut path = String::from("/files");
+    resource_url(provider, "/files", segments)
+}
+
+/// The URL of `root` (e.g. `/uploads`) followed by `segments`, each percent-encoded.
+pub(crate) fn resource_url(provider: &dyn Provider, root: &str, segments: &[&str]) -> String {
+    let mut path = String::from(root);
     for segment in segments {
         path.push('/');
         path.extend(utf8_percent_encode(segment, PATH_SEGMENT));
@@ -59,19 +64,24 @@ pub(crate) fn invalid_request(e: http::Error) -> Error {
 }
 
 fn check_file_id(id: &str) -> Result<(), ValidationError> {
+    check_id("file id", id)
+}
+
+/// Checks an id used as a path segment: not empty, not a path step, no control characters.
+pub(crate) fn check_id(what: &str, id: &str) -> Result<(), ValidationError> {
     if id.trim().is_empty() {
-        return Err(ValidationError::new("file id", "\"\"", "must not be empty"));
+        return Err(ValidationError::new(what, "\"\"", "must not be empty"));
     }
     if id == "." || id == ".." {
         return Err(ValidationError::new(
-            "file id",
+            what,
             id,
-            "is not a file id (a path step would leave /files)",
+            "is not an id (a path step would leave its collection)",
         ));
     }
     if id.chars().any(char::is_control) {
         return Err(ValidationError::new(
-            "file id",
+            what,
             format!("{id:?}"),
             "must not contain control characters",
         ));
@@ -79,7 +89,7 @@ fn check_file_id(id: &str) -> Result<(), ValidationError> {
     Ok(())
 }
 
-fn without_body(builder: http::request::Builder) -> Result<http::Request<Body>, Error> {
+pub(crate) fn without_body(builder: http::request::Builder) -> Result<http::Request<Body>, Error> {
     builder.body(Body::empty()).map_err(invalid_request)
 }
 

@@ -5,7 +5,7 @@ use http::HeaderMap;
 use crate::body::{Body, Segment};
 use crate::local::FileProbe;
 use crate::provider::{BaseUrl, ContentKind, Features, UploadCheck};
-use crate::rules::{ExpiresAfterRule, Formats, ProviderRules, PurposeRule};
+use crate::rules::{ExpiresAfterRule, Formats, ProviderRules, PurposeRule, UploadsRule};
 use crate::testing::MemoryFiles;
 use crate::wire::*;
 use crate::*;
@@ -14,7 +14,17 @@ pub(crate) struct TestProvider {
     base: BaseUrl,
     features: Features,
     rules: Option<&'static ProviderRules>,
+    uploads: Option<UploadsRule>,
 }
+
+/// The Uploads API limits of the tests: OpenAI's, with 16-byte parts at most.
+pub(crate) const TEST_UPLOADS: UploadsRule = UploadsRule {
+    max_bytes: 8 << 30,
+    max_part_bytes: 16,
+    switch_above: 1 << 30,
+    expires_after_seconds: 3600,
+    purposes: &["batch", "assistants"],
+};
 
 /// A small rule table for the operations' tests: `batch` takes JSON Lines up to 200 MB,
 /// `retrieval` anything up to 64 MB with a deprecation warning, expiries 1 hour to 30 days.
@@ -50,6 +60,7 @@ impl TestProvider {
                 .with_expires_after(true)
                 .with_list_parameters(true),
             rules: None,
+            uploads: Some(TEST_UPLOADS),
         }
     }
 
@@ -68,6 +79,7 @@ impl TestProvider {
                 .with_url_upload(true)
                 .with_content(ContentKind::ExtractedText),
             rules: None,
+            uploads: None,
         }
     }
 }
@@ -88,6 +100,9 @@ impl Provider for TestProvider {
     }
     fn features(&self) -> Features {
         self.features
+    }
+    fn uploads(&self) -> Option<UploadsRule> {
+        self.uploads
     }
     fn check_upload(
         &self,

@@ -257,9 +257,12 @@ impl<O: Send> Operation for Exchange<O> {
                 ))),
             },
             Event::Failed(error) => State::Failed(error),
-            Event::Inspected(_) => {
-                State::Answered(Err(out_of_order("inspected a file during an exchange")))
+            Event::Inspected(_) | Event::Read(_) => {
+                State::Answered(Err(out_of_order("read a file during an exchange")))
             }
+            Event::Finished { .. } => State::Answered(Err(out_of_order(
+                "finished a started attempt during an exchange that sends its own",
+            ))),
         };
     }
 }

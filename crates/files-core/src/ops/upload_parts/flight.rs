@@ -1,0 +1,296 @@
+//! [`Flight`]: the parts of one Upload on their way — which are queued, which are out, which
+//! the server took — and the MD5 read alongside them.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use md5::{Digest, Md5};
+
+use super::progress::{FileCount, PartObserver};
+use crate::body::PathRange;
+use crate::error::{Error, LocalFileError, LocalFileOp};
+use crate::ops::exchange::Exchange;
+use crate::ops::{Event, Next, Now, Operation, Slot};
+use crate::options::RequestOptions;
+use crate::provider::Provider;
+use crate::uploads::{PartPlan, PartRange, SentPart, UploadPart, UploadStep};
+use crate::wire::Boundary;
+
+/// How much of the file one read for the MD5 asks for.
+pub(crate) const MD5_CHUNK: usize = 1 << 20;
+
+/// A part that is out.
+struct Running {
+    range: PartRange,
+    exchange: Exchange<UploadPart>,
+}
+
+/// What the flight asks for next.
+pub(super) enum FlightNext {
+    /// Hand this to the driver.
+    Next(Next<()>),
+    /// Every part was taken and the MD5 (if asked for) is known: complete the Upload.
+    Complete {
+        /// The part ids in file order.
+        part_ids: Vec<String>,
+        /// The file's MD5 in hex.
+        md5: Option<String>,
+    },
+    /// A step failed; nothing is out any more.
+    Failed(UploadStep, Error),
+}
+
+/// The parts of one Upload on their way.
+pub(super) struct Flight {
+    pub(super) upload_id: String,
+    path: PathBuf,
+    len: u64,
+    in_flight: usize,
+    /// Offsets of every part of the file, in order: a part's number is its place here.
+    offsets: Vec<u64>,
+    queue: VecDeque<PartRange>,
+    running: BTreeMap<Slot, Running>,
+    /// Slots whose exchange heard an event and must be polled.
+    answered: VecDeque<Slot>,
+    next_slot: usize,
+    sent: Vec<SentPart>,
+    md5: Option<(Md5, u64)>,
+    failure: Option<(UploadStep, Error)>,
+    options: RequestOptions,
+    count: Option<Arc<FileCount>>,
+}
+
+impl Flight {
+    pub(super) fn new(
+        upload_id: String,
+        path: PathBuf,
+        plan: &PartPlan,
+        sent: Vec<SentPart>,
+        in_flight: usize,
+        md5: bool,
+        options: RequestOptions,
+    ) -> Self {
+        let mut offsets: Vec<u64> = plan
+            .to_send()
+            .iter()
+            .map(|r| r.offset)
+            .chain(sent.iter().map(|p| p.range.offset))
+            .collect();
+        offsets.sort_unstable();
+        let count = options
+            .observer_value()
+            .map(|caller| FileCount::new(caller.clone(), plan.len(), plan.already_sent()));
+        Flight {
+            upload_id,
+            path,
+            len: plan.len(),
+            in_flight: in_flight.max(1),
+            offsets,
+            queue: plan.to_send().iter().copied().collect(),
+            running: BTreeMap::new(),
+            answered: VecDeque::new(),
+            next_slot: 0,
+            sent,
+            md5: md5.then(|| (Md5::new(), 0)),
+            failure: None,
+            options,
+            count,
+        }
+    }
+
+    fn step_of(&self, range: PartRange) -> UploadStep {
+        UploadStep::Part {
+            number: self.offsets.partition_point(|&o| o < range.offset) + 1,
+            count: self.offsets.len(),
+            range,
+        }
+    }
+
+    fn fail(&mut self, step: UploadStep, error: Error) {
+        if self.failure.is_none() {
+            self.failure = Some((step, error));
+        }
+    }
+
+    /// What to do next.
+    pub(super) fn poll(&mut self, provider: &dyn Provider, now: Now, random: u128) -> FlightNext {
+        while let Some(slot) = self.answered.pop_front() {
+            let Some(mut running) = self.running.remove(&slot) else {
+                continue;
+            };
+            if self.failure.is_some() {
+                continue; // No more retries once the upload is failing.
+            }
+            match running.exchange.poll(now, random) {
+                Next::Done(Ok(part)) => {
+                    let part = SentPart {
+                        id: part.id,
+                        range: running.range,
+                    };
+                    if let Some(observer) = self.options.observer_value() {
+                        observer.part_done(&part);
+                    }
+                    self.sent.push(part);
+                }
+                Next::Done(Err(error)) => self.fail(self.step_of(running.range), error),
+                Next::Sleep(pause) => {
+                    let next = running.exchange.poll(now, random);
+                    if let Next::Send(attempt) = next {
+                        self.running.insert(slot, running);
+                        return FlightNext::Next(Next::Start {
+                            slot,
+                            attempt,
+                            after: Some(pause),
+                        });
+                    }
+                    self.fail(
+                        self.step_of(running.range),
+                        crate::ops::exchange::out_of_order("a part's retry did not send"),
+                    );
+                }
+                _ => self.fail(
+                    self.step_of(running.range),
+                    crate::ops::exchange::out_of_order("a part answered out of turn"),
+                ),
+            }
+        }
+        if let Some(failure) = self.failure.take() {
+            if !self.running.is_empty() {
+                self.failure = Some(failure);
+                return FlightNext::Next(Next::Await);
+            }
+            return FlightNext::Failed(failure.0, failure.1);
+        }
+        if self.running.len() < self.in_flight
+            && let Some(range) = self.queue.pop_front()
+        {
+            return self.start(provider, range, now, random);
+        }
+        if let Some((_, at)) = &self.md5
+            && *at < self.len
+        {
+            let len = (self.len - *at).min(MD5_CHUNK as u64) as usize;
+            return FlightNext::Next(Next::Read {
+                path: self.path.clone(),
+                offset: *at,
+                len,
+            });
+        }
+        if !self.running.is_empty() {
+            return FlightNext::Next(Next::Await);
+        }
+        self.sent.sort_by_key(|p| p.range.offset);
+        FlightNext::Complete {
+            part_ids: self.sent.iter().map(|p| p.id.clone()).collect(),
+            md5: self.md5.take().map(|(hasher, _)| {
+                hasher
+                    .finalize()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect()
+            }),
+        }
+    }
+
+    fn start(
+        &mut self,
+        provider: &dyn Provider,
+        range: PartRange,
+        now: Now,
+        random: u128,
+    ) -> FlightNext {
+        let step = self.step_of(range);
+        let mut options = self.options.clone();
+        if let (
+            Some(count),
+            UploadStep::Part {
+                number, count: n, ..
+            },
+        ) = (&self.count, &step)
+        {
+            let observer = PartObserver::new(count.clone(), *number, *n, range);
+            options = options.observer(Arc::new(observer));
+        }
+        let mut exchange = Exchange::add_part(
+            provider,
+            &self.upload_id,
+            PathRange {
+                path: self.path.clone(),
+                offset: range.offset,
+                len: range.len,
+            },
+            Boundary::from_random(random),
+            &options,
+        );
+        match exchange.poll(now, random) {
+            Next::Send(attempt) => {
+                let slot = Slot(self.next_slot);
+                self.next_slot += 1;
+                self.running.insert(slot, Running { range, exchange });
+                FlightNext::Next(Next::Start {
+                    slot,
+                    attempt,
+                    after: None,
+                })
+            }
+            Next::Done(Err(error)) => {
+                self.fail(step, error);
+                self.poll(provider, now, random)
+            }
+            _ => {
+                self.fail(
+                    step,
+                    crate::ops::exchange::out_of_order("a part did not start"),
+                );
+                self.poll(provider, now, random)
+            }
+        }
+    }
+
+    /// What happened to something the flight asked for.
+    pub(super) fn handle(&mut self, event: Event, now: Now) {
+        match event {
+            Event::Finished { slot, event } => {
+                if let Some(running) = self.running.get_mut(&slot) {
+                    running.exchange.handle(*event, now);
+                    self.answered.push_back(slot);
+                }
+            }
+            Event::Read(result) => self.read(result),
+            _ => self.fail(
+                UploadStep::Digest,
+                crate::ops::exchange::out_of_order("answered an upload with the wrong event"),
+            ),
+        }
+    }
+
+    fn read(&mut self, result: Result<Bytes, LocalFileError>) {
+        let Some((hasher, at)) = &mut self.md5 else {
+            return;
+        };
+        match result {
+            Ok(bytes) if !bytes.is_empty() && *at + bytes.len() as u64 <= self.len => {
+                hasher.update(&bytes);
+                *at += bytes.len() as u64;
+            }
+            Ok(_) => {
+                let error = LocalFileError::new(
+                    LocalFileOp::Read,
+                    &self.path,
+                    std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        format!(
+                            "the file ended at byte {at} of the {} it had when the upload began: \
+                             it changed while it was being sent",
+                            self.len
+                        ),
+                    ),
+                );
+                self.fail(UploadStep::Digest, error.into());
+            }
+            Err(error) => self.fail(UploadStep::Digest, error.into()),
+        }
+    }
+}

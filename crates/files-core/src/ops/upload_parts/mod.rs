@@ -1,0 +1,530 @@
+//! [`UploadInParts`]: a local file sent through the Uploads API.
+//!
+//! ```text
+//!   Start ──▶ Inspect size ──rules──▶ Inspect first bytes ──▶ Create ─────────────┐
+//!                                                  (resume: the Upload exists) ───┤
+//!       ┌─────────────────────────────────────────────────────────────────────────┘
+//!       ▼
+//!   Parts: Start part 1 … part N (N in flight) ─▶ Read (MD5) … ─▶ Await ─▶ Start … ─▶ Complete ──▶ Done
+//!       └─ a part fails for good ─▶ Await the rest ─▶ Cancel ──▶ Done(Err)
+//! ```
+//!
+//! The parts go out as [`Next::Start`]: the driver runs them side by side (threads or
+//! futures) and hands back each outcome as [`Event::Finished`]. Each part is an
+//! [`Exchange`] of its own, so it is retried on its own; its retry pause travels with the
+//! re-sent attempt ([`Next::Start`]'s `after`), holding up no other part. While parts are out
+//! the machine asks for the file in order ([`Next::Read`], 1 MiB at a time) for its MD5: a
+//! second read of the file, from the page cache when the parts have just read it, that
+//! costs no wall time when the network is the slower side, and holds nothing in memory.
+
+mod flight;
+mod progress;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::UNIX_EPOCH;
+
+use super::exchange::{Exchange, out_of_order, polled_when_finished};
+use super::{Event, Next, Now, Operation};
+use crate::error::{DecodeError, Error, ValidationError};
+use crate::local::{FileProbe, PROBE_PREFIX_LEN};
+use crate::objects::FileObject;
+use crate::options::RequestOptions;
+use crate::provider::{Provider, UploadCheck};
+use crate::purpose::Purpose;
+use crate::rules::{RuleKind, UploadsRule};
+use crate::upload::UploadRequest;
+use crate::uploads::{
+    NewUpload, PartOptions, PartPlan, ResumeFrom, Upload, UploadAfterFailure, UploadFailure,
+    UploadStarted, UploadStatus, UploadStep,
+};
+use crate::wire::{
+    build_cancel_upload, build_complete_upload, build_create_upload, finish_json,
+    guess_content_type,
+};
+use flight::{Flight, FlightNext};
+
+/// What is sent: a local file, its name, purpose, type and expiry.
+#[derive(Debug, Clone)]
+struct Source {
+    path: PathBuf,
+    filename: String,
+    purpose: Purpose,
+    content_type: Option<String>,
+    expires_after: Option<u64>,
+}
+
+enum State {
+    Start,
+    InspectingSize,
+    SizeKnown(FileProbe),
+    InspectingPrefix,
+    /// Checked: create the Upload, or resume one.
+    Ready(FileProbe),
+    Creating {
+        len: u64,
+        exchange: Box<Exchange<Upload>>,
+    },
+    Sending(Box<Flight>),
+    Completing {
+        upload_id: String,
+        expires_at: Option<u64>,
+        exchange: Box<Exchange<Upload>>,
+    },
+    Cancelling {
+        failure: Box<UploadFailure>,
+        exchange: Box<Exchange<Upload>>,
+    },
+    Failed(Error),
+    Finished,
+}
+
+/// A local file sent through the Uploads API: create an Upload, send the parts side by side,
+/// complete it with the part ids in order and the file's MD5; on a failure, cancel it. Its
+/// output is the [`FileObject`] the Upload became.
+pub struct UploadInParts {
+    provider: Arc<dyn Provider>,
+    source: Result<Source, Option<Error>>,
+    parts: PartOptions,
+    options: RequestOptions,
+    resume: Option<ResumeFrom>,
+    expires_at: Option<u64>,
+    part_size: u64,
+    state: State,
+}
+
+impl std::fmt::Debug for UploadInParts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadInParts")
+            .field("source", &self.source.as_ref().ok())
+            .field("parts", &self.parts)
+            .field("resume", &self.resume)
+            .finish_non_exhaustive()
+    }
+}
+
+impl UploadInParts {
+    /// Sends `upload` (which must be a local file) in parts as `parts` says.
+    pub fn new(
+        provider: Arc<dyn Provider>,
+        upload: &UploadRequest,
+        parts: PartOptions,
+        options: RequestOptions,
+    ) -> Self {
+        let source = match (upload.local_path(), upload.filename()) {
+            (Some(path), Some(filename)) => Ok(Source {
+                path: path.to_owned(),
+                filename,
+                purpose: upload.purpose().clone(),
+                content_type: upload.content_type().map(ToOwned::to_owned),
+                expires_after: upload.expires_after(),
+            }),
+            _ => Err(Some(
+                ValidationError::new(
+                    "upload source",
+                    format!("{:?}", upload.source()),
+                    "the Uploads API reads each part straight from a local file: give a path \
+                     (bytes, readers and streams go through POST /files)",
+                )
+                .with_kind(RuleKind::Unsupported)
+                .into(),
+            )),
+        };
+        UploadInParts {
+            provider,
+            source,
+            parts,
+            options,
+            resume: None,
+            expires_at: None,
+            part_size: 0,
+            state: State::Start,
+        }
+    }
+
+    /// Sends the rest of the file to an Upload an earlier run left open, which took the parts
+    /// `resume` lists, then completes it.
+    pub fn resume(mut self, resume: ResumeFrom) -> Self {
+        self.expires_at = resume.expires_at;
+        self.resume = Some(resume);
+        self
+    }
+
+    /// Continues from a size already inspected (the switch from `POST /files`).
+    pub(crate) fn after_inspection(mut self, probe: FileProbe) -> Self {
+        if matches!(self.state, State::Start) {
+            self.state = State::SizeKnown(probe);
+        }
+        self
+    }
+
+    fn source(&self) -> Result<&Source, Error> {
+        self.source
+            .as_ref()
+            .map_err(|_| out_of_order("used an upload whose source was refused"))
+    }
+
+    fn rule(&self) -> Result<UploadsRule, Error> {
+        self.provider.uploads().ok_or_else(|| {
+            ValidationError::new(
+                "Uploads API",
+                self.provider.name(),
+                format!(
+                    "{} has no Uploads API; upload the file through POST /files",
+                    self.provider.name()
+                ),
+            )
+            .with_kind(RuleKind::Unsupported)
+            .into()
+        })
+    }
+
+    fn mime_type(&self, source: &Source) -> String {
+        source
+            .content_type
+            .clone()
+            .unwrap_or_else(|| guess_content_type(&source.filename))
+    }
+
+    /// The checks: the Uploads API's limits (size, part size, purpose), then the provider's
+    /// rules for the purpose with the Uploads API's size limit in place of the purpose's.
+    fn check(&mut self, probe: &FileProbe, content: bool) -> Result<(), Error> {
+        let rule = self.rule()?;
+        let source = self.source()?.clone();
+        self.part_size = self.parts.resolve_part_size(rule.max_part_bytes)?;
+        self.parts.check_in_flight()?;
+        if !self.options.validates() {
+            return Ok(());
+        }
+        if !rule.purposes.contains(&source.purpose.as_str()) {
+            return Err(ValidationError::new(
+                "purpose",
+                source.purpose.as_str(),
+                format!(
+                    "the {} Uploads API takes purposes {}; choose one of them",
+                    self.provider.name(),
+                    rule.purposes.join(", ")
+                ),
+            )
+            .with_kind(RuleKind::PurposeNotAccepted)
+            .into());
+        }
+        let mime_type = self.mime_type(&source);
+        let mut check = UploadCheck::new(&source.purpose, Some(&source.filename), Some(probe.len))
+            .with_size_limit(rule.max_bytes, "the Uploads API")
+            .with_expires_after(source.expires_after)
+            .with_content_type(Some(&mime_type));
+        if content {
+            check = check.with_prefix(&probe.prefix);
+        }
+        let warnings = self.provider.check_upload(&check)?;
+        if let (true, Some(observer)) = (content, self.options.observer_value()) {
+            for warning in &warnings {
+                observer.warning(warning);
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts sending the parts to `upload_id`.
+    fn fly(&mut self, upload_id: String, len: u64, resumed: bool) -> Result<Box<Flight>, Error> {
+        let source = self.source()?.clone();
+        let sent = self
+            .resume
+            .as_ref()
+            .map(|r| r.sent.clone())
+            .unwrap_or_default();
+        let plan = PartPlan::new(len, self.part_size, &sent)?;
+        if let Some(observer) = self.options.observer_value() {
+            observer.upload_started(&UploadStarted {
+                upload_id: upload_id.clone(),
+                expires_at: self.expires_at,
+                len,
+                part_size: self.part_size,
+                resumed,
+            });
+        }
+        Ok(Box::new(Flight::new(
+            upload_id,
+            source.path,
+            &plan,
+            sent,
+            self.parts.in_flight_value(),
+            self.parts.md5_value(),
+            self.options.clone(),
+        )))
+    }
+
+    /// Whether the Upload has expired at `now`.
+    fn expired(&self, now: Now) -> Option<u64> {
+        let at = self.expires_at?;
+        let wall = now.wall.duration_since(UNIX_EPOCH).ok()?.as_secs();
+        (wall >= at).then_some(at)
+    }
+
+    /// Ends with `error` at `step`: cancels the Upload unless it expired (or never was).
+    fn failed(&mut self, upload_id: Option<String>, step: UploadStep, error: Error, now: Now) {
+        let mut failure = UploadFailure {
+            upload_id: upload_id.clone(),
+            step,
+            after: UploadAfterFailure::NotCreated,
+            source: error,
+        };
+        let Some(upload_id) = upload_id else {
+            self.state = State::Failed(failure.into());
+            return;
+        };
+        if let Some(at) = self.expired(now) {
+            failure.after = UploadAfterFailure::Expired { at };
+            self.state = State::Failed(failure.into());
+            return;
+        }
+        let exchange = Exchange::json(
+            "uploads.cancel",
+            build_cancel_upload(&*self.provider, &upload_id),
+            decode_upload,
+            &self.options,
+        );
+        self.state = State::Cancelling {
+            failure: Box::new(failure),
+            exchange: Box::new(exchange),
+        };
+    }
+}
+
+/// Decodes an Upload object.
+pub(crate) fn decode_upload(head: &http::response::Parts, body: &[u8]) -> Result<Upload, Error> {
+    finish_json(head, body, "an Upload object")
+}
+
+impl Operation for UploadInParts {
+    type Output = FileObject;
+
+    fn name(&self) -> &'static str {
+        "uploads.upload"
+    }
+
+    fn poll(&mut self, now: Now, random: u128) -> Next<FileObject> {
+        loop {
+            match std::mem::replace(&mut self.state, State::Finished) {
+                State::Start => match &mut self.source {
+                    Ok(source) => {
+                        let path = source.path.clone();
+                        self.state = State::InspectingSize;
+                        return Next::Inspect {
+                            path,
+                            prefix_len: 0,
+                        };
+                    }
+                    Err(error) => {
+                        let error = error.take().unwrap_or_else(polled_when_finished);
+                        return Next::Done(Err(error));
+                    }
+                },
+                State::SizeKnown(probe) => {
+                    if let Err(error) = self.check(&probe, false) {
+                        return Next::Done(Err(error));
+                    }
+                    if !self.options.validates() {
+                        self.state = State::Ready(probe);
+                        continue;
+                    }
+                    let Ok(source) = self.source() else {
+                        return Next::Done(Err(polled_when_finished()));
+                    };
+                    let path = source.path.clone();
+                    self.state = State::InspectingPrefix;
+                    return Next::Inspect {
+                        path,
+                        prefix_len: PROBE_PREFIX_LEN,
+                    };
+                }
+                State::Ready(probe) => {
+                    if self.options.validates()
+                        && let Err(error) = self.check(&probe, true)
+                    {
+                        return Next::Done(Err(error));
+                    }
+                    if let Some(resume) = &self.resume {
+                        let upload_id = resume.upload_id.clone();
+                        if let Some(at) = self.expired(now) {
+                            return Next::Done(Err(UploadFailure {
+                                upload_id: Some(upload_id),
+                                step: UploadStep::Resume,
+                                after: UploadAfterFailure::Expired { at },
+                                source: ValidationError::new(
+                                    "Upload",
+                                    upload_id_text(resume),
+                                    "has expired; nothing more can be added to it",
+                                )
+                                .into(),
+                            }
+                            .into()));
+                        }
+                        match self.fly(upload_id, probe.len, true) {
+                            Ok(flight) => self.state = State::Sending(flight),
+                            Err(error) => return Next::Done(Err(error)),
+                        }
+                        continue;
+                    }
+                    let Ok(source) = self.source().cloned() else {
+                        return Next::Done(Err(polled_when_finished()));
+                    };
+                    let new = NewUpload::new(
+                        source.filename.clone(),
+                        source.purpose.clone(),
+                        probe.len,
+                        self.mime_type(&source),
+                    )
+                    .with_expires_after(source.expires_after);
+                    let exchange = Exchange::json(
+                        "uploads.create",
+                        build_create_upload(&*self.provider, &new),
+                        decode_upload,
+                        &self.options,
+                    );
+                    self.state = State::Creating {
+                        len: probe.len,
+                        exchange: Box::new(exchange),
+                    };
+                }
+                State::Creating { len, mut exchange } => match exchange.poll(now, random) {
+                    Next::Done(Ok(upload)) => {
+                        self.expires_at = upload.expires_at;
+                        match self.fly(upload.id.clone(), len, false) {
+                            Ok(flight) => self.state = State::Sending(flight),
+                            Err(error) => {
+                                self.failed(Some(upload.id), UploadStep::Create, error, now)
+                            }
+                        }
+                    }
+                    Next::Done(Err(error)) => {
+                        self.failed(None, UploadStep::Create, error, now);
+                    }
+                    next => {
+                        self.state = State::Creating { len, exchange };
+                        return next.pass();
+                    }
+                },
+                State::Sending(mut flight) => match flight.poll(&*self.provider, now, random) {
+                    FlightNext::Next(next) => {
+                        self.state = State::Sending(flight);
+                        return next.pass();
+                    }
+                    FlightNext::Complete { part_ids, md5 } => {
+                        let exchange = Exchange::json(
+                            "uploads.complete",
+                            build_complete_upload(
+                                &*self.provider,
+                                &flight.upload_id,
+                                &part_ids,
+                                md5.as_deref(),
+                            ),
+                            decode_upload,
+                            &self.options,
+                        );
+                        self.state = State::Completing {
+                            upload_id: flight.upload_id.clone(),
+                            expires_at: self.expires_at,
+                            exchange: Box::new(exchange),
+                        };
+                    }
+                    FlightNext::Failed(step, error) => {
+                        self.failed(Some(flight.upload_id.clone()), step, error, now);
+                    }
+                },
+                State::Completing {
+                    upload_id,
+                    expires_at,
+                    mut exchange,
+                } => match exchange.poll(now, random) {
+                    Next::Done(Ok(upload)) => match completed_file(upload) {
+                        Ok(file) => return Next::Done(Ok(file)),
+                        Err(error) => {
+                            self.failed(Some(upload_id), UploadStep::Complete, error, now)
+                        }
+                    },
+                    Next::Done(Err(error)) => {
+                        self.failed(Some(upload_id), UploadStep::Complete, error, now);
+                    }
+                    next => {
+                        self.state = State::Completing {
+                            upload_id,
+                            expires_at,
+                            exchange,
+                        };
+                        return next.pass();
+                    }
+                },
+                State::Cancelling {
+                    mut failure,
+                    mut exchange,
+                } => match exchange.poll(now, random) {
+                    Next::Done(result) => {
+                        failure.after = match result {
+                            Ok(_) => UploadAfterFailure::Cancelled,
+                            Err(error) => UploadAfterFailure::CancelFailed(error.to_string()),
+                        };
+                        return Next::Done(Err(Error::Upload(failure)));
+                    }
+                    next => {
+                        self.state = State::Cancelling { failure, exchange };
+                        return next.pass();
+                    }
+                },
+                State::Failed(error) => return Next::Done(Err(error)),
+                State::InspectingSize | State::InspectingPrefix => {
+                    return Next::Done(Err(out_of_order(
+                        "polled while a file was being inspected",
+                    )));
+                }
+                State::Finished => return Next::Done(Err(polled_when_finished())),
+            }
+        }
+    }
+
+    fn handle(&mut self, event: Event, now: Now) {
+        match (&mut self.state, event) {
+            (State::InspectingSize, Event::Inspected(Ok(probe))) => {
+                self.state = State::SizeKnown(probe);
+            }
+            (State::InspectingPrefix, Event::Inspected(Ok(probe))) => {
+                self.state = State::Ready(probe);
+            }
+            (State::InspectingSize | State::InspectingPrefix, Event::Inspected(Err(error))) => {
+                self.state = State::Failed(error.into());
+            }
+            (State::Creating { exchange, .. }, event) => exchange.handle(event, now),
+            (State::Sending(flight), event) => flight.handle(event, now),
+            (State::Completing { exchange, .. }, event) => exchange.handle(event, now),
+            (State::Cancelling { exchange, .. }, event) => exchange.handle(event, now),
+            _ => {}
+        }
+    }
+}
+
+fn upload_id_text(resume: &ResumeFrom) -> String {
+    resume.upload_id.clone()
+}
+
+/// The file a completed Upload became.
+fn completed_file(upload: Upload) -> Result<FileObject, Error> {
+    match (upload.status == UploadStatus::COMPLETED, upload.file) {
+        (true, Some(file)) => Ok(file),
+        (_, file) => Err(DecodeError {
+            expected: "a completed Upload holding its file".to_owned(),
+            problem: format!(
+                "says the status is `{}` and {} file",
+                upload.status.as_str(),
+                if file.is_some() { "has a" } else { "has no" }
+            ),
+            snippet: String::new(),
+            status: 200,
+            request_id: None,
+        }
+        .into()),
+    }
+}

@@ -1,0 +1,261 @@
+//! Pure builders for the Uploads API: create an Upload, add a part, complete, cancel.
+
+use http::Method;
+use serde::Serialize;
+
+use crate::body::{Body, PathRange, Segment};
+use crate::error::{Error, ValidationError};
+use crate::provider::Provider;
+use crate::rules::RuleKind;
+use crate::uploads::NewUpload;
+use crate::wire::multipart::{Boundary, MultipartBody};
+use crate::wire::request::{
+    check_id, invalid_request, json_request_builder, resource_url, without_body,
+};
+
+#[derive(Serialize)]
+struct CreateBody<'a> {
+    filename: &'a str,
+    purpose: &'a str,
+    bytes: u64,
+    mime_type: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_after: Option<ExpiresAfter>,
+}
+
+#[derive(Serialize)]
+struct ExpiresAfter {
+    anchor: &'static str,
+    seconds: u64,
+}
+
+#[derive(Serialize)]
+struct CompleteBody<'a> {
+    part_ids: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    md5: Option<&'a str>,
+}
+
+fn require_uploads(provider: &dyn Provider) -> Result<(), Error> {
+    if provider.uploads().is_some() {
+        return Ok(());
+    }
+    Err(ValidationError::new(
+        "Uploads API",
+        provider.name(),
+        format!(
+            "{} has no Uploads API; upload the file through POST /files",
+            provider.name()
+        ),
+    )
+    .with_kind(RuleKind::Unsupported)
+    .into())
+}
+
+fn json_body(
+    provider: &dyn Provider,
+    url: &str,
+    value: &impl Serialize,
+) -> Result<http::Request<Body>, Error> {
+    let json = serde_json::to_vec(value).map_err(|e| {
+        ValidationError::new(
+            "request body",
+            e.to_string(),
+            "could not be written as JSON",
+        )
+    })?;
+    let body = Body::from_bytes(json);
+    json_request_builder(provider, Method::POST, url)?
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .header(http::header::CONTENT_LENGTH, body.len())
+        .body(body)
+        .map_err(invalid_request)
+}
+
+/// `POST /uploads` with the file's name, purpose, size, MIME type and optional expiry.
+pub fn build_create_upload(
+    provider: &dyn Provider,
+    upload: &NewUpload,
+) -> Result<http::Request<Body>, Error> {
+    require_uploads(provider)?;
+    upload.check()?;
+    let body = CreateBody {
+        filename: &upload.filename,
+        purpose: upload.purpose.as_str(),
+        bytes: upload.bytes,
+        mime_type: &upload.mime_type,
+        expires_after: upload.expires_after.map(|seconds| ExpiresAfter {
+            anchor: "created_at",
+            seconds,
+        }),
+    };
+    json_body(provider, &resource_url(provider, "/uploads", &[]), &body)
+}
+
+/// `POST /uploads/{id}/parts`: a form with one field, `data`, whose content is `range` of the
+/// file, read from disk as it is sent (the range is the body's payload, what progress counts).
+pub fn build_add_part(
+    provider: &dyn Provider,
+    upload_id: &str,
+    range: PathRange,
+    boundary: Boundary,
+) -> Result<http::Request<Body>, Error> {
+    require_uploads(provider)?;
+    check_id("upload id", upload_id)?;
+    if range.len == 0 {
+        return Err(ValidationError::new("part", "0 bytes", "must hold at least one byte").into());
+    }
+    let mut form = MultipartBody::new(boundary);
+    form.file(
+        "data",
+        "blob",
+        "application/octet-stream",
+        Segment::Path(range),
+    );
+    let form_type = form.content_type();
+    let body = form.finish();
+    json_request_builder(
+        provider,
+        Method::POST,
+        &resource_url(provider, "/uploads", &[upload_id, "parts"]),
+    )?
+    .header(http::header::CONTENT_TYPE, form_type)
+    .header(http::header::CONTENT_LENGTH, body.len())
+    .body(body)
+    .map_err(invalid_request)
+}
+
+/// `POST /uploads/{id}/complete` with the part ids in file order and, optionally, the MD5
+/// of the whole file (32 lowercase hex digits).
+pub fn build_complete_upload(
+    provider: &dyn Provider,
+    upload_id: &str,
+    part_ids: &[String],
+    md5: Option<&str>,
+) -> Result<http::Request<Body>, Error> {
+    require_uploads(provider)?;
+    check_id("upload id", upload_id)?;
+    if part_ids.is_empty() {
+        return Err(ValidationError::new(
+            "part ids",
+            "[]",
+            "an Upload is completed with at least one part",
+        )
+        .into());
+    }
+    for id in part_ids {
+        check_id("part id", id)?;
+    }
+    if let Some(md5) = md5
+        && !(md5.len() == 32 && md5.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return Err(ValidationError::new("md5", md5, "must be 32 hexadecimal digits").into());
+    }
+    json_body(
+        provider,
+        &resource_url(provider, "/uploads", &[upload_id, "complete"]),
+        &CompleteBody { part_ids, md5 },
+    )
+}
+
+/// `POST /uploads/{id}/cancel`.
+pub fn build_cancel_upload(
+    provider: &dyn Provider,
+    upload_id: &str,
+) -> Result<http::Request<Body>, Error> {
+    require_uploads(provider)?;
+    check_id("upload id", upload_id)?;
+    let builder = json_request_builder(
+        provider,
+        Method::POST,
+        &resource_url(provider, "/uploads", &[upload_id, "cancel"]),
+    )?
+    .header(http::header::CONTENT_LENGTH, 0);
+    without_body(builder)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Purpose;
+    use crate::testing::MemoryFiles;
+    use crate::wire::tests::TestProvider;
+
+    fn text(request: http::Request<Body>) -> (http::request::Parts, String) {
+        let (parts, body) = request.into_parts();
+        let bytes = MemoryFiles::new()
+            .with("/data/big.bin", &b"0123456789"[..])
+            .render(body)
+            .unwrap();
+        (parts, String::from_utf8(bytes).unwrap())
+    }
+
+    #[test]
+    fn create_sends_the_documented_json() {
+        let provider = TestProvider::openai_like();
+        let upload = NewUpload::new("big.jsonl", Purpose::BATCH, 10, "application/jsonl")
+            .with_expires_after(Some(7200));
+        let (parts, body) = text(build_create_upload(&provider, &upload).unwrap());
+        assert_eq!(parts.uri.path(), "/v1/openai/v1/uploads");
+        assert_eq!(parts.headers["content-type"], "application/json");
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"filename":"big.jsonl","purpose":"batch","bytes":10,
+                "mime_type":"application/jsonl",
+                "expires_after":{"anchor":"created_at","seconds":7200}})
+        );
+    }
+
+    #[test]
+    fn a_part_is_one_data_field_holding_its_range() {
+        let provider = TestProvider::openai_like();
+        let range = PathRange {
+            path: "/data/big.bin".into(),
+            offset: 3,
+            len: 4,
+        };
+        let request =
+            build_add_part(&provider, "upload_1", range, Boundary::new("b").unwrap()).unwrap();
+        assert_eq!(request.body().payload(), Some(109..113));
+        let (parts, body) = text(request);
+        assert_eq!(parts.uri.path(), "/v1/openai/v1/uploads/upload_1/parts");
+        assert_eq!(
+            body,
+            "--b\r\nContent-Disposition: form-data; name=\"data\"; filename=\"blob\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n3456\r\n--b--\r\n"
+        );
+        assert_eq!(
+            parts.headers["content-length"],
+            body.len().to_string().as_str()
+        );
+    }
+
+    #[test]
+    fn complete_lists_the_parts_in_order_with_the_md5() {
+        let provider = TestProvider::openai_like();
+        let ids = ["part_b".to_owned(), "part_a".to_owned()];
+        let md5 = "0123456789abcdef0123456789abcdef";
+        let (parts, body) =
+            text(build_complete_upload(&provider, "upload_1", &ids, Some(md5)).unwrap());
+        assert_eq!(parts.uri.path(), "/v1/openai/v1/uploads/upload_1/complete");
+        assert_eq!(
+            body,
+            format!("{{\"part_ids\":[\"part_b\",\"part_a\"],\"md5\":\"{md5}\"}}")
+        );
+        assert!(build_complete_upload(&provider, "upload_1", &ids, Some("xyz")).is_err());
+        assert!(build_complete_upload(&provider, "upload_1", &[], None).is_err());
+        let (parts, body) = text(build_cancel_upload(&provider, "upload_1").unwrap());
+        assert_eq!(parts.uri.path(), "/v1/openai/v1/uploads/upload_1/cancel");
+        assert!(body.is_empty());
+    }
+
+    #[test]
+    fn a_provider_without_uploads_refuses_before_sending() {
+        let provider = TestProvider::stepfun_like();
+        let err = build_cancel_upload(&provider, "upload_1").unwrap_err();
+        assert!(err.to_string().contains("has no Uploads API"), "{err}");
+        let err = build_cancel_upload(&TestProvider::openai_like(), "..").unwrap_err();
+        assert!(err.to_string().contains("upload id"), "{err}");
+    }
+}
