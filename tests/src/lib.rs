@@ -168,6 +168,11 @@ pub fn sha256(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
+/// The MD5 of `bytes` in lowercase hex, as the Uploads API's completion takes it.
+pub fn md5_hex(bytes: &[u8]) -> String {
+    hex(&md5::Md5::digest(bytes))
+}
+
 /// The SHA-256 of a file, read in chunks, in hex.
 pub fn sha256_file(path: &Path) -> String {
     let mut file = std::fs::File::open(path).expect("open for hashing");

@@ -5,8 +5,8 @@ use std::io::Write;
 use std::path::Path;
 
 use files_client::{
-    AsyncClient, Client, DeletedFile, Error, FileList, FileObject, ListParams, Polling, Provider,
-    RequestOptions, UploadRequest,
+    AsyncClient, Client, DeletedFile, Error, FileList, FileObject, ListParams, NewUpload,
+    PartOptions, Polling, Provider, RequestOptions, ResumeFrom, Upload, UploadRequest,
 };
 use futures_util::StreamExt;
 use transport_reqwest::ReqwestTransport;
@@ -56,6 +56,38 @@ impl Api {
         match self {
             Api::Blocking(c) => c.files().create(upload),
             Api::Async(c, rt) => rt.block_on(c.files().create(upload)),
+        }
+    }
+
+    /// Sends a local file through the Uploads API in parts, or the rest of it to the Upload
+    /// `resume` names.
+    pub fn upload_in_parts(
+        &self,
+        upload: UploadRequest,
+        parts: PartOptions,
+        resume: Option<ResumeFrom>,
+    ) -> Result<FileObject, Error> {
+        match (self, resume) {
+            (Api::Blocking(c), None) => c.uploads().upload(upload, parts),
+            (Api::Blocking(c), Some(r)) => c.uploads().resume(upload, parts, r),
+            (Api::Async(c, rt), None) => rt.block_on(c.uploads().upload(upload, parts)),
+            (Api::Async(c, rt), Some(r)) => rt.block_on(c.uploads().resume(upload, parts, r)),
+        }
+    }
+
+    /// Creates an Upload (the first step, for callers who drive the steps).
+    pub fn create_upload(&self, upload: &NewUpload) -> Result<Upload, Error> {
+        match self {
+            Api::Blocking(c) => c.uploads().create(upload),
+            Api::Async(c, rt) => rt.block_on(c.uploads().create(upload)),
+        }
+    }
+
+    /// Cancels an Upload.
+    pub fn cancel_upload(&self, id: &str) -> Result<Upload, Error> {
+        match self {
+            Api::Blocking(c) => c.uploads().cancel(id),
+            Api::Async(c, rt) => rt.block_on(c.uploads().cancel(id)),
         }
     }
 

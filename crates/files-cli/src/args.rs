@@ -123,6 +123,17 @@ pub struct UploadArgs {
     /// docs/providers.md).
     #[arg(long, value_name = "SECONDS")]
     pub expires_after: Option<u64>,
+    /// Send the file through the Uploads API in parts of this size (OpenAI: at most 64MiB,
+    /// the default), e.g. 8MiB, 64MiB or plain bytes. Files over 512 MB go in parts anyway.
+    #[arg(long, value_name = "SIZE", value_parser = crate::size::parse_size, conflicts_with = "url")]
+    pub part_size: Option<u64>,
+    /// How many parts to send at once (default 4); implies the Uploads API.
+    #[arg(long, value_name = "N", conflicts_with = "url")]
+    pub parts: Option<usize>,
+    /// Continue an upload in parts that stopped (a crash, a kill, Ctrl-C) from its journal:
+    /// the parts already sent are not sent again. Refused if the file changed.
+    #[arg(long, conflicts_with = "url")]
+    pub resume: bool,
 }
 
 /// `files list`.

@@ -5,16 +5,13 @@ use std::path::Path;
 
 use std::sync::Arc;
 
-use files_client::{
-    ListParams, Observer, Order, Purpose, RequestOptions, UploadRequest, UploadWarning,
-};
+use files_client::{ListParams, Observer, Order, Purpose, RequestOptions};
 use provider_openai::OpenAi;
 use provider_stepfun::{Region, StepFun};
 
-use crate::args::{
-    Command, Connection, ListArgs, ProviderName, RegionName, TransportName, UploadArgs,
-};
-use crate::output::{escape_controls, file_details, file_line, group_digits};
+use crate::args::{Command, Connection, ListArgs, ProviderName, RegionName, TransportName};
+use crate::output::{file_details, file_line, group_digits};
+use crate::progress::WarningPrinter;
 use files_cli::{Api, DynProvider};
 
 /// A boxed error for command results.
@@ -23,9 +20,12 @@ pub type CliResult<T = ()> = Result<T, Box<dyn StdError>>;
 /// Runs an API command against the configured provider.
 pub fn run(connection: &Connection, command: Command) -> CliResult {
     let provider = provider_from_env(connection)?;
-    let api = client(connection, provider)?;
+    if let Command::Upload(args) = command {
+        return crate::upload::run(connection, provider, args);
+    }
+    let api = client(connection, provider, Arc::new(WarningPrinter))?;
     match command {
-        Command::Upload(args) => upload(&api, args),
+        Command::Upload(_) => Err("upload is handled above".into()),
         Command::List(args) => list(&api, &args),
         Command::Get { id } => {
             println!("{}", file_details(&api.retrieve(&id)?));
@@ -82,35 +82,19 @@ pub fn region(name: RegionName) -> Region {
     }
 }
 
-/// A client over the transport the options name; the provider's warnings go to stderr.
-pub fn client(connection: &Connection, provider: DynProvider) -> CliResult<Api> {
+/// A client over the transport the options name, with `observer` hearing every request.
+pub fn client(
+    connection: &Connection,
+    provider: DynProvider,
+    observer: Arc<dyn Observer>,
+) -> CliResult<Api> {
     let options = RequestOptions::new()
         .validate(!connection.no_validate)
-        .observer(Arc::new(WarningPrinter));
+        .observer(observer);
     Ok(match connection.transport {
         TransportName::Ureq => Api::blocking(provider, options),
         TransportName::Reqwest => Api::with_async(provider, options)?,
     })
-}
-
-fn upload(api: &Api, args: UploadArgs) -> CliResult {
-    let purpose = Purpose::new(args.purpose);
-    let mut upload = match (args.path, args.url) {
-        (Some(path), None) => UploadRequest::from_path(path, purpose),
-        (None, Some(url)) => UploadRequest::from_url(url, purpose),
-        _ => return Err("give either a file path or --url".into()),
-    };
-    if let Some(name) = args.filename {
-        upload = upload.with_filename(name);
-    }
-    if let Some(content_type) = args.content_type {
-        upload = upload.with_content_type(content_type);
-    }
-    if let Some(seconds) = args.expires_after {
-        upload = upload.with_expires_after(seconds);
-    }
-    println!("{}", file_line(&api.create(upload)?));
-    Ok(())
 }
 
 fn list(api: &Api, args: &ListArgs) -> CliResult {
@@ -148,14 +132,4 @@ fn list(api: &Api, args: &ListArgs) -> CliResult {
         }
     }
     Ok(())
-}
-
-/// Prints the warnings of the provider's rules (a deprecated purpose, audio of an unusual
-/// length) to stderr, control characters escaped.
-struct WarningPrinter;
-
-impl Observer for WarningPrinter {
-    fn warning(&self, warning: &UploadWarning) {
-        eprintln!("warning: {}", escape_controls(&warning.message));
-    }
 }

@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::args::{Connection, DemoArgs, ProviderName};
 use crate::commands::{CliResult, client};
 use crate::output::{file_line, group_digits};
+use crate::progress::WarningPrinter;
 use files_cli::DynProvider;
 
 /// Runs the demo.
@@ -30,7 +31,7 @@ pub fn run(connection: &Connection, args: &DemoArgs) -> CliResult {
             Box::new(StepFun::new(emulator.api_key()).with_base_url(&base_url)?)
         }
     };
-    let api = client(connection, provider)?;
+    let api = client(connection, provider, std::sync::Arc::new(WarningPrinter))?;
     println!(
         "files demo: {} dialect over {}, emulator at {base_url}",
         dialect,

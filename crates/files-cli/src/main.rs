@@ -5,8 +5,12 @@
 mod args;
 mod commands;
 mod demo;
+mod journal;
 mod output;
+mod progress;
 mod serve;
+mod size;
+mod upload;
 
 use std::process::ExitCode;
 

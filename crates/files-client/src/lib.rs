@@ -72,8 +72,8 @@ mod tokio_files;
 mod trace;
 
 #[cfg(feature = "async")]
-pub use asynchronous::{AsyncClient, AsyncDownload, AsyncFiles, FileStream};
-pub use blocking::{Client, Download, FileIter, Files};
+pub use asynchronous::{AsyncClient, AsyncDownload, AsyncFiles, AsyncUploads, FileStream};
+pub use blocking::{Client, Download, FileIter, Files, Uploads};
 #[cfg(feature = "async")]
 pub use env::AsyncEnvironment;
 pub use env::{Environment, SystemEnvironment};
@@ -81,6 +81,10 @@ pub use std_files::{StdFiles, StdPartialFile};
 #[cfg(feature = "async")]
 pub use tokio_files::{TokioFiles, TokioPartialFile};
 
+pub use files_core::uploads::{
+    NewUpload, PartOptions, PartProgress, PartRange, ResumeFrom, SentPart, Upload,
+    UploadAfterFailure, UploadFailure, UploadPart, UploadStarted, UploadStatus, UploadStep,
+};
 pub use files_core::{
     ApiError, ApiErrorKind, ContentInfo, DecodeError, DeletedFile, Error, FileList, FileObject,
     FileStatus, ListParams, LocalFileError, Observer, Order, Polling, ProcessingTimeout, Provider,

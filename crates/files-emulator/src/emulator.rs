@@ -113,6 +113,12 @@ impl Emulator {
         })
     }
 
+    /// Moves the emulator's clock on by `by` (whole seconds): what tests use to let an Upload
+    /// expire, or a file's expiry come, without waiting.
+    pub fn advance_clock(&self, by: Duration) {
+        self.state.advance_clock(by.as_secs());
+    }
+
     /// The base URL clients use, such as `http://127.0.0.1:41234/v1`.
     pub fn base_url(&self) -> String {
         format!("http://{}{}", self.addr, self.state.prefix)

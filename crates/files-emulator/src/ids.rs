@@ -24,8 +24,13 @@ fn random_bytes(buf: &mut [u8]) {
 
 /// A file id: `file-` and 24 random ASCII letters and digits.
 pub(crate) fn file_id() -> String {
-    let mut id = String::with_capacity(29);
-    id.push_str("file-");
+    prefixed_id("file-")
+}
+
+/// `prefix` and 24 random ASCII letters and digits (`upload_…`, `part_…`).
+pub(crate) fn prefixed_id(prefix: &str) -> String {
+    let mut id = String::with_capacity(prefix.len() + 24);
+    id.push_str(prefix);
     let mut produced = 0;
     while produced < 24 {
         let mut buf = [0u8; 32];

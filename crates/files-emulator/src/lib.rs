@@ -80,6 +80,7 @@ mod server;
 mod state;
 mod store;
 mod upload;
+mod uploads;
 
 pub use config::EmulatorConfig;
 pub use dialect::Dialect;

@@ -20,7 +20,7 @@ use crate::envelope::ApiError;
 use crate::fault::{FaultAction, MAX_STALL};
 use crate::record::{FilePart, record_head};
 use crate::state::AppState;
-use crate::{files, ids, upload};
+use crate::{files, ids, upload, uploads};
 
 /// How long a response cut waits after its last byte, so the server writes it out first.
 const CUT_FLUSH: std::time::Duration = std::time::Duration::from_millis(20);
@@ -196,6 +196,24 @@ async fn handle(
     let segments: Vec<&str> = rest.strip_prefix('/').unwrap_or(rest).split('/').collect();
     let result = match (&parts.method, segments.as_slice()) {
         (&Method::POST, ["files"]) => upload::upload(state, &parts.headers, body, file_part).await,
+        (&Method::POST, ["uploads"]) if state.config.dialect.rules().uploads.is_some() => {
+            uploads::create(state, body).await
+        }
+        (&Method::POST, ["uploads", id, "parts"])
+            if state.config.dialect.rules().uploads.is_some() =>
+        {
+            uploads::add_part(state, id, &parts.headers, body, file_part).await
+        }
+        (&Method::POST, ["uploads", id, "complete"])
+            if state.config.dialect.rules().uploads.is_some() =>
+        {
+            uploads::complete(state, id, body).await
+        }
+        (&Method::POST, ["uploads", id, "cancel"])
+            if state.config.dialect.rules().uploads.is_some() =>
+        {
+            uploads::cancel(state, id)
+        }
         (&Method::GET, ["files"]) => files::list(state, &parts.uri),
         (&Method::GET, ["files", id]) if !id.is_empty() => files::retrieve(state, id),
         (&Method::DELETE, ["files", id]) if !id.is_empty() => files::delete(state, id).await,

@@ -10,7 +10,8 @@ use crate::config::EmulatorConfig;
 use crate::fault::{Fault, FaultAction};
 use crate::record::RequestLog;
 use crate::remote::Fetcher;
-use crate::store::Store;
+use crate::store::{Store, unix_now};
+use crate::uploads::Uploads;
 
 /// Everything a request handler needs.
 #[derive(Debug)]
@@ -32,6 +33,10 @@ pub(crate) struct AppState {
     faults_fired: std::sync::atomic::AtomicU64,
     /// Becomes `true` when the server is stopping: stalled responses end then.
     stopping: watch::Sender<bool>,
+    /// The open Uploads (the Uploads API).
+    pub(crate) uploads: Uploads,
+    /// Seconds the emulator's clock runs ahead of the system's (tests move it on).
+    clock_ahead: std::sync::atomic::AtomicU64,
 }
 
 impl AppState {
@@ -48,7 +53,20 @@ impl AppState {
             faults_fired: std::sync::atomic::AtomicU64::new(0),
             fetcher,
             stopping: watch::Sender::new(false),
+            uploads: Uploads::default(),
+            clock_ahead: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// The emulator's time in Unix seconds: the system's, moved on by [`AppState::advance_clock`].
+    pub(crate) fn now(&self) -> u64 {
+        unix_now() + self.clock_ahead.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Moves the emulator's clock on by `seconds`.
+    pub(crate) fn advance_clock(&self, seconds: u64) {
+        self.clock_ahead
+            .fetch_add(seconds, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Tells stalled responses that the server is stopping.

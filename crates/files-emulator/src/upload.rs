@@ -17,7 +17,7 @@ use crate::envelope::ApiError;
 use crate::ids;
 use crate::record::FilePart;
 use crate::state::AppState;
-use crate::store::{StoredFile, TempUpload, unix_now};
+use crate::store::{StoredFile, TempUpload};
 
 /// The longest accepted text field (`purpose`, `url`, ...), in bytes.
 const MAX_TEXT_FIELD: usize = 64 * 1024;
@@ -137,7 +137,7 @@ pub(crate) async fn upload(
 
     let id = ids::file_id();
     let path = state.store.path_of(&id);
-    let created_at = unix_now();
+    let created_at = state.now();
     let default_expiry = rules
         .purpose(&purpose)
         .and_then(|p| p.default_expires_after);

@@ -41,6 +41,7 @@
 #![warn(missing_docs)]
 
 use files_core::provider::{BaseUrl, Features, UploadCheck};
+use files_core::rules::UploadsRule;
 use files_core::{ApiKey, Provider, UploadWarning, ValidationError};
 use http::{HeaderMap, HeaderValue};
 
@@ -143,6 +144,12 @@ impl Provider for OpenAi {
 
     fn features(&self) -> Features {
         rules::FEATURES
+    }
+
+    /// The Uploads API's limits from `spec/openai.toml`: 8 GB in parts of at most 64 MB,
+    /// used by `files().create` for a file over 512 MB.
+    fn uploads(&self) -> Option<UploadsRule> {
+        rules::RULES.uploads
     }
 
     /// OpenAI's rules from `spec/openai.toml` ([`rules::RULES`]): the purpose, the size, the

@@ -2,8 +2,10 @@
 
 mod download;
 mod driver;
+mod uploads;
 
 pub use download::AsyncDownload;
+pub use uploads::AsyncUploads;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -120,6 +122,14 @@ impl AsyncClient {
     /// The Files API: create, list, retrieve, delete, content, wait for processing.
     pub fn files(&self) -> AsyncFiles<'_> {
         AsyncFiles {
+            client: self,
+            options: self.options.clone(),
+        }
+    }
+
+    /// The Uploads API (OpenAI): large local files sent in parts, side by side.
+    pub fn uploads(&self) -> AsyncUploads<'_> {
+        AsyncUploads {
             client: self,
             options: self.options.clone(),
         }

@@ -2,8 +2,10 @@
 
 mod download;
 mod driver;
+mod uploads;
 
 pub use download::Download;
+pub use uploads::Uploads;
 
 use std::io::Write;
 use std::path::Path;
@@ -121,6 +123,14 @@ impl Client {
     /// The Files API: create, list, retrieve, delete, content, wait for processing.
     pub fn files(&self) -> Files<'_> {
         Files {
+            client: self,
+            options: self.options.clone(),
+        }
+    }
+
+    /// The Uploads API (OpenAI): large local files sent in parts, side by side.
+    pub fn uploads(&self) -> Uploads<'_> {
+        Uploads {
             client: self,
             options: self.options.clone(),
         }

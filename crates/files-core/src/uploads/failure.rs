@@ -36,7 +36,7 @@ pub enum UploadStep {
 pub enum UploadAfterFailure {
     /// It was cancelled: nothing is left open on the server.
     Cancelled,
-    /// Cancelling it failed too (the message says why): it stays open until it expires.
+    /// Cancelling it failed too (the message says why): it may stay open until it expires.
     CancelFailed(String),
     /// It had expired: nothing can be added to it; start again with a new Upload.
     Expired {
@@ -87,10 +87,9 @@ impl fmt::Display for UploadFailure {
         write!(f, ": {}", self.source)?;
         match &self.after {
             UploadAfterFailure::Cancelled => write!(f, "; the Upload was cancelled"),
-            UploadAfterFailure::CancelFailed(why) => write!(
-                f,
-                "; cancelling the Upload failed too ({why}): it stays open until it expires"
-            ),
+            UploadAfterFailure::CancelFailed(why) => {
+                write!(f, "; cancelling the Upload failed too: {why}")
+            }
             UploadAfterFailure::Expired { at } => write!(
                 f,
                 "; the Upload expired at {} (an Upload stays open for a limited time after it \

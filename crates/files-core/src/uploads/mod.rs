@@ -108,6 +108,20 @@ pub struct UploadStarted {
     pub resumed: bool,
 }
 
+impl UploadStarted {
+    /// An Upload `upload_id` for a file of `len` bytes in parts of `part_size`, created (not
+    /// resumed), with no known expiry.
+    pub fn new(upload_id: impl Into<String>, len: u64, part_size: u64) -> Self {
+        UploadStarted {
+            upload_id: upload_id.into(),
+            expires_at: None,
+            len,
+            part_size,
+            resumed: false,
+        }
+    }
+}
+
 /// The progress of one part, as an [`Observer`](crate::Observer) hears it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -120,4 +134,16 @@ pub struct PartProgress {
     pub range: PartRange,
     /// How many of them went out in the current attempt.
     pub sent: u64,
+}
+
+impl PartProgress {
+    /// Part `number` of `count`, holding `range`, with nothing sent yet.
+    pub fn new(number: usize, count: usize, range: PartRange) -> Self {
+        PartProgress {
+            number,
+            count,
+            range,
+            sent: 0,
+        }
+    }
 }

@@ -466,6 +466,11 @@ impl Operation for UploadInParts {
                     Next::Done(result) => {
                         failure.after = match result {
                             Ok(_) => UploadAfterFailure::Cancelled,
+                            Err(error) if same_refusal(&error, &failure.source) => {
+                                UploadAfterFailure::CancelFailed(
+                                    "the server refused it with the same answer".to_owned(),
+                                )
+                            }
                             Err(error) => UploadAfterFailure::CancelFailed(error.to_string()),
                         };
                         return Next::Done(Err(Error::Upload(failure)));
@@ -508,6 +513,14 @@ impl Operation for UploadInParts {
 
 fn upload_id_text(resume: &ResumeFrom) -> String {
     resume.upload_id.clone()
+}
+
+/// Whether two failures are the server's same refusal (an Upload it will take nothing for).
+fn same_refusal(a: &Error, b: &Error) -> bool {
+    match (a, b) {
+        (Error::Api(a), Error::Api(b)) => a.status == b.status && a.message == b.message,
+        _ => false,
+    }
 }
 
 /// The file a completed Upload became.

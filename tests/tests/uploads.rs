@@ -1,0 +1,338 @@
+//! The Uploads API over real loopback sockets, through both transports: a file in parts
+//! (side by side) that downloads byte-identical, a part retried, a part that keeps failing
+//! and cancels the Upload, an expired Upload, and the emulator's own checks of the steps.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use files_client::{
+    Client, Error, NewUpload, Observer, PartOptions, PartProgress, Purpose, RequestOptions,
+    ResumeFrom, SentPart, UploadRequest,
+};
+use files_core::body::PathRange;
+use files_core::uploads::{UploadAfterFailure, UploadStatus, UploadStep};
+use files_emulator::{Fault, RecordedRequest};
+use files_tests::{Setup, Wire, both_transports, sha256, sha256_file, write_sample};
+use provider_openai::OpenAi;
+use transport_ureq::UreqTransport;
+
+both_transports!(
+    a_file_sent_in_parts_side_by_side_downloads_byte_identical,
+    a_part_that_fails_once_is_retried_on_its_own,
+    a_part_that_keeps_failing_cancels_the_upload,
+    an_upload_resumed_after_it_expired_says_so,
+);
+
+/// 1 MiB and a bit: nine parts of 128 KiB, the last short.
+const SIZE: usize = (1 << 20) + 123;
+const PART: u64 = 128 << 10;
+
+/// What an observer heard: parts in flight at once (most), parts done, the last total.
+#[derive(Default)]
+struct Heard {
+    started: Mutex<HashSet<u64>>,
+    done: Mutex<Vec<SentPart>>,
+    most_in_flight: Mutex<usize>,
+    last_total: Mutex<(u64, u64)>,
+}
+
+impl Observer for Heard {
+    fn sent(&self, sent: u64, total: u64) {
+        *self.last_total.lock().unwrap() = (sent, total);
+    }
+    fn part_sent(&self, progress: &PartProgress) {
+        if progress.sent == 0 {
+            return;
+        }
+        let mut started = self.started.lock().unwrap();
+        started.insert(progress.range.offset);
+        let done = self.done.lock().unwrap().len();
+        let mut most = self.most_in_flight.lock().unwrap();
+        *most = (*most).max(started.len() - done.min(started.len()));
+    }
+    fn part_done(&self, part: &SentPart) {
+        self.done.lock().unwrap().push(part.clone());
+    }
+}
+
+fn part_requests(s: &Setup) -> Vec<RecordedRequest> {
+    s.emulator
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/parts"))
+        .collect()
+}
+
+fn a_file_sent_in_parts_side_by_side_downloads_byte_identical(wire: Wire) {
+    let s = Setup::new(wire);
+    // Each part's answer waits a moment, so parts overlap whatever the machine's speed.
+    s.emulator.inject(
+        Fault::delay(Duration::from_millis(150))
+            .on("POST", "/uploads/*/parts")
+            .times(100),
+    );
+    let heard = Arc::new(Heard::default());
+    let api = s.api_with_options(RequestOptions::new().observer(heard.clone()));
+    let source = s.path("big.jsonl");
+    let hash = write_sample(&source, SIZE, 41);
+    let file = api
+        .upload_in_parts(
+            UploadRequest::from_path(&source, Purpose::BATCH),
+            PartOptions::new().part_size(PART).in_flight(3),
+            None,
+        )
+        .unwrap();
+    assert_eq!(file.bytes, SIZE as u64);
+    assert_eq!(file.filename, "big.jsonl");
+    let parts = part_requests(&s);
+    assert_eq!(parts.len(), 9, "one request a part");
+    assert!(
+        parts
+            .iter()
+            .all(|r| r.file_part.as_ref().is_some_and(|p| p.bytes <= PART))
+    );
+    assert_eq!(heard.done.lock().unwrap().len(), 9);
+    assert_eq!(
+        *heard.last_total.lock().unwrap(),
+        (SIZE as u64, SIZE as u64)
+    );
+    let most = *heard.most_in_flight.lock().unwrap();
+    assert!((2..=3).contains(&most), "parts in flight at once: {most}");
+    // The completion carried the MD5 and the emulator checked it; the file is whole.
+    let dest = s.path("back.jsonl");
+    s.api.download_to_path(&file.id, &dest).unwrap();
+    assert_eq!(sha256_file(&dest), hash);
+}
+
+fn a_part_that_fails_once_is_retried_on_its_own(wire: Wire) {
+    let s = Setup::new(wire);
+    s.emulator.inject(
+        Fault::status(
+            503,
+            serde_json::json!({"error": {"message": "busy", "type": "server_error"}}),
+        )
+        .on("POST", "/uploads/*/parts")
+        .times(1),
+    );
+    let source = s.path("big.jsonl");
+    let hash = write_sample(&source, SIZE, 42);
+    let file = s
+        .api
+        .upload_in_parts(
+            UploadRequest::from_path(&source, Purpose::BATCH),
+            PartOptions::new().part_size(PART).in_flight(4),
+            None,
+        )
+        .unwrap();
+    assert_eq!(part_requests(&s).len(), 10, "nine parts and one retry");
+    let dest = s.path("back.jsonl");
+    s.api.download_to_path(&file.id, &dest).unwrap();
+    assert_eq!(sha256_file(&dest), hash);
+}
+
+fn a_part_that_keeps_failing_cancels_the_upload(wire: Wire) {
+    let s = Setup::new(wire);
+    s.emulator.inject(
+        Fault::status(
+            500,
+            serde_json::json!({"error": {"message": "disk full", "type": "server_error"}}),
+        )
+        .on("POST", "/uploads/*/parts")
+        .every(3)
+        .times(100),
+    );
+    let api = s.api_with_options(RequestOptions::new().max_retries(1));
+    let source = s.path("big.jsonl");
+    write_sample(&source, SIZE, 43);
+    let err = api
+        .upload_in_parts(
+            UploadRequest::from_path(&source, Purpose::BATCH),
+            PartOptions::new().part_size(PART).in_flight(2),
+            None,
+        )
+        .unwrap_err();
+    let Error::Upload(failure) = &err else {
+        panic!("expected an upload failure, got {err:?}")
+    };
+    assert!(
+        matches!(failure.step, UploadStep::Part { count: 9, .. }),
+        "{err}"
+    );
+    assert_eq!(failure.after, UploadAfterFailure::Cancelled, "{err}");
+    let text = err.to_string();
+    assert!(text.contains("of 9 (bytes "), "{text}");
+    assert!(text.contains("disk full"), "{text}");
+    assert!(text.contains("gave up after 2 attempts"), "{text}");
+    assert!(text.ends_with("the Upload was cancelled"), "{text}");
+    assert_eq!(err.status(), Some(500));
+    let upload_id = failure.upload_id.clone().unwrap();
+    assert!(
+        s.emulator
+            .requests()
+            .iter()
+            .any(|r| r.path.ends_with(&format!("/uploads/{upload_id}/cancel")))
+    );
+    // A cancelled Upload takes nothing more.
+    let again = api
+        .upload_in_parts(
+            UploadRequest::from_path(&source, Purpose::BATCH),
+            PartOptions::new().part_size(PART),
+            Some(ResumeFrom::new(upload_id, Vec::new())),
+        )
+        .unwrap_err();
+    assert!(again.to_string().contains("it is cancelled"), "{again}");
+}
+
+fn an_upload_resumed_after_it_expired_says_so(wire: Wire) {
+    let s = Setup::new(wire);
+    let source = s.path("big.jsonl");
+    write_sample(&source, SIZE, 44);
+    let upload = s
+        .api
+        .create_upload(&NewUpload::new(
+            "big.jsonl",
+            Purpose::BATCH,
+            SIZE as u64,
+            "application/jsonl",
+        ))
+        .unwrap();
+    assert_eq!(upload.status, UploadStatus::PENDING);
+    assert_eq!(upload.expires_at, Some(upload.created_at + 3600));
+    s.emulator.advance_clock(Duration::from_secs(3601));
+    let err = s
+        .api
+        .upload_in_parts(
+            UploadRequest::from_path(&source, Purpose::BATCH),
+            PartOptions::new().part_size(PART),
+            Some(ResumeFrom::new(upload.id.clone(), Vec::new()).with_expires_at(upload.expires_at)),
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("expired"), "{err}");
+    assert!(!err.is_retryable());
+    // And past the hour by the client's own clock, nothing is sent at all.
+    let before = s.emulator.requests().len();
+    let err = s
+        .api
+        .upload_in_parts(
+            UploadRequest::from_path(&source, Purpose::BATCH),
+            PartOptions::new(),
+            Some(ResumeFrom::new(upload.id, Vec::new()).with_expires_at(Some(1))),
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("the Upload expired at"), "{err}");
+    assert_eq!(s.emulator.requests().len(), before);
+}
+
+/// The steps one at a time, and what the emulator refuses: a part over the limit, parts that
+/// do not add up, a wrong MD5.
+#[test]
+fn the_steps_one_by_one_and_the_emulator_s_checks() {
+    let s = Setup::new(Wire::OpenAiUreq);
+    let client = Client::new(
+        OpenAi::new(s.emulator.api_key())
+            .with_base_url(&s.emulator.base_url())
+            .unwrap(),
+        UreqTransport::new(),
+    );
+    let uploads = client.uploads();
+    let source = s.path("data.jsonl");
+    let bytes = files_tests::sample_bytes(300, 45);
+    std::fs::write(&source, &bytes).unwrap();
+    let new = NewUpload::new("data.jsonl", Purpose::BATCH, 300, "application/jsonl");
+    let range = |offset, len| PathRange {
+        path: source.clone(),
+        offset,
+        len,
+    };
+
+    // Parts that add up to less than declared.
+    let upload = uploads.create(&new).unwrap();
+    let a = uploads.add_part(&upload.id, range(0, 100)).unwrap();
+    let err = uploads
+        .complete(&upload.id, std::slice::from_ref(&a.id), None)
+        .unwrap_err();
+    assert!(err.to_string().contains("add up to 100 bytes"), "{err}");
+    // A wrong MD5 is refused; the right one completes.
+    let b = uploads.add_part(&upload.id, range(100, 200)).unwrap();
+    let ids = [a.id.clone(), b.id.clone()];
+    let err = uploads
+        .complete(&upload.id, &ids, Some("00000000000000000000000000000000"))
+        .unwrap_err();
+    assert!(err.to_string().contains("does not match"), "{err}");
+    let md5 = files_tests::md5_hex(&bytes);
+    let done = uploads.complete(&upload.id, &ids, Some(&md5)).unwrap();
+    assert_eq!(done.status, UploadStatus::COMPLETED);
+    let file = done.file.unwrap();
+    let mut back = Vec::new();
+    client.files().download_to(&file.id, &mut back).unwrap();
+    assert_eq!(sha256(&back), sha256(&bytes));
+    // Parts out of order make another file: the order is the completion's.
+    let upload = uploads.create(&new).unwrap();
+    let b = uploads.add_part(&upload.id, range(100, 200)).unwrap();
+    let a = uploads.add_part(&upload.id, range(0, 100)).unwrap();
+    let done = uploads.complete(&upload.id, &[b.id, a.id], None).unwrap();
+    let mut swapped = Vec::new();
+    client
+        .files()
+        .download_to(&done.file.unwrap().id, &mut swapped)
+        .unwrap();
+    assert_eq!(&swapped[..200], &bytes[100..]);
+    // A cancelled Upload answers as such.
+    let upload = uploads.create(&new).unwrap();
+    assert_eq!(
+        uploads.cancel(&upload.id).unwrap().status,
+        UploadStatus::CANCELLED
+    );
+    let err = uploads.add_part(&upload.id, range(0, 10)).unwrap_err();
+    assert!(err.to_string().contains("it is cancelled"), "{err}");
+}
+
+/// A part over the provider's limit is refused by the emulator (with validation off in the
+/// client, which would refuse it first).
+#[test]
+fn the_emulator_refuses_a_part_over_64_mib() {
+    let s = Setup::new(Wire::OpenAiUreq);
+    let client = Client::new(
+        OpenAi::new(s.emulator.api_key())
+            .with_base_url(&s.emulator.base_url())
+            .unwrap(),
+        UreqTransport::new(),
+    );
+    let source = s.path("sparse.jsonl");
+    let file = std::fs::File::create(&source).unwrap();
+    file.set_len((64 << 20) + 1).unwrap();
+    let upload = client
+        .uploads()
+        .create(&NewUpload::new(
+            "sparse.jsonl",
+            Purpose::BATCH,
+            (64 << 20) + 1,
+            "application/jsonl",
+        ))
+        .unwrap();
+    let err = client
+        .uploads()
+        .add_part(
+            &upload.id,
+            PathRange {
+                path: source.clone(),
+                offset: 0,
+                len: (64 << 20) + 1,
+            },
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("a part holds at most 64 MB"),
+        "{err}"
+    );
+    // The client refuses such a part size before sending anything.
+    let err = client
+        .uploads()
+        .upload(
+            UploadRequest::from_path(&source, Purpose::BATCH),
+            PartOptions::new().part_size((64 << 20) + 1),
+        )
+        .unwrap_err();
+    assert!(matches!(err, Error::Validation(_)), "{err}");
+}
