@@ -16,10 +16,16 @@
 //!   random fault plan — in release mode; prints the seed and the counts (operations, faults,
 //!   retries, failures by kind). `cargo test` runs a short one.
 //!
+//! - `cargo xtask bench uploads [--quick] [--runs N]`: the Uploads API benchmark (see
+//!   `bench.rs`): a 2 GiB file (256 MiB with `--quick`) in 64 MiB parts, 1 and 4 in flight,
+//!   both transports, against `files serve` with 50 ms added to every part request; wall
+//!   time and the client's peak RSS, into `docs/performance.md`.
+//!
 //! `.ci/run` is the one list of CI checks; it calls `sans-io` among them, and a `#[test]` runs
 //! the same check so `cargo test --workspace` catches a core that grew IO.
 #![forbid(unsafe_code)]
 
+mod bench;
 mod codegen;
 mod source_scan;
 
@@ -53,6 +59,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("sans-io") => sans_io(),
         Some("soak") => soak(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
         Some("codegen") => match args.get(1).map(String::as_str) {
             None => codegen::write(&workspace_root()),
             Some("--check") => codegen::check(&workspace_root()),
@@ -61,7 +68,9 @@ fn main() -> ExitCode {
             )),
         },
         _ => {
-            eprintln!("usage: cargo xtask <sans-io | codegen [--check] | soak [options]>");
+            eprintln!(
+                "usage: cargo xtask <sans-io | codegen [--check] | soak [options] | bench uploads [--quick]>"
+            );
             eprintln!(
                 "  sans-io  check that files-core does no IO (its dependencies and its source) \
                  and that the blocking client pulls in no async runtime"
@@ -74,6 +83,11 @@ fn main() -> ExitCode {
                 "  soak     the long soak under random faults, in release mode; options: \
                  --seed N, --clients N (32), --operations N (60 per client), \
                  --max-file BYTES (16777216)"
+            );
+            eprintln!(
+                "  bench    bench uploads: the Uploads API with 1 and 4 parts in flight through \
+                 both transports (2 GiB; --quick: 256 MiB; --runs N, default 3), written to \
+                 docs/performance.md"
             );
             return ExitCode::from(2);
         }

@@ -134,6 +134,10 @@ pub struct UploadArgs {
     /// the parts already sent are not sent again. Refused if the file changed.
     #[arg(long, conflicts_with = "url")]
     pub resume: bool,
+    /// With the Uploads API, skip the MD5 of the file sent with the completion (it costs one
+    /// more read of the file, alongside the parts, and lets the server check the whole).
+    #[arg(long, conflicts_with = "url")]
+    pub no_md5: bool,
 }
 
 /// `files list`.

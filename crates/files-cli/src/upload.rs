@@ -112,6 +112,9 @@ fn in_parts(
     if let Some(n) = args.parts {
         parts = parts.in_flight(n);
     }
+    if args.no_md5 {
+        parts = parts.md5(false);
+    }
     let writer = Arc::new(JournalWriter::new(at.clone(), identity, resume.clone()));
     let mut observers: Vec<Arc<dyn Observer>> = vec![Arc::new(WarningPrinter), writer];
     if let Some(bars) = PartBars::on_terminal() {

@@ -24,6 +24,11 @@
 //! | [`Exchange::content`] | exchange whose success body is handed to the driver unread | [`ContentInfo`](crate::ContentInfo) |
 //! | [`ListAll`] | exchange per page, following the cursor | each page's files, then `None` |
 //! | [`WaitForProcessing`] | retrieve → sleep → retrieve … until the status is final or time is up | the file |
+//! | [`UploadInParts`] | inspect → create the Upload → parts started side by side ([`Next::Start`], [`Next::Await`]) with the file read for its MD5 ([`Next::Read`]) → complete, or cancel | the file |
+//!
+//! A machine that sends several requests at once returns [`Next::Start`] for each (the
+//! driver runs them side by side: threads or futures) and [`Next::Await`] when it has nothing
+//! else to do; each outcome comes back as [`Event::Finished`] with the attempt's [`Slot`].
 //!
 //! A machine never reads a clock, sleeps, draws randomness or touches a file or socket: the
 //! time and a random number come with each [`Operation::poll`], and outcomes come back through
