@@ -91,3 +91,64 @@ fn one_span_per_operation_an_event_per_attempt_and_no_secrets() {
         "a body in the log: {log}"
     );
 }
+
+/// The parts of an upload in parts run on threads (blocking) or tasks (async) of their own;
+/// their attempts still log to the caller's subscriber, in the operation's span.
+#[test]
+fn the_parts_of_an_upload_log_in_the_operation_s_span_from_either_client() {
+    let emulator =
+        Emulator::start_with(EmulatorConfig::new(Dialect::OpenAi).with_api_key(KEY)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("big.jsonl");
+    files_tests::write_sample(&source, 200_000, 9);
+    let parts = files_client::PartOptions::new()
+        .part_size(64 << 10)
+        .in_flight(2);
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let provider = || {
+        OpenAi::new(KEY)
+            .with_base_url(&emulator.base_url())
+            .unwrap()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    tracing::subscriber::with_default(subscriber, || {
+        let client = Client::new(provider(), UreqTransport::new());
+        client
+            .uploads()
+            .upload(UploadRequest::from_path(&source, Purpose::BATCH), parts)
+            .unwrap();
+        let client = files_client::AsyncClient::new(
+            provider(),
+            transport_reqwest::ReqwestTransport::new().unwrap(),
+        );
+        runtime
+            .block_on(
+                client
+                    .uploads()
+                    .upload(UploadRequest::from_path(&source, Purpose::BATCH), parts),
+            )
+            .unwrap();
+    });
+    let log = captured.text();
+    let parts_logged = log
+        .lines()
+        .filter(|l| {
+            l.contains("operation=\"uploads.upload\"")
+                && l.contains("path=/v1/uploads/upload_")
+                && l.contains("/parts")
+                && l.contains("status=200")
+        })
+        .count();
+    assert_eq!(parts_logged, 8, "four parts each time: {log}");
+    assert!(!log.contains(KEY), "{log}");
+}

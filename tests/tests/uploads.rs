@@ -22,6 +22,7 @@ both_transports!(
     a_part_that_fails_once_is_retried_on_its_own,
     a_part_that_keeps_failing_cancels_the_upload,
     an_upload_resumed_after_it_expired_says_so,
+    a_part_that_panics_fails_the_upload_and_does_not_hang,
 );
 
 /// 1 MiB and a bit: nine parts of 128 KiB, the last short.
@@ -288,8 +289,8 @@ fn the_steps_one_by_one_and_the_emulator_s_checks() {
     assert!(err.to_string().contains("it is cancelled"), "{err}");
 }
 
-/// A part over the provider's limit is refused by the emulator (with validation off in the
-/// client, which would refuse it first).
+/// A part over the provider's limit is refused by the emulator (`add_part` sends whatever
+/// range it is given); the whole-file flow refuses such a part size before sending.
 #[test]
 fn the_emulator_refuses_a_part_over_64_mib() {
     let s = Setup::new(Wire::OpenAiUreq);
@@ -335,4 +336,37 @@ fn the_emulator_refuses_a_part_over_64_mib() {
         )
         .unwrap_err();
     assert!(matches!(err, Error::Validation(_)), "{err}");
+}
+
+/// An observer that panics while a part is sent.
+struct Panics;
+
+impl Observer for Panics {
+    fn part_sent(&self, _: &PartProgress) {
+        panic!("an observer that panics");
+    }
+}
+
+/// A part whose thread or task panics (here, in the caller's observer) fails the upload with
+/// a driver error instead of hanging it, and the Upload is cancelled.
+fn a_part_that_panics_fails_the_upload_and_does_not_hang(wire: Wire) {
+    let s = Setup::new(wire);
+    let api = s.api_with_options(RequestOptions::new().observer(Arc::new(Panics)));
+    let source = s.path("big.jsonl");
+    write_sample(&source, SIZE, 46);
+    let err = api
+        .upload_in_parts(
+            UploadRequest::from_path(&source, Purpose::BATCH),
+            PartOptions::new().part_size(PART).in_flight(2),
+            None,
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("this is a bug"), "{err}");
+    assert!(
+        s.emulator
+            .requests()
+            .iter()
+            .any(|r| r.path.ends_with("/cancel")),
+        "the Upload is cancelled"
+    );
 }

@@ -17,9 +17,10 @@
 //!   retries, failures by kind). `cargo test` runs a short one.
 //!
 //! - `cargo xtask bench uploads [--quick] [--runs N]`: the Uploads API benchmark (see
-//!   `bench.rs`): a 2 GiB file (256 MiB with `--quick`) in 64 MiB parts, 1 and 4 in flight,
-//!   both transports, against `files serve` with 50 ms added to every part request; wall
-//!   time and the client's peak RSS, into `docs/performance.md`.
+//!   `bench/mod.rs`): a 2 GiB file (256 MiB with `--quick`) in 64 MiB parts, 1 and 4 in
+//!   flight, both transports, with and without the MD5, to a draining sink that waits 50 ms
+//!   before answering each part (and once to `files serve`); wall time and the client's peak
+//!   RSS, into `docs/performance.md`.
 //!
 //! `.ci/run` is the one list of CI checks; it calls `sans-io` among them, and a `#[test]` runs
 //! the same check so `cargo test --workspace` catches a core that grew IO.

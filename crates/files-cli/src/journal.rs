@@ -41,10 +41,10 @@ impl FileIdentity {
             .map(|d| d.as_nanos())
             .unwrap_or(0);
         let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; END_BYTES as usize];
-        let head = (&mut file).take(END_BYTES).read(&mut buf)?;
-        hasher.update(&buf[..head]);
-        let tail_start = meta.len().saturating_sub(END_BYTES).max(head as u64);
+        let mut head = Vec::with_capacity(END_BYTES as usize);
+        (&mut file).take(END_BYTES).read_to_end(&mut head)?;
+        hasher.update(&head);
+        let tail_start = meta.len().saturating_sub(END_BYTES).max(head.len() as u64);
         file.seek(SeekFrom::Start(tail_start))?;
         let mut tail = Vec::new();
         file.take(END_BYTES).read_to_end(&mut tail)?;
@@ -72,11 +72,63 @@ pub struct JournalPart {
     pub len: u64,
 }
 
+/// What the Upload was created with: a resume must ask for the same.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadSettings {
+    /// The purpose.
+    pub purpose: String,
+    /// The file name given with `--filename`, if any.
+    pub filename: Option<String>,
+    /// The content type given with `--content-type`, if any.
+    pub content_type: Option<String>,
+    /// The expiry given with `--expires-after`, if any.
+    pub expires_after: Option<u64>,
+}
+
+impl UploadSettings {
+    /// The flags that differ between `self` (the journal's) and `asked` (this run's).
+    pub fn differences(&self, asked: &UploadSettings) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.purpose != asked.purpose {
+            out.push(format!(
+                "--purpose {} (now {})",
+                self.purpose, asked.purpose
+            ));
+        }
+        let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
+        if self.filename != asked.filename {
+            out.push(format!(
+                "--filename {} (now {})",
+                show(&self.filename),
+                show(&asked.filename)
+            ));
+        }
+        if self.content_type != asked.content_type {
+            out.push(format!(
+                "--content-type {} (now {})",
+                show(&self.content_type),
+                show(&asked.content_type)
+            ));
+        }
+        if self.expires_after != asked.expires_after {
+            let show = |v: Option<u64>| v.map_or("(none)".into(), |s| s.to_string());
+            out.push(format!(
+                "--expires-after {} (now {})",
+                show(self.expires_after),
+                show(asked.expires_after)
+            ));
+        }
+        out
+    }
+}
+
 /// The journal's content.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Journal {
     /// The Upload's id.
     pub upload_id: String,
+    /// What it was created with.
+    pub settings: UploadSettings,
     /// When it expires, in Unix seconds.
     pub expires_at: Option<u64>,
     /// The file, as it was when the upload began.
@@ -176,6 +228,7 @@ pub fn remove(at: &Path) {
 pub struct JournalWriter {
     at: PathBuf,
     file: FileIdentity,
+    settings: UploadSettings,
     state: Mutex<Option<Journal>>,
     /// Set once a write fails, so the warning is printed once.
     failed: Mutex<bool>,
@@ -184,10 +237,16 @@ pub struct JournalWriter {
 impl JournalWriter {
     /// A writer of the journal at `at` for the file `file`, starting from `resumed` if the
     /// upload continues one.
-    pub fn new(at: PathBuf, file: FileIdentity, resumed: Option<Journal>) -> Self {
+    pub fn new(
+        at: PathBuf,
+        file: FileIdentity,
+        settings: UploadSettings,
+        resumed: Option<Journal>,
+    ) -> Self {
         JournalWriter {
             at,
             file,
+            settings,
             state: Mutex::new(resumed),
             failed: Mutex::new(false),
         }
@@ -213,6 +272,7 @@ impl Observer for JournalWriter {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let journal = state.get_or_insert_with(|| Journal {
             upload_id: upload.upload_id.clone(),
+            settings: self.settings.clone(),
             expires_at: upload.expires_at,
             file: self.file.clone(),
             part_size: upload.part_size,
@@ -267,6 +327,12 @@ mod tests {
                 len: 10,
                 modified_ns: 1,
                 ends_sha256: "ab".into(),
+            },
+            UploadSettings {
+                purpose: "batch".into(),
+                filename: None,
+                content_type: None,
+                expires_after: None,
             },
             None,
         );

@@ -28,7 +28,11 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
+            // Server text (messages, ids, names) may hold control characters: escaped, line
+            // by line, so the lines the command itself wrote stay lines.
+            let text = error.to_string();
+            let lines: Vec<String> = text.lines().map(output::escape_controls).collect();
+            eprintln!("error: {}", lines.join("\n"));
             ExitCode::FAILURE
         }
     }

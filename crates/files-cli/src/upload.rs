@@ -7,12 +7,12 @@ use std::sync::Arc;
 
 use files_client::{
     Error, FileObject, Observer, PartOptions, Purpose, ResumeFrom, UploadAfterFailure,
-    UploadFailure, UploadRequest,
+    UploadRequest,
 };
 
 use crate::args::{Connection, UploadArgs};
 use crate::commands::{CliResult, client};
-use crate::journal::{self, FileIdentity, JournalWriter};
+use crate::journal::{self, FileIdentity, JournalWriter, UploadSettings};
 use crate::output::{escape_controls, file_line};
 use crate::progress::{Observers, PartBars, WarningPrinter};
 use files_cli::DynProvider;
@@ -71,10 +71,30 @@ fn in_parts(
     path: &Path,
     args: &UploadArgs,
 ) -> CliResult {
-    let at = journal::journal_path(path, provider.base_url().as_str())?;
+    let settings = UploadSettings {
+        purpose: args.purpose.clone(),
+        filename: args.filename.clone(),
+        content_type: args.content_type.clone(),
+        expires_after: args.expires_after,
+    };
+    let at = match journal::journal_path(path, provider.base_url().as_str()) {
+        Ok(at) => Some(at),
+        Err(why) if args.resume => return Err(why.into()),
+        Err(why) => {
+            eprintln!("warning: {why}; this upload cannot be resumed if it stops");
+            None
+        }
+    };
     let identity =
         FileIdentity::of(path).map_err(|e| format!("could not read {}: {e}", path.display()))?;
-    let found = journal::load(&at)?;
+    let found = match (&at, args.resume) {
+        (None, _) => None,
+        (Some(at), true) => journal::load(at)?,
+        (Some(at), false) => journal::load(at).unwrap_or_else(|why| {
+            eprintln!("warning: {why}; it is replaced");
+            None
+        }),
+    };
     let resume = match (args.resume, found) {
         (true, Some(found)) if found.file != identity => {
             return Err(format!(
@@ -82,6 +102,15 @@ fn in_parts(
                  without --resume to upload it from the start",
                 path.display(),
                 escape_controls(&found.upload_id)
+            )
+            .into());
+        }
+        (true, Some(found)) if !found.settings.differences(&settings).is_empty() => {
+            return Err(format!(
+                "the upload of {} began with {}: resume it with the same options, or run \
+                 without --resume to upload it from the start",
+                path.display(),
+                escape_controls(&found.settings.differences(&settings).join(", "))
             )
             .into());
         }
@@ -115,8 +144,11 @@ fn in_parts(
     if args.no_md5 {
         parts = parts.md5(false);
     }
-    let writer = Arc::new(JournalWriter::new(at.clone(), identity, resume.clone()));
-    let mut observers: Vec<Arc<dyn Observer>> = vec![Arc::new(WarningPrinter), writer];
+    let mut observers: Vec<Arc<dyn Observer>> = vec![Arc::new(WarningPrinter)];
+    if let Some(at) = &at {
+        let writer = JournalWriter::new(at.clone(), identity, settings, resume.clone());
+        observers.push(Arc::new(writer));
+    }
     if let Some(bars) = PartBars::on_terminal() {
         observers.push(Arc::new(bars));
     }
@@ -124,25 +156,29 @@ fn in_parts(
     let resume_from = resume
         .map(|j| ResumeFrom::new(j.upload_id.clone(), j.sent()).with_expires_at(j.expires_at));
     let result = api.upload_in_parts(upload, parts, resume_from);
-    finish(result, &at, path, args)
+    finish(result, at.as_deref(), path, args)
 }
 
 /// Keeps or removes the journal as the outcome says, and prints the file.
 fn finish(
     result: Result<FileObject, Error>,
-    at: &Path,
+    at: Option<&Path>,
     path: &Path,
     args: &UploadArgs,
 ) -> CliResult {
+    let remove = || at.into_iter().for_each(journal::remove);
     match result {
         Ok(file) => {
-            journal::remove(at);
+            remove();
             println!("{}", file_line(&file));
             Ok(())
         }
-        Err(Error::Upload(failure)) if ends_the_upload(&failure) => {
-            journal::remove(at);
-            let hint = if failure.expired() {
+        Err(Error::Upload(failure)) if failure.is_final() => {
+            remove();
+            let hint = if matches!(
+                failure.after,
+                UploadAfterFailure::Expired { .. } | UploadAfterFailure::NotOpen
+            ) {
                 format!(
                     "\nrun `files upload {} --purpose {}` without --resume to upload it again",
                     path.display(),
@@ -154,7 +190,7 @@ fn finish(
             Err(format!("{}{hint}", Error::Upload(failure)).into())
         }
         Err(error) => {
-            if at.exists() {
+            if at.is_some_and(Path::exists) {
                 Err(format!(
                     "{error}\nthe parts sent so far are kept: add --resume to continue this \
                      upload within the hour"
@@ -165,12 +201,4 @@ fn finish(
             }
         }
     }
-}
-
-/// Whether the Upload is over for good: cancelled or expired.
-fn ends_the_upload(failure: &UploadFailure) -> bool {
-    matches!(
-        failure.after,
-        UploadAfterFailure::Cancelled | UploadAfterFailure::Expired { .. }
-    )
 }

@@ -142,6 +142,8 @@ fn an_upload_killed_half_way_resumes_and_completes_byte_identical() {
             "{transport}: killed too late ({journaled} parts)"
         );
         emulator.clear_faults();
+        // Requests the killed process had already written reach the log first.
+        std::thread::sleep(Duration::from_millis(300));
         let before = part_posts(&emulator);
 
         let out = run.output(&["upload", source, "--purpose", "batch", "--resume"]);
@@ -186,6 +188,16 @@ fn resume_refuses_a_changed_file_and_reports_an_expired_upload() {
             .times(10_000),
     );
     run.start_and_kill(source, 2);
+
+    // Other options than the upload began with: refused, the journal kept.
+    let out = run.output(&["upload", source, "--purpose", "assistants", "--resume"]);
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("began with --purpose batch (now assistants)"),
+        "{stderr}"
+    );
+    assert!(run.journal().is_some());
 
     // The file changed: refused, the journal kept.
     let last = bytes.len() - 2;

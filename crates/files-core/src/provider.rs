@@ -265,7 +265,8 @@ impl<'a> UploadCheck<'a> {
 
     /// With the file part's Content-Type.
     /// With the size limit `bytes` set by `by` (e.g. `the Uploads API`) in place of the
-    /// purpose's.
+    /// purpose's, where the purpose's is only the provider's `POST /files` cap (a purpose
+    /// with a smaller limit of its own keeps it).
     pub fn with_size_limit(mut self, bytes: u64, by: &'static str) -> Self {
         self.size_limit = Some((bytes, by));
         self

@@ -54,6 +54,8 @@ struct UploadRecord {
     file_expires_after: Option<u64>,
     parts: HashMap<String, StoredPart>,
     file: Option<StoredFile>,
+    /// A completion is joining the parts: cancels and other completions wait their turn.
+    completing: bool,
 }
 
 /// Every Upload the emulator has seen.
@@ -65,6 +67,40 @@ pub(crate) struct Uploads {
 impl Uploads {
     fn lock(&self) -> MutexGuard<'_, HashMap<String, UploadRecord>> {
         self.records.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Expires every pending Upload past its hour, dropping its parts: run on each create,
+    /// so a server that runs for days does not keep the parts of abandoned Uploads.
+    fn sweep(&self, now: u64) {
+        for record in self.lock().values_mut() {
+            record.expire_if_due(now);
+        }
+    }
+}
+
+/// Marks an Upload as being completed for as long as it lives (a completion whose client
+/// went away clears the mark too).
+struct Completing<'a> {
+    uploads: &'a Uploads,
+    id: String,
+}
+
+impl Drop for Completing<'_> {
+    fn drop(&mut self) {
+        if let Some(record) = self.uploads.lock().get_mut(&self.id) {
+            record.completing = false;
+        }
+    }
+}
+
+/// A `409` for an Upload another request is completing.
+fn busy(id: &str) -> ApiError {
+    ApiError {
+        status: http::StatusCode::CONFLICT,
+        message: format!("Upload {id} is being completed by another request; try again shortly."),
+        kind: "invalid_request_error",
+        param: None,
+        code: None,
     }
 }
 
@@ -253,6 +289,7 @@ pub(crate) async fn create(state: &AppState, body: SharedBody) -> Result<Respons
         }
     };
     let now = state.now();
+    state.uploads.sweep(now);
     let record = UploadRecord {
         id: ids::prefixed_id("upload_"),
         bytes,
@@ -264,6 +301,7 @@ pub(crate) async fn create(state: &AppState, body: SharedBody) -> Result<Respons
         file_expires_after,
         parts: HashMap::new(),
         file: None,
+        completing: false,
     };
     let answer = Json(record.object()).into_response();
     state.uploads.lock().insert(record.id.clone(), record);
@@ -390,7 +428,22 @@ pub(crate) async fn complete(
     let part_ids = body.part_ids.filter(|ids| !ids.is_empty()).ok_or_else(|| {
         ApiError::bad_request(Some("part_ids"), "Missing required parameter: 'part_ids'.")
     })?;
-    let record = pending(state, id)?;
+    let record = {
+        let now = state.now();
+        let mut records = state.uploads.lock();
+        let record = records.get_mut(id).ok_or_else(|| no_such_upload(id))?;
+        record.expire_if_due(now);
+        record.require_pending()?;
+        if record.completing {
+            return Err(busy(id));
+        }
+        record.completing = true;
+        record.clone()
+    };
+    let _completing = Completing {
+        uploads: &state.uploads,
+        id: id.to_owned(),
+    };
     let mut paths = Vec::with_capacity(part_ids.len());
     let mut total = 0u64;
     for (n, part_id) in part_ids.iter().enumerate() {
@@ -434,15 +487,26 @@ pub(crate) async fn complete(
     }
     let now = state.now();
     let file_id = ids::file_id();
+    // Like `POST /files`: the purpose's default expiry when none was asked for.
+    let default_expiry = state
+        .config
+        .dialect
+        .rules()
+        .purpose(&record.purpose)
+        .and_then(|p| p.default_expires_after);
     let file = StoredFile {
         id: file_id.clone(),
         bytes: record.bytes,
         created_at: now,
         filename: record.filename.clone(),
         purpose: record.purpose.clone(),
-        expires_at: record.file_expires_after.map(|s| now + s),
+        expires_at: record
+            .file_expires_after
+            .or(default_expiry)
+            .map(|s| now + s),
         seq: 0,
     };
+    let cap = state.config.file_cap();
     // No `.await` from here: the Upload is completed and its file stored, or neither.
     let mut records = state.uploads.lock();
     let record = records.get_mut(id).ok_or_else(|| no_such_upload(id))?;
@@ -450,8 +514,15 @@ pub(crate) async fn complete(
     record.require_pending()?;
     temp.persist(&state.store.path_of(&file_id))
         .map_err(|e| ApiError::internal(format!("Could not store the file: {e}")))?;
-    let Some(stored) = state.store.insert_within(file, None) else {
-        return Err(ApiError::internal("Could not record the file."));
+    let Some(stored) = state.store.insert_within(file, cap) else {
+        let _ = std::fs::remove_file(state.store.path_of(&file_id));
+        return Err(ApiError::bad_request(
+            None,
+            format!(
+                "The account holds its most files ({}); delete some and complete the Upload again.",
+                cap.unwrap_or_default()
+            ),
+        ));
     };
     record.status = "completed";
     record.drop_parts();
@@ -491,6 +562,9 @@ pub(crate) fn cancel(state: &AppState, id: &str) -> Result<Response, ApiError> {
     let record = records.get_mut(id).ok_or_else(|| no_such_upload(id))?;
     record.expire_if_due(now);
     record.require_pending()?;
+    if record.completing {
+        return Err(busy(id));
+    }
     record.status = "cancelled";
     record.drop_parts();
     Ok(Json(record.object()).into_response())

@@ -53,6 +53,14 @@ const CASES: &[Case] = &[
         ..case("ureq, 4 in flight, no MD5", "ureq", 4)
     },
     Case {
+        md5: false,
+        ..case("reqwest, 1 in flight, no MD5", "reqwest", 1)
+    },
+    Case {
+        md5: false,
+        ..case("reqwest, 4 in flight, no MD5", "reqwest", 4)
+    },
+    Case {
         emulator: true,
         ..case("ureq, 4 in flight, to `files serve`", "ureq", 4)
     },

@@ -17,9 +17,10 @@ use futures_util::future::{self, BoxFuture, Either};
 use futures_util::stream::{self, BoxStream, FuturesUnordered};
 use futures_util::{FutureExt, Stream, StreamExt};
 use tracing::Instrument;
+use tracing::instrument::WithSubscriber as _;
 
 use crate::attempt::{self, Received, Streamed};
-use crate::blocking::{Batch, driver_bug, finished};
+use crate::blocking::{Batch, abandoned, driver_bug, finished};
 use crate::env::AsyncEnvironment;
 use crate::trace::{self, AttemptLog};
 
@@ -82,13 +83,34 @@ impl AsyncDriver {
                         slot,
                         attempt,
                         after,
+                        abandon,
                     } => {
-                        flight.push(Box::pin(async move {
-                            if let Some(pause) = after {
-                                trace::pausing(&pause);
-                                self.env.sleep(pause.duration).await;
+                        // A task of its own, so the attempt moves on another worker while
+                        // this loop works (hashing a chunk, say); aborted if the operation
+                        // is dropped.
+                        let driver = self.clone();
+                        let task = Spawned(tokio::spawn(
+                            async move {
+                                if let Some(pause) = after {
+                                    trace::pausing(&pause);
+                                    driver.env.sleep(pause.duration).await;
+                                }
+                                if abandon.is_raised() {
+                                    return Event::Failed(abandoned());
+                                }
+                                driver.send(attempt, &mut None).await
                             }
-                            (slot, self.send(attempt, &mut None).await)
+                            .in_current_span()
+                            .with_current_subscriber(),
+                        ));
+                        flight.push(Box::pin(async move {
+                            let event = match task.await {
+                                Ok(event) => event,
+                                Err(e) => Event::Failed(driver_bug(&format!(
+                                    "lost a started attempt ({e})"
+                                ))),
+                            };
+                            (slot, event)
                         }));
                     }
                     Next::Await => match flight.next().await {
@@ -158,6 +180,27 @@ impl AsyncDriver {
         })
         .flatten()
         .boxed()
+    }
+}
+
+/// A spawned task that is aborted when dropped: an operation dropped half-way (a cancelled
+/// future, a timeout) leaves no attempt running.
+struct Spawned<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Future for Spawned<T> {
+    type Output = Result<T, tokio::task::JoinError>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0).poll(cx)
+    }
+}
+
+impl<T> Drop for Spawned<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -32,9 +32,10 @@ impl AsyncUploads<'_> {
             .map(|(output, _)| output)
     }
 
-    /// Sends a local file in parts as `parts` says — `parts.in_flight` of them at once, as
-    /// futures polled together, read straight from the file — and completes the Upload with
-    /// the file's MD5; returns the file it became. A part that still fails after its retries
+    /// Sends a local file in parts as `parts` says — `parts.in_flight` of them at once, each
+    /// a task of its own on the runtime (aborted if this future is dropped), read straight
+    /// from the file — and completes the Upload with the file's MD5; returns the file it
+    /// became. A part that still fails after its retries
     /// cancels the Upload, and the error ([`Error::Upload`](files_core::Error::Upload)) names
     /// the part and the cause.
     pub async fn upload(&self, upload: UploadRequest, parts: PartOptions) -> Result<FileObject> {

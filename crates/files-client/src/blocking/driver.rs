@@ -2,6 +2,7 @@
 //! local files and an [`Environment`]. It knows no operation: it does what the machine says.
 
 use std::io::Read;
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::{Arc, mpsc};
 
@@ -69,19 +70,36 @@ impl Driver {
                     slot,
                     attempt,
                     after,
+                    abandon,
                 } => {
                     out += 1;
                     let done_tx = done_tx.clone();
+                    // The thread logs where this one does: the same subscriber and span.
                     let span = tracing::Span::current();
+                    let dispatch = tracing::dispatcher::get_default(Clone::clone);
                     let started = std::thread::Builder::new()
                         .name("files-part".to_owned())
                         .spawn_scoped(scope, move || {
-                            let _entered = span.enter();
-                            if let Some(pause) = after {
-                                trace::pausing(&pause);
-                                self.env.sleep(pause.duration);
-                            }
-                            let event = self.send(attempt, &mut None);
+                            // Whatever happens (a panicking observer or transport
+                            // included), the loop hears of this attempt once.
+                            let event = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                                tracing::dispatcher::with_default(&dispatch, || {
+                                    let _entered = span.enter();
+                                    if let Some(pause) = after {
+                                        trace::pausing(&pause);
+                                        self.env.sleep(pause.duration);
+                                    }
+                                    if abandon.is_raised() {
+                                        return Event::Failed(abandoned());
+                                    }
+                                    self.send(attempt, &mut None)
+                                })
+                            }))
+                            .unwrap_or_else(|_| {
+                                Event::Failed(driver_bug(
+                                    "panicked while sending a started attempt",
+                                ))
+                            });
                             let _ = done_tx.send((slot, event));
                         });
                     if let Err(error) = started {
@@ -147,6 +165,15 @@ pub(crate) fn finished(slot: Slot, event: Event) -> Event {
         slot,
         event: Box::new(event),
     }
+}
+
+/// The outcome of a started attempt the machine called off before it was sent.
+pub(crate) fn abandoned() -> Error {
+    TransportError::new(
+        TransportErrorKind::Other,
+        "not sent: the operation had already failed",
+    )
+    .into()
 }
 
 /// An error for a machine that asked for something impossible.

@@ -22,7 +22,7 @@ use files_core::{
 };
 
 #[cfg(feature = "async")]
-pub(crate) use driver::{Batch, driver_bug, finished};
+pub(crate) use driver::{Batch, abandoned, driver_bug, finished};
 use driver::{Driver, Items};
 
 use crate::attempt::Streamed;

@@ -131,7 +131,7 @@ pub enum Next<O> {
     /// Start this attempt alongside whatever else is in flight (after waiting out `after`,
     /// if given: a retry's pause, which holds up only this attempt), and poll again at once.
     /// Its outcome comes back later as [`Event::Finished`] with the same `slot`. The driver
-    /// decides how: a thread each, or futures polled together.
+    /// decides how: a thread each, or a task each.
     Start {
         /// The machine's label for the attempt.
         slot: Slot,
@@ -139,6 +139,9 @@ pub enum Next<O> {
         attempt: Box<Attempt>,
         /// A pause to wait out before sending it.
         after: Option<Pause>,
+        /// Raised when the machine no longer wants the attempt: a driver checks it after the
+        /// pause, and then answers with a failure instead of sending.
+        abandon: Abandon,
     },
     /// Wait until an attempt started with [`Next::Start`] finishes, then hand its outcome
     /// back with [`Event::Finished`]. (Outcomes that are ready before any poll are handed
@@ -175,10 +178,12 @@ impl<O> Next<O> {
                 slot,
                 attempt,
                 after,
+                abandon,
             } => Next::Start {
                 slot,
                 attempt,
                 after,
+                abandon,
             },
             Next::Await => Next::Await,
             Next::Read { path, offset, len } => Next::Read { path, offset, len },
@@ -218,6 +223,29 @@ pub enum Event {
     },
     /// The bytes [`Next::Read`] asked for (or why they could not be read).
     Read(Result<Bytes, LocalFileError>),
+}
+
+/// A flag a machine raises to call off the attempts it started but no longer wants (a part
+/// waiting out its retry pause when another part has failed for good). Shared between the
+/// machine and the driver's threads or tasks; raising it is not IO.
+#[derive(Debug, Clone, Default)]
+pub struct Abandon(Arc<std::sync::atomic::AtomicBool>);
+
+impl Abandon {
+    /// A flag not yet raised.
+    pub fn new() -> Self {
+        Abandon::default()
+    }
+
+    /// Calls the attempts off.
+    pub fn raise(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the attempts were called off.
+    pub fn is_raised(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 /// A machine's label for an attempt it started alongside others ([`Next::Start`]).

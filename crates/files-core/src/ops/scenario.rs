@@ -117,6 +117,7 @@ where
                 slot,
                 attempt,
                 after,
+                ..
             } => (slot, *attempt, after),
             other => panic!("expected a started attempt, got {other:?}"),
         }

@@ -93,9 +93,11 @@ pub fn check_upload(
             )
             .with_kind(RuleKind::EmptyFile));
         }
+        // The Uploads API lifts the `POST /files` cap, not a purpose's own smaller limit.
+        let files_cap = rules.uploads.map_or(u64::MAX, |u| u.switch_above);
         let (max_bytes, limited_by) = match upload.size_limit {
-            Some((bytes, by)) => (bytes, by.to_owned()),
-            None => (rule.max_bytes, format!("purpose `{purpose}`")),
+            Some((bytes, by)) if rule.max_bytes >= files_cap => (bytes, by.to_owned()),
+            _ => (rule.max_bytes, format!("purpose `{purpose}`")),
         };
         if len > max_bytes {
             return Err(ValidationError::new(

@@ -45,6 +45,14 @@ pub enum UploadAfterFailure {
     },
     /// There was none yet (creating it failed).
     NotCreated,
+    /// The server refused the cancel with the same answer as the failed step: it takes
+    /// nothing more for this Upload (expired, cancelled or completed by its own clock or
+    /// another client).
+    NotOpen,
+    /// The completion was sent more than once and the last answer refused it: an earlier
+    /// one may have completed the Upload, so it was not cancelled; look for the file before
+    /// uploading again.
+    MaybeCompleted,
 }
 
 /// An upload in parts that failed: which step, which Upload, what became of it, and why.
@@ -97,6 +105,18 @@ impl fmt::Display for UploadFailure {
                 httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(*at))
             ),
             UploadAfterFailure::NotCreated => Ok(()),
+            UploadAfterFailure::NotOpen => write!(
+                f,
+                "; the server refused to cancel it with the same answer, so it takes nothing \
+                 more (it expired, was cancelled or was completed): upload the file again from \
+                 the start"
+            ),
+            UploadAfterFailure::MaybeCompleted => write!(
+                f,
+                "; the completion was sent more than once, and an earlier one may have \
+                 completed the Upload, so it was not cancelled: look for the file (list the \
+                 files of this purpose) before uploading it again"
+            ),
         }
     }
 }
@@ -105,5 +125,14 @@ impl UploadFailure {
     /// Whether the Upload had expired.
     pub fn expired(&self) -> bool {
         matches!(self.after, UploadAfterFailure::Expired { .. })
+    }
+
+    /// Whether the Upload is over: nothing more can be added to it (cancelled, expired, or
+    /// refusing everything), or it may have completed. Resuming it cannot help.
+    pub fn is_final(&self) -> bool {
+        !matches!(
+            self.after,
+            UploadAfterFailure::CancelFailed(_) | UploadAfterFailure::NotCreated
+        )
     }
 }

@@ -27,7 +27,8 @@ pub(crate) const TEST_UPLOADS: UploadsRule = UploadsRule {
 };
 
 /// A small rule table for the operations' tests: `batch` takes JSON Lines up to 200 MB,
-/// `retrieval` anything up to 64 MB with a deprecation warning, expiries 1 hour to 30 days.
+/// `assistants` anything up to the `POST /files` cap (1 GiB here), `retrieval` anything up to
+/// 64 MB with a deprecation warning, expiries 1 hour to 30 days, and [`TEST_UPLOADS`].
 pub(crate) static TEST_RULES: ProviderRules = ProviderRules {
     provider: "Test",
     purposes: &[
@@ -35,6 +36,11 @@ pub(crate) static TEST_RULES: ProviderRules = ProviderRules {
             name: "batch",
             max_bytes: 200 << 20,
             formats: Formats::Only(&["jsonl"]),
+            ..PurposeRule::EMPTY
+        },
+        PurposeRule {
+            name: "assistants",
+            max_bytes: 1 << 30,
             ..PurposeRule::EMPTY
         },
         PurposeRule {
@@ -49,6 +55,7 @@ pub(crate) static TEST_RULES: ProviderRules = ProviderRules {
         min_seconds: 3600,
         max_seconds: 2_592_000,
     }),
+    uploads: Some(TEST_UPLOADS),
     ..ProviderRules::EMPTY
 };
 

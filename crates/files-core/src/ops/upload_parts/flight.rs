@@ -12,7 +12,7 @@ use super::progress::{FileCount, PartObserver};
 use crate::body::PathRange;
 use crate::error::{Error, LocalFileError, LocalFileOp};
 use crate::ops::exchange::Exchange;
-use crate::ops::{Event, Next, Now, Operation, Slot};
+use crate::ops::{Abandon, Event, Next, Now, Operation, Slot};
 use crate::options::RequestOptions;
 use crate::provider::Provider;
 use crate::uploads::{PartPlan, PartRange, SentPart, UploadPart, UploadStep};
@@ -58,6 +58,7 @@ pub(super) struct Flight {
     sent: Vec<SentPart>,
     md5: Option<(Md5, u64)>,
     failure: Option<(UploadStep, Error)>,
+    abandon: Abandon,
     options: RequestOptions,
     count: Option<Arc<FileCount>>,
 }
@@ -95,6 +96,7 @@ impl Flight {
             sent,
             md5: md5.then(|| (Md5::new(), 0)),
             failure: None,
+            abandon: Abandon::new(),
             options,
             count,
         }
@@ -112,6 +114,8 @@ impl Flight {
         if self.failure.is_none() {
             self.failure = Some((step, error));
         }
+        // Parts waiting out a retry pause are not sent once the upload is failing.
+        self.abandon.raise();
     }
 
     /// What to do next.
@@ -143,6 +147,7 @@ impl Flight {
                             slot,
                             attempt,
                             after: Some(pause),
+                            abandon: self.abandon.clone(),
                         });
                     }
                     self.fail(
@@ -233,6 +238,7 @@ impl Flight {
                     slot,
                     attempt,
                     after: None,
+                    abandon: self.abandon.clone(),
                 })
             }
             Next::Done(Err(error)) => {
@@ -260,7 +266,7 @@ impl Flight {
             }
             Event::Read(result) => self.read(result),
             _ => self.fail(
-                UploadStep::Digest,
+                UploadStep::Complete,
                 crate::ops::exchange::out_of_order("answered an upload with the wrong event"),
             ),
         }

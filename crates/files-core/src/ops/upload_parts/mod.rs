@@ -282,6 +282,19 @@ impl UploadInParts {
             self.state = State::Failed(failure.into());
             return;
         }
+        // A completion retried after an attempt with no answer, then refused: the first may
+        // have completed the Upload. Cancelling would be refused, or worse, be wrong.
+        if failure.step == UploadStep::Complete
+            && failure.source.attempts().is_some_and(|n| n > 1)
+            && failure
+                .source
+                .status()
+                .is_some_and(|s| (400..500).contains(&s))
+        {
+            failure.after = UploadAfterFailure::MaybeCompleted;
+            self.state = State::Failed(failure.into());
+            return;
+        }
         let exchange = Exchange::json(
             "uploads.cancel",
             build_cancel_upload(&*self.provider, &upload_id),
@@ -467,9 +480,7 @@ impl Operation for UploadInParts {
                         failure.after = match result {
                             Ok(_) => UploadAfterFailure::Cancelled,
                             Err(error) if same_refusal(&error, &failure.source) => {
-                                UploadAfterFailure::CancelFailed(
-                                    "the server refused it with the same answer".to_owned(),
-                                )
+                                UploadAfterFailure::NotOpen
                             }
                             Err(error) => UploadAfterFailure::CancelFailed(error.to_string()),
                         };

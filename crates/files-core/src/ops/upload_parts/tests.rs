@@ -10,7 +10,7 @@ use md5::{Digest, Md5};
 use super::*;
 use crate::body::Segment;
 use crate::ops::scenario::{Scenario, file_json};
-use crate::ops::{Attempt, CreateFile, Slot};
+use crate::ops::{Attempt, CreateFile};
 use crate::uploads::{PartRange, SentPart};
 use crate::wire::tests::TestProvider;
 
@@ -285,12 +285,20 @@ fn the_uploads_api_s_limits_are_checked_before_anything_is_sent() {
             other => panic!("expected a refusal, got {other:?}"),
         }
     };
-    let big = UploadRequest::from_path("/d/big.jsonl", Purpose::BATCH);
+    let big = UploadRequest::from_path("/d/big.bin", Purpose::ASSISTANTS);
     let e = refused(big, PartOptions::new(), (8 << 30) + 1);
     assert_eq!(e.kind, RuleKind::FileTooLarge);
     assert!(
         e.to_string()
             .contains("the Uploads API accepts at most 8 GB"),
+        "{e}"
+    );
+    // A purpose with a smaller limit of its own keeps it in parts too.
+    let batch = UploadRequest::from_path("/d/big.jsonl", Purpose::BATCH);
+    let e = refused(batch, PartOptions::new(), 300 << 20);
+    assert!(
+        e.to_string()
+            .contains("purpose `batch` accepts at most 200 MB"),
         "{e}"
     );
     let e = refused(
@@ -363,5 +371,95 @@ fn create_switches_to_parts_above_the_switch_size_and_on_request() {
             .to_string()
             .contains("has no Uploads API")
     );
-    let _ = Slot(0);
+}
+
+#[test]
+fn a_part_waiting_out_its_retry_pause_is_called_off_when_another_fails_for_good() {
+    let mut s = Scenario::new(machine(PartOptions::new().in_flight(2).md5(false)));
+    inspect(&mut s);
+    s.expect_send();
+    s.respond(200, &[], &upload_json("pending", false));
+    let (a, _, _) = s.expect_start();
+    let (b, _, _) = s.expect_start();
+    s.expect_await();
+    s.finish(a, 503, r#"{"error":{"message":"busy"}}"#);
+    let abandon = match s.poll() {
+        Next::Start {
+            slot,
+            after: Some(_),
+            abandon,
+            ..
+        } if slot == a => abandon,
+        other => panic!("expected the retry of part 1, got {other:?}"),
+    };
+    assert!(!abandon.is_raised());
+    s.expect_await();
+    s.finish(b, 400, r#"{"error":{"message":"no"}}"#);
+    // Part 2's failure is judged at the next poll: the part still out is awaited, and the
+    // retry still pausing is called off.
+    s.expect_await();
+    assert!(abandon.is_raised(), "the retry still pausing is called off");
+    // The driver answers the called-off attempt without sending it; then the cancel.
+    s.handle(Event::Finished {
+        slot: a,
+        event: Box::new(Event::Failed(
+            crate::TransportError::new(crate::TransportErrorKind::Other, "not sent").into(),
+        )),
+    });
+    assert!(s.expect_send().request.uri().path().ends_with("/cancel"));
+}
+
+/// Plays an upload of one part (16 bytes) to its completion request.
+fn to_completion(s: &mut Scenario<UploadInParts>) {
+    s.expect_inspect_of(0);
+    s.inspected(16, b"");
+    s.expect_inspect_of(PROBE_PREFIX_LEN);
+    s.inspected(16, &FILE[..16]);
+    s.expect_send();
+    s.respond(200, &[], &upload_json("pending", false));
+    let (slot, _, _) = s.expect_start();
+    s.expect_await();
+    s.finish(slot, 200, &part_json("part_a"));
+    s.expect_send(); // complete, attempt 1
+}
+
+#[test]
+fn a_completion_refused_after_a_lost_answer_may_have_completed_and_is_not_cancelled() {
+    let mut s = Scenario::new(machine(PartOptions::new().md5(false)));
+    to_completion(&mut s);
+    s.fail(crate::TransportError::new(
+        crate::TransportErrorKind::Timeout,
+        "no answer",
+    ));
+    s.expect_sleep();
+    s.expect_send(); // complete, attempt 2
+    s.respond(
+        400,
+        &[],
+        r#"{"error":{"message":"Upload upload_1 cannot take this request: it is completed."}}"#,
+    );
+    let err = s.expect_done().unwrap_err();
+    let Error::Upload(failure) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(failure.after, UploadAfterFailure::MaybeCompleted);
+    assert!(failure.is_final());
+    assert!(err.to_string().contains("may have completed"), "{err}");
+}
+
+#[test]
+fn a_cancel_refused_with_the_same_answer_says_the_upload_takes_nothing_more() {
+    let mut s = Scenario::new(machine(PartOptions::new().md5(false)));
+    to_completion(&mut s);
+    let refusal = r#"{"error":{"message":"Upload upload_1 is expired."}}"#;
+    s.respond(400, &[], refusal);
+    s.expect_send(); // cancel
+    s.respond(400, &[], refusal);
+    let err = s.expect_done().unwrap_err();
+    let Error::Upload(failure) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(failure.after, UploadAfterFailure::NotOpen);
+    assert!(failure.is_final());
+    assert!(err.to_string().contains("it takes nothing more"), "{err}");
 }
