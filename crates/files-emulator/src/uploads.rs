@@ -308,14 +308,22 @@ pub(crate) async fn create(state: &AppState, body: SharedBody) -> Result<Respons
     Ok(answer)
 }
 
-/// Looks up a pending Upload.
-fn pending(state: &AppState, id: &str) -> Result<UploadRecord, ApiError> {
-    let now = state.now();
-    let mut records = state.uploads.lock();
+/// The Upload `id`, which must be open (pending, and not past its hour at `now`).
+fn open_record<'a>(
+    records: &'a mut HashMap<String, UploadRecord>,
+    id: &str,
+    now: u64,
+) -> Result<&'a mut UploadRecord, ApiError> {
     let record = records.get_mut(id).ok_or_else(|| no_such_upload(id))?;
     record.expire_if_due(now);
     record.require_pending()?;
-    Ok(record.clone())
+    Ok(record)
+}
+
+/// Looks up a pending Upload.
+fn pending(state: &AppState, id: &str) -> Result<UploadRecord, ApiError> {
+    let now = state.now();
+    Ok(open_record(&mut state.uploads.lock(), id, now)?.clone())
 }
 
 /// `POST /uploads/{id}/parts`: one multipart field, `data`, of at most the part limit.
@@ -393,9 +401,7 @@ pub(crate) async fn add_part(
     let now = state.now();
     // No `.await` from here: the part is stored and recorded, or neither.
     let mut records = state.uploads.lock();
-    let record = records.get_mut(id).ok_or_else(|| no_such_upload(id))?;
-    record.expire_if_due(now);
-    record.require_pending()?;
+    let record = open_record(&mut records, id, now)?;
     temp.persist(&path).map_err(store_error)?;
     record
         .parts
@@ -431,9 +437,7 @@ pub(crate) async fn complete(
     let record = {
         let now = state.now();
         let mut records = state.uploads.lock();
-        let record = records.get_mut(id).ok_or_else(|| no_such_upload(id))?;
-        record.expire_if_due(now);
-        record.require_pending()?;
+        let record = open_record(&mut records, id, now)?;
         if record.completing {
             return Err(busy(id));
         }
@@ -509,9 +513,7 @@ pub(crate) async fn complete(
     let cap = state.config.file_cap();
     // No `.await` from here: the Upload is completed and its file stored, or neither.
     let mut records = state.uploads.lock();
-    let record = records.get_mut(id).ok_or_else(|| no_such_upload(id))?;
-    record.expire_if_due(now);
-    record.require_pending()?;
+    let record = open_record(&mut records, id, now)?;
     temp.persist(&state.store.path_of(&file_id))
         .map_err(|e| ApiError::internal(format!("Could not store the file: {e}")))?;
     let Some(stored) = state.store.insert_within(file, cap) else {
@@ -559,9 +561,7 @@ pub(crate) fn cancel(state: &AppState, id: &str) -> Result<Response, ApiError> {
     rules(state)?;
     let now = state.now();
     let mut records = state.uploads.lock();
-    let record = records.get_mut(id).ok_or_else(|| no_such_upload(id))?;
-    record.expire_if_due(now);
-    record.require_pending()?;
+    let record = open_record(&mut records, id, now)?;
     if record.completing {
         return Err(busy(id));
     }
