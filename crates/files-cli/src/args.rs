@@ -128,8 +128,9 @@ pub struct UploadArgs {
     #[arg(long, value_name = "SIZE", value_parser = crate::size::parse_size, conflicts_with = "url")]
     pub part_size: Option<u64>,
     /// How many parts to send at once (default 4); implies the Uploads API.
-    #[arg(long, value_name = "N", conflicts_with = "url")]
-    pub parts: Option<usize>,
+    #[arg(long, value_name = "N", conflicts_with = "url",
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parts: Option<u16>,
     /// Continue an upload in parts that stopped (a crash, a kill, Ctrl-C) from its journal:
     /// the parts already sent are not sent again. Refused if the file changed.
     #[arg(long, conflicts_with = "url")]

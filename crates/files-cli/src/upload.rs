@@ -44,6 +44,18 @@ pub fn run(connection: &Connection, provider: DynProvider, args: UploadArgs) -> 
         )
         .into());
     }
+    if let (Some(size), Some(rule)) = (args.part_size, rule)
+        && size > rule.max_part_bytes
+    {
+        return Err(format!(
+            "--part-size {size} bytes is over {}'s part limit of {} bytes ({} MiB); choose a \
+             smaller one",
+            provider.name(),
+            rule.max_part_bytes,
+            rule.max_part_bytes >> 20
+        )
+        .into());
+    }
     let path = args.path.clone();
     let over_limit = match (&path, rule) {
         (Some(path), Some(rule)) => {
@@ -139,7 +151,7 @@ fn in_parts(
         parts = parts.part_size(size);
     }
     if let Some(n) = args.parts {
-        parts = parts.in_flight(n);
+        parts = parts.in_flight(usize::from(n));
     }
     if args.no_md5 {
         parts = parts.md5(false);

@@ -297,3 +297,31 @@ fn part_flags_are_refused_where_there_is_no_uploads_api() {
     assert!(!out.status.success());
     assert!(stderr.contains("not a size"), "{stderr}");
 }
+
+#[test]
+fn part_flags_out_of_range_name_the_flag_and_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.jsonl");
+    std::fs::write(&path, "{}\n").unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_files"))
+            .args(["upload", path.to_str().unwrap(), "--purpose", "batch"])
+            .args(args)
+            .env("OPENAI_API_KEY", "k")
+            .env("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let stderr = run(&["--parts", "0"]);
+    assert!(
+        stderr.contains("'--parts <N>'") && stderr.contains("1..=64"),
+        "{stderr}"
+    );
+    let stderr = run(&["--part-size", "100MiB"]);
+    assert!(
+        stderr.contains("--part-size 104857600 bytes is over OpenAI's part limit"),
+        "{stderr}"
+    );
+}
