@@ -23,6 +23,7 @@ both_transports!(
     a_part_that_keeps_failing_cancels_the_upload,
     an_upload_resumed_after_it_expired_says_so,
     a_part_that_panics_fails_the_upload_and_does_not_hang,
+    files_create_goes_through_the_uploads_api_when_asked,
 );
 
 /// 1 MiB and a bit: nine parts of 128 KiB, the last short.
@@ -369,4 +370,26 @@ fn a_part_that_panics_fails_the_upload_and_does_not_hang(wire: Wire) {
             .any(|r| r.path.ends_with("/cancel")),
         "the Upload is cancelled"
     );
+}
+
+/// `files().create` with `with_parts` takes the Uploads API (as it does by itself over
+/// 512 MB) and returns the same `FileObject`.
+fn files_create_goes_through_the_uploads_api_when_asked(wire: Wire) {
+    let s = Setup::new(wire);
+    let source = s.path("big.jsonl");
+    let hash = write_sample(&source, SIZE, 47);
+    let file = s
+        .api
+        .create(
+            UploadRequest::from_path(&source, Purpose::BATCH)
+                .with_parts(PartOptions::new().part_size(PART)),
+        )
+        .unwrap();
+    assert_eq!(file.bytes, SIZE as u64);
+    let requests = s.emulator.requests();
+    assert!(!requests.iter().any(|r| r.path.ends_with("/files")));
+    assert_eq!(part_requests(&s).len(), 9);
+    let dest = s.path("back.jsonl");
+    s.api.download_to_path(&file.id, &dest).unwrap();
+    assert_eq!(sha256_file(&dest), hash);
 }

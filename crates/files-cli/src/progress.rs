@@ -96,6 +96,13 @@ impl PartBars {
     }
 }
 
+impl Drop for PartBars {
+    fn drop(&mut self) {
+        // A failed upload leaves no half-drawn bars under its error.
+        let _ = self.multi.clear();
+    }
+}
+
 impl Observer for PartBars {
     fn upload_started(&self, upload: &UploadStarted) {
         self.total.set_length(upload.len);
