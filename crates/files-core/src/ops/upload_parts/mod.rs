@@ -71,7 +71,6 @@ enum State {
     Sending(Box<Flight>),
     Completing {
         upload_id: String,
-        expires_at: Option<u64>,
         exchange: Box<Exchange<Upload>>,
     },
     Cancelling {
@@ -370,7 +369,7 @@ impl Operation for UploadInParts {
                                 after: UploadAfterFailure::Expired { at },
                                 source: ValidationError::new(
                                     "Upload",
-                                    upload_id_text(resume),
+                                    resume.upload_id.clone(),
                                     "has expired; nothing more can be added to it",
                                 )
                                 .into(),
@@ -441,7 +440,6 @@ impl Operation for UploadInParts {
                         );
                         self.state = State::Completing {
                             upload_id: flight.upload_id.clone(),
-                            expires_at: self.expires_at,
                             exchange: Box::new(exchange),
                         };
                     }
@@ -451,7 +449,6 @@ impl Operation for UploadInParts {
                 },
                 State::Completing {
                     upload_id,
-                    expires_at,
                     mut exchange,
                 } => match exchange.poll(now, random) {
                     Next::Done(Ok(upload)) => match completed_file(upload) {
@@ -466,7 +463,6 @@ impl Operation for UploadInParts {
                     next => {
                         self.state = State::Completing {
                             upload_id,
-                            expires_at,
                             exchange,
                         };
                         return next.pass();
@@ -520,10 +516,6 @@ impl Operation for UploadInParts {
             _ => {}
         }
     }
-}
-
-fn upload_id_text(resume: &ResumeFrom) -> String {
-    resume.upload_id.clone()
 }
 
 /// Whether two failures are the server's same refusal (an Upload it will take nothing for).

@@ -52,6 +52,13 @@ fn inspect(s: &mut Scenario<UploadInParts>) {
     s.inspected(FILE.len() as u64, FILE);
 }
 
+/// Plays the inspection and the creation of the Upload.
+fn created(s: &mut Scenario<UploadInParts>) {
+    inspect(s);
+    s.expect_send();
+    s.respond(200, &[], &upload_json("pending", false));
+}
+
 /// The part an attempt carries: its range of the file.
 fn range_of(attempt: &Attempt) -> (u64, u64) {
     attempt
@@ -140,9 +147,7 @@ fn parts_go_out_side_by_side_and_complete_in_file_order_with_the_md5() {
 #[test]
 fn a_part_that_fails_once_is_sent_again_after_its_own_pause() {
     let mut s = Scenario::new(machine(PartOptions::new().in_flight(1).md5(false)));
-    inspect(&mut s);
-    s.expect_send();
-    s.respond(200, &[], &upload_json("pending", false));
+    created(&mut s);
     let (slot, _, _) = s.expect_start();
     s.expect_await();
     s.finish(slot, 503, r#"{"error":{"message":"busy"}}"#);
@@ -156,9 +161,7 @@ fn a_part_that_fails_once_is_sent_again_after_its_own_pause() {
 #[test]
 fn a_part_that_keeps_failing_cancels_the_upload_and_the_error_names_it() {
     let mut s = Scenario::new(machine(PartOptions::new().in_flight(2).md5(false)));
-    inspect(&mut s);
-    s.expect_send();
-    s.respond(200, &[], &upload_json("pending", false));
+    created(&mut s);
     let (a, _, _) = s.expect_start();
     let (b, _, _) = s.expect_start();
     s.expect_await();
@@ -236,9 +239,7 @@ fn an_expired_upload_is_reported_before_anything_is_sent() {
 #[test]
 fn a_part_refused_after_the_upload_expired_says_so_and_cancels_nothing() {
     let mut s = Scenario::new(machine(PartOptions::new().in_flight(1).md5(false)));
-    inspect(&mut s);
-    s.expect_send();
-    s.respond(200, &[], &upload_json("pending", false));
+    created(&mut s);
     let (slot, _, _) = s.expect_start();
     s.advance(Duration::from_secs(3601));
     s.finish(slot, 400, r#"{"error":{"message":"Upload is expired"}}"#);
@@ -250,9 +251,7 @@ fn a_part_refused_after_the_upload_expired_says_so_and_cancels_nothing() {
 #[test]
 fn a_file_the_md5_read_finds_shorter_fails_and_cancels() {
     let mut s = Scenario::new(machine(PartOptions::new().in_flight(1)));
-    inspect(&mut s);
-    s.expect_send();
-    s.respond(200, &[], &upload_json("pending", false));
+    created(&mut s);
     let (slot, _, _) = s.expect_start();
     s.expect_read();
     s.handle(Event::Read(Ok(Bytes::new())));
@@ -376,9 +375,7 @@ fn create_switches_to_parts_above_the_switch_size_and_on_request() {
 #[test]
 fn a_part_waiting_out_its_retry_pause_is_called_off_when_another_fails_for_good() {
     let mut s = Scenario::new(machine(PartOptions::new().in_flight(2).md5(false)));
-    inspect(&mut s);
-    s.expect_send();
-    s.respond(200, &[], &upload_json("pending", false));
+    created(&mut s);
     let (a, _, _) = s.expect_start();
     let (b, _, _) = s.expect_start();
     s.expect_await();
