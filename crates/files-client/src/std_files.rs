@@ -48,7 +48,7 @@ impl LocalFiles for StdFiles {
 
 /// The directory a download's temporary file goes in: the destination's own, so the final
 /// rename stays on one file system.
-pub(crate) fn parent_dir(dest: &Path) -> &Path {
+fn parent_dir(dest: &Path) -> &Path {
     match dest.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -56,14 +56,36 @@ pub(crate) fn parent_dir(dest: &Path) -> &Path {
 }
 
 /// The prefix of a download's temporary file.
-pub(crate) const PARTIAL_PREFIX: &str = ".files-download-";
+const PARTIAL_PREFIX: &str = ".files-download-";
+
+/// The temporary file of a download to `dest`, beside it. Its mode is what a new `dest`
+/// would get (0666 less the umask), or the mode of the `dest` it will replace.
+pub(crate) fn temp_beside(dest: &Path) -> io::Result<NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(PARTIAL_PREFIX);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Passed to open(2), which takes the umask off, as it does for any new file.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let file = builder.tempfile_in(parent_dir(dest))?;
+    if let Ok(existing) = std::fs::metadata(dest)
+        && existing.is_file()
+    {
+        file.as_file().set_permissions(existing.permissions())?;
+    }
+    Ok(file)
+}
 
 /// A download being written to a temporary file beside its destination; removed if dropped
-/// before [`PartialFile::commit`].
+/// before [`PartialFile::commit`]. The finished file has the mode a new file gets under the
+/// umask, or keeps the mode of the file it replaces.
 #[derive(Debug)]
 pub struct StdPartialFile {
     file: NamedTempFile,
     dest: PathBuf,
+    keep_existing: bool,
 }
 
 impl StdPartialFile {
@@ -73,14 +95,25 @@ impl StdPartialFile {
         if dest.is_dir() {
             return Err(LocalFileError::not_a_file(LocalFileOp::Create, dest));
         }
-        let file = tempfile::Builder::new()
-            .prefix(PARTIAL_PREFIX)
-            .tempfile_in(parent_dir(dest))
-            .map_err(|e| LocalFileError::new(LocalFileOp::Create, dest, e))?;
+        let file =
+            temp_beside(dest).map_err(|e| LocalFileError::new(LocalFileOp::Create, dest, e))?;
         Ok(StdPartialFile {
             file,
             dest: dest.to_owned(),
+            keep_existing: false,
         })
+    }
+
+    /// Makes the commit fail, leaving the file alone, when `dest` exists by then (the check
+    /// and the move are one step, so a file created meanwhile is not replaced either).
+    pub fn keep_existing(mut self) -> Self {
+        self.keep_existing = true;
+        self
+    }
+
+    /// Where the bytes are being written until the commit.
+    pub fn temp_path(&self) -> &Path {
+        self.file.path()
     }
 }
 
@@ -96,12 +129,20 @@ impl Write for StdPartialFile {
 
 impl PartialFile for StdPartialFile {
     fn commit(self: Box<Self>) -> Result<(), LocalFileError> {
-        let StdPartialFile { file, dest } = *self;
+        let StdPartialFile {
+            file,
+            dest,
+            keep_existing,
+        } = *self;
         file.as_file()
             .sync_all()
             .map_err(|e| LocalFileError::new(LocalFileOp::Persist, &dest, e))?;
-        file.persist(&dest)
-            .map_err(|e| LocalFileError::new(LocalFileOp::Persist, &dest, e.error))?;
+        let persisted = if keep_existing {
+            file.persist_noclobber(&dest)
+        } else {
+            file.persist(&dest)
+        };
+        persisted.map_err(|e| LocalFileError::new(LocalFileOp::Persist, &dest, e.error))?;
         Ok(())
     }
 }
@@ -158,6 +199,43 @@ mod tests {
         partial.write_all(b"new").unwrap();
         partial.commit().unwrap();
         assert_eq!(std::fs::read(&dest).unwrap(), b"new");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_download_takes_the_umask_or_the_mode_of_the_file_it_replaces() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        // What the process's umask gives a new file, found the way any program would.
+        let probe = dir.path().join("probe");
+        std::fs::write(&probe, b"").unwrap();
+        let dest = dir.path().join("new.bin");
+        let partial = Box::new(StdPartialFile::create(&dest).unwrap());
+        partial.commit().unwrap();
+        assert_eq!(mode(&dest), mode(&probe));
+        assert_ne!(mode(&dest), 0o600, "a temporary file's mode must not leak");
+
+        let kept = dir.path().join("kept.sh");
+        std::fs::write(&kept, b"old").unwrap();
+        std::fs::set_permissions(&kept, std::fs::Permissions::from_mode(0o751)).unwrap();
+        let mut partial = Box::new(StdPartialFile::create(&kept).unwrap());
+        partial.write_all(b"new").unwrap();
+        partial.commit().unwrap();
+        assert_eq!(mode(&kept), 0o751);
+    }
+
+    #[test]
+    fn keep_existing_refuses_to_replace_a_file_and_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out.bin");
+        let mut partial = Box::new(StdPartialFile::create(&dest).unwrap().keep_existing());
+        partial.write_all(b"new").unwrap();
+        std::fs::write(&dest, b"appeared meanwhile").unwrap();
+        let err = partial.commit().unwrap_err();
+        assert!(err.to_string().contains("exists"), "{err}");
+        assert_eq!(std::fs::read(&dest).unwrap(), b"appeared meanwhile");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 

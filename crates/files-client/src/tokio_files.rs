@@ -14,7 +14,7 @@ use tempfile::TempPath;
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use tokio_util::io::ReaderStream;
 
-use crate::std_files::{PARTIAL_PREFIX, parent_dir};
+use crate::std_files::temp_beside;
 
 /// How many bytes one chunk of a file or reader holds.
 const CHUNK: usize = 64 * 1024;
@@ -91,12 +91,14 @@ impl AsyncLocalFiles for TokioFiles {
 }
 
 /// A download being written to a temporary file beside its destination; removed if dropped
-/// before [`AsyncPartialFile::commit`].
+/// before [`AsyncPartialFile::commit`]. The finished file has the mode a new file gets under
+/// the umask, or keeps the mode of the file it replaces.
 #[derive(Debug)]
 pub struct TokioPartialFile {
     file: tokio::fs::File,
     temp: TempPath,
     dest: PathBuf,
+    keep_existing: bool,
 }
 
 impl TokioPartialFile {
@@ -107,22 +109,31 @@ impl TokioPartialFile {
         if tokio::fs::metadata(dest).await.is_ok_and(|m| m.is_dir()) {
             return Err(LocalFileError::not_a_file(LocalFileOp::Create, dest));
         }
-        let dir = parent_dir(dest).to_owned();
-        let temp = tokio::task::spawn_blocking(move || {
-            tempfile::Builder::new()
-                .prefix(PARTIAL_PREFIX)
-                .tempfile_in(dir)
-        })
-        .await
-        .map_err(io::Error::other)
-        .and_then(|r| r)
-        .map_err(fail)?;
+        let target = dest.to_owned();
+        let temp = tokio::task::spawn_blocking(move || temp_beside(&target))
+            .await
+            .map_err(io::Error::other)
+            .and_then(|r| r)
+            .map_err(fail)?;
         let (file, temp) = temp.into_parts();
         Ok(TokioPartialFile {
             file: tokio::fs::File::from_std(file),
             temp,
             dest: dest.to_owned(),
+            keep_existing: false,
         })
+    }
+
+    /// Makes the commit fail, leaving the file alone, when `dest` exists by then (the check
+    /// and the move are one step, so a file created meanwhile is not replaced either).
+    pub fn keep_existing(mut self) -> Self {
+        self.keep_existing = true;
+        self
+    }
+
+    /// Where the bytes are being written until the commit.
+    pub fn temp_path(&self) -> &Path {
+        &self.temp
     }
 }
 
@@ -140,17 +151,25 @@ impl AsyncPartialFile for TokioPartialFile {
             mut file,
             temp,
             dest,
+            keep_existing,
         } = *self;
         let fail = |e| LocalFileError::new(LocalFileOp::Persist, &dest, e);
         file.flush().await.map_err(fail)?;
         file.sync_all().await.map_err(fail)?;
         drop(file);
         let target = dest.clone();
-        tokio::task::spawn_blocking(move || temp.persist(&target).map_err(|e| e.error))
-            .await
-            .map_err(io::Error::other)
-            .and_then(|r| r)
-            .map_err(fail)
+        tokio::task::spawn_blocking(move || {
+            let persisted = if keep_existing {
+                temp.persist_noclobber(&target)
+            } else {
+                temp.persist(&target)
+            };
+            persisted.map_err(|e| e.error)
+        })
+        .await
+        .map_err(io::Error::other)
+        .and_then(|r| r)
+        .map_err(fail)
     }
 }
 
