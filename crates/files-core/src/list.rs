@@ -103,6 +103,20 @@ impl ListParams {
         self.order
     }
 
+    /// The names of the parameters that are set, as the API calls them: `purpose`,
+    /// `limit`, `order`, `after`.
+    pub fn given_names(&self) -> Vec<&'static str> {
+        [
+            ("purpose", self.purpose.is_some()),
+            ("limit", self.limit.is_some()),
+            ("order", self.order.is_some()),
+            ("after", self.after.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, set)| set.then_some(name))
+        .collect()
+    }
+
     /// Whether no parameter is set.
     pub fn is_empty(&self) -> bool {
         *self == ListParams::default()

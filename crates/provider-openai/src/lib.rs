@@ -79,14 +79,21 @@ impl OpenAi {
     /// OpenAI configured from the environment: the key from `OPENAI_API_KEY` (required), and
     /// `OPENAI_BASE_URL`, `OPENAI_ORG_ID`, `OPENAI_PROJECT_ID` when set.
     pub fn from_env() -> Result<Self, ValidationError> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let key = var(API_KEY_ENV).ok_or_else(|| {
+        let key = env_var(API_KEY_ENV).ok_or_else(|| {
             ValidationError::new(
                 API_KEY_ENV,
                 "(not set)",
                 "set it to your OpenAI API key, e.g. `export OPENAI_API_KEY=sk-...`",
             )
         })?;
+        OpenAi::from_env_with_key(key)
+    }
+
+    /// OpenAI with the given key (read from a file, a secret store…), and the rest from the
+    /// environment as [`OpenAi::from_env`] reads it: `OPENAI_BASE_URL`, `OPENAI_ORG_ID`,
+    /// `OPENAI_PROJECT_ID` when set.
+    pub fn from_env_with_key(key: impl Into<ApiKey>) -> Result<Self, ValidationError> {
+        let var = env_var;
         let mut openai = OpenAi::new(key);
         if let Some(url) = var(BASE_URL_ENV) {
             openai = openai.with_base_url(&url)?;
@@ -116,9 +123,19 @@ impl OpenAi {
     }
 }
 
+/// An environment variable's value, unless it is unset or blank.
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
 fn header_value(what: &str, value: &str) -> Result<HeaderValue, ValidationError> {
     HeaderValue::from_str(value).map_err(|_| {
-        ValidationError::new(what, value, "must be printable ASCII without line breaks")
+        // Quoted and escaped: the value is shown, never its line breaks.
+        ValidationError::new(
+            what,
+            format!("{value:?}"),
+            "must be printable ASCII without line breaks",
+        )
     })
 }
 

@@ -204,21 +204,53 @@ fn idle_limited(
     })
 }
 
-/// Maps a reqwest error onto the core's transport error, keeping its cause chain.
+/// Maps a reqwest error onto the core's transport error, keeping its cause chain and naming
+/// the `host:port` it was for.
 fn map_error(error: reqwest::Error) -> TransportError {
+    let authority = error
+        .url()
+        .map(|url| {
+            let host = url.host_str().unwrap_or("?");
+            match url.port_or_known_default() {
+                Some(port) => format!(" {host}:{port}"),
+                None => format!(" {host}"),
+            }
+        })
+        .unwrap_or_default();
     let (kind, context) = if error.is_connect() {
-        (TransportErrorKind::Connect, "connecting to the server")
+        (
+            TransportErrorKind::Connect,
+            format!("connecting to{authority}"),
+        )
     } else if error.is_timeout() {
-        (TransportErrorKind::Timeout, "waiting for the server")
+        (
+            TransportErrorKind::Timeout,
+            format!("waiting for{authority}"),
+        )
     } else if error.is_body() || error.is_request() || error.is_decode() {
         (
             TransportErrorKind::Io,
-            "transferring the request or response",
+            format!(
+                "transferring the request or response{}",
+                with_to(&authority)
+            ),
         )
     } else {
-        (TransportErrorKind::Other, "HTTP exchange")
+        (
+            TransportErrorKind::Other,
+            format!("HTTP exchange{}", with_to(&authority)),
+        )
     };
     TransportError::with_source(kind, context, error)
+}
+
+/// ` with host:port` when the host is known.
+fn with_to(authority: &str) -> String {
+    if authority.is_empty() {
+        String::new()
+    } else {
+        format!(" with{authority}")
+    }
 }
 
 #[cfg(test)]

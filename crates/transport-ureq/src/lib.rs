@@ -79,6 +79,7 @@ impl Transport for UreqTransport {
         timeouts: &Timeouts,
     ) -> Result<http::Response<ResponseBody>, TransportError> {
         let (parts, body) = request.into_parts();
+        let authority = authority(&parts.uri);
         let body = if body.is_empty() {
             SendBody::none()
         } else {
@@ -91,7 +92,10 @@ impl Transport for UreqTransport {
             .timeout_per_read(timeouts.idle)
             .timeout_per_write(timeouts.idle)
             .build();
-        let response = self.agent.run(request).map_err(map_error)?;
+        let response = self
+            .agent
+            .run(request)
+            .map_err(|e| map_error(e, &authority))?;
         let (parts, body) = response.into_parts();
         let reader = body.into_with_config().limit(u64::MAX).reader();
         Ok(http::Response::from_parts(
@@ -121,11 +125,31 @@ impl<R: Read> Read for BodyReader<R> {
     }
 }
 
-/// Maps a ureq error onto the core's transport error.
-fn map_error(error: ureq::Error) -> TransportError {
+/// The `host:port` a request goes to, for messages.
+fn authority(uri: &http::Uri) -> String {
+    let host = uri.host().unwrap_or("?");
+    let port = uri.port_u16().unwrap_or(match uri.scheme_str() {
+        Some("https") => 443,
+        _ => 80,
+    });
+    format!("{host}:{port}")
+}
+
+/// Whether an IO error is a failed name lookup. The standard library reports one as an
+/// uncategorised error whose text it fixes ("failed to lookup address information: …"), so
+/// the text is all there is to go by.
+fn is_lookup_failure(error: &io::Error) -> bool {
+    error
+        .to_string()
+        .starts_with("failed to lookup address information")
+}
+
+/// Maps a ureq error onto the core's transport error, naming the `host:port` it was for.
+fn map_error(error: ureq::Error, authority: &str) -> TransportError {
     let kind = match &error {
         ureq::Error::Timeout(_) => TransportErrorKind::Timeout,
         ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => TransportErrorKind::Connect,
+        ureq::Error::Io(e) if is_lookup_failure(e) => TransportErrorKind::Connect,
         ureq::Error::Io(e) => match e.kind() {
             io::ErrorKind::ConnectionRefused
             | io::ErrorKind::NotFound
@@ -136,10 +160,16 @@ fn map_error(error: ureq::Error) -> TransportError {
         ureq::Error::Tls(_) => TransportErrorKind::Connect,
         _ => TransportErrorKind::Other,
     };
-    let context = match kind {
-        TransportErrorKind::Connect => "connecting to the server",
-        TransportErrorKind::Timeout => "waiting for the server",
-        _ => "sending the request",
+    let context = match (kind, &error) {
+        (TransportErrorKind::Connect, ureq::Error::HostNotFound) => {
+            format!("looking up {authority}")
+        }
+        (TransportErrorKind::Connect, ureq::Error::Io(e)) if is_lookup_failure(e) => {
+            format!("looking up {authority}")
+        }
+        (TransportErrorKind::Connect, _) => format!("connecting to {authority}"),
+        (TransportErrorKind::Timeout, _) => format!("waiting for {authority}"),
+        _ => format!("sending the request to {authority}"),
     };
     TransportError::with_source(kind, context, error)
 }

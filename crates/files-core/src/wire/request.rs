@@ -103,7 +103,7 @@ pub fn build_list(
         if !provider.features().list_parameters {
             return Err(ValidationError::new(
                 "list parameters",
-                format!("{params:?}"),
+                params.given_names().join(", "),
                 format!(
                     "{} lists all files at once and takes no purpose, limit, order or after",
                     provider.name()
