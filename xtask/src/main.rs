@@ -3,8 +3,8 @@
 //! - `cargo xtask sans-io`: fails if `files-core` can do IO — if its dependency tree holds an
 //!   HTTP client, an async runtime, a TLS stack or a random-number crate, or its source uses
 //!   files, sockets, the environment, processes, threads, a clock or OS randomness — or if
-//!   the blocking client (`files-client` without features, with `transport-ureq`) pulls in an
-//!   async runtime.
+//!   the blocking client (`files-client` without features, with `transport-ureq`, or the
+//!   `files-sdk` facade with only `blocking`, `openai` and `stepfun`) pulls in an async runtime.
 //!
 //! - `cargo xtask codegen [--check]`: writes the rule tables (files-core's format catalogue,
 //!   error kinds and purposes; each provider crate's `rules.rs`; the emulator's `rules.rs`) and
@@ -172,6 +172,27 @@ fn sans_io() -> Result<(), String> {
         }
         Err(e) => problems.push(e),
     }
+    let facade = [
+        "-p",
+        "files-sdk",
+        "--no-default-features",
+        "--features",
+        "blocking,openai,stepfun",
+    ];
+    match dependency_tree(&facade) {
+        Ok(tree) => {
+            let found = forbidden_crates(&tree, FORBIDDEN_IN_BLOCKING);
+            if !found.is_empty() {
+                problems.push(format!(
+                    "files-sdk with only the `blocking`, `openai` and `stepfun` features must \
+                     pull in no async runtime, but its tree contains: {}. Put what needs them \
+                     behind the `async` feature.",
+                    found.join(", ")
+                ));
+            }
+        }
+        Err(e) => problems.push(e),
+    }
     let findings = source_scan::scan_tree(&core_source_dir())?;
     if !findings.is_empty() {
         let list: Vec<String> = findings.iter().map(ToString::to_string).collect();
@@ -183,7 +204,7 @@ fn sans_io() -> Result<(), String> {
     if problems.is_empty() {
         println!(
             "files-core is sans-IO (no IO crate in its tree, no IO in its source), and the \
-             blocking client pulls in no async runtime"
+             blocking client (alone, and through files-sdk) pulls in no async runtime"
         );
         Ok(())
     } else {
