@@ -6,8 +6,10 @@ use std::path::Path;
 
 use files_client::{
     AsyncClient, Client, DeletedFile, Error, FileList, FileObject, ListParams, NewUpload,
-    PartOptions, Polling, Provider, RequestOptions, ResumeFrom, Upload, UploadRequest,
+    PartOptions, Polling, Provider, RequestOptions, ResumeFrom, StdFiles, TokioFiles, Upload,
+    UploadRequest,
 };
+use files_core::local::{AsyncLocalFiles, LocalFiles};
 use futures_util::StreamExt;
 use transport_reqwest::ReqwestTransport;
 use transport_ureq::UreqTransport;
@@ -26,7 +28,20 @@ pub enum Api {
 impl Api {
     /// A blocking client.
     pub fn blocking(provider: DynProvider, options: RequestOptions) -> Self {
-        Api::Blocking(Client::new(provider, UreqTransport::new()).with_options(options))
+        Api::blocking_with_files(provider, options, StdFiles)
+    }
+
+    /// A blocking client whose local files (an upload's source, a download's temporary file)
+    /// go through `files`.
+    pub fn blocking_with_files(
+        provider: DynProvider,
+        options: RequestOptions,
+        files: impl LocalFiles + 'static,
+    ) -> Self {
+        let client = Client::new(provider, UreqTransport::new())
+            .with_options(options)
+            .with_local_files(files);
+        Api::Blocking(client)
     }
 
     /// An async client with a runtime to drive it.
@@ -34,12 +49,23 @@ impl Api {
         provider: DynProvider,
         options: RequestOptions,
     ) -> Result<Self, Box<dyn std::error::Error>> {
+        Api::async_with_files(provider, options, TokioFiles)
+    }
+
+    /// An async client with a runtime to drive it, whose local files go through `files`.
+    pub fn async_with_files(
+        provider: DynProvider,
+        options: RequestOptions,
+        files: impl AsyncLocalFiles + 'static,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()?;
         let transport = ReqwestTransport::new()?;
-        let client = AsyncClient::new(provider, transport).with_options(options);
+        let client = AsyncClient::new(provider, transport)
+            .with_options(options)
+            .with_local_files(files);
         Ok(Api::Async(client, runtime))
     }
 

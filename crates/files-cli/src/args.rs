@@ -13,13 +13,17 @@ pub struct Cli {
     /// Where and how to connect.
     #[command(flatten)]
     pub connection: Connection,
+    /// How results are shown.
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// Options shared by every command; accepted before or after the subcommand.
+/// Options shared by every API command; accepted before or after the subcommand.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Connection")]
 pub struct Connection {
     /// Which provider's API to speak.
     #[arg(long, global = true, value_enum, default_value_t = ProviderName::Openai, env = "FILES_PROVIDER")]
@@ -27,6 +31,11 @@ pub struct Connection {
     /// Override the API base URL (its path prefix is kept), e.g. http://127.0.0.1:8321/v1.
     #[arg(long, global = true, value_name = "URL")]
     pub base_url: Option<String>,
+    /// Read the API key from this file (its first line) instead of OPENAI_API_KEY or
+    /// STEP_API_KEY. There is deliberately no --api-key: a key typed on the command line
+    /// lands in the shell's history and in every process listing.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub api_key_file: Option<PathBuf>,
     /// Which HTTP transport to use: ureq (blocking) or reqwest (async).
     #[arg(long, global = true, value_enum, default_value_t = TransportName::Ureq)]
     pub transport: TransportName,
@@ -38,6 +47,27 @@ pub struct Connection {
     /// word either way.
     #[arg(long, global = true)]
     pub no_validate: bool,
+}
+
+/// How results are shown; accepted before or after the subcommand.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// Print each result as JSON (one document per line): the provider's object, plus the
+    /// facts the command adds (e.g. bytes_written). No progress bars.
+    #[arg(long, global = true, conflicts_with = "quiet")]
+    pub json: bool,
+    /// Print only ids (of the files uploaded, listed, waited for or deleted).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Show no progress bars (they are shown only on a terminal anyway).
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+    /// Log what the client does to stderr: requests, statuses, request ids, attempts and
+    /// timings (never a key or a body). -vv for more. RUST_LOG, when set, decides instead
+    /// (e.g. RUST_LOG=files_client=debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 /// A provider.
@@ -71,54 +101,93 @@ pub enum RegionName {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Start a local emulator and walk upload → list → retrieve → download → delete against it.
+    #[command(
+        after_long_help = "Examples:\n  files demo\n  files demo --provider stepfun \
+                                 --transport reqwest --size 64MiB"
+    )]
     Demo(DemoArgs),
-    /// Upload a file (or, on StepFun, have the server fetch a URL).
+    /// Upload files (or, on StepFun, have the server fetch a URL).
+    #[command(
+        after_long_help = "Examples:\n  files upload requests.jsonl --purpose batch\n  \
+                                 files upload a.pdf b.pdf --purpose assistants -q\n  \
+                                 gzip -dc data.jsonl.gz | files upload - --filename data.jsonl \
+                                 --purpose batch\n  files upload big.jsonl --purpose batch \
+                                 --parts 8 --resume"
+    )]
     Upload(UploadArgs),
     /// List files.
+    #[command(after_long_help = "Examples:\n  files list --limit 20\n  \
+                                 files list --all --json | jq -r .filename")]
     List(ListArgs),
     /// Show one file's metadata.
+    #[command(after_long_help = "Example:\n  files get file-abc123 --json")]
     Get {
         /// The file id.
         id: String,
     },
-    /// Delete a file.
+    /// Delete files.
+    #[command(after_long_help = "Examples:\n  files delete file-abc123\n  \
+                                 files list -q --purpose batch | xargs files delete")]
     Delete {
-        /// The file id.
-        id: String,
+        /// The file ids.
+        #[arg(required = true)]
+        ids: Vec<String>,
     },
     /// Download a file's content.
+    #[command(after_long_help = "Examples:\n  files download file-abc123\n  \
+                                 files download file-abc123 -o out.jsonl --no-clobber\n  \
+                                 files download file-abc123 -o - | head")]
     Download(DownloadArgs),
+    /// Wait until a file's processing is over, then show it.
+    #[command(after_long_help = "Example:\n  files wait file-abc123 --timeout 10m")]
+    Wait(WaitArgs),
     /// Run the local emulator until interrupted.
+    #[command(
+        after_long_help = "Examples:\n  files serve\n  files serve --provider stepfun \
+                                 --addr 127.0.0.1:9000 --path-prefix /v1"
+    )]
     Serve(ServeArgs),
+    /// Print a shell completion script.
+    #[command(after_long_help = "Example:\n  files completions bash > \
+                                 ~/.local/share/bash-completion/completions/files")]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// `files demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Size of the sample file to upload, in bytes.
-    #[arg(long, default_value_t = 1024 * 1024)]
+    /// Size of the sample file to upload, from 1 byte to 4GiB, e.g. 1MiB or 100MB.
+    #[arg(long, default_value = "1MiB", value_parser = crate::size::parse_demo_size)]
     pub size: u64,
 }
 
 /// `files upload`.
 #[derive(Debug, Args)]
 pub struct UploadArgs {
-    /// The file to upload.
+    /// The files to upload; `-` reads standard input (give --filename, and --size to stream
+    /// it instead of buffering it to a temporary file first).
     #[arg(required_unless_present = "url", conflicts_with = "url")]
-    pub path: Option<PathBuf>,
-    /// A remote URL for the provider to fetch instead (StepFun).
-    #[arg(long)]
+    pub paths: Vec<PathBuf>,
+    /// A remote URL for the provider to fetch instead (StepFun). The provider names and
+    /// types the file itself.
+    #[arg(long, conflicts_with_all = ["filename", "content_type"])]
     pub url: Option<String>,
-    /// What the file is for, e.g. batch, fine-tune, assistants (OpenAI) or storage,
-    /// file-extract (StepFun).
+    /// What the file is for, e.g. batch (OpenAI) or file-extract (StepFun); --help lists
+    /// every known value.
     #[arg(long)]
     pub purpose: String,
-    /// The name the server records (default: the path's base name).
+    /// The name the server records (default: the path's base name). Only with one path.
     #[arg(long)]
     pub filename: Option<String>,
     /// The file part's Content-Type (default: guessed from the name).
     #[arg(long)]
     pub content_type: Option<String>,
+    /// How many bytes standard input holds (`-`): sent as they are read, never buffered.
+    #[arg(long, value_name = "SIZE", value_parser = crate::size::parse_size)]
+    pub size: Option<u64>,
     /// Expire the file this many seconds after creation (OpenAI; the range is in
     /// docs/providers.md).
     #[arg(long, value_name = "SECONDS")]
@@ -156,7 +225,7 @@ pub struct ListArgs {
     /// Start after this file id (OpenAI).
     #[arg(long)]
     pub after: Option<String>,
-    /// Follow the cursor through every page.
+    /// Follow the cursor through every page (with --json: one file per line, as they come).
     #[arg(long)]
     pub all: bool,
 }
@@ -166,10 +235,28 @@ pub struct ListArgs {
 pub struct DownloadArgs {
     /// The file id.
     pub id: String,
-    /// Where to write the content; `-` for standard output. The file appears only when the
-    /// download is complete.
+    /// Where to write the content; `-` for standard output. Default: the file's name on the
+    /// server (its base name only), in the current directory, never replacing a file there.
+    /// The file appears only when
+    /// the download is complete; a file it replaces keeps its mode.
     #[arg(short, long, value_name = "PATH")]
-    pub output: PathBuf,
+    pub output: Option<PathBuf>,
+    /// Refuse to replace a file that exists.
+    #[arg(long)]
+    pub no_clobber: bool,
+}
+
+/// `files wait`.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// The file id.
+    pub id: String,
+    /// Give up after this long, e.g. 90s, 10m, 1h.
+    #[arg(long, default_value = "30m", value_parser = humantime::parse_duration)]
+    pub timeout: std::time::Duration,
+    /// Check this often.
+    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+    pub every: std::time::Duration,
 }
 
 /// `files serve`.
@@ -181,7 +268,7 @@ pub struct ServeArgs {
     /// The API key clients must send.
     #[arg(long, default_value = "emulator-key")]
     pub api_key: String,
-    /// The path prefix the API is mounted under.
+    /// The path prefix the API is mounted under (a leading `/` is added if missing).
     #[arg(long, default_value = "/v1")]
     pub path_prefix: String,
     /// A fault plan to misbehave by: a JSON array of faults, each matching a method and

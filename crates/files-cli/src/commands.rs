@@ -1,77 +1,161 @@
-//! The API commands: upload, list, get, delete, download.
+//! The API commands (upload, list, get, delete, download, wait): the client they share, and
+//! the short ones.
 
-use std::error::Error as StdError;
 use std::path::Path;
-
 use std::sync::Arc;
 
-use files_client::{ListParams, Observer, Order, Purpose, RequestOptions};
+use files_client::{Error, ListParams, Observer, Order, Polling, Purpose, RequestOptions};
 use provider_openai::OpenAi;
 use provider_stepfun::{Region, StepFun};
 
-use crate::args::{Command, Connection, ListArgs, ProviderName, RegionName, TransportName};
-use crate::output::{file_details, file_line, group_digits};
-use crate::progress::WarningPrinter;
+use crate::args::{
+    Command, Connection, ListArgs, OutputArgs, ProviderName, RegionName, TransportName, WaitArgs,
+};
+use crate::failure::{CliResult, Failure};
+use crate::guarded_files::GuardedFiles;
+use crate::output::{self, Mode, escape_controls, file_details};
+use crate::progress::{Observers, WarningPrinter};
 use files_cli::{Api, DynProvider};
 
-/// A boxed error for command results.
-pub type CliResult<T = ()> = Result<T, Box<dyn StdError>>;
-
 /// Runs an API command against the configured provider.
-pub fn run(connection: &Connection, command: Command) -> CliResult {
-    let provider = provider_from_env(connection)?;
+pub fn run(connection: &Connection, out: &OutputArgs, command: Command) -> CliResult {
+    let mode = Mode::of(out);
     if let Command::Upload(args) = command {
-        return crate::upload::run(connection, provider, args);
+        return crate::upload::run(connection, out, &args);
     }
-    let api = client(connection, provider, Arc::new(WarningPrinter))?;
+    let provider = provider_from_env(connection)?;
     match command {
-        Command::Upload(_) => Err("upload is handled above".into()),
-        Command::List(args) => list(&api, &args),
-        Command::Get { id } => {
-            println!("{}", file_details(&api.retrieve(&id)?));
-            Ok(())
-        }
-        Command::Delete { id } => {
-            let deleted = api.delete(&id)?;
-            println!("{} deleted: {}", deleted.id, deleted.deleted);
-            Ok(())
-        }
-        Command::Download(args) => {
-            if args.output == Path::new("-") {
-                api.download_to_writer(&args.id, &mut std::io::stdout().lock())?;
-            } else {
-                let bytes = api.download_to_path(&args.id, &args.output)?;
-                eprintln!(
-                    "{} bytes written to {}",
-                    group_digits(bytes),
-                    args.output.display()
-                );
+        Command::Download(args) => crate::download::run(connection, out, provider, &args),
+        command => {
+            let api = client(connection, provider, vec![], GuardedFiles::default())?;
+            match command {
+                Command::List(args) => list(&api, mode, connection, &args),
+                Command::Get { id } => get(&api, mode, connection, &id),
+                Command::Delete { ids } => each(
+                    &ids,
+                    |id| escape_controls(id),
+                    |id| output::deleted(mode, &api.delete(id).map_err(fail(connection))?),
+                ),
+                Command::Wait(args) => wait(&api, mode, connection, &args),
+                _ => Err(Failure::usage("not an API command")),
             }
-            Ok(())
         }
-        Command::Demo(_) | Command::Serve(_) => Err("demo and serve are not API commands".into()),
     }
 }
 
-/// The provider the options name, with its key from the environment.
-fn provider_from_env(connection: &Connection) -> CliResult<DynProvider> {
+/// Runs `one` for each item, going on after a failure; the first failure's kind decides the
+/// result. With several items each failure is printed as it happens, after the item's
+/// `label`.
+pub fn each<T>(
+    items: &[T],
+    label: impl Fn(&T) -> String,
+    mut one: impl FnMut(&T) -> CliResult,
+) -> CliResult {
+    if let [only] = items {
+        return one(only);
+    }
+    let mut first = None;
+    let mut failed = 0;
+    for item in items {
+        if let Err(failure) = one(item) {
+            if failure.kind == crate::failure::FailureKind::ClosedOutput {
+                return Err(failure);
+            }
+            first.get_or_insert(failure.kind);
+            eprintln!("error: {}", failure.context(label(item)));
+            failed += 1;
+        }
+    }
+    match first {
+        None => Ok(()),
+        Some(kind) => Err(Failure::new(
+            kind,
+            format!("{failed} of {} failed (see above)", items.len()),
+        )),
+    }
+}
+
+/// Turns a library error into a failure, with a hint when the base URL likely lacks `/v1`.
+pub fn fail(connection: &Connection) -> impl Fn(Error) -> Failure + '_ {
+    move |error| {
+        let status = error.status();
+        let failure = Failure::from(error);
+        match (&connection.base_url, status) {
+            (Some(url), Some(404)) if !has_version_path(url) => failure.with_hint(format!(
+                "hint: the base URL {} has no /v1 in its path; if the API is served under \
+                 /v1 (as OpenAI's, StepFun's and `files serve`'s are), use --base-url {}/v1",
+                escape_controls(url),
+                escape_controls(url.trim_end_matches('/'))
+            )),
+            _ => failure,
+        }
+    }
+}
+
+/// Whether a base URL's path names a version, e.g. `/v1`.
+fn has_version_path(url: &str) -> bool {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = after_scheme.split_once('/').map_or("", |(_, path)| path);
+    path.split('/').any(|segment| {
+        segment.len() > 1
+            && segment.starts_with('v')
+            && segment[1..].chars().all(|c| c.is_ascii_digit())
+    })
+}
+
+/// The provider the options name, with its key from `--api-key-file` or the environment.
+pub fn provider_from_env(connection: &Connection) -> CliResult<DynProvider> {
+    let key = match &connection.api_key_file {
+        Some(path) => Some(read_key(path)?),
+        None => None,
+    };
     let provider: DynProvider = match connection.provider {
         ProviderName::Openai => {
-            let mut openai = OpenAi::from_env()?;
+            let mut openai = match key {
+                Some(key) => OpenAi::from_env_with_key(key),
+                None => OpenAi::from_env(),
+            }
+            .map_err(|e| Failure::from(Error::from(e)))?;
             if let Some(url) = &connection.base_url {
-                openai = openai.with_base_url(url)?;
+                openai = openai
+                    .with_base_url(url)
+                    .map_err(|e| Failure::usage(format!("--base-url: {e}")))?;
             }
             Box::new(openai)
         }
         ProviderName::Stepfun => {
-            let mut stepfun = StepFun::from_env()?.with_region(region(connection.region));
+            let stepfun = match key {
+                Some(key) => StepFun::new(key),
+                None => StepFun::from_env().map_err(|e| Failure::from(Error::from(e)))?,
+            };
+            let mut stepfun = stepfun.with_region(region(connection.region));
             if let Some(url) = &connection.base_url {
-                stepfun = stepfun.with_base_url(url)?;
+                stepfun = stepfun
+                    .with_base_url(url)
+                    .map_err(|e| Failure::usage(format!("--base-url: {e}")))?;
             }
             Box::new(stepfun)
         }
     };
     Ok(provider)
+}
+
+/// The key in `--api-key-file`: its first line, without surrounding whitespace.
+fn read_key(path: &Path) -> CliResult<String> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Failure::local(format!(
+            "--api-key-file {}: could not read it: {e}",
+            path.display()
+        ))
+    })?;
+    let key = text.lines().next().unwrap_or("").trim();
+    if key.is_empty() {
+        return Err(Failure::usage(format!(
+            "--api-key-file {}: the file is empty; put the API key on its first line",
+            path.display()
+        )));
+    }
+    Ok(key.to_owned())
 }
 
 /// The StepFun region an option names.
@@ -82,22 +166,46 @@ pub fn region(name: RegionName) -> Region {
     }
 }
 
-/// A client over the transport the options name, with `observer` hearing every request.
+/// A client over the transport the options name, with the rules' warnings printed, the
+/// `observers` hearing every request, and `files` writing downloads.
 pub fn client(
     connection: &Connection,
     provider: DynProvider,
-    observer: Arc<dyn Observer>,
+    observers: Vec<Arc<dyn Observer>>,
+    files: GuardedFiles,
 ) -> CliResult<Api> {
+    let mut all: Vec<Arc<dyn Observer>> = vec![Arc::new(WarningPrinter)];
+    all.extend(observers);
     let options = RequestOptions::new()
         .validate(!connection.no_validate)
-        .observer(observer);
+        .observer(Arc::new(Observers(all)));
     Ok(match connection.transport {
-        TransportName::Ureq => Api::blocking(provider, options),
-        TransportName::Reqwest => Api::with_async(provider, options)?,
+        TransportName::Ureq => Api::blocking_with_files(provider, options, files),
+        TransportName::Reqwest => Api::async_with_files(provider, options, files)
+            .map_err(|e| Failure::local(format!("could not start the async client: {e}")))?,
     })
 }
 
-fn list(api: &Api, args: &ListArgs) -> CliResult {
+fn get(api: &Api, mode: Mode, connection: &Connection, id: &str) -> CliResult {
+    let file = api.retrieve(id).map_err(fail(connection))?;
+    match mode {
+        Mode::Human => output::line(&file_details(&file)),
+        _ => output::file(mode, &file),
+    }
+}
+
+fn wait(api: &Api, mode: Mode, connection: &Connection, args: &WaitArgs) -> CliResult {
+    let polling = Polling::new().every(args.every).up_to(args.timeout);
+    let file = api
+        .wait_for_processing(&args.id, polling)
+        .map_err(fail(connection))?;
+    match mode {
+        Mode::Human => output::line(&file_details(&file)),
+        _ => output::file(mode, &file),
+    }
+}
+
+fn list(api: &Api, mode: Mode, connection: &Connection, args: &ListArgs) -> CliResult {
     let mut params = ListParams::new();
     if let Some(purpose) = &args.purpose {
         params = params.purpose(Purpose::new(purpose.as_str()));
@@ -106,30 +214,70 @@ fn list(api: &Api, args: &ListArgs) -> CliResult {
         params = params.limit(limit);
     }
     if let Some(order) = &args.order {
-        params = params.order(order.parse::<Order>()?);
+        params = params.order(
+            order
+                .parse::<Order>()
+                .map_err(|e| Failure::usage(format!("--order: {e}")))?,
+        );
     }
     if let Some(after) = &args.after {
         params = params.after(after.as_str());
     }
+    if connection.provider == ProviderName::Stepfun && !params.is_empty() {
+        let flags: Vec<String> = params
+            .given_names()
+            .iter()
+            .map(|name| format!("--{name}"))
+            .collect();
+        return Err(Failure::usage(format!(
+            "StepFun lists all files at once and takes none of --purpose, --limit, --order, \
+             --after: run `files list --provider stepfun` without {}",
+            flags.join(", ")
+        )));
+    }
     if args.all {
         let mut count = 0u64;
         for file in api.list_all(&params) {
-            println!("{}", file_line(&file?));
+            output::file(mode, &file.map_err(fail(connection))?)?;
             count += 1;
         }
-        eprintln!("{count} file(s)");
-    } else {
-        let page = api.list(&params)?;
-        for file in &page.data {
-            println!("{}", file_line(file));
+        if mode == Mode::Human {
+            eprintln!("{count} file(s)");
         }
+        return Ok(());
+    }
+    let page = api.list(&params).map_err(fail(connection))?;
+    if mode == Mode::Json {
+        return output::json(&page);
+    }
+    for file in &page.data {
+        output::file(mode, file)?;
+    }
+    if mode == Mode::Human {
         match page.next_cursor() {
-            Some(cursor) => eprintln!(
-                "{} file(s); more after {cursor} (use --after {cursor} or --all)",
-                page.data.len()
-            ),
+            Some(cursor) => {
+                let cursor = escape_controls(cursor);
+                eprintln!(
+                    "{} file(s); more after {cursor} (use --after {cursor} or --all)",
+                    page.data.len()
+                );
+            }
             None => eprintln!("{} file(s)", page.data.len()),
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_in_the_base_url_path_is_recognised() {
+        assert!(has_version_path("http://127.0.0.1:8321/v1"));
+        assert!(has_version_path("https://api.example.com/openai/v1/"));
+        assert!(!has_version_path("http://127.0.0.1:8321"));
+        assert!(!has_version_path("http://127.0.0.1:8321/"));
+        assert!(!has_version_path("http://v1.example.com/api"));
+    }
 }

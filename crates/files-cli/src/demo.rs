@@ -5,102 +5,227 @@ use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 
-use files_client::{ListParams, Purpose, UploadRequest};
+use files_client::{FileObject, ListParams, Purpose, UploadRequest};
 use files_emulator::{Dialect, Emulator};
 use provider_openai::OpenAi;
 use provider_stepfun::StepFun;
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::args::{Connection, DemoArgs, ProviderName};
-use crate::commands::{CliResult, client};
-use crate::output::{file_line, group_digits};
-use crate::progress::WarningPrinter;
+use crate::args::{Connection, DemoArgs, OutputArgs, ProviderName};
+use crate::commands::client;
+use crate::failure::{CliResult, Failure};
+use crate::guarded_files::GuardedFiles;
+use crate::interrupt::RemoveOnInterrupt;
+use crate::output::{self, Mode, escape_controls, file_line, group_digits};
 use files_cli::DynProvider;
 
+/// One step of the demo, as `--json` prints it.
+#[derive(Serialize)]
+struct Step<'a> {
+    step: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a FileObject>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    files: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bytes_written: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sha256: Option<&'a str>,
+}
+
+impl<'a> Step<'a> {
+    fn new(step: &'a str) -> Self {
+        Step {
+            step,
+            file: None,
+            files: None,
+            bytes_written: None,
+            sha256: None,
+        }
+    }
+}
+
+/// How many times the sample's size the demo needs on disk: the sample, the emulator's
+/// stored copy and the downloaded one.
+const COPIES_ON_DISK: u64 = 3;
+
 /// Runs the demo.
-pub fn run(connection: &Connection, args: &DemoArgs) -> CliResult {
+pub fn run(connection: &Connection, out: &OutputArgs, args: &DemoArgs) -> CliResult {
+    let json = Mode::of(out) == Mode::Json;
+    let say = |text: String| -> CliResult { if json { Ok(()) } else { output::line(&text) } };
     let (dialect, name, purpose) = match connection.provider {
         ProviderName::Openai => (Dialect::OpenAi, "sample.jsonl", Purpose::BATCH),
         ProviderName::Stepfun => (Dialect::StepFun, "sample.txt", Purpose::FILE_EXTRACT),
     };
-    let emulator = Emulator::start(dialect)?;
+    let dir = tempfile::Builder::new()
+        .prefix("files-demo-")
+        .tempdir()
+        .map_err(|e| Failure::local(format!("could not create a temporary directory: {e}")))?;
+    let _dir_guard = RemoveOnInterrupt::new(dir.path());
+    check_free_space(dir.path(), args.size)?;
+    let emulator = Emulator::start(dialect)
+        .map_err(|e| Failure::local(format!("could not start the emulator: {e}")))?;
+    let _store_guard = RemoveOnInterrupt::new(emulator.storage_path());
     let base_url = emulator.base_url();
     let provider: DynProvider = match connection.provider {
-        ProviderName::Openai => Box::new(OpenAi::new(emulator.api_key()).with_base_url(&base_url)?),
-        ProviderName::Stepfun => {
-            Box::new(StepFun::new(emulator.api_key()).with_base_url(&base_url)?)
-        }
+        ProviderName::Openai => Box::new(
+            OpenAi::new(emulator.api_key())
+                .with_base_url(&base_url)
+                .map_err(|e| Failure::usage(e.to_string()))?,
+        ),
+        ProviderName::Stepfun => Box::new(
+            StepFun::new(emulator.api_key())
+                .with_base_url(&base_url)
+                .map_err(|e| Failure::usage(e.to_string()))?,
+        ),
     };
-    let api = client(connection, provider, std::sync::Arc::new(WarningPrinter))?;
-    println!(
+    let api = client(connection, provider, vec![], GuardedFiles::default())?;
+    say(format!(
         "files demo: {} dialect over {}, emulator at {base_url}",
         dialect,
         api.transport_name()
-    );
+    ))?;
     if connection.base_url.is_some() {
-        println!("(--base-url is not used: the demo talks to its own emulator)");
+        say("(--base-url is not used: the demo talks to its own emulator)".to_owned())?;
     }
 
-    let dir = tempfile::tempdir()?;
     let sample = dir.path().join(name);
-    let sample_hash = write_sample(&sample, args.size)?;
+    let sample_hash = write_sample(&sample, args.size).map_err(|e| {
+        Failure::local(format!(
+            "could not write the sample {}: {e}",
+            sample.display()
+        ))
+    })?;
 
     let file = api.create(UploadRequest::from_path(&sample, purpose))?;
-    println!(
+    say(format!(
         "1. upload    {} ({} bytes)\n   -> {}",
         name,
         group_digits(args.size),
         file_line(&file)
-    );
+    ))?;
+    emit(
+        json,
+        &Step {
+            file: Some(&file),
+            ..Step::new("upload")
+        },
+    )?;
     if file.bytes != args.size {
-        return Err(format!(
+        return Err(Failure::unavailable(format!(
             "the server recorded {} bytes, but {} were sent",
             file.bytes, args.size
-        )
-        .into());
+        )));
     }
 
     let listing = api.list(&ListParams::new())?;
-    println!("2. list      {} file(s)", listing.data.len());
+    say(format!("2. list      {} file(s)", listing.data.len()))?;
     for listed in &listing.data {
-        println!("   - {}", file_line(listed));
+        say(format!("   - {}", file_line(listed)))?;
     }
+    emit(
+        json,
+        &Step {
+            files: Some(listing.data.len()),
+            ..Step::new("list")
+        },
+    )?;
     if !listing.data.iter().any(|f| f.id == file.id) {
-        return Err(format!("{} is missing from the listing", file.id).into());
+        return Err(Failure::unavailable(format!(
+            "{} is missing from the listing",
+            file.id
+        )));
     }
 
     let retrieved = api.retrieve(&file.id)?;
-    println!("3. retrieve  {}", file_line(&retrieved));
+    say(format!("3. retrieve  {}", file_line(&retrieved)))?;
+    emit(
+        json,
+        &Step {
+            file: Some(&retrieved),
+            ..Step::new("retrieve")
+        },
+    )?;
 
     let copy = dir.path().join(format!("downloaded-{name}"));
     let received = api.download_to_path(&file.id, &copy)?;
-    let copy_hash = hash_file(&copy)?;
+    let copy_hash = hash_file(&copy).map_err(|e| {
+        Failure::local(format!(
+            "could not read the download {}: {e}",
+            copy.display()
+        ))
+    })?;
     let verdict = if copy_hash == sample_hash {
         "identical"
     } else {
         "DIFFERENT"
     };
-    println!(
+    say(format!(
         "4. download  {} bytes, sha256 {}: {verdict} to the upload",
         group_digits(received),
         &copy_hash[..16]
-    );
+    ))?;
+    emit(
+        json,
+        &Step {
+            bytes_written: Some(received),
+            sha256: Some(&copy_hash),
+            ..Step::new("download")
+        },
+    )?;
     if copy_hash != sample_hash {
-        return Err(format!(
-            "the downloaded bytes differ from the upload (sha256 {copy_hash} vs {sample_hash})"
-        )
-        .into());
+        return Err(Failure::unavailable(format!(
+            "the downloaded bytes differ from the upload (sha256 {copy_hash} vs \
+                 {sample_hash})"
+        )));
     }
 
     let deleted = api.delete(&file.id)?;
-    println!("5. delete    {} deleted: {}", deleted.id, deleted.deleted);
-    match api.retrieve(&file.id) {
-        Err(e) if e.status() == Some(404) => println!("   retrieve now answers: {e}"),
-        Err(e) => return Err(e.into()),
-        Ok(_) => return Err(format!("{} still exists after delete", file.id).into()),
+    say(format!(
+        "5. delete    {} deleted: {}",
+        escape_controls(&deleted.id),
+        deleted.deleted
+    ))?;
+    if json {
+        output::json(&serde_json::json!({"step": "delete", "deleted": deleted}))?;
     }
-    println!("done: upload → list → retrieve → download → delete all worked over loopback.");
-    Ok(())
+    match api.retrieve(&file.id) {
+        Err(e) if e.status() == Some(404) => say(format!(
+            "   retrieve now answers: {}",
+            escape_controls(&e.to_string())
+        ))?,
+        Err(e) => return Err(e.into()),
+        Ok(_) => {
+            return Err(Failure::unavailable(format!(
+                "{} still exists after delete",
+                file.id
+            )));
+        }
+    }
+    say("done: upload → list → retrieve → download → delete all worked over loopback.".to_owned())
+}
+
+/// Prints a step as JSON when `--json` asked for it.
+fn emit(json: bool, step: &Step<'_>) -> CliResult {
+    if json { output::json(step) } else { Ok(()) }
+}
+
+/// Refuses a sample that would not fit on the disk of `dir`, three times over.
+fn check_free_space(dir: &Path, size: u64) -> CliResult {
+    let needed = size.saturating_mul(COPIES_ON_DISK);
+    match fs4::available_space(dir) {
+        Ok(free) if free < needed => Err(Failure::local(format!(
+            "--size {} needs about {} free in {} (the sample, the emulator's copy and the \
+             download), but only {} is free; choose a smaller --size or set TMPDIR to a \
+             roomier disk",
+            output::size(size),
+            output::size(needed),
+            dir.display(),
+            output::size(free)
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Writes `size` bytes of JSON lines to `path` and gives their SHA-256 in hex.
@@ -146,4 +271,19 @@ fn hash_file(path: &Path) -> std::io::Result<String> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sample_larger_than_the_free_space_is_refused_before_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = check_free_space(dir.path(), u64::MAX / 2).unwrap_err();
+        assert_eq!(err.kind, crate::failure::FailureKind::LocalFile);
+        assert!(err.message.contains("free"), "{}", err.message);
+        assert!(check_free_space(dir.path(), 1).is_ok());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
 }

@@ -5,6 +5,11 @@
 mod args;
 mod commands;
 mod demo;
+mod download;
+mod failure;
+mod guarded_files;
+mod help;
+mod interrupt;
 mod journal;
 mod output;
 mod progress;
@@ -12,28 +17,44 @@ mod serve;
 mod size;
 mod upload;
 
+use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 
 use crate::args::{Cli, Command};
+use crate::failure::{Failure, FailureKind};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Demo(args) => demo::run(&cli.connection, &args),
-        Command::Serve(args) => serve::run(&cli.connection, &args),
-        command => commands::run(&cli.connection, command),
+    if let Err(e) = interrupt::install() {
+        let _ = writeln!(std::io::stderr(), "warning: Ctrl-C will not clean up: {e}");
+    }
+    let matches = help::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
     };
+    output::init_tracing(cli.output.verbose);
+    let result = match cli.command {
+        Command::Demo(ref args) => demo::run(&cli.connection, &cli.output, args),
+        Command::Serve(ref args) => serve::run(&cli.connection, &cli.output, args),
+        Command::Completions { shell } => help::completions(shell),
+        command => commands::run(&cli.connection, &cli.output, command),
+    };
+    if let Some(signal) = interrupt::received() {
+        let _ = writeln!(std::io::stderr(), "interrupted");
+        return ExitCode::from(interrupt::status_for(signal));
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            // Server text (messages, ids, names) may hold control characters: escaped, line
-            // by line, so the lines the command itself wrote stay lines.
-            let text = error.to_string();
-            let lines: Vec<String> = text.lines().map(output::escape_controls).collect();
-            eprintln!("error: {}", lines.join("\n"));
-            ExitCode::FAILURE
-        }
+        Err(failure) => report(&failure),
     }
+}
+
+/// Prints a failure (unless stdout was closed: then quietly) and gives its status.
+fn report(failure: &Failure) -> ExitCode {
+    if failure.kind != FailureKind::ClosedOutput {
+        let _ = writeln!(std::io::stderr(), "error: {failure}");
+    }
+    ExitCode::from(failure.kind.status())
 }

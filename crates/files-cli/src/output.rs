@@ -1,39 +1,145 @@
-//! How files and listings are printed.
+//! How results are printed: for people (times in RFC 3339, sizes readable, server text with
+//! its control characters escaped), as JSON lines for scripts, or as bare ids; and where logs
+//! go (`-v`, `RUST_LOG`).
 
-use files_client::FileObject;
+use std::io::Write;
+use std::time::{Duration, UNIX_EPOCH};
 
-/// One line describing a file.
+use files_client::{DeletedFile, FileObject};
+use indicatif::HumanBytes;
+use serde::Serialize;
+
+use crate::args::OutputArgs;
+use crate::failure::{CliResult, Failure};
+
+/// How the command prints its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Lines for people.
+    Human,
+    /// One JSON document per result, one per line.
+    Json,
+    /// Ids only.
+    Quiet,
+}
+
+impl Mode {
+    /// The mode the flags ask for.
+    pub fn of(args: &OutputArgs) -> Mode {
+        if args.json {
+            Mode::Json
+        } else if args.quiet {
+            Mode::Quiet
+        } else {
+            Mode::Human
+        }
+    }
+}
+
+/// Writes `bytes` to standard output; a reader that went away is a quiet end, not a panic.
+pub fn write_stdout(bytes: &[u8]) -> CliResult {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(Failure::from)
+}
+
+/// Prints one line to standard output.
+pub fn line(text: &str) -> CliResult {
+    let mut bytes = Vec::with_capacity(text.len() + 1);
+    bytes.extend_from_slice(text.as_bytes());
+    bytes.push(b'\n');
+    write_stdout(&bytes)
+}
+
+/// Prints `value` as one line of JSON (whose strings escape every control character).
+pub fn json(value: &impl Serialize) -> CliResult {
+    let text = serde_json::to_string(value)
+        .map_err(|e| Failure::local(format!("could not write JSON: {e}")))?;
+    line(&text)
+}
+
+/// Prints a file in the mode asked for: a line, a JSON document, or its id.
+pub fn file(mode: Mode, file: &FileObject) -> CliResult {
+    match mode {
+        Mode::Human => line(&file_line(file)),
+        Mode::Json => json(file),
+        Mode::Quiet => line(&escape_controls(&file.id)),
+    }
+}
+
+/// Prints a deleted file in the mode asked for.
+pub fn deleted(mode: Mode, deleted: &DeletedFile) -> CliResult {
+    match mode {
+        Mode::Human => line(&format!(
+            "{} {}",
+            escape_controls(&deleted.id),
+            if deleted.deleted {
+                "deleted"
+            } else {
+                "NOT deleted (the server said deleted: false)"
+            }
+        )),
+        Mode::Json => json(deleted),
+        Mode::Quiet => line(&escape_controls(&deleted.id)),
+    }
+}
+
+/// A time in Unix seconds as RFC 3339 in UTC, e.g. `2026-11-22T16:29:01Z`.
+pub fn time(unix_seconds: u64) -> String {
+    match UNIX_EPOCH.checked_add(Duration::from_secs(unix_seconds)) {
+        Some(at) => humantime::format_rfc3339_seconds(at).to_string(),
+        None => format!("@{unix_seconds}"),
+    }
+}
+
+/// A byte count for people: `512 B`, `1.50 MiB`.
+pub fn size(bytes: u64) -> String {
+    HumanBytes(bytes).to_string()
+}
+
+/// One line describing a file, every server string escaped.
 pub fn file_line(file: &FileObject) -> String {
     let mut line = format!(
-        "{}  {:>12} bytes  {:<14} {}",
-        file.id,
-        group_digits(file.bytes),
-        file.purpose.as_str(),
-        file.filename
+        "{}  {:>10}  {}  {:<14} {}",
+        escape_controls(&file.id),
+        size(file.bytes),
+        time(file.created_at),
+        escape_controls(file.purpose.as_str()),
+        escape_controls(&file.filename)
     );
     if let Some(status) = &file.status {
-        line.push_str(&format!("  [{status}]"));
+        line.push_str(&format!("  [{}]", escape_controls(&status.to_string())));
     }
     if let Some(expires) = file.expires_at {
-        line.push_str(&format!("  expires at {expires}"));
+        line.push_str(&format!("  expires {}", time(expires)));
     }
     line
 }
 
-/// Every field of a file, one per line.
+/// Every field of a file, one per line, every server string escaped.
 pub fn file_details(file: &FileObject) -> String {
     let mut out = format!(
-        "id:          {}\nfilename:    {}\nbytes:       {}\npurpose:     {}\ncreated_at:  {}",
-        file.id, file.filename, file.bytes, file.purpose, file.created_at
+        "id:          {}\nfilename:    {}\nbytes:       {} ({})\npurpose:     {}\n\
+         created_at:  {}",
+        escape_controls(&file.id),
+        escape_controls(&file.filename),
+        group_digits(file.bytes),
+        size(file.bytes),
+        escape_controls(file.purpose.as_str()),
+        time(file.created_at)
     );
     if let Some(status) = &file.status {
-        out.push_str(&format!("\nstatus:      {status}"));
+        out.push_str(&format!(
+            "\nstatus:      {}",
+            escape_controls(&status.to_string())
+        ));
     }
     if let Some(expires) = file.expires_at {
-        out.push_str(&format!("\nexpires_at:  {expires}"));
+        out.push_str(&format!("\nexpires_at:  {}", time(expires)));
     }
     if let Some(details) = &file.status_details {
-        out.push_str(&format!("\ndetails:     {details}"));
+        out.push_str(&format!("\ndetails:     {}", escape_controls(details)));
     }
     out
 }
@@ -41,16 +147,15 @@ pub fn file_details(file: &FileObject) -> String {
 /// `text` with its control characters (an escape sequence, a line break) shown as escapes,
 /// so text that came from a file name or a server cannot steer the terminal.
 pub fn escape_controls(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
-                c.escape_default().collect()
-            } else {
-                vec![c]
-            };
-            escaped
-        })
-        .collect()
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// `1234567` as `1,234,567`.
@@ -64,6 +169,50 @@ pub fn group_digits(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+/// Sends the library's tracing to stderr: `RUST_LOG` when set, else `-v` (debug) or `-vv`
+/// (trace) for the client's crates, else nothing.
+pub fn init_tracing(verbose: u8) {
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::prelude::*;
+    let crates = [
+        "files_client",
+        "files_core",
+        "transport_ureq",
+        "transport_reqwest",
+    ];
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(spec) if !spec.trim().is_empty() => match spec.parse::<Targets>() {
+            Ok(filter) => filter,
+            Err(e) => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "warning: RUST_LOG={} is not understood ({e}); logging is off",
+                    escape_controls(&spec)
+                );
+                return;
+            }
+        },
+        _ => {
+            let level = match verbose {
+                0 => return,
+                1 => tracing::Level::DEBUG,
+                _ => tracing::Level::TRACE,
+            };
+            crates.iter().fold(Targets::new(), |targets, name| {
+                targets.with_target(*name, level)
+            })
+        }
+    };
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(false)
+                .with_filter(filter),
+        )
+        .init();
 }
 
 #[cfg(test)]
@@ -83,5 +232,13 @@ mod tests {
             escape_controls("a\x1b]0;x\x07\nb é"),
             "a\\u{1b}]0;x\\u{7}\\nb é"
         );
+    }
+
+    #[test]
+    fn times_are_rfc_3339_in_utc_and_sizes_readable() {
+        assert_eq!(time(0), "1970-01-01T00:00:00Z");
+        assert_eq!(time(1_795_364_941), "2026-11-22T16:29:01Z");
+        assert_eq!(size(512), "512 B");
+        assert_eq!(size(3 << 19), "1.50 MiB");
     }
 }

@@ -30,6 +30,25 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("`{text}` is too large a size"))
 }
 
+/// The largest sample `files demo --size` writes.
+pub const MAX_DEMO_SIZE: u64 = 4 << 30;
+
+/// Parses `files demo --size`: a size from 1 byte to 4 GiB.
+pub fn parse_demo_size(text: &str) -> Result<u64, String> {
+    match parse_size(text)? {
+        0 => Err(
+            "the demo uploads a sample file, which cannot be empty: give 1 byte or \
+                  more, e.g. 1MiB"
+                .to_owned(),
+        ),
+        n if n > MAX_DEMO_SIZE => Err(format!(
+            "{text} is more than the demo's 4GiB ({MAX_DEMO_SIZE} bytes): the sample is \
+             written to disk, uploaded and downloaded again; choose a smaller size"
+        )),
+        n => Ok(n),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,6 +67,23 @@ mod tests {
             parse_size("99999999999999GiB")
                 .unwrap_err()
                 .contains("too large")
+        );
+    }
+
+    #[test]
+    fn the_demo_size_is_bounded() {
+        assert_eq!(parse_demo_size("1MiB"), Ok(1 << 20));
+        assert_eq!(parse_demo_size("4GiB"), Ok(4 << 30));
+        assert!(
+            parse_demo_size("0")
+                .unwrap_err()
+                .contains("cannot be empty")
+        );
+        assert!(parse_demo_size("4097MiB").unwrap_err().contains("4GiB"));
+        assert!(
+            parse_demo_size("18446744073709551615")
+                .unwrap_err()
+                .contains("4GiB")
         );
     }
 }

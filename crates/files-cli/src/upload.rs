@@ -2,6 +2,7 @@
 //! limit, or with `--part-size`, `--parts` or `--resume` — the Uploads API in parts, with a
 //! journal that lets `--resume` continue after a crash, a kill or Ctrl-C.
 
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -10,24 +11,139 @@ use files_client::{
     UploadRequest,
 };
 
-use crate::args::{Connection, UploadArgs};
-use crate::commands::{CliResult, client};
+use crate::args::{Connection, OutputArgs, UploadArgs};
+use crate::commands::{client, each, fail, provider_from_env};
+use crate::failure::{CliResult, Failure};
+use crate::guarded_files::GuardedFiles;
+use crate::interrupt::RemoveOnInterrupt;
 use crate::journal::{self, FileIdentity, JournalWriter, UploadSettings};
-use crate::output::{escape_controls, file_line};
-use crate::progress::{Observers, PartBars, WarningPrinter};
+use crate::output::{self, Mode, escape_controls};
+use crate::progress::{PartBars, TransferBar};
 use files_cli::DynProvider;
 
-/// Runs `files upload`.
-pub fn run(connection: &Connection, provider: DynProvider, args: UploadArgs) -> CliResult {
+/// Runs `files upload`: each path in turn (going on after a failure), or the URL.
+pub fn run(connection: &Connection, out: &OutputArgs, args: &UploadArgs) -> CliResult {
+    check_flags(args)?;
     let purpose = Purpose::new(args.purpose.as_str());
-    let mut upload = match (&args.path, &args.url) {
-        (Some(path), None) => UploadRequest::from_path(path, purpose),
-        (None, Some(url)) => UploadRequest::from_url(url, purpose),
-        _ => return Err("give either a file path or --url".into()),
-    };
-    if let Some(name) = &args.filename {
-        upload = upload.with_filename(name);
+    if let Some(url) = &args.url {
+        let provider = provider_from_env(connection)?;
+        let mut upload = UploadRequest::from_url(url, purpose);
+        if let Some(seconds) = args.expires_after {
+            upload = upload.with_expires_after(seconds);
+        }
+        let api = client(connection, provider, vec![], GuardedFiles::default())?;
+        let file = api.create(upload).map_err(fail(connection))?;
+        return output::file(Mode::of(out), &file);
     }
+    each(
+        &args.paths,
+        |path| escape_controls(&path.display().to_string()),
+        |path| upload_one(connection, out, args, path),
+    )
+}
+
+/// The flags that only make sense together, checked before anything is read or sent.
+fn check_flags(args: &UploadArgs) -> CliResult {
+    let stdin = args.paths.iter().filter(|p| is_stdin(p)).count();
+    if args.paths.len() > 1 && args.filename.is_some() {
+        return Err(Failure::usage(
+            "--filename names one file: give it with one path, or drop it to use each \
+             path's base name",
+        ));
+    }
+    if stdin > 1 {
+        return Err(Failure::usage("`-` (standard input) can be given once"));
+    }
+    if stdin == 1 && args.filename.is_none() {
+        return Err(Failure::usage(
+            "standard input has no name: give the name the server should record with \
+             --filename NAME",
+        ));
+    }
+    if stdin == 1 && args.resume {
+        return Err(Failure::usage(
+            "--resume needs a file that is still there: it cannot continue standard input",
+        ));
+    }
+    if stdin == 0 && args.size.is_some() {
+        return Err(Failure::usage(
+            "--size is the length of standard input: use it with `-`",
+        ));
+    }
+    if let (Some(size), true) = (args.size, args.part_size.is_some() || args.parts.is_some())
+        && stdin == 1
+    {
+        return Err(Failure::usage(format!(
+            "--size {size} streams standard input in one request: drop --size to buffer it \
+             and send it in parts"
+        )));
+    }
+    Ok(())
+}
+
+fn is_stdin(path: &Path) -> bool {
+    path == Path::new("-")
+}
+
+/// Standard input copied to a temporary file, removed when dropped or on Ctrl-C.
+struct BufferedStdin {
+    file: tempfile::NamedTempFile,
+    _guard: RemoveOnInterrupt,
+}
+
+impl BufferedStdin {
+    fn read() -> CliResult<Self> {
+        let fail = |e: std::io::Error| {
+            Failure::local(format!(
+                "could not buffer standard input to a temporary file: {e}"
+            ))
+        };
+        let mut file = tempfile::Builder::new()
+            .prefix(".files-stdin-")
+            .tempfile()
+            .map_err(fail)?;
+        let guard = RemoveOnInterrupt::new(file.path());
+        std::io::copy(&mut std::io::stdin().lock(), &mut file).map_err(fail)?;
+        file.flush().map_err(fail)?;
+        Ok(BufferedStdin {
+            file,
+            _guard: guard,
+        })
+    }
+}
+
+/// Uploads one path (or standard input, `-`).
+fn upload_one(
+    connection: &Connection,
+    out: &OutputArgs,
+    args: &UploadArgs,
+    source: &Path,
+) -> CliResult {
+    let provider = provider_from_env(connection)?;
+    let purpose = Purpose::new(args.purpose.as_str());
+    let buffered;
+    let (mut upload, local) = match (is_stdin(source), &args.filename, args.size) {
+        (true, Some(name), Some(len)) => (
+            UploadRequest::from_reader(std::io::stdin(), len, name, purpose),
+            None,
+        ),
+        (true, Some(name), None) => {
+            buffered = BufferedStdin::read()?;
+            let path = buffered.file.path();
+            (
+                UploadRequest::from_path(path, purpose).with_filename(name),
+                Some(path),
+            )
+        }
+        (true, None, _) => return Err(Failure::usage("standard input needs --filename NAME")),
+        (false, name, _) => {
+            let mut upload = UploadRequest::from_path(source, purpose);
+            if let Some(name) = name {
+                upload = upload.with_filename(name);
+            }
+            (upload, Some(source))
+        }
+    };
     if let Some(content_type) = &args.content_type {
         upload = upload.with_content_type(content_type);
     }
@@ -37,40 +153,43 @@ pub fn run(connection: &Connection, provider: DynProvider, args: UploadArgs) -> 
     let asked_for_parts = args.part_size.is_some() || args.parts.is_some() || args.resume;
     let rule = provider.uploads();
     if asked_for_parts && rule.is_none() {
-        return Err(format!(
+        return Err(Failure::usage(format!(
             "--part-size, --parts and --resume use the Uploads API, which {} does not have; \
              upload without them",
             provider.name()
-        )
-        .into());
+        )));
     }
     if let (Some(size), Some(rule)) = (args.part_size, rule)
         && size > rule.max_part_bytes
     {
-        return Err(format!(
+        return Err(Failure::usage(format!(
             "--part-size {size} bytes is over {}'s part limit of {} bytes ({} MiB); choose a \
              smaller one",
             provider.name(),
             rule.max_part_bytes,
             rule.max_part_bytes >> 20
-        )
-        .into());
+        )));
     }
-    let path = args.path.clone();
-    let over_limit = match (&path, rule) {
+    let over_limit = match (local, rule) {
         (Some(path), Some(rule)) => {
             std::fs::metadata(path).is_ok_and(|m| m.len() > rule.switch_above)
         }
         _ => false,
     };
-    match path {
+    match local {
         Some(path) if asked_for_parts || over_limit => {
-            in_parts(connection, provider, upload, &path, &args)
+            let journaled = !is_stdin(source);
+            in_parts(connection, out, provider, upload, path, args, journaled)
         }
         _ => {
-            let api = client(connection, provider, Arc::new(WarningPrinter))?;
-            println!("{}", file_line(&api.create(upload)?));
-            Ok(())
+            let bar = TransferBar::for_command(out, "upload").map(Arc::new);
+            let observers = bar.iter().map(|b| b.clone() as Arc<dyn Observer>).collect();
+            let api = client(connection, provider, observers, GuardedFiles::default())?;
+            let file = api.create(upload).map_err(fail(connection))?;
+            if let Some(bar) = bar {
+                bar.finish();
+            }
+            output::file(Mode::of(out), &file)
         }
     }
 }
@@ -78,10 +197,12 @@ pub fn run(connection: &Connection, provider: DynProvider, args: UploadArgs) -> 
 /// Sends `path` through the Uploads API, journaling each part.
 fn in_parts(
     connection: &Connection,
+    out: &OutputArgs,
     provider: DynProvider,
     upload: UploadRequest,
     path: &Path,
     args: &UploadArgs,
+    journaled: bool,
 ) -> CliResult {
     let settings = UploadSettings {
         purpose: args.purpose.clone(),
@@ -90,18 +211,19 @@ fn in_parts(
         expires_after: args.expires_after,
     };
     let at = match journal::journal_path(path, provider.base_url().as_str()) {
+        _ if !journaled => None,
         Ok(at) => Some(at),
-        Err(why) if args.resume => return Err(why.into()),
+        Err(why) if args.resume => return Err(Failure::local(why)),
         Err(why) => {
             eprintln!("warning: {why}; this upload cannot be resumed if it stops");
             None
         }
     };
-    let identity =
-        FileIdentity::of(path).map_err(|e| format!("could not read {}: {e}", path.display()))?;
+    let identity = FileIdentity::of(path)
+        .map_err(|e| Failure::local(format!("could not read {}: {e}", path.display())))?;
     let found = match (&at, args.resume) {
         (None, _) => None,
-        (Some(at), true) => journal::load(at)?,
+        (Some(at), true) => journal::load(at).map_err(Failure::local)?,
         (Some(at), false) => journal::load(at).unwrap_or_else(|why| {
             eprintln!("warning: {why}; it is replaced");
             None
@@ -109,22 +231,20 @@ fn in_parts(
     };
     let resume = match (args.resume, found) {
         (true, Some(found)) if found.file != identity => {
-            return Err(format!(
+            return Err(Failure::usage(format!(
                 "{} changed since its upload began (Upload {}): it cannot be resumed; run \
                  without --resume to upload it from the start",
                 path.display(),
                 escape_controls(&found.upload_id)
-            )
-            .into());
+            )));
         }
         (true, Some(found)) if !found.settings.differences(&settings).is_empty() => {
-            return Err(format!(
+            return Err(Failure::usage(format!(
                 "the upload of {} began with {}: resume it with the same options, or run \
                  without --resume to upload it from the start",
                 path.display(),
                 escape_controls(&found.settings.differences(&settings).join(", "))
-            )
-            .into());
+            )));
         }
         (true, Some(found)) => Some(found),
         (true, None) => {
@@ -156,60 +276,62 @@ fn in_parts(
     if args.no_md5 {
         parts = parts.md5(false);
     }
-    let mut observers: Vec<Arc<dyn Observer>> = vec![Arc::new(WarningPrinter)];
+    let mut observers: Vec<Arc<dyn Observer>> = Vec::new();
     if let Some(at) = &at {
         let writer = JournalWriter::new(at.clone(), identity, settings, resume.clone());
         observers.push(Arc::new(writer));
     }
-    if let Some(bars) = PartBars::on_terminal() {
+    if let Some(bars) = PartBars::for_command(out) {
         observers.push(Arc::new(bars));
     }
-    let api = client(connection, provider, Arc::new(Observers(observers)))?;
+    let api = client(connection, provider, observers, GuardedFiles::default())?;
     let resume_from = resume
         .map(|j| ResumeFrom::new(j.upload_id.clone(), j.sent()).with_expires_at(j.expires_at));
     let result = api.upload_in_parts(upload, parts, resume_from);
-    finish(result, at.as_deref(), path, args)
+    let file = finish(result, at.as_deref(), path, args, connection)?;
+    output::file(Mode::of(out), &file)
 }
 
-/// Keeps or removes the journal as the outcome says, and prints the file.
+/// Keeps or removes the journal as the outcome says.
 fn finish(
     result: Result<FileObject, Error>,
     at: Option<&Path>,
     path: &Path,
     args: &UploadArgs,
-) -> CliResult {
+    connection: &Connection,
+) -> CliResult<FileObject> {
     let remove = || at.into_iter().for_each(journal::remove);
     match result {
         Ok(file) => {
             remove();
-            println!("{}", file_line(&file));
-            Ok(())
+            Ok(file)
         }
         Err(Error::Upload(failure)) if failure.is_final() => {
             remove();
-            let hint = if matches!(
+            let again = matches!(
                 failure.after,
                 UploadAfterFailure::Expired { .. } | UploadAfterFailure::NotOpen
-            ) {
-                format!(
-                    "\nrun `files upload {} --purpose {}` without --resume to upload it again",
-                    path.display(),
-                    args.purpose
-                )
+            );
+            let failure = fail(connection)(Error::Upload(failure));
+            if again {
+                Err(failure.with_hint(format!(
+                    "run `files upload {} --purpose {}` without --resume to upload it again",
+                    escape_controls(&path.display().to_string()),
+                    escape_controls(&args.purpose)
+                )))
             } else {
-                String::new()
-            };
-            Err(format!("{}{hint}", Error::Upload(failure)).into())
+                Err(failure)
+            }
         }
         Err(error) => {
+            let failure = fail(connection)(error);
             if at.is_some_and(Path::exists) {
-                Err(format!(
-                    "{error}\nthe parts sent so far are kept: add --resume to continue this \
-                     upload within the hour"
-                )
-                .into())
+                Err(failure.with_hint(
+                    "the parts sent so far are kept: add --resume to continue this upload \
+                     within the hour",
+                ))
             } else {
-                Err(error.into())
+                Err(failure)
             }
         }
     }

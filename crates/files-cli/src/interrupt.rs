@@ -1,0 +1,149 @@
+//! Ctrl-C (SIGINT) and SIGTERM: the first one removes what the command was writing (a
+//! download's temporary file, the demo's directory, a buffered stdin), says "interrupted"
+//! and exits with 130 or 143; a second one, while that runs, exits at once. A command that
+//! must wind down itself (`files serve`) takes the signal instead with [`take_signal`].
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
+
+/// What is removed if the command is interrupted, and who takes the signal instead.
+#[derive(Default)]
+struct Registry {
+    paths: BTreeMap<u64, PathBuf>,
+    taker: Option<Sender<i32>>,
+}
+
+static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
+    paths: BTreeMap::new(),
+    taker: None,
+});
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+static SIGNAL: AtomicI32 = AtomicI32::new(0);
+
+fn registry() -> MutexGuard<'static, Registry> {
+    REGISTRY.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The exit status for a process ended by `signal`: 128 + its number.
+pub fn status_for(signal: i32) -> u8 {
+    u8::try_from(128 + signal).unwrap_or(u8::MAX)
+}
+
+/// Starts listening for SIGINT and SIGTERM. Called once, first thing.
+pub fn install() -> std::io::Result<()> {
+    let second = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        // Registered first, so it acts only on a signal after the one that set the flag.
+        signal_hook::flag::register_conditional_shutdown(
+            signal,
+            i32::from(status_for(signal)),
+            Arc::clone(&second),
+        )?;
+        signal_hook::flag::register(signal, Arc::clone(&second))?;
+    }
+    let mut signals = Signals::new([SIGINT, SIGTERM])?;
+    std::thread::Builder::new()
+        .name("files-signals".into())
+        .spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                interrupted(signal);
+            }
+        })?;
+    Ok(())
+}
+
+/// The signal that interrupted the command, if one did.
+pub fn received() -> Option<i32> {
+    match SIGNAL.load(Ordering::SeqCst) {
+        0 => None,
+        signal => Some(signal),
+    }
+}
+
+fn interrupted(signal: i32) {
+    SIGNAL.store(signal, Ordering::SeqCst);
+    let (taker, paths) = {
+        let mut registry = registry();
+        (registry.taker.take(), std::mem::take(&mut registry.paths))
+    };
+    if let Some(taker) = taker
+        && taker.send(signal).is_ok()
+    {
+        return;
+    }
+    for path in paths.values() {
+        remove(path);
+    }
+    let _ = writeln!(std::io::stderr(), "interrupted");
+    std::process::exit(i32::from(status_for(signal)));
+}
+
+fn remove(path: &Path) {
+    let removed = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(path),
+        Ok(_) => std::fs::remove_file(path),
+        Err(_) => Ok(()),
+    };
+    if let Err(e) = removed {
+        let _ = writeln!(
+            std::io::stderr(),
+            "could not remove {}: {e}",
+            path.display()
+        );
+    }
+}
+
+/// A path (a file or a directory) removed if the command is interrupted while this guard
+/// lives. Dropping the guard only forgets the path: removing it otherwise is its owner's job.
+#[derive(Debug)]
+pub struct RemoveOnInterrupt(u64);
+
+impl RemoveOnInterrupt {
+    /// Registers `path`.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        registry().paths.insert(id, path.into());
+        RemoveOnInterrupt(id)
+    }
+}
+
+impl Drop for RemoveOnInterrupt {
+    fn drop(&mut self) {
+        registry().paths.remove(&self.0);
+    }
+}
+
+/// Hands the next SIGINT or SIGTERM to the caller instead of exiting: the receiver gets the
+/// signal's number. A second signal still exits at once.
+pub fn take_signal() -> Receiver<i32> {
+    let (sender, receiver) = channel();
+    registry().taker = Some(sender);
+    receiver
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_are_128_plus_the_signal() {
+        assert_eq!(status_for(SIGINT), 130);
+        assert_eq!(status_for(SIGTERM), 143);
+    }
+
+    #[test]
+    fn a_guard_forgets_its_path_when_dropped() {
+        let guard = RemoveOnInterrupt::new("/nonexistent/a");
+        let id = guard.0;
+        assert!(registry().paths.contains_key(&id));
+        drop(guard);
+        assert!(!registry().paths.contains_key(&id));
+    }
+}
