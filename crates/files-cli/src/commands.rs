@@ -62,7 +62,7 @@ pub fn each<T>(
                 return Err(failure);
             }
             first.get_or_insert(failure.kind);
-            eprintln!("error: {}", failure.context(label(item)));
+            crate::output::note(&format!("error: {}", failure.context(label(item))));
             failed += 1;
         }
     }
@@ -115,7 +115,7 @@ pub fn provider_from_env(connection: &Connection) -> CliResult<DynProvider> {
                 Some(key) => OpenAi::from_env_with_key(key),
                 None => OpenAi::from_env(),
             }
-            .map_err(|e| Failure::from(Error::from(e)))?;
+            .map_err(key_hint)?;
             if let Some(url) = &connection.base_url {
                 openai = openai
                     .with_base_url(url)
@@ -126,7 +126,7 @@ pub fn provider_from_env(connection: &Connection) -> CliResult<DynProvider> {
         ProviderName::Stepfun => {
             let stepfun = match key {
                 Some(key) => StepFun::new(key),
-                None => StepFun::from_env().map_err(|e| Failure::from(Error::from(e)))?,
+                None => StepFun::from_env().map_err(key_hint)?,
             };
             let mut stepfun = stepfun.with_region(region(connection.region));
             if let Some(url) = &connection.base_url {
@@ -138,6 +138,18 @@ pub fn provider_from_env(connection: &Connection) -> CliResult<DynProvider> {
         }
     };
     Ok(provider)
+}
+
+/// A provider that could not be configured from the environment; when it is the key that is
+/// missing, the other way to give it.
+fn key_hint(error: files_client::ValidationError) -> Failure {
+    let missing_key = error.value == "(not set)";
+    let failure = Failure::from(Error::from(error));
+    if missing_key {
+        failure.with_hint("or give --api-key-file PATH (a file holding the key)")
+    } else {
+        failure
+    }
 }
 
 /// The key in `--api-key-file`: its first line, without surrounding whitespace.
@@ -242,7 +254,7 @@ fn list(api: &Api, mode: Mode, connection: &Connection, args: &ListArgs) -> CliR
             count += 1;
         }
         if mode == Mode::Human {
-            eprintln!("{count} file(s)");
+            crate::output::note(&format!("{count} file(s)"));
         }
         return Ok(());
     }
@@ -257,12 +269,12 @@ fn list(api: &Api, mode: Mode, connection: &Connection, args: &ListArgs) -> CliR
         match page.next_cursor() {
             Some(cursor) => {
                 let cursor = escape_controls(cursor);
-                eprintln!(
+                crate::output::note(&format!(
                     "{} file(s); more after {cursor} (use --after {cursor} or --all)",
                     page.data.len()
-                );
+                ));
             }
-            None => eprintln!("{} file(s)", page.data.len()),
+            None => crate::output::note(&format!("{} file(s)", page.data.len())),
         }
     }
     Ok(())

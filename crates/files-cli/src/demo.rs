@@ -16,7 +16,7 @@ use crate::args::{Connection, DemoArgs, OutputArgs, ProviderName};
 use crate::commands::client;
 use crate::failure::{CliResult, Failure};
 use crate::guarded_files::GuardedFiles;
-use crate::interrupt::RemoveOnInterrupt;
+use crate::interrupt::WithCleanup;
 use crate::output::{self, Mode, escape_controls, file_line, group_digits};
 use files_cli::DynProvider;
 
@@ -58,15 +58,17 @@ pub fn run(connection: &Connection, out: &OutputArgs, args: &DemoArgs) -> CliRes
         ProviderName::Openai => (Dialect::OpenAi, "sample.jsonl", Purpose::BATCH),
         ProviderName::Stepfun => (Dialect::StepFun, "sample.txt", Purpose::FILE_EXTRACT),
     };
-    let dir = tempfile::Builder::new()
-        .prefix("files-demo-")
-        .tempdir()
-        .map_err(|e| Failure::local(format!("could not create a temporary directory: {e}")))?;
-    let _dir_guard = RemoveOnInterrupt::new(dir.path());
+    let dir = WithCleanup::create(
+        || tempfile::Builder::new().prefix("files-demo-").tempdir(),
+        |dir| dir.path().to_owned(),
+    )
+    .map_err(|e| Failure::local(format!("could not create a temporary directory: {e}")))?;
     check_free_space(dir.path(), args.size)?;
-    let emulator = Emulator::start(dialect)
-        .map_err(|e| Failure::local(format!("could not start the emulator: {e}")))?;
-    let _store_guard = RemoveOnInterrupt::new(emulator.storage_path());
+    let emulator = WithCleanup::create(
+        || Emulator::start(dialect),
+        |emulator| emulator.storage_path().to_owned(),
+    )
+    .map_err(|e| Failure::local(format!("could not start the emulator: {e}")))?;
     let base_url = emulator.base_url();
     let provider: DynProvider = match connection.provider {
         ProviderName::Openai => Box::new(
@@ -134,7 +136,7 @@ pub fn run(connection: &Connection, out: &OutputArgs, args: &DemoArgs) -> CliRes
     if !listing.data.iter().any(|f| f.id == file.id) {
         return Err(Failure::unavailable(format!(
             "{} is missing from the listing",
-            file.id
+            escape_controls(&file.id)
         )));
     }
 
@@ -199,7 +201,7 @@ pub fn run(connection: &Connection, out: &OutputArgs, args: &DemoArgs) -> CliRes
         Ok(_) => {
             return Err(Failure::unavailable(format!(
                 "{} still exists after delete",
-                file.id
+                escape_controls(&file.id)
             )));
         }
     }

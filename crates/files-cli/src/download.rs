@@ -78,12 +78,12 @@ pub fn run(
         }),
         Mode::Quiet => Ok(()),
         Mode::Human => {
-            eprintln!(
+            crate::output::note(&format!(
                 "{} ({}) written to {}",
                 size(written),
                 output::group_digits(written) + " bytes",
                 dest.display()
-            );
+            ));
             Ok(())
         }
     }

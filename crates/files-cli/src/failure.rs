@@ -14,7 +14,7 @@ pub const EXIT_STATUSES: &[(u8, &str)] = &[
     (0, "success"),
     (
         2,
-        "usage or validation error: refused before anything was sent",
+        "usage or validation error: fix the command or the file; nothing was changed",
     ),
     (3, "the server refused the request (an HTTP 4xx API error)"),
     (
@@ -136,7 +136,9 @@ pub fn kind_of(error: &Error) -> FailureKind {
     match error {
         Error::Validation(_) => FailureKind::Usage,
         Error::Api(api) => match api.kind() {
-            ApiErrorKind::ServerError | ApiErrorKind::Overloaded => FailureKind::Unavailable,
+            ApiErrorKind::ServerError | ApiErrorKind::Overloaded | ApiErrorKind::Timeout => {
+                FailureKind::Unavailable
+            }
             _ if api.status >= 500 => FailureKind::Unavailable,
             _ => FailureKind::Refused,
         },
@@ -193,6 +195,11 @@ mod tests {
         assert_eq!(status(ApiError::new(429, "slow down").into()), 3);
         assert_eq!(status(ApiError::new(503, "busy").into()), 4);
         assert_eq!(status(ApiError::new(500, "oops").into()), 4);
+        assert_eq!(
+            status(ApiError::new(408, "too slow").into()),
+            4,
+            "a timeout"
+        );
         let refused = TransportError::new(TransportErrorKind::Connect, "connecting to h:1");
         assert_eq!(status(refused.into()), 4);
         let missing = LocalFileError::new(

@@ -11,7 +11,7 @@ use files_client::{LocalFileError, StdFiles, StdPartialFile, TokioFiles, TokioPa
 use files_core::body::{ByteStream, PathRange};
 use files_core::local::{AsyncLocalFiles, AsyncPartialFile, FileProbe, LocalFiles, PartialFile};
 
-use crate::interrupt::RemoveOnInterrupt;
+use crate::interrupt::{self, RemoveOnInterrupt};
 
 /// How downloads are written.
 #[derive(Debug, Clone, Copy, Default)]
@@ -20,7 +20,8 @@ pub struct GuardedFiles {
     pub no_clobber: bool,
 }
 
-/// A download's temporary file with its interrupt guard.
+/// A download's temporary file with its interrupt guard (dropped after the file, so the file
+/// is never unguarded while it exists).
 struct Guarded<F> {
     file: F,
     _guard: RemoveOnInterrupt,
@@ -36,11 +37,13 @@ impl LocalFiles for GuardedFiles {
     }
 
     fn create(&self, dest: &Path) -> Result<Box<dyn PartialFile>, LocalFileError> {
+        let creating = interrupt::creating();
         let mut file = StdPartialFile::create(dest)?;
         if self.no_clobber {
             file = file.keep_existing();
         }
         let guard = RemoveOnInterrupt::new(file.temp_path());
+        drop(creating);
         Ok(Box::new(Guarded {
             file,
             _guard: guard,
@@ -79,11 +82,13 @@ impl AsyncLocalFiles for GuardedFiles {
     }
 
     async fn create(&self, dest: &Path) -> Result<Box<dyn AsyncPartialFile>, LocalFileError> {
+        let creating = interrupt::creating();
         let mut file = TokioPartialFile::create(dest).await?;
         if self.no_clobber {
             file = file.keep_existing();
         }
         let guard = RemoveOnInterrupt::new(file.temp_path());
+        drop(creating);
         Ok(Box::new(Guarded {
             file,
             _guard: guard,

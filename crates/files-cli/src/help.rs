@@ -21,7 +21,10 @@ const NOT_APPLICABLE: &[(&str, &[&str])] = &[
             "no_progress",
         ],
     ),
-    ("demo", &["base_url", "api_key_file", "region", "quiet"]),
+    (
+        "demo",
+        &["base_url", "api_key_file", "region", "quiet", "no_progress"],
+    ),
     (
         "completions",
         &[

@@ -6,15 +6,15 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
 /// What is removed if the command is interrupted, and who takes the signal instead.
-#[derive(Default)]
 struct Registry {
     paths: BTreeMap<u64, PathBuf>,
     taker: Option<Sender<i32>>,
@@ -26,6 +26,13 @@ static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
 });
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 static SIGNAL: AtomicI32 = AtomicI32::new(0);
+/// How many threads are between creating a path and registering it.
+static CREATING: AtomicUsize = AtomicUsize::new(0);
+/// Set once the signal thread is on its way to the exit.
+static EXITING: AtomicBool = AtomicBool::new(false);
+
+/// How long the first signal waits for a path being created to be registered.
+const CREATION_WAIT: Duration = Duration::from_secs(2);
 
 fn registry() -> MutexGuard<'static, Registry> {
     REGISTRY.lock().unwrap_or_else(|e| e.into_inner())
@@ -69,20 +76,88 @@ pub fn received() -> Option<i32> {
 
 fn interrupted(signal: i32) {
     SIGNAL.store(signal, Ordering::SeqCst);
-    let (taker, paths) = {
-        let mut registry = registry();
-        (registry.taker.take(), std::mem::take(&mut registry.paths))
-    };
+    let taker = registry().taker.take();
     if let Some(taker) = taker
         && taker.send(signal).is_ok()
     {
         return;
     }
-    for path in paths.values() {
+    // A path being created now is registered before its creator lets go (see `creating`);
+    // new ones wait for the exit.
+    EXITING.store(true, Ordering::SeqCst);
+    let start = Instant::now();
+    while CREATING.load(Ordering::SeqCst) > 0 && start.elapsed() < CREATION_WAIT {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    // Held until the exit, so nothing is registered, or forgotten, meanwhile.
+    let registry = registry();
+    for path in registry.paths.values() {
         remove(path);
     }
     let _ = writeln!(std::io::stderr(), "interrupted");
     std::process::exit(i32::from(status_for(signal)));
+}
+
+/// Marks the caller as creating a path it will register before dropping this; see
+/// [`creating`].
+#[derive(Debug)]
+pub struct Creating(());
+
+impl Drop for Creating {
+    fn drop(&mut self) {
+        CREATING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Call before creating a path to be removed on interrupt, and keep the result until the
+/// path is registered: a signal that comes meanwhile waits for the registration, so the path
+/// is removed too. After a signal, this waits for the exit instead of letting more be made.
+pub fn creating() -> Creating {
+    CREATING.fetch_add(1, Ordering::SeqCst);
+    if EXITING.load(Ordering::SeqCst) {
+        CREATING.fetch_sub(1, Ordering::SeqCst);
+        // The signal thread is removing what is registered and will exit.
+        loop {
+            std::thread::park();
+        }
+    }
+    Creating(())
+}
+
+/// A value that owns a path (a temporary file or directory) together with the guard that
+/// removes the path on interrupt. Dropped, the value goes first and the guard after, so the
+/// path is never unguarded while it exists.
+#[derive(Debug)]
+pub struct WithCleanup<T> {
+    /// The value; dropped before the guard.
+    pub value: T,
+    _guard: RemoveOnInterrupt,
+}
+
+impl<T> WithCleanup<T> {
+    /// Creates a value with `create` and guards the path `path_of` gives, with no window for
+    /// a signal to leave the path behind.
+    pub fn create<E>(
+        create: impl FnOnce() -> Result<T, E>,
+        path_of: impl FnOnce(&T) -> PathBuf,
+    ) -> Result<Self, E> {
+        let creating = creating();
+        let value = create()?;
+        let guard = RemoveOnInterrupt::new(path_of(&value));
+        drop(creating);
+        Ok(WithCleanup {
+            value,
+            _guard: guard,
+        })
+    }
+}
+
+impl<T> std::ops::Deref for WithCleanup<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
 }
 
 fn remove(path: &Path) {

@@ -257,11 +257,11 @@ impl JournalWriter {
             let mut failed = self.failed.lock().unwrap_or_else(|e| e.into_inner());
             if !*failed {
                 *failed = true;
-                eprintln!(
+                crate::output::note(&format!(
                     "warning: could not write the upload journal {} ({e}): this upload cannot \
                      be resumed if it stops",
                     self.at.display()
-                );
+                ));
             }
         }
     }

@@ -34,6 +34,12 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
+    if cli.output.json && cli.output.quiet {
+        // clap checks the pair on each side of the subcommand, not across it.
+        return report(&Failure::usage(
+            "--json and --quiet ask for two different outputs: give one of them",
+        ));
+    }
     output::init_tracing(cli.output.verbose);
     let result = match cli.command {
         Command::Demo(ref args) => demo::run(&cli.connection, &cli.output, args),

@@ -52,11 +52,38 @@ pub fn line(text: &str) -> CliResult {
     write_stdout(&bytes)
 }
 
-/// Prints `value` as one line of JSON (whose strings escape every control character).
+/// Prints `value` as one line of JSON. serde_json escapes the C0 controls; DEL, the C1
+/// controls and the bidirectional overrides are escaped here too (as `\u....`, which JSON
+/// reads back as the same character), so no string in it can steer a terminal.
 pub fn json(value: &impl Serialize) -> CliResult {
     let text = serde_json::to_string(value)
         .map_err(|e| Failure::local(format!("could not write JSON: {e}")))?;
-    line(&text)
+    line(&json_safe(&text))
+}
+
+/// JSON text with DEL, the C1 controls and the bidirectional overrides written as `\u....`
+/// (they can only occur inside its strings, where the escape means the same character).
+fn json_safe(text: &str) -> String {
+    let mut safe = String::with_capacity(text.len());
+    for c in text.chars() {
+        if steers_terminal(c) {
+            safe.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            safe.push(c);
+        }
+    }
+    safe
+}
+
+/// Writes a line to stderr; a closed stderr is ignored (there is nowhere left to say it).
+pub fn note(text: &str) {
+    let _ = writeln!(std::io::stderr(), "{text}");
+}
+
+/// Whether a character can move the cursor, retitle or clear a terminal, or reorder the text
+/// around it: the control characters and the bidirectional embeddings, overrides and isolates.
+fn steers_terminal(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Prints a file in the mode asked for: a line, a JSON document, or its id.
@@ -85,11 +112,15 @@ pub fn deleted(mode: Mode, deleted: &DeletedFile) -> CliResult {
     }
 }
 
-/// A time in Unix seconds as RFC 3339 in UTC, e.g. `2026-11-22T16:29:01Z`.
+/// The first second RFC 3339 cannot write (year 10000).
+const YEAR_10000: u64 = 253_402_300_800;
+
+/// A time in Unix seconds as RFC 3339 in UTC, e.g. `2026-11-22T16:29:01Z`; a time past the
+/// year 9999 (a server that sends milliseconds, say) as `@` and the number.
 pub fn time(unix_seconds: u64) -> String {
     match UNIX_EPOCH.checked_add(Duration::from_secs(unix_seconds)) {
-        Some(at) => humantime::format_rfc3339_seconds(at).to_string(),
-        None => format!("@{unix_seconds}"),
+        Some(at) if unix_seconds < YEAR_10000 => humantime::format_rfc3339_seconds(at).to_string(),
+        _ => format!("@{unix_seconds}"),
     }
 }
 
@@ -144,12 +175,13 @@ pub fn file_details(file: &FileObject) -> String {
     out
 }
 
-/// `text` with its control characters (an escape sequence, a line break) shown as escapes,
-/// so text that came from a file name or a server cannot steer the terminal.
+/// `text` with its control characters (an escape sequence, a line break) and bidirectional
+/// overrides shown as escapes, so text that came from a file name or a server cannot steer
+/// the terminal.
 pub fn escape_controls(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_control() {
+        if steers_terminal(c) {
             out.extend(c.escape_default());
         } else {
             out.push(c);
@@ -181,6 +213,7 @@ pub fn init_tracing(verbose: u8) {
         "files_core",
         "transport_ureq",
         "transport_reqwest",
+        "files_emulator",
     ];
     let filter = match std::env::var("RUST_LOG") {
         Ok(spec) if !spec.trim().is_empty() => match spec.parse::<Targets>() {
@@ -208,11 +241,33 @@ pub fn init_tracing(verbose: u8) {
     tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
+                .with_writer(|| EscapedStderr)
                 .with_ansi(false)
                 .with_filter(filter),
         )
         .init();
+}
+
+/// Stderr for log lines: each event arrives as one write ending in a line break; any other
+/// control character in it (a server's message with a line break, say) is escaped, so a log
+/// line cannot be faked.
+struct EscapedStderr;
+
+impl Write for EscapedStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        let (body, end) = match text.strip_suffix('\n') {
+            Some(body) => (body, "\n"),
+            None => (&*text, ""),
+        };
+        let _ = write!(std::io::stderr(), "{}{end}", escape_controls(body));
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let _ = std::io::stderr().flush();
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -235,7 +290,25 @@ mod tests {
     }
 
     #[test]
+    fn terminal_steering_characters_are_escaped_in_json_too() {
+        assert_eq!(escape_controls("a\u{202e}b\u{9b}c"), "a\\u{202e}b\\u{9b}c");
+        let value = serde_json::json!({"name": "x\u{7f}\u{9b}2J\u{202e}"});
+        let text = serde_json::to_string(&value).unwrap();
+        assert!(
+            text.contains('\u{9b}'),
+            "serde_json leaves C1 alone: {text}"
+        );
+        let safe = json_safe(&text);
+        assert!(!safe.chars().any(steers_terminal), "{safe}");
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back, value, "the JSON still reads back as sent");
+    }
+
+    #[test]
     fn times_are_rfc_3339_in_utc_and_sizes_readable() {
+        assert_eq!(time(1_795_364_941_000), "@1795364941000", "milliseconds");
+        assert_eq!(time(253_402_300_799), "9999-12-31T23:59:59Z");
+        assert_eq!(time(u64::MAX), format!("@{}", u64::MAX));
         assert_eq!(time(0), "1970-01-01T00:00:00Z");
         assert_eq!(time(1_795_364_941), "2026-11-22T16:29:01Z");
         assert_eq!(size(512), "512 B");

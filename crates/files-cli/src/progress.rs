@@ -99,7 +99,7 @@ pub struct WarningPrinter;
 
 impl Observer for WarningPrinter {
     fn warning(&self, warning: &UploadWarning) {
-        eprintln!("warning: {}", escape_controls(&warning.message));
+        crate::output::note(&format!("warning: {}", escape_controls(&warning.message)));
     }
 }
 

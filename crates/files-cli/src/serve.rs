@@ -72,7 +72,9 @@ pub fn run(connection: &Connection, out: &OutputArgs, args: &ServeArgs) -> CliRe
         let listener = tokio::net::TcpListener::bind(args.addr)
             .await
             .map_err(|e| Failure::local(format!("could not listen on {}: {e}", args.addr)))?;
-        let addr = listener.local_addr()?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Failure::local(format!("could not read the address listened on: {e}")))?;
         let key_env = match dialect {
             Dialect::OpenAi => provider_openai::API_KEY_ENV,
             _ => provider_stepfun::API_KEY_ENV,
@@ -85,16 +87,18 @@ pub fn run(connection: &Connection, out: &OutputArgs, args: &ServeArgs) -> CliRe
                 "provider": dialect.as_str(),
             }))?;
         }
-        eprintln!("files emulator ({dialect} dialect) listening on {base_url}");
-        eprintln!(
+        crate::output::note(&format!(
+            "files emulator ({dialect} dialect) listening on {base_url}"
+        ));
+        crate::output::note(&format!(
             "try: {key_env}={} files --provider {} --base-url {base_url} list",
             args.api_key,
             dialect.as_str()
-        );
+        ));
         if fault_count > 0 {
-            eprintln!("{fault_count} fault(s) queued from the plan");
+            crate::output::note(&format!("{fault_count} fault(s) queued from the plan"));
         }
-        eprintln!("press Ctrl-C to stop");
+        crate::output::note("press Ctrl-C to stop");
         let mut on_signal = stopped.clone();
         let shutdown = async move {
             let _ = on_signal.wait_for(|stop| *stop).await;
@@ -109,10 +113,10 @@ pub fn run(connection: &Connection, out: &OutputArgs, args: &ServeArgs) -> CliRe
         match select(Box::pin(serving), Box::pin(grace)).await {
             Either::Left((result, _)) => result.map_err(Failure::from),
             Either::Right(((), _)) => {
-                eprintln!(
+                crate::output::note(&format!(
                     "connections still open after {} s are closed",
                     GRACE.as_secs()
-                );
+                ));
                 Ok(())
             }
         }

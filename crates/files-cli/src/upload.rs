@@ -15,7 +15,7 @@ use crate::args::{Connection, OutputArgs, UploadArgs};
 use crate::commands::{client, each, fail, provider_from_env};
 use crate::failure::{CliResult, Failure};
 use crate::guarded_files::GuardedFiles;
-use crate::interrupt::RemoveOnInterrupt;
+use crate::interrupt::WithCleanup;
 use crate::journal::{self, FileIdentity, JournalWriter, UploadSettings};
 use crate::output::{self, Mode, escape_controls};
 use crate::progress::{PartBars, TransferBar};
@@ -86,30 +86,21 @@ fn is_stdin(path: &Path) -> bool {
 }
 
 /// Standard input copied to a temporary file, removed when dropped or on Ctrl-C.
-struct BufferedStdin {
-    file: tempfile::NamedTempFile,
-    _guard: RemoveOnInterrupt,
-}
-
-impl BufferedStdin {
-    fn read() -> CliResult<Self> {
-        let fail = |e: std::io::Error| {
-            Failure::local(format!(
-                "could not buffer standard input to a temporary file: {e}"
-            ))
-        };
-        let mut file = tempfile::Builder::new()
-            .prefix(".files-stdin-")
-            .tempfile()
-            .map_err(fail)?;
-        let guard = RemoveOnInterrupt::new(file.path());
-        std::io::copy(&mut std::io::stdin().lock(), &mut file).map_err(fail)?;
-        file.flush().map_err(fail)?;
-        Ok(BufferedStdin {
-            file,
-            _guard: guard,
-        })
-    }
+fn buffer_stdin() -> CliResult<WithCleanup<tempfile::NamedTempFile>> {
+    let fail = |e: std::io::Error| {
+        Failure::local(format!(
+            "could not buffer standard input to a temporary file: {e}"
+        ))
+    };
+    let mut buffered = WithCleanup::create(
+        || tempfile::Builder::new().prefix(".files-stdin-").tempfile(),
+        |file| file.path().to_owned(),
+    )
+    .map_err(fail)?;
+    let file = &mut buffered.value;
+    std::io::copy(&mut std::io::stdin().lock(), file).map_err(fail)?;
+    file.flush().map_err(fail)?;
+    Ok(buffered)
 }
 
 /// Uploads one path (or standard input, `-`).
@@ -128,8 +119,8 @@ fn upload_one(
             None,
         ),
         (true, Some(name), None) => {
-            buffered = BufferedStdin::read()?;
-            let path = buffered.file.path();
+            buffered = buffer_stdin()?;
+            let path = buffered.path();
             (
                 UploadRequest::from_path(path, purpose).with_filename(name),
                 Some(path),
@@ -215,7 +206,9 @@ fn in_parts(
         Ok(at) => Some(at),
         Err(why) if args.resume => return Err(Failure::local(why)),
         Err(why) => {
-            eprintln!("warning: {why}; this upload cannot be resumed if it stops");
+            crate::output::note(&format!(
+                "warning: {why}; this upload cannot be resumed if it stops"
+            ));
             None
         }
     };
@@ -225,7 +218,7 @@ fn in_parts(
         (None, _) => None,
         (Some(at), true) => journal::load(at).map_err(Failure::local)?,
         (Some(at), false) => journal::load(at).unwrap_or_else(|why| {
-            eprintln!("warning: {why}; it is replaced");
+            crate::output::note(&format!("warning: {why}; it is replaced"));
             None
         }),
     };
@@ -248,20 +241,20 @@ fn in_parts(
         }
         (true, Some(found)) => Some(found),
         (true, None) => {
-            eprintln!(
+            crate::output::note(&format!(
                 "note: no unfinished upload of {} was found; starting a new one",
                 path.display()
-            );
+            ));
             None
         }
         (false, Some(found)) => {
-            eprintln!(
+            crate::output::note(&format!(
                 "note: an unfinished upload of {} (Upload {}, {} part(s) sent) is left to \
                  expire; add --resume to continue it instead",
                 path.display(),
                 escape_controls(&found.upload_id),
                 found.parts.len()
-            );
+            ));
             None
         }
         (false, None) => None,
@@ -288,15 +281,22 @@ fn in_parts(
     let resume_from = resume
         .map(|j| ResumeFrom::new(j.upload_id.clone(), j.sent()).with_expires_at(j.expires_at));
     let result = api.upload_in_parts(upload, parts, resume_from);
-    let file = finish(result, at.as_deref(), path, args, connection)?;
+    let file = finish(
+        result,
+        at.as_deref(),
+        journaled.then_some(path),
+        args,
+        connection,
+    )?;
     output::file(Mode::of(out), &file)
 }
 
-/// Keeps or removes the journal as the outcome says.
+/// Keeps or removes the journal as the outcome says; `path` is the file to name in a hint
+/// (none for standard input).
 fn finish(
     result: Result<FileObject, Error>,
     at: Option<&Path>,
-    path: &Path,
+    path: Option<&Path>,
     args: &UploadArgs,
     connection: &Connection,
 ) -> CliResult<FileObject> {
@@ -313,7 +313,7 @@ fn finish(
                 UploadAfterFailure::Expired { .. } | UploadAfterFailure::NotOpen
             );
             let failure = fail(connection)(Error::Upload(failure));
-            if again {
+            if let (true, Some(path)) = (again, path) {
                 Err(failure.with_hint(format!(
                     "run `files upload {} --purpose {}` without --resume to upload it again",
                     escape_controls(&path.display().to_string()),

@@ -161,12 +161,20 @@ fn an_interrupted_demo_removes_its_directory_and_the_emulator_store() {
     assert_eq!(entries(tmp.path()), Vec::<String>::new());
 }
 
-#[test]
-fn serve_removes_its_store_when_terminated() {
-    let tmp = tempfile::tempdir().unwrap();
+/// `files serve` on an ephemeral port with its temporary files in `tmp`: the child, the rest
+/// of its stderr, and its base URL.
+fn serve(
+    args: &[&str],
+    tmp: &Path,
+) -> (
+    Child,
+    std::io::Lines<std::io::BufReader<std::process::ChildStderr>>,
+    String,
+) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_files"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--path-prefix", "v1x"])
-        .env("TMPDIR", tmp.path())
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(args)
+        .env("TMPDIR", tmp)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -180,6 +188,13 @@ fn serve_removes_its_store_when_terminated() {
                 .map(str::to_owned)
         })
         .expect("serve prints its address");
+    (child, lines, base_url)
+}
+
+#[test]
+fn serve_removes_its_store_when_terminated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut child, lines, base_url) = serve(&["--path-prefix", "v1x"], tmp.path());
     // The prefix is a path however it was typed.
     assert!(base_url.ends_with("/v1x"), "{base_url}");
     assert!(
@@ -207,6 +222,36 @@ fn serve_removes_its_store_when_terminated() {
     assert_eq!(status.code(), Some(143), "{rest:?}");
     assert!(rest.iter().any(|l| l == "interrupted"), "{rest:?}");
     assert_eq!(entries(tmp.path()), Vec::<String>::new());
+}
+
+#[test]
+fn a_second_signal_exits_at_once_while_serve_waits_for_a_connection() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut child, lines, base_url) = serve(&[], tmp.path());
+    let addr = base_url
+        .trim_start_matches("http://")
+        .trim_end_matches("/v1")
+        .to_owned();
+    // A request whose body never comes: the server waits for it when asked to stop.
+    let mut stuck = std::net::TcpStream::connect(&addr).unwrap();
+    stuck
+        .write_all(
+            b"POST /v1/files HTTP/1.1\r\nhost: x\r\nauthorization: Bearer emulator-key\r\n\
+              content-type: multipart/form-data; boundary=b\r\ncontent-length: 100000\r\n\r\n--b",
+        )
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    signal(&child, "INT");
+    signal(&child, "INT");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{rest:?}");
+    assert!(
+        !rest.iter().any(|l| l.contains("still open")),
+        "the second signal did not wait out the grace period: {rest:?}"
+    );
+    drop(stuck);
 }
 
 /// Runs the command with its stdout read for `keep` bytes and then closed.

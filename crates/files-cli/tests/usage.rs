@@ -133,6 +133,12 @@ fn json_and_quiet_output_and_readable_times_and_sizes() {
     assert_eq!(year.len(), "2026-11-22T16:29:01Z".len(), "{out}");
     assert_eq!(&year[10..11], "T", "{out}");
 
+    // Two outputs at once are refused, on either side of the subcommand.
+    let mut command = files(&emulator);
+    command.args(["--json", "list", "-q"]);
+    let (code, out, err) = run(command);
+    assert_eq!((code, out.as_str()), (Some(2), ""), "{err}");
+
     // A page as one document; --all as one line per file.
     let mut command = files(&emulator);
     command.args(["list", "--json"]);

@@ -70,17 +70,34 @@ pub(crate) fn temp_beside(dest: &Path) -> io::Result<NamedTempFile> {
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
     let file = builder.tempfile_in(parent_dir(dest))?;
-    if let Ok(existing) = std::fs::metadata(dest)
+    // The file it replaces: a regular file, not what a symlink points at (the rename replaces
+    // the link itself, and the link's target is left as it is).
+    if let Ok(existing) = std::fs::symlink_metadata(dest)
         && existing.is_file()
     {
-        file.as_file().set_permissions(existing.permissions())?;
+        let mut permissions = existing.permissions();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            // The access bits only: no setuid, setgid or sticky bit on downloaded bytes.
+            permissions.set_mode(permissions.mode() & 0o777);
+        }
+        file.as_file().set_permissions(permissions)?;
     }
     Ok(file)
 }
 
+/// Whether a failed no-clobber move failed because the file system cannot do one (no
+/// `RENAME_NOREPLACE`, no hard links: vfat, exFAT, some network file systems), rather than
+/// because the destination exists.
+pub(crate) fn cannot_refuse_atomically(error: &io::Error) -> bool {
+    error.kind() != io::ErrorKind::AlreadyExists
+}
+
 /// A download being written to a temporary file beside its destination; removed if dropped
 /// before [`PartialFile::commit`]. The finished file has the mode a new file gets under the
-/// umask, or keeps the mode of the file it replaces.
+/// umask, or keeps the access bits of the regular file it replaces (a symlink at the
+/// destination is replaced by the file, its target left alone).
 #[derive(Debug)]
 pub struct StdPartialFile {
     file: NamedTempFile,
@@ -138,7 +155,14 @@ impl PartialFile for StdPartialFile {
             .sync_all()
             .map_err(|e| LocalFileError::new(LocalFileOp::Persist, &dest, e))?;
         let persisted = if keep_existing {
-            file.persist_noclobber(&dest)
+            // Where the file system cannot refuse in one step, check first, then move.
+            file.persist_noclobber(&dest).or_else(|e| {
+                if cannot_refuse_atomically(&e.error) && !dest.exists() {
+                    e.file.persist(&dest)
+                } else {
+                    Err(e)
+                }
+            })
         } else {
             file.persist(&dest)
         };
@@ -224,6 +248,24 @@ mod tests {
         partial.write_all(b"new").unwrap();
         partial.commit().unwrap();
         assert_eq!(mode(&kept), 0o751);
+
+        // Access bits only; a symlink is replaced, its target untouched.
+        let setuid = dir.path().join("setuid");
+        std::fs::write(&setuid, b"old").unwrap();
+        std::fs::set_permissions(&setuid, std::fs::Permissions::from_mode(0o4755)).unwrap();
+        Box::new(StdPartialFile::create(&setuid).unwrap())
+            .commit()
+            .unwrap();
+        let full = std::fs::metadata(&setuid).unwrap().permissions().mode();
+        assert_eq!(full & 0o7777, 0o755);
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&kept, &link).unwrap();
+        let mut partial = Box::new(StdPartialFile::create(&link).unwrap());
+        partial.write_all(b"via link").unwrap();
+        partial.commit().unwrap();
+        assert!(!std::fs::symlink_metadata(&link).unwrap().is_symlink());
+        assert_eq!(mode(&link), mode(&probe));
+        assert_eq!(std::fs::read(&kept).unwrap(), b"new");
     }
 
     #[test]

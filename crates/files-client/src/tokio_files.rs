@@ -14,7 +14,7 @@ use tempfile::TempPath;
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use tokio_util::io::ReaderStream;
 
-use crate::std_files::temp_beside;
+use crate::std_files::{cannot_refuse_atomically, temp_beside};
 
 /// How many bytes one chunk of a file or reader holds.
 const CHUNK: usize = 64 * 1024;
@@ -92,7 +92,8 @@ impl AsyncLocalFiles for TokioFiles {
 
 /// A download being written to a temporary file beside its destination; removed if dropped
 /// before [`AsyncPartialFile::commit`]. The finished file has the mode a new file gets under
-/// the umask, or keeps the mode of the file it replaces.
+/// the umask, or keeps the access bits of the regular file it replaces (a symlink at the
+/// destination is replaced by the file, its target left alone).
 #[derive(Debug)]
 pub struct TokioPartialFile {
     file: tokio::fs::File,
@@ -160,7 +161,14 @@ impl AsyncPartialFile for TokioPartialFile {
         let target = dest.clone();
         tokio::task::spawn_blocking(move || {
             let persisted = if keep_existing {
-                temp.persist_noclobber(&target)
+                // Where the file system cannot refuse in one step, check first, then move.
+                temp.persist_noclobber(&target).or_else(|e| {
+                    if cannot_refuse_atomically(&e.error) && !target.exists() {
+                        e.path.persist(&target)
+                    } else {
+                        Err(e)
+                    }
+                })
             } else {
                 temp.persist(&target)
             };
