@@ -79,9 +79,9 @@ pub fn run(
         Mode::Quiet => Ok(()),
         Mode::Human => {
             crate::output::note(&format!(
-                "{} ({}) written to {}",
+                "{} ({} bytes) written to {}",
                 size(written),
-                output::group_digits(written) + " bytes",
+                output::group_digits(written),
                 dest.display()
             ));
             Ok(())
@@ -94,8 +94,8 @@ fn server_name(api: &Api, connection: &Connection, id: &str) -> CliResult<PathBu
     let file = api.retrieve(id).map_err(fail(connection))?;
     safe_name(&file.filename).map(PathBuf::from).ok_or_else(|| {
         Failure::usage(format!(
-            "the server's name for {} ({:?}) cannot be used as a file name here; give one \
-             with -o PATH",
+            "the server's name for {} (\"{}\") cannot be used as a file name here; give \
+             one with -o PATH",
             escape_controls(id),
             escape_controls(&file.filename)
         ))
@@ -103,11 +103,12 @@ fn server_name(api: &Api, connection: &Connection, id: &str) -> CliResult<PathBu
 }
 
 /// A server-side file name as a local one: its base name only (after the last `/` or `\`),
-/// and refused if that is empty, `.`, `..`, hidden (a leading `.`), or holds a control
-/// character.
+/// and refused if that is empty, `.`, `..`, hidden (a leading `.`), or holds a character
+/// that steers a terminal.
 fn safe_name(name: &str) -> Option<&str> {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let refused = base.is_empty() || base.starts_with('.') || base.chars().any(char::is_control);
+    let refused =
+        base.is_empty() || base.starts_with('.') || base.chars().any(output::steers_terminal);
     (!refused).then_some(base)
 }
 
@@ -125,6 +126,7 @@ mod tests {
         assert_eq!(safe_name("dir/"), None);
         assert_eq!(safe_name(".bashrc"), None);
         assert_eq!(safe_name("a\x1b[2Jb"), None);
+        assert_eq!(safe_name("invoice\u{202e}fdp.exe"), None);
         assert_eq!(safe_name(""), None);
     }
 }

@@ -82,7 +82,7 @@ pub fn note(text: &str) {
 
 /// Whether a character can move the cursor, retitle or clear a terminal, or reorder the text
 /// around it: the control characters and the bidirectional embeddings, overrides and isolates.
-fn steers_terminal(c: char) -> bool {
+pub fn steers_terminal(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 

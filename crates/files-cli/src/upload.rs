@@ -70,8 +70,8 @@ fn check_flags(args: &UploadArgs) -> CliResult {
             "--size is the length of standard input: use it with `-`",
         ));
     }
-    if let (Some(size), true) = (args.size, args.part_size.is_some() || args.parts.is_some())
-        && stdin == 1
+    if let Some(size) = args.size
+        && (args.part_size.is_some() || args.parts.is_some())
     {
         return Err(Failure::usage(format!(
             "--size {size} streams standard input in one request: drop --size to buffer it \
