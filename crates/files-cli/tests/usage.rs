@@ -68,6 +68,7 @@ fn server_text_with_control_characters_is_escaped_in_every_mode() {
     let file = serde_json::json!({
         "id": "file-\x1b[31mred", "object": "file", "bytes": 1, "created_at": 1795364941,
         "filename": hostile, "purpose": "batch", "status": "processed",
+        "vendor_field": {"kept": true},
     });
     let page = serde_json::json!({"object": "list", "data": [file], "has_more": false});
     for (args, answer) in [
@@ -101,6 +102,11 @@ fn server_text_with_control_characters_is_escaped_in_every_mode() {
     assert!(!out.contains('\x1b'), "{out:?}");
     let value: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(value["filename"], hostile, "JSON keeps the name exactly");
+    assert_eq!(
+        value["vendor_field"],
+        serde_json::json!({"kept": true}),
+        "and the fields the client does not name"
+    );
 }
 
 #[test]

@@ -40,6 +40,10 @@ pub struct FileObject {
     /// Why processing failed (OpenAI, deprecated).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_details: Option<String>,
+    /// The fields the provider sent that the ones above do not name, kept as received, so
+    /// the object serializes back to what the server said.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A count or a time in seconds as servers write it: `1700000000`, `1700000000.25` (the
@@ -106,6 +110,10 @@ pub struct FileList {
     /// The last file id on this page: pass it as `after` for the next page (OpenAI).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_id: Option<String>,
+    /// The fields the provider sent that the ones above do not name (`object`, say), kept
+    /// as received.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl FileList {
@@ -159,6 +167,11 @@ mod tests {
         .unwrap();
         assert_eq!(f.purpose, Purpose::BATCH_OUTPUT);
         assert_eq!(f.status, Some(FileStatus::PROCESSED));
+        // Kept as received, and written back out.
+        assert_eq!(f.extra["some_future_field"], serde_json::json!({"x": 1}));
+        let again = serde_json::to_value(&f).unwrap();
+        assert_eq!(again["some_future_field"], serde_json::json!({"x": 1}));
+        assert_eq!(again["id"], "file-1");
     }
 
     #[test]
