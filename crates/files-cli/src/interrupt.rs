@@ -8,11 +8,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-
-use signal_hook::consts::{SIGINT, SIGTERM};
-use signal_hook::iterator::Signals;
 
 /// What is removed if the command is interrupted, and who takes the signal instead.
 struct Registry {
@@ -44,7 +41,12 @@ pub fn status_for(signal: i32) -> u8 {
 }
 
 /// Starts listening for SIGINT and SIGTERM. Called once, first thing.
+#[cfg(unix)]
 pub fn install() -> std::io::Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use signal_hook::iterator::Signals;
+    use std::sync::Arc;
+
     let second = Arc::new(AtomicBool::new(false));
     for signal in [SIGINT, SIGTERM] {
         // Registered first, so it acts only on a signal after the one that set the flag.
@@ -66,6 +68,12 @@ pub fn install() -> std::io::Result<()> {
     Ok(())
 }
 
+/// Elsewhere than Unix, Ctrl-C ends the process as the system does: nothing is listened for.
+#[cfg(not(unix))]
+pub fn install() -> std::io::Result<()> {
+    Ok(())
+}
+
 /// The signal that interrupted the command, if one did.
 pub fn received() -> Option<i32> {
     match SIGNAL.load(Ordering::SeqCst) {
@@ -74,6 +82,7 @@ pub fn received() -> Option<i32> {
     }
 }
 
+#[cfg_attr(not(unix), allow(dead_code))]
 fn interrupted(signal: i32) {
     SIGNAL.store(signal, Ordering::SeqCst);
     let taker = registry().taker.take();
@@ -206,6 +215,7 @@ pub fn take_signal() -> Receiver<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use signal_hook::consts::{SIGINT, SIGTERM};
 
     #[test]
     fn statuses_are_128_plus_the_signal() {

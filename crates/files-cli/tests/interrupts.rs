@@ -1,6 +1,7 @@
 //! The `files` binary interrupted as people interrupt it — Ctrl-C (SIGINT) or `kill`
 //! (SIGTERM) mid-transfer, and a reader that closes the pipe early — checked on a real child
 //! process: the exit status, one "interrupted" line, and nothing partial left behind.
+#![cfg(unix)]
 
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
