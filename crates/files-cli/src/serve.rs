@@ -61,6 +61,10 @@ pub fn run(connection: &Connection, out: &OutputArgs, args: &ServeArgs) -> CliRe
     let (stop, stopped) = tokio::sync::watch::channel(false);
     std::thread::spawn(move || {
         if signals.recv().is_ok() {
+            crate::output::note(&format!(
+                "stopping: open connections have {} s to finish (Ctrl-C again to stop now)",
+                GRACE.as_secs()
+            ));
             let _ = stop.send(true);
         }
     });
