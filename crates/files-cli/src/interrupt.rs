@@ -170,11 +170,20 @@ impl<T> std::ops::Deref for WithCleanup<T> {
 }
 
 fn remove(path: &Path) {
-    let removed = match std::fs::symlink_metadata(path) {
+    let remove_once = || match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(path),
         Ok(_) => std::fs::remove_file(path),
         Err(_) => Ok(()),
     };
+    // Another thread may still be adding to a directory as it goes: a few more tries.
+    let mut removed = remove_once();
+    for _ in 0..3 {
+        if removed.is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        removed = remove_once();
+    }
     if let Err(e) = removed {
         let _ = writeln!(
             std::io::stderr(),

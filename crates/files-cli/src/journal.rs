@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::UNIX_EPOCH;
 
+use crate::interrupt::WithCleanup;
 use files_client::{Observer, PartRange, SentPart, UploadStarted};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -210,10 +211,14 @@ pub fn load(at: &Path) -> Result<Option<Journal>, String> {
 fn save(at: &Path, journal: &Journal) -> std::io::Result<()> {
     let dir = at.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
-    temp.write_all(&serde_json::to_vec_pretty(journal).map_err(std::io::Error::other)?)?;
+    let mut temp = WithCleanup::create(
+        || tempfile::NamedTempFile::new_in(dir),
+        |temp| temp.path().to_owned(),
+    )?;
+    let bytes = serde_json::to_vec_pretty(journal).map_err(std::io::Error::other)?;
+    temp.value.write_all(&bytes)?;
     temp.as_file().sync_data()?;
-    temp.persist(at).map_err(|e| e.error)?;
+    temp.value.persist(at).map_err(|e| e.error)?;
     Ok(())
 }
 

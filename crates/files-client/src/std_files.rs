@@ -88,10 +88,19 @@ pub(crate) fn temp_beside(dest: &Path) -> io::Result<NamedTempFile> {
 }
 
 /// Whether a failed no-clobber move failed because the file system cannot do one (no
-/// `RENAME_NOREPLACE`, no hard links: vfat, exFAT, some network file systems), rather than
-/// because the destination exists.
+/// `RENAME_NOREPLACE`, no hard links: vfat, exFAT, some network file systems say "not
+/// supported", "not permitted" or "invalid"), rather than for any other reason.
 pub(crate) fn cannot_refuse_atomically(error: &io::Error) -> bool {
-    error.kind() != io::ErrorKind::AlreadyExists
+    matches!(
+        error.kind(),
+        io::ErrorKind::Unsupported | io::ErrorKind::PermissionDenied | io::ErrorKind::InvalidInput
+    )
+}
+
+/// Whether nothing at all is at `path` (not even a dangling symlink); a path that cannot be
+/// looked at counts as taken.
+pub(crate) fn is_free(path: &Path) -> bool {
+    matches!(std::fs::symlink_metadata(path), Err(e) if e.kind() == io::ErrorKind::NotFound)
 }
 
 /// A download being written to a temporary file beside its destination; removed if dropped
@@ -121,8 +130,10 @@ impl StdPartialFile {
         })
     }
 
-    /// Makes the commit fail, leaving the file alone, when `dest` exists by then (the check
-    /// and the move are one step, so a file created meanwhile is not replaced either).
+    /// Makes the commit fail, leaving the file alone, when `dest` exists by then. Where the
+    /// file system can, the check and the move are one step, so a file created meanwhile is
+    /// not replaced either; where it cannot (no `RENAME_NOREPLACE` and no hard links), the
+    /// check comes just before the move.
     pub fn keep_existing(mut self) -> Self {
         self.keep_existing = true;
         self
@@ -157,7 +168,7 @@ impl PartialFile for StdPartialFile {
         let persisted = if keep_existing {
             // Where the file system cannot refuse in one step, check first, then move.
             file.persist_noclobber(&dest).or_else(|e| {
-                if cannot_refuse_atomically(&e.error) && !dest.exists() {
+                if cannot_refuse_atomically(&e.error) && is_free(&dest) {
                     e.file.persist(&dest)
                 } else {
                     Err(e)

@@ -14,7 +14,7 @@ use tempfile::TempPath;
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use tokio_util::io::ReaderStream;
 
-use crate::std_files::{cannot_refuse_atomically, temp_beside};
+use crate::std_files::{cannot_refuse_atomically, is_free, temp_beside};
 
 /// How many bytes one chunk of a file or reader holds.
 const CHUNK: usize = 64 * 1024;
@@ -125,8 +125,10 @@ impl TokioPartialFile {
         })
     }
 
-    /// Makes the commit fail, leaving the file alone, when `dest` exists by then (the check
-    /// and the move are one step, so a file created meanwhile is not replaced either).
+    /// Makes the commit fail, leaving the file alone, when `dest` exists by then. Where the
+    /// file system can, the check and the move are one step, so a file created meanwhile is
+    /// not replaced either; where it cannot (no `RENAME_NOREPLACE` and no hard links), the
+    /// check comes just before the move.
     pub fn keep_existing(mut self) -> Self {
         self.keep_existing = true;
         self
@@ -163,7 +165,7 @@ impl AsyncPartialFile for TokioPartialFile {
             let persisted = if keep_existing {
                 // Where the file system cannot refuse in one step, check first, then move.
                 temp.persist_noclobber(&target).or_else(|e| {
-                    if cannot_refuse_atomically(&e.error) && !target.exists() {
+                    if cannot_refuse_atomically(&e.error) && is_free(&target) {
                         e.path.persist(&target)
                     } else {
                         Err(e)

@@ -1,7 +1,9 @@
 //! The objects the Files API answers with: [`FileObject`], [`FileList`], [`DeletedFile`].
 //!
-//! Fields a provider may leave out are `Option`s, and unknown fields are ignored, so a newer
-//! server does not break an older client. Sizes and times are read from an integer, a float
+//! Fields a provider may leave out are `Option`s, and unknown fields are kept as JSON values
+//! (`extra`), so a newer server does not break an older client and the object serializes back
+//! as received. Being kept, an unknown field must be valid JSON that `serde_json` can hold (a
+//! number beyond `f64`, a lone surrogate escape, fail the object as they would anywhere). Sizes and times are read from an integer, a float
 //! (as some compatible servers send) or a string of digits.
 
 use serde::{Deserialize, Deserializer, Serialize};
