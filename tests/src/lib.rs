@@ -104,7 +104,7 @@ impl Setup {
         if wire.is_async() {
             Api::with_async(provider, options).expect("an async client")
         } else {
-            Api::blocking(provider, options)
+            Api::blocking(provider, options).unwrap()
         }
     }
 

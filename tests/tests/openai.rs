@@ -15,7 +15,7 @@ fn openai(emulator: &Emulator) -> OpenAi {
 #[test]
 fn list_all_follows_the_cursor_and_filters_by_purpose() {
     let emulator = Emulator::start(Dialect::OpenAi).unwrap();
-    let client = Client::new(openai(&emulator), UreqTransport::new());
+    let client = Client::new(openai(&emulator), UreqTransport::new().unwrap());
     for i in 0..5 {
         client
             .files()
@@ -86,7 +86,7 @@ async fn expiry_and_account_headers_reach_the_server() {
 #[test]
 fn rule_breaking_requests_are_refused_before_a_byte_is_sent() {
     let emulator = Emulator::start(Dialect::OpenAi).unwrap();
-    let client = Client::new(openai(&emulator), UreqTransport::new());
+    let client = Client::new(openai(&emulator), UreqTransport::new().unwrap());
     let err = client
         .files()
         .list(&ListParams::new().limit(0))
@@ -131,7 +131,7 @@ fn rule_breaking_requests_are_refused_before_a_byte_is_sent() {
 #[test]
 fn content_is_the_original_bytes() {
     let emulator = Emulator::start(Dialect::OpenAi).unwrap();
-    let client = Client::new(openai(&emulator), UreqTransport::new());
+    let client = Client::new(openai(&emulator), UreqTransport::new().unwrap());
     let bytes: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
     let file = client
         .files()

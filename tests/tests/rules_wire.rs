@@ -211,7 +211,8 @@ fn stepfun_client(
         .with_base_url(&emulator.base_url())
         .unwrap()
         .with_site_rules(region);
-    files_client::Client::new(provider, transport_ureq::UreqTransport::new()).with_options(options)
+    files_client::Client::new(provider, transport_ureq::UreqTransport::new().unwrap())
+        .with_options(options)
 }
 
 #[test]

@@ -26,7 +26,7 @@ fn no_debug_display_or_error_shows_the_key() {
         .with_base_url("http://127.0.0.1:9/v1")
         .unwrap();
     let options = RequestOptions::new().header("x-api-key", KEY).unwrap();
-    let client = Client::new(openai(), UreqTransport::new()).with_options(options.clone());
+    let client = Client::new(openai(), UreqTransport::new().unwrap()).with_options(options.clone());
     let async_client = AsyncClient::new(openai(), ReqwestTransport::new().unwrap());
     let emulator =
         Emulator::start_with(EmulatorConfig::new(Dialect::OpenAi).with_api_key(KEY)).unwrap();

@@ -35,7 +35,7 @@ fn image_server() -> RawServer {
 fn upload_from_a_remote_url_blocking() {
     let source = image_server();
     let emulator = trusting_emulator();
-    let client = Client::new(stepfun(&emulator), UreqTransport::new());
+    let client = Client::new(stepfun(&emulator), UreqTransport::new().unwrap());
     let file = client
         .files()
         .create(UploadRequest::from_url(
@@ -71,7 +71,7 @@ async fn upload_from_a_remote_url_async() {
 fn a_url_upload_never_reaches_a_private_address_by_default() {
     let source = image_server();
     let emulator = Emulator::start(Dialect::StepFun).unwrap();
-    let client = Client::new(stepfun(&emulator), UreqTransport::new());
+    let client = Client::new(stepfun(&emulator), UreqTransport::new().unwrap());
     let port = source.addr().port();
     for url in [
         source.url("/media/product.png"),
@@ -100,7 +100,7 @@ fn a_url_upload_never_reaches_a_private_address_by_default() {
 #[test]
 fn openai_only_options_are_refused_before_sending() {
     let emulator = Emulator::start(Dialect::StepFun).unwrap();
-    let client = Client::new(stepfun(&emulator), UreqTransport::new());
+    let client = Client::new(stepfun(&emulator), UreqTransport::new().unwrap());
     let err = client
         .files()
         .list(&ListParams::new().limit(10))
@@ -126,7 +126,7 @@ fn openai_only_options_are_refused_before_sending() {
 #[test]
 fn listing_has_no_pagination_and_content_is_text() {
     let emulator = Emulator::start(Dialect::StepFun).unwrap();
-    let client = Client::new(stepfun(&emulator), UreqTransport::new());
+    let client = Client::new(stepfun(&emulator), UreqTransport::new().unwrap());
     let file = client
         .files()
         .create(UploadRequest::from_bytes(

@@ -50,7 +50,7 @@ fn a_blocking_transport_refuses_an_async_stream_with_a_clear_error() {
     let emulator = Emulator::start(Dialect::OpenAi).unwrap();
     let client = Client::new(
         openai(&emulator.base_url(), emulator.api_key()),
-        UreqTransport::new(),
+        UreqTransport::new().unwrap(),
     );
     let upload = UploadRequest::from_stream(
         stream::iter(vec![Ok(Bytes::from_static(b"abc"))]),
@@ -72,7 +72,7 @@ fn a_reader_shorter_than_declared_fails_the_upload() {
     let emulator = Emulator::start(Dialect::OpenAi).unwrap();
     let client = Client::new(
         openai(&emulator.base_url(), emulator.api_key()),
-        UreqTransport::new(),
+        UreqTransport::new().unwrap(),
     );
     let upload = UploadRequest::from_reader(&b"only ten b"[..], 100, "r.bin", Purpose::USER_DATA);
     let err = client.files().create(upload).unwrap_err();
@@ -121,7 +121,10 @@ fn a_download_cut_short_leaves_no_file_blocking() {
     let server = cut_server();
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("out.bin");
-    let client = Client::new(openai(&server.url("/v1"), "k"), UreqTransport::new());
+    let client = Client::new(
+        openai(&server.url("/v1"), "k"),
+        UreqTransport::new().unwrap(),
+    );
     let err = client
         .files()
         .download_to_path("file-1", &dest)

@@ -23,7 +23,7 @@ fn one_span_per_operation_an_event_per_attempt_and_no_secrets() {
     let provider = OpenAi::new(KEY)
         .with_base_url(&emulator.base_url())
         .unwrap();
-    let client = Client::new(provider, UreqTransport::new());
+    let client = Client::new(provider, UreqTransport::new().unwrap());
 
     let captured = Captured::default();
     let writer = captured.clone();
@@ -122,7 +122,7 @@ fn the_parts_of_an_upload_log_in_the_operation_s_span_from_either_client() {
         .build()
         .unwrap();
     tracing::subscriber::with_default(subscriber, || {
-        let client = Client::new(provider(), UreqTransport::new());
+        let client = Client::new(provider(), UreqTransport::new().unwrap());
         client
             .uploads()
             .upload(UploadRequest::from_path(&source, Purpose::BATCH), parts)

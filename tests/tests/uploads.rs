@@ -235,7 +235,7 @@ fn the_steps_one_by_one_and_the_emulator_s_checks() {
         OpenAi::new(s.emulator.api_key())
             .with_base_url(&s.emulator.base_url())
             .unwrap(),
-        UreqTransport::new(),
+        UreqTransport::new().unwrap(),
     );
     let uploads = client.uploads();
     let source = s.path("data.jsonl");
@@ -299,7 +299,7 @@ fn the_emulator_refuses_a_part_over_64_mib() {
         OpenAi::new(s.emulator.api_key())
             .with_base_url(&s.emulator.base_url())
             .unwrap(),
-        UreqTransport::new(),
+        UreqTransport::new().unwrap(),
     );
     let source = s.path("sparse.jsonl");
     let file = std::fs::File::create(&source).unwrap();

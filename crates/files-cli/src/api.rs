@@ -26,43 +26,58 @@ pub enum Api {
 }
 
 impl Api {
-    /// A blocking client.
-    pub fn blocking(provider: DynProvider, options: RequestOptions) -> Self {
-        Api::blocking_with_files(provider, options, StdFiles)
+    /// A blocking client over a [`UreqTransport`] with the default roots (and
+    /// `SSL_CERT_FILE`).
+    ///
+    /// # Errors
+    ///
+    /// Fails when `SSL_CERT_FILE` names a file that cannot be used.
+    pub fn blocking(
+        provider: DynProvider,
+        options: RequestOptions,
+    ) -> Result<Self, files_client::TransportError> {
+        let transport = UreqTransport::new()?;
+        Ok(Api::blocking_with_files(
+            provider, options, StdFiles, transport,
+        ))
     }
 
-    /// A blocking client whose local files (an upload's source, a download's temporary file)
-    /// go through `files`.
+    /// A blocking client over `transport` whose local files (an upload's source, a
+    /// download's temporary file) go through `files`.
     pub fn blocking_with_files(
         provider: DynProvider,
         options: RequestOptions,
         files: impl LocalFiles + 'static,
+        transport: UreqTransport,
     ) -> Self {
-        let client = Client::new(provider, UreqTransport::new())
+        let client = Client::new(provider, transport)
             .with_options(options)
             .with_local_files(files);
         Api::Blocking(client)
     }
 
-    /// An async client with a runtime to drive it.
+    /// An async client over a [`ReqwestTransport`] with the default roots (and
+    /// `SSL_CERT_FILE`), with a runtime to drive it.
     pub fn with_async(
         provider: DynProvider,
         options: RequestOptions,
     ) -> Result<Self, Box<dyn std::error::Error>> {
-        Api::async_with_files(provider, options, TokioFiles)
+        let transport = ReqwestTransport::new()?;
+        Api::async_with_files(provider, options, TokioFiles, transport)
     }
 
-    /// An async client with a runtime to drive it, whose local files go through `files`.
+    /// An async client over `transport` with a runtime to drive it, whose local files go
+    /// through `files`.
     pub fn async_with_files(
         provider: DynProvider,
         options: RequestOptions,
         files: impl AsyncLocalFiles + 'static,
+        transport: ReqwestTransport,
     ) -> Result<Self, Box<dyn std::error::Error>> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()?;
-        let transport = ReqwestTransport::new()?;
         let client = AsyncClient::new(provider, transport)
             .with_options(options)
             .with_local_files(files);

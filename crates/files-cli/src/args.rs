@@ -36,6 +36,10 @@ pub struct Connection {
     /// lands in the shell's history and in every process listing.
     #[arg(long, global = true, value_name = "PATH")]
     pub api_key_file: Option<PathBuf>,
+    /// Also trust the certificates in this PEM file (a private CA, or a local server's
+    /// self-signed certificate). SSL_CERT_FILE, when set, replaces the built-in roots.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub cacert: Option<PathBuf>,
     /// Which HTTP transport to use: ureq (blocking) or reqwest (async).
     #[arg(long, global = true, value_enum, default_value_t = TransportName::Ureq)]
     pub transport: TransportName,
@@ -288,4 +292,16 @@ pub struct ServeArgs {
     /// cap, from docs/providers.md).
     #[arg(long, value_name = "N")]
     pub max_files: Option<u64>,
+    /// Serve HTTPS with this certificate chain (PEM, the server's certificate first);
+    /// needs --tls-key.
+    #[arg(long, value_name = "PATH", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM: PKCS#8, PKCS#1 or SEC1) of --tls-cert.
+    #[arg(long, value_name = "PATH", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a new self-signed certificate for localhost, 127.0.0.1 and ::1 (and
+    /// the --addr host); its PEM goes to a temporary file, printed for clients' --cacert and
+    /// removed when the server stops.
+    #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
+    pub tls_self_signed: bool,
 }

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use files_client::{Error, ListParams, Observer, Order, Polling, Purpose, RequestOptions};
 use provider_openai::OpenAi;
 use provider_stepfun::{Region, StepFun};
+use transport_reqwest::ReqwestTransport;
+use transport_ureq::UreqTransport;
 
 use crate::args::{
     Command, Connection, ListArgs, OutputArgs, ProviderName, RegionName, TransportName, WaitArgs,
@@ -79,7 +81,14 @@ pub fn each<T>(
 pub fn fail(connection: &Connection) -> impl Fn(Error) -> Failure + '_ {
     move |error| {
         let status = error.status();
+        let certificate = is_certificate_refusal(&error);
         let failure = Failure::from(error);
+        if certificate {
+            return failure.with_hint(
+                "hint: if the server's certificate comes from a private CA or is self-signed, \
+                 give its PEM with --cacert PATH (or set SSL_CERT_FILE)",
+            );
+        }
         match (&connection.base_url, status) {
             (Some(url), Some(404)) if !has_version_path(url) => failure.with_hint(format!(
                 "hint: the base URL {} has no /v1 in its path; if the API is served under \
@@ -89,6 +98,15 @@ pub fn fail(connection: &Connection) -> impl Fn(Error) -> Failure + '_ {
             )),
             _ => failure,
         }
+    }
+}
+
+/// Whether the client refused the server's certificate.
+fn is_certificate_refusal(error: &Error) -> bool {
+    match error {
+        Error::Transport(t) => t.kind == files_client::TransportErrorKind::Certificate,
+        Error::Upload(failure) => is_certificate_refusal(&failure.source),
+        _ => false,
     }
 }
 
@@ -191,11 +209,45 @@ pub fn client(
     let options = RequestOptions::new()
         .validate(!connection.no_validate)
         .observer(Arc::new(Observers(all)));
+    let cacert = match &connection.cacert {
+        Some(path) => Some(read_cacert(path)?),
+        None => None,
+    };
+    let refused = |e: files_client::TransportError| Failure::usage(e.to_string());
     Ok(match connection.transport {
-        TransportName::Ureq => Api::blocking_with_files(provider, options, files),
-        TransportName::Reqwest => Api::async_with_files(provider, options, files)
-            .map_err(|e| Failure::local(format!("could not start the async client: {e}")))?,
+        TransportName::Ureq => {
+            let mut transport = UreqTransport::builder();
+            if let Some((pem, name)) = &cacert {
+                transport = transport
+                    .add_root_certificates_pem(pem, name)
+                    .map_err(refused)?;
+            }
+            let transport = transport.build().map_err(refused)?;
+            Api::blocking_with_files(provider, options, files, transport)
+        }
+        TransportName::Reqwest => {
+            let mut transport = ReqwestTransport::builder();
+            if let Some((pem, name)) = &cacert {
+                transport = transport
+                    .add_root_certificates_pem(pem, name)
+                    .map_err(refused)?;
+            }
+            let transport = transport.build().map_err(refused)?;
+            Api::async_with_files(provider, options, files, transport)
+                .map_err(|e| Failure::local(format!("could not start the async client: {e}")))?
+        }
     })
+}
+
+/// The PEM bundle `--cacert` names, and the name to give it in messages.
+fn read_cacert(path: &Path) -> CliResult<(Vec<u8>, String)> {
+    let pem = std::fs::read(path).map_err(|e| {
+        Failure::local(format!(
+            "--cacert {}: could not read it: {e}",
+            path.display()
+        ))
+    })?;
+    Ok((pem, format!("--cacert {}", path.display())))
 }
 
 fn get(api: &Api, mode: Mode, connection: &Connection, id: &str) -> CliResult {

@@ -251,7 +251,7 @@ mod tests {
                 );
                 let options = RequestOptions::new().observer(bar.clone());
                 match transport {
-                    "ureq" => Api::blocking(provider, options),
+                    "ureq" => Api::blocking(provider, options).unwrap(),
                     _ => Api::with_async(provider, options).unwrap(),
                 }
             };

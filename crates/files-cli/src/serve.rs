@@ -3,11 +3,15 @@
 
 use std::time::Duration;
 
-use files_emulator::{Dialect, EmulatorConfig, Fault};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use files_emulator::{Dialect, EmulatorConfig, Fault, TlsIdentity};
 use futures_util::future::{Either, select};
 
 use crate::args::{Connection, OutputArgs, ProviderName, ServeArgs};
 use crate::failure::{CliResult, Failure};
+use crate::interrupt::WithCleanup;
 use crate::output::{self, Mode};
 
 /// How long open connections may take to finish once a signal came.
@@ -57,6 +61,19 @@ pub fn run(connection: &Connection, out: &OutputArgs, args: &ServeArgs) -> CliRe
     if let Some(max_files) = args.max_files {
         config = config.with_max_files(max_files);
     }
+    let mut generated = None;
+    if let Some((cert, key)) = args.tls_cert.as_deref().zip(args.tls_key.as_deref()) {
+        config = config.with_tls(identity_from_files(cert, key)?);
+    } else if args.tls_self_signed {
+        let (identity, written) = self_signed(args.addr)?;
+        config = config.with_tls(identity);
+        generated = Some(written);
+    }
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let signals = crate::interrupt::take_signal();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     std::thread::spawn(move || {
@@ -83,19 +100,34 @@ pub fn run(connection: &Connection, out: &OutputArgs, args: &ServeArgs) -> CliRe
             Dialect::OpenAi => provider_openai::API_KEY_ENV,
             _ => provider_stepfun::API_KEY_ENV,
         };
-        let base_url = format!("http://{addr}{prefix}");
+        let base_url = format!("{scheme}://{addr}{prefix}");
+        let cacert = generated.as_ref().map(|written| written.path.clone());
         if Mode::of(out) == Mode::Json {
-            output::json(&serde_json::json!({
+            let mut line = serde_json::json!({
                 "base_url": base_url,
                 "api_key": args.api_key,
                 "provider": dialect.as_str(),
-            }))?;
+            });
+            if let Some(path) = &cacert {
+                line["cacert"] = serde_json::json!(path);
+            }
+            output::json(&line)?;
         }
         crate::output::note(&format!(
             "files emulator ({dialect} dialect) listening on {base_url}"
         ));
+        let trust = match &cacert {
+            Some(path) => {
+                crate::output::note(&format!(
+                    "self-signed certificate (trust it with --cacert): {}",
+                    path.display()
+                ));
+                format!(" --cacert {}", path.display())
+            }
+            None => String::new(),
+        };
         crate::output::note(&format!(
-            "try: {key_env}={} files --provider {} --base-url {base_url} list",
+            "try: {key_env}={} files --provider {} --base-url {base_url}{trust} list",
             args.api_key,
             dialect.as_str()
         ));
@@ -125,6 +157,50 @@ pub fn run(connection: &Connection, out: &OutputArgs, args: &ServeArgs) -> CliRe
             }
         }
     })
+}
+
+/// The identity in `--tls-cert` and `--tls-key`.
+fn identity_from_files(cert: &Path, key: &Path) -> CliResult<TlsIdentity> {
+    let read = |path: &Path, flag: &str| {
+        std::fs::read(path).map_err(|e| {
+            Failure::local(format!("{flag} {}: could not read it: {e}", path.display()))
+        })
+    };
+    let (cert_pem, key_pem) = (read(cert, "--tls-cert")?, read(key, "--tls-key")?);
+    TlsIdentity::from_pem(&cert_pem, &key_pem).map_err(|e| {
+        Failure::usage(format!(
+            "--tls-cert {} --tls-key {}: {e}",
+            cert.display(),
+            key.display()
+        ))
+    })
+}
+
+/// A generated certificate's PEM, in a temporary directory removed when the server stops
+/// (or on a second signal).
+struct WrittenCertificate {
+    path: PathBuf,
+    _dir: WithCleanup<tempfile::TempDir>,
+}
+
+/// A new self-signed identity for the loopback names and `addr`'s host, and its certificate
+/// written out for clients.
+fn self_signed(addr: SocketAddr) -> CliResult<(TlsIdentity, WrittenCertificate)> {
+    let host = addr.ip().to_string();
+    let mut names = vec!["localhost", "127.0.0.1", "::1"];
+    if !addr.ip().is_unspecified() && !names.contains(&host.as_str()) {
+        names.push(&host);
+    }
+    let identity = TlsIdentity::self_signed(&names).map_err(|e| Failure::local(e.to_string()))?;
+    let dir = WithCleanup::create(
+        || tempfile::Builder::new().prefix("files-serve-").tempdir(),
+        |dir| dir.path().to_owned(),
+    )
+    .map_err(|e| Failure::local(format!("could not create a temporary directory: {e}")))?;
+    let path = dir.path().join("cert.pem");
+    std::fs::write(&path, identity.certificate_pem())
+        .map_err(|e| Failure::local(format!("could not write {}: {e}", path.display())))?;
+    Ok((identity, WrittenCertificate { path, _dir: dir }))
 }
 
 #[cfg(test)]

@@ -39,7 +39,7 @@ fn stored_file(emulator: &Emulator, len: usize) -> String {
     let provider = OpenAi::new(emulator.api_key())
         .with_base_url(&emulator.base_url())
         .unwrap();
-    let api = Api::blocking(Box::new(provider), RequestOptions::new());
+    let api = Api::blocking(Box::new(provider), RequestOptions::new()).unwrap();
     api.create(UploadRequest::from_path(&path, Purpose::BATCH))
         .unwrap()
         .id
@@ -291,7 +291,7 @@ fn a_reader_that_closes_the_pipe_ends_the_command_quietly() {
     let provider = OpenAi::new(emulator.api_key())
         .with_base_url(&emulator.base_url())
         .unwrap();
-    let api = Api::blocking(Box::new(provider), RequestOptions::new());
+    let api = Api::blocking(Box::new(provider), RequestOptions::new()).unwrap();
     for n in 0..800 {
         let body = format!("{{\"n\":{n}}}\n");
         api.create(UploadRequest::from_bytes(

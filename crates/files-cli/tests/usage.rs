@@ -46,7 +46,7 @@ fn api(emulator: &Emulator) -> Api {
     let provider = OpenAi::new(emulator.api_key())
         .with_base_url(&emulator.base_url())
         .unwrap();
-    Api::blocking(Box::new(provider), RequestOptions::new())
+    Api::blocking(Box::new(provider), RequestOptions::new()).unwrap()
 }
 
 fn store(emulator: &Emulator, name: &str, body: &[u8]) -> String {

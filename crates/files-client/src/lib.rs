@@ -16,7 +16,7 @@
 //! use provider_openai::OpenAi;
 //! use transport_ureq::UreqTransport;
 //!
-//! let client = Client::new(OpenAi::from_env()?, UreqTransport::new());
+//! let client = Client::new(OpenAi::from_env()?, UreqTransport::new()?);
 //! let file = client
 //!     .files()
 //!     .create(UploadRequest::from_path("batch.jsonl", Purpose::BATCH))?;

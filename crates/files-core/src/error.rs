@@ -360,6 +360,9 @@ impl fmt::Display for ApiErrorKind {
 pub enum TransportErrorKind {
     /// No connection could be made (DNS, refused, TLS handshake).
     Connect,
+    /// The server's certificate is not trusted: not signed by a known root, expired, or for
+    /// another name. Retrying does not help; trusting the right root does.
+    Certificate,
     /// A time limit passed.
     Timeout,
     /// Reading or writing bytes failed mid-way, including reading an upload's source.
@@ -374,6 +377,7 @@ impl fmt::Display for TransportErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             TransportErrorKind::Connect => "could not connect",
+            TransportErrorKind::Certificate => "the server's certificate was refused",
             TransportErrorKind::Timeout => "timed out",
             TransportErrorKind::Io => "connection failed while transferring",
             TransportErrorKind::Unsupported => "not supported by this transport",

@@ -7,6 +7,7 @@ use files_core::rules::SiteRule;
 use crate::dialect::Dialect;
 use crate::error::EmulatorError;
 use crate::fault::Fault;
+use crate::tls::TlsIdentity;
 
 /// Settings for [`Emulator::start_with`](crate::Emulator::start_with) and [`serve`](crate::serve).
 ///
@@ -48,6 +49,8 @@ pub struct EmulatorConfig {
     /// The most files the store holds before uploads are refused; `None` is the provider's
     /// documented cap in its spec, if it has one.
     pub max_files: Option<u64>,
+    /// Serve HTTPS with this identity instead of plain HTTP.
+    pub tls: Option<TlsIdentity>,
 }
 
 impl EmulatorConfig {
@@ -63,6 +66,7 @@ impl EmulatorConfig {
             allow_private_urls: false,
             site: None,
             max_files: None,
+            tls: None,
         }
     }
 
@@ -132,6 +136,14 @@ impl EmulatorConfig {
         self
     }
 
+    /// Serves HTTPS with `identity` (e.g. [`TlsIdentity::self_signed`]); clients trust its
+    /// [`certificate_pem`](TlsIdentity::certificate_pem).
+    #[must_use]
+    pub fn with_tls(mut self, identity: TlsIdentity) -> Self {
+        self.tls = Some(identity);
+        self
+    }
+
     /// The site emulated, if one was chosen.
     pub(crate) fn site_rule(&self) -> Option<&'static SiteRule> {
         self.site
@@ -171,6 +183,7 @@ impl fmt::Debug for EmulatorConfig {
             .field("allow_private_urls", &self.allow_private_urls)
             .field("site", &self.site)
             .field("max_files", &self.max_files)
+            .field("tls", &self.tls)
             .finish()
     }
 }

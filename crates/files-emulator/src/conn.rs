@@ -19,6 +19,18 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
+    /// A connection cut through `handle`.
+    pub(crate) fn of(handle: std::net::TcpStream) -> Self {
+        Connection {
+            socket: Some(Arc::new(handle)),
+        }
+    }
+
+    /// The listener's own address info, which cuts nothing.
+    pub(crate) fn listener() -> Self {
+        Connection { socket: None }
+    }
+
     /// Shuts the socket down both ways: the client sees its connection closed mid-request.
     pub(crate) fn cut(&self) {
         if let Some(socket) = &self.socket {
@@ -29,7 +41,7 @@ impl Connection {
 
 /// Splits an accepted stream into the stream the server uses and a second handle on the same
 /// socket.
-fn with_handle(stream: TcpStream) -> std::io::Result<(TcpStream, std::net::TcpStream)> {
+pub(crate) fn with_handle(stream: TcpStream) -> std::io::Result<(TcpStream, std::net::TcpStream)> {
     let stream = stream.into_std()?;
     let handle = stream.try_clone()?;
     Ok((TcpStream::from_std(stream)?, handle))
@@ -44,8 +56,7 @@ impl Listener for CuttableListener {
             match self.0.accept().await {
                 Ok((stream, _)) => {
                     if let Ok((stream, handle)) = with_handle(stream) {
-                        let socket = Some(Arc::new(handle));
-                        return (stream, Connection { socket });
+                        return (stream, Connection::of(handle));
                     }
                 }
                 // Out of file descriptors and the like: wait a little, as axum does.
@@ -56,7 +67,7 @@ impl Listener for CuttableListener {
 
     fn local_addr(&self) -> std::io::Result<Self::Addr> {
         self.0.local_addr()?;
-        Ok(Connection { socket: None })
+        Ok(Connection::listener())
     }
 }
 

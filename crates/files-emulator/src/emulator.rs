@@ -119,9 +119,15 @@ impl Emulator {
         self.state.advance_clock(by.as_secs());
     }
 
-    /// The base URL clients use, such as `http://127.0.0.1:41234/v1`.
+    /// The base URL clients use, such as `http://127.0.0.1:41234/v1` (`https://` when the
+    /// configuration has a TLS identity).
     pub fn base_url(&self) -> String {
-        format!("http://{}{}", self.addr, self.state.prefix)
+        let scheme = if self.state.config.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}{}", self.addr, self.state.prefix)
     }
 
     /// The address the server listens on.

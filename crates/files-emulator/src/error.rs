@@ -25,6 +25,10 @@ pub enum EmulatorError {
         /// The dialect's sites.
         expected: String,
     },
+    /// A TLS identity that cannot be used: no certificate, no key, or a key that does not
+    /// suit the certificate.
+    #[error("TLS: {0}")]
+    Tls(String),
     /// A dialect name other than `openai` or `stepfun`.
     #[error("unknown dialect {0:?}: expected \"openai\" or \"stepfun\"")]
     UnknownDialect(String),

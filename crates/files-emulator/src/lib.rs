@@ -14,7 +14,7 @@
 //!
 //! let emulator = Emulator::start(Dialect::OpenAi)?;
 //! let openai = OpenAi::new(emulator.api_key()).with_base_url(&emulator.base_url())?;
-//! let client = Client::new(openai, UreqTransport::new());
+//! let client = Client::new(openai, UreqTransport::new()?);
 //!
 //! // The next upload meets an overloaded server; the client waits as asked and retries.
 //! emulator.inject(Fault::html_bad_gateway().with_header("retry-after-ms", "10").on("POST", "/files"));
@@ -79,6 +79,7 @@ mod rules;
 mod server;
 mod state;
 mod store;
+mod tls;
 mod upload;
 mod uploads;
 
@@ -89,3 +90,4 @@ pub use error::EmulatorError;
 pub use fault::{Fault, FaultAction, FaultPlanError, MAX_STALL};
 pub use record::{FilePart, RecordedRequest};
 pub use server::serve;
+pub use tls::TlsIdentity;

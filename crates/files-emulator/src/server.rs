@@ -20,6 +20,7 @@ use crate::envelope::ApiError;
 use crate::fault::{FaultAction, MAX_STALL};
 use crate::record::{FilePart, record_head};
 use crate::state::AppState;
+use crate::tls::TlsListener;
 use crate::{files, ids, upload, uploads};
 
 /// How long a response cut waits after its last byte, so the server writes it out first.
@@ -69,12 +70,26 @@ pub(crate) async fn run(
         .fallback(dispatch)
         .with_state(Arc::clone(&state))
         .into_make_service_with_connect_info::<Connection>();
-    axum::serve(CuttableListener(listener), app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            state.stop();
-        })
-        .await
+    let tls = match &state.config.tls {
+        Some(identity) => Some(identity.server_config().map_err(std::io::Error::other)?),
+        None => None,
+    };
+    let shutdown = async move {
+        shutdown.await;
+        state.stop();
+    };
+    match tls {
+        None => {
+            axum::serve(CuttableListener(listener), app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+        Some(config) => {
+            axum::serve(TlsListener::new(listener, config), app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    }
 }
 
 /// Handles every request: records it, answers it, completes the record, tags the response.

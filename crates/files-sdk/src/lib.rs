@@ -45,7 +45,7 @@ pub use transport_ureq::{self, UreqTransport};
 /// (`OPENAI_API_KEY`, and `OPENAI_BASE_URL`, `OPENAI_ORG_ID`, `OPENAI_PROJECT_ID` when set).
 #[cfg(all(feature = "openai", feature = "blocking"))]
 pub fn openai_blocking() -> Result<Client> {
-    Ok(Client::new(OpenAi::from_env()?, UreqTransport::new()))
+    Ok(Client::new(OpenAi::from_env()?, UreqTransport::new()?))
 }
 
 /// The async client for OpenAI over reqwest, configured from the environment
@@ -63,7 +63,7 @@ pub fn openai_async() -> Result<AsyncClient> {
 /// the China site.
 #[cfg(all(feature = "stepfun", feature = "blocking"))]
 pub fn stepfun_blocking() -> Result<Client> {
-    Ok(Client::new(StepFun::from_env()?, UreqTransport::new()))
+    Ok(Client::new(StepFun::from_env()?, UreqTransport::new()?))
 }
 
 /// The async client for StepFun's international site over reqwest, with the key from

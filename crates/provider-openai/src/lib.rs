@@ -16,7 +16,7 @@
 //! use transport_ureq::UreqTransport;
 //!
 //! // OPENAI_API_KEY, and OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID when set.
-//! let client = Client::new(OpenAi::from_env()?, UreqTransport::new());
+//! let client = Client::new(OpenAi::from_env()?, UreqTransport::new()?);
 //! let file = client
 //!     .files()
 //!     .create(UploadRequest::from_path("batch.jsonl", Purpose::BATCH))?;

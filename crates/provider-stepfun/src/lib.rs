@@ -16,7 +16,7 @@
 //! use provider_stepfun::StepFun;
 //! use transport_ureq::UreqTransport;
 //!
-//! let client = Client::new(StepFun::from_env()?, UreqTransport::new());
+//! let client = Client::new(StepFun::from_env()?, UreqTransport::new()?);
 //! let doc = client
 //!     .files()
 //!     .create(UploadRequest::from_path("report.pdf", Purpose::FILE_EXTRACT))?;

@@ -1,4 +1,4 @@
-//! An async transport for `files-client` over [reqwest] 0.13 (rustls): HTTP only.
+//! An async transport for `files-client` over [reqwest] 0.13, HTTP/1.1 with rustls.
 //!
 //! ```toml
 //! [dependencies]
@@ -32,11 +32,19 @@
 //! count), or whose response head is late, and every chunk of the response body must come
 //! within the idle limit.
 //!
+//! It trusts the platform's root certificates; when `SSL_CERT_FILE` names a PEM bundle, the certificates in it
+//! instead, as curl does. The builder adds roots of your own (a private CA, a test server's
+//! self-signed certificate). A certificate the client refuses is a
+//! [`TransportErrorKind::Certificate`], which is not retried.
+//!
 //! [reqwest]: https://docs.rs/reqwest/0.13
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod body;
+mod tls;
+
+pub use tls::SSL_CERT_FILE;
 
 use std::time::Duration;
 
@@ -59,16 +67,38 @@ pub struct ReqwestTransport {
 
 impl ReqwestTransport {
     /// A transport with a 5 s connect timeout, no redirects, and rustls with the `ring`
-    /// provider (installed as the process's default unless one is installed already). The
-    /// other limits come with each request.
+    /// provider (installed as the process's default unless one is installed already). It
+    /// trusts the platform's root certificates, or, when `SSL_CERT_FILE` names a PEM bundle,
+    /// the certificates in it instead. The other limits come with each request.
+    ///
+    /// # Errors
+    ///
+    /// Fails when `SSL_CERT_FILE` is set but its file cannot be read or holds no certificate,
+    /// or when the HTTP client cannot be built.
     pub fn new() -> Result<Self, TransportError> {
-        ReqwestTransport::from_builder(
-            reqwest::Client::builder().connect_timeout(DEFAULT_CONNECT_TIMEOUT),
-        )
+        ReqwestTransport::builder().build()
     }
 
-    /// A transport from a reqwest client builder of the caller's (custom CAs, proxies, a
-    /// connect timeout); redirects are turned off.
+    /// A builder for a transport with extra root certificates or other settings.
+    ///
+    /// ```no_run
+    /// let pem = std::fs::read("company-ca.pem")?;
+    /// let transport = transport_reqwest::ReqwestTransport::builder()
+    ///     .add_root_certificates_pem(&pem, "company-ca.pem")?
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn builder() -> ReqwestTransportBuilder {
+        ReqwestTransportBuilder {
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            extra_roots: Vec::new(),
+            ssl_cert_file: true,
+        }
+    }
+
+    /// A transport from a reqwest client builder of the caller's (proxies, client
+    /// certificates, its own roots); redirects are turned off. `SSL_CERT_FILE` is then the
+    /// builder's business: reqwest's platform verifier reads it on Linux.
     pub fn from_builder(builder: reqwest::ClientBuilder) -> Result<Self, TransportError> {
         install_crypto_provider();
         let client = builder
@@ -88,6 +118,102 @@ impl ReqwestTransport {
     pub fn from_client(client: reqwest::Client) -> Self {
         ReqwestTransport { client }
     }
+}
+
+/// Settings for a [`ReqwestTransport`]; from [`ReqwestTransport::builder`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ReqwestTransportBuilder {
+    connect_timeout: Duration,
+    extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
+    ssl_cert_file: bool,
+}
+
+impl ReqwestTransportBuilder {
+    /// How long to wait for a connection (5 s by default).
+    pub fn connect_timeout(mut self, connect: Duration) -> Self {
+        self.connect_timeout = connect;
+        self
+    }
+
+    /// Trusts the certificates of a PEM bundle as well as the default roots: a private CA,
+    /// or a local server's self-signed certificate. `name` says where the bundle came from
+    /// (a path, say), for the error.
+    ///
+    /// # Errors
+    ///
+    /// Fails, naming `name`, when the bundle is not PEM or holds no certificate.
+    pub fn add_root_certificates_pem(
+        mut self,
+        pem: &[u8],
+        name: &str,
+    ) -> Result<Self, TransportError> {
+        self.extra_roots
+            .extend(tls::certificates_from_pem(pem, name)?);
+        Ok(self)
+    }
+
+    /// Trusts the certificates of the PEM file at `path` as well as the default roots.
+    ///
+    /// # Errors
+    ///
+    /// Fails, naming the path, when it cannot be read, is not PEM or holds no certificate.
+    pub fn add_root_certificates_file(
+        mut self,
+        path: impl AsRef<std::path::Path>,
+    ) -> Result<Self, TransportError> {
+        let path = path.as_ref();
+        self.extra_roots.extend(tls::certificates_from_file(
+            path,
+            &path.display().to_string(),
+        )?);
+        Ok(self)
+    }
+
+    /// Whether `SSL_CERT_FILE`, when set, replaces the built-in roots (yes by default).
+    pub fn honour_ssl_cert_file(mut self, honour: bool) -> Self {
+        self.ssl_cert_file = honour;
+        self
+    }
+
+    /// The transport.
+    ///
+    /// # Errors
+    ///
+    /// Fails when `SSL_CERT_FILE` is honoured and set, but its file cannot be read or holds
+    /// no certificate, or when the HTTP client cannot be built.
+    pub fn build(self) -> Result<ReqwestTransport, TransportError> {
+        let from_env = if self.ssl_cert_file {
+            tls::certificates_from_env()?
+        } else {
+            None
+        };
+        let mut builder = reqwest::Client::builder().connect_timeout(self.connect_timeout);
+        let extra = certificates(&self.extra_roots)?;
+        builder = match from_env {
+            Some(bundle) => builder.tls_certs_only(certificates(&bundle)?.into_iter().chain(extra)),
+            None if extra.is_empty() => builder,
+            None => builder.tls_certs_merge(extra),
+        };
+        ReqwestTransport::from_builder(builder)
+    }
+}
+
+/// reqwest's certificates from DER ones.
+fn certificates(
+    der: &[rustls::pki_types::CertificateDer<'static>],
+) -> Result<Vec<reqwest::Certificate>, TransportError> {
+    der.iter()
+        .map(|c| {
+            reqwest::Certificate::from_der(c.as_ref()).map_err(|e| {
+                TransportError::with_source(
+                    TransportErrorKind::Other,
+                    "reading a root certificate",
+                    e,
+                )
+            })
+        })
+        .collect()
 }
 
 /// Makes `ring` the process's rustls provider, unless one is installed already.
@@ -217,7 +343,16 @@ fn map_error(error: reqwest::Error) -> TransportError {
             }
         })
         .unwrap_or_default();
-    let (kind, context) = if error.is_connect() {
+    let (kind, context) = if tls::is_certificate_refusal(&error) {
+        (
+            TransportErrorKind::Certificate,
+            format!(
+                "the certificate of{authority} is not trusted (a private CA or a self-signed \
+                 certificate must be added to the roots, or be in the bundle {SSL_CERT_FILE} \
+                 names)"
+            ),
+        )
+    } else if error.is_connect() {
         (
             TransportErrorKind::Connect,
             format!("connecting to{authority}"),

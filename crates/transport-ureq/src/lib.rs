@@ -1,4 +1,4 @@
-//! A blocking transport for `files-client` over [ureq] 3: HTTP only.
+//! A blocking transport for `files-client` over [ureq] 3, HTTP/1.1 with rustls.
 //!
 //! ```toml
 //! [dependencies]
@@ -12,7 +12,7 @@
 //! use provider_openai::OpenAi;
 //! use transport_ureq::UreqTransport;
 //!
-//! let client = Client::new(OpenAi::from_env()?, UreqTransport::new());
+//! let client = Client::new(OpenAi::from_env()?, UreqTransport::new()?);
 //! let file = client
 //!     .files()
 //!     .create(UploadRequest::from_path("batch.jsonl", Purpose::BATCH))?;
@@ -27,6 +27,11 @@
 //! [`Timeouts`] become ureq's: the wait for the response head, and a limit on every socket
 //! read and write (the idle limit).
 //!
+//! It trusts Mozilla's root certificates (webpki); when `SSL_CERT_FILE` names a PEM
+//! bundle, the certificates in it instead, as curl does. The builder adds roots of your own (a private CA, a test server's
+//! self-signed certificate). A certificate the client refuses is a
+//! [`TransportErrorKind::Certificate`], which is not retried.
+//!
 //! [ureq]: https://docs.rs/ureq/3
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -38,6 +43,10 @@ use files_core::transport::{RequestBody, ResponseBody, Timeouts, Transport};
 use files_core::{TransportError, TransportErrorKind};
 use ureq::SendBody;
 
+mod tls;
+
+pub use tls::SSL_CERT_FILE;
+
 /// How long to wait for a connection, as the official SDKs do.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -47,29 +56,142 @@ pub struct UreqTransport {
     agent: ureq::Agent,
 }
 
-impl Default for UreqTransport {
-    fn default() -> Self {
-        UreqTransport::new()
+impl UreqTransport {
+    /// A transport with a 5 s connect timeout that trusts Mozilla's root certificates, or,
+    /// when `SSL_CERT_FILE` names a PEM bundle, the certificates in it instead.
+    ///
+    /// # Errors
+    ///
+    /// Fails when `SSL_CERT_FILE` is set but its file cannot be read or holds no certificate.
+    pub fn new() -> Result<Self, TransportError> {
+        UreqTransport::builder().build()
+    }
+
+    /// A transport with the given connect timeout (and the roots of [`UreqTransport::new`]).
+    /// The other limits come with each request.
+    ///
+    /// # Errors
+    ///
+    /// As for [`UreqTransport::new`].
+    pub fn with_connect_timeout(connect: Duration) -> Result<Self, TransportError> {
+        UreqTransport::builder().connect_timeout(connect).build()
+    }
+
+    /// A builder for a transport with extra root certificates or other settings.
+    ///
+    /// ```no_run
+    /// let pem = std::fs::read("company-ca.pem")?;
+    /// let transport = transport_ureq::UreqTransport::builder()
+    ///     .add_root_certificates_pem(&pem, "company-ca.pem")?
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn builder() -> UreqTransportBuilder {
+        UreqTransportBuilder {
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            extra_roots: Vec::new(),
+            ssl_cert_file: true,
+        }
     }
 }
 
-impl UreqTransport {
-    /// A transport with a 5 s connect timeout.
-    pub fn new() -> Self {
-        UreqTransport::with_connect_timeout(DEFAULT_CONNECT_TIMEOUT)
+/// Settings for a [`UreqTransport`]; from [`UreqTransport::builder`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct UreqTransportBuilder {
+    connect_timeout: Duration,
+    extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
+    ssl_cert_file: bool,
+}
+
+impl UreqTransportBuilder {
+    /// How long to wait for a connection (5 s by default).
+    pub fn connect_timeout(mut self, connect: Duration) -> Self {
+        self.connect_timeout = connect;
+        self
     }
 
-    /// A transport with the given connect timeout. The other limits come with each request.
-    pub fn with_connect_timeout(connect: Duration) -> Self {
+    /// Trusts the certificates of a PEM bundle as well as the default roots: a private CA,
+    /// or a local server's self-signed certificate. `name` says where the bundle came from
+    /// (a path, say), for the error.
+    ///
+    /// # Errors
+    ///
+    /// Fails, naming `name`, when the bundle is not PEM or holds no certificate.
+    pub fn add_root_certificates_pem(
+        mut self,
+        pem: &[u8],
+        name: &str,
+    ) -> Result<Self, TransportError> {
+        self.extra_roots
+            .extend(tls::certificates_from_pem(pem, name)?);
+        Ok(self)
+    }
+
+    /// Trusts the certificates of the PEM file at `path` as well as the default roots.
+    ///
+    /// # Errors
+    ///
+    /// Fails, naming the path, when it cannot be read, is not PEM or holds no certificate.
+    pub fn add_root_certificates_file(
+        mut self,
+        path: impl AsRef<std::path::Path>,
+    ) -> Result<Self, TransportError> {
+        let path = path.as_ref();
+        self.extra_roots.extend(tls::certificates_from_file(
+            path,
+            &path.display().to_string(),
+        )?);
+        Ok(self)
+    }
+
+    /// Whether `SSL_CERT_FILE`, when set, replaces the built-in roots (yes by default).
+    pub fn honour_ssl_cert_file(mut self, honour: bool) -> Self {
+        self.ssl_cert_file = honour;
+        self
+    }
+
+    /// The transport.
+    ///
+    /// # Errors
+    ///
+    /// Fails when `SSL_CERT_FILE` is honoured and set, but its file cannot be read or holds
+    /// no certificate.
+    pub fn build(self) -> Result<UreqTransport, TransportError> {
+        let from_env = if self.ssl_cert_file {
+            tls::certificates_from_env()?
+        } else {
+            None
+        };
+        let roots = match (from_env, self.extra_roots.is_empty()) {
+            (None, true) => ureq::tls::RootCerts::WebPki,
+            (None, false) => certificates(
+                webpki_root_certs::TLS_SERVER_ROOT_CERTS
+                    .iter()
+                    .chain(&self.extra_roots),
+            ),
+            (Some(bundle), _) => certificates(bundle.iter().chain(&self.extra_roots)),
+        };
+        let tls = ureq::tls::TlsConfig::builder().root_certs(roots).build();
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
-            .timeout_connect(Some(connect))
+            .timeout_connect(Some(self.connect_timeout))
+            .tls_config(tls)
             .build();
-        UreqTransport {
+        Ok(UreqTransport {
             agent: config.into(),
-        }
+        })
     }
+}
+
+/// ureq's roots from DER certificates.
+fn certificates<'a>(
+    der: impl Iterator<Item = &'a rustls::pki_types::CertificateDer<'a>>,
+) -> ureq::tls::RootCerts {
+    der.map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
+        .collect::<Vec<_>>()
+        .into()
 }
 
 impl Transport for UreqTransport {
@@ -147,6 +269,7 @@ fn is_lookup_failure(error: &io::Error) -> bool {
 /// Maps a ureq error onto the core's transport error, naming the `host:port` it was for.
 fn map_error(error: ureq::Error, authority: &str) -> TransportError {
     let kind = match &error {
+        _ if tls::is_certificate_refusal(&error) => TransportErrorKind::Certificate,
         ureq::Error::Timeout(_) => TransportErrorKind::Timeout,
         ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => TransportErrorKind::Connect,
         ureq::Error::Io(e) if is_lookup_failure(e) => TransportErrorKind::Connect,
@@ -157,7 +280,7 @@ fn map_error(error: ureq::Error, authority: &str) -> TransportError {
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => TransportErrorKind::Timeout,
             _ => TransportErrorKind::Io,
         },
-        ureq::Error::Tls(_) => TransportErrorKind::Connect,
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => TransportErrorKind::Connect,
         _ => TransportErrorKind::Other,
     };
     let context = match (kind, &error) {
@@ -168,6 +291,10 @@ fn map_error(error: ureq::Error, authority: &str) -> TransportError {
             format!("looking up {authority}")
         }
         (TransportErrorKind::Connect, _) => format!("connecting to {authority}"),
+        (TransportErrorKind::Certificate, _) => format!(
+            "the certificate of {authority} is not trusted (a private CA or a self-signed \
+             certificate must be added to the roots, or be in the bundle {SSL_CERT_FILE} names)"
+        ),
         (TransportErrorKind::Timeout, _) => format!("waiting for {authority}"),
         _ => format!("sending the request to {authority}"),
     };
@@ -185,7 +312,10 @@ mod tests {
         let url = format!("http://{}/v1/files", silent.local_addr().unwrap());
         let request = http::Request::get(url).body(RequestBody::empty()).unwrap();
         let timeouts = Timeouts::new(Duration::from_millis(200), Duration::from_secs(5));
-        let err = UreqTransport::new().send(request, &timeouts).unwrap_err();
+        let err = UreqTransport::new()
+            .unwrap()
+            .send(request, &timeouts)
+            .unwrap_err();
         assert_eq!(err.kind, TransportErrorKind::Timeout, "{err}");
     }
 
@@ -216,7 +346,10 @@ mod tests {
             .body(body)
             .unwrap();
         let timeouts = Timeouts::new(Duration::from_secs(30), Duration::from_millis(300));
-        let err = UreqTransport::new().send(request, &timeouts).unwrap_err();
+        let err = UreqTransport::new()
+            .unwrap()
+            .send(request, &timeouts)
+            .unwrap_err();
         assert_eq!(err.kind, TransportErrorKind::Timeout, "{err}");
         thread.join().unwrap();
     }
@@ -235,7 +368,10 @@ mod tests {
         let url = format!("http://{addr}/v1/files/f/content");
         let request = http::Request::get(url).body(RequestBody::empty()).unwrap();
         let timeouts = Timeouts::new(Duration::from_secs(5), Duration::from_millis(200));
-        let response = UreqTransport::new().send(request, &timeouts).unwrap();
+        let response = UreqTransport::new()
+            .unwrap()
+            .send(request, &timeouts)
+            .unwrap();
         let mut body = response.into_body();
         let mut buf = [0u8; 100];
         let mut got = 0;
