@@ -507,3 +507,39 @@ fn api_errors_have_a_kind_to_match_and_a_hint() {
         assert!(err.to_string().contains(hint), "{err}");
     }
 }
+
+#[test]
+fn an_emulator_that_takes_any_size_stores_a_file_over_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("book.txt");
+    // Text as far as the rules look (its first bytes), sparse after that.
+    let text = "words ".repeat(2 * files_core::local::PROBE_PREFIX_LEN);
+    std::fs::write(&path, text).unwrap();
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_len(64 * MB + 1).unwrap();
+    drop(file);
+    let config = files_emulator::EmulatorConfig::new(files_emulator::Dialect::StepFun);
+    let unchecked = RequestOptions::new().validate(false);
+    let upload = || UploadRequest::from_path(&path, Purpose::FILE_EXTRACT);
+
+    let strict = files_emulator::Emulator::start_with(config.clone()).unwrap();
+    let err = stepfun_client(&strict, Region::China, unchecked.clone())
+        .files()
+        .create(upload())
+        .unwrap_err();
+    assert_eq!(err.status(), Some(400), "{err}");
+
+    let lenient = files_emulator::Emulator::start_with(config.with_any_size(true)).unwrap();
+    let stored = stepfun_client(&lenient, Region::China, unchecked)
+        .files()
+        .create(upload())
+        .unwrap();
+    assert_eq!(stored.bytes, 64 * MB + 1);
+    // All of it is stored, not only what the purpose's limit would keep.
+    let mut copy = Vec::new();
+    let read = stepfun_client(&lenient, Region::China, RequestOptions::new())
+        .files()
+        .download_to(&stored.id, &mut copy)
+        .unwrap();
+    assert_eq!(read, 64 * MB + 1);
+}

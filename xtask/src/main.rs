@@ -16,6 +16,11 @@
 //!   random fault plan — in release mode; prints the seed and the counts (operations, faults,
 //!   retries, failures by kind). `cargo test` runs a short one.
 //!
+//! - `cargo xtask bench [--quick] [--runs N] [--clean]`: uploads and downloads against curl
+//!   over HTTP and HTTPS, to a loopback sink and source and to `files serve`, with 64 MiB,
+//!   512 MiB and 2 GiB files (`--quick`: 64 MiB); wall time, CPU time and the client's peak
+//!   RSS, with ratios to curl's, into `docs/performance.md` (see `bench/transfers.rs`).
+//!
 //! - `cargo xtask bench uploads [--quick] [--runs N]`: the Uploads API benchmark (see
 //!   `bench/mod.rs`): a 2 GiB file (256 MiB with `--quick`) in 64 MiB parts, 1 and 4 in
 //!   flight, both transports, with and without the MD5, to a draining sink that waits 50 ms
@@ -70,7 +75,7 @@ fn main() -> ExitCode {
         },
         _ => {
             eprintln!(
-                "usage: cargo xtask <sans-io | codegen [--check] | soak [options] | bench uploads [--quick]>"
+                "usage: cargo xtask <sans-io | codegen [--check] | soak [options] | bench [uploads] [--quick]>"
             );
             eprintln!(
                 "  sans-io  check that files-core does no IO (its dependencies and its source) \
@@ -86,8 +91,14 @@ fn main() -> ExitCode {
                  --max-file BYTES (16777216)"
             );
             eprintln!(
-                "  bench    bench uploads: the Uploads API with 1 and 4 parts in flight through \
-                 both transports (2 GiB; --quick: 256 MiB; --runs N, default 3), written to \
+                "  bench    uploads and downloads against curl over HTTP and HTTPS, to a loopback \
+                 sink/source and to files serve (64 MiB, 512 MiB, 2 GiB; --quick: 64 MiB, under \
+                 two minutes; --runs N, default 5; --clean removes the test files), written to \
+                 docs/performance.md"
+            );
+            eprintln!(
+                "  bench uploads  the Uploads API with 1 and 4 parts in flight through both \
+                 transports (2 GiB; --quick: 256 MiB; --runs N, default 3), written to \
                  docs/performance.md"
             );
             return ExitCode::from(2);

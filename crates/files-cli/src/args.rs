@@ -292,6 +292,10 @@ pub struct ServeArgs {
     /// cap, from docs/providers.md).
     #[arg(long, value_name = "N")]
     pub max_files: Option<u64>,
+    /// Take files of any size in one `POST /files` (for benchmarks and large-file tests),
+    /// instead of refusing what is over the provider's limit; the other rules still apply.
+    #[arg(long)]
+    pub any_size: bool,
     /// Serve HTTPS with this certificate chain (PEM, the server's certificate first);
     /// needs --tls-key.
     #[arg(long, value_name = "PATH", requires = "tls_key")]

@@ -52,7 +52,8 @@ pub fn run(connection: &Connection, out: &OutputArgs, args: &ServeArgs) -> CliRe
         .with_api_key(args.api_key.clone())
         .with_path_prefix(prefix.clone())
         .with_faults(faults)
-        .with_private_urls_allowed(args.allow_private_urls);
+        .with_private_urls_allowed(args.allow_private_urls)
+        .with_any_size(args.any_size);
     if let Some(site) = &args.site {
         config = config
             .with_site(site)

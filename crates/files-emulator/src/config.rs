@@ -49,6 +49,9 @@ pub struct EmulatorConfig {
     /// The most files the store holds before uploads are refused; `None` is the provider's
     /// documented cap in its spec, if it has one.
     pub max_files: Option<u64>,
+    /// Whether `POST /files` takes a file of any size, empty or over the provider's limits
+    /// (for benchmarks and large-file tests; off by default). The other rules still apply.
+    pub any_size: bool,
     /// Serve HTTPS with this identity instead of plain HTTP.
     pub tls: Option<TlsIdentity>,
 }
@@ -66,6 +69,7 @@ impl EmulatorConfig {
             allow_private_urls: false,
             site: None,
             max_files: None,
+            any_size: false,
             tls: None,
         }
     }
@@ -136,6 +140,13 @@ impl EmulatorConfig {
         self
     }
 
+    /// Lets `POST /files` take files of any size (see [`any_size`](Self::any_size)).
+    #[must_use]
+    pub fn with_any_size(mut self, any_size: bool) -> Self {
+        self.any_size = any_size;
+        self
+    }
+
     /// Serves HTTPS with `identity` (e.g. [`TlsIdentity::self_signed`]); clients trust its
     /// [`certificate_pem`](TlsIdentity::certificate_pem).
     #[must_use]
@@ -183,6 +194,7 @@ impl fmt::Debug for EmulatorConfig {
             .field("allow_private_urls", &self.allow_private_urls)
             .field("site", &self.site)
             .field("max_files", &self.max_files)
+            .field("any_size", &self.any_size)
             .field("tls", &self.tls)
             .finish()
     }

@@ -96,7 +96,8 @@ pub(crate) async fn upload(
     let wire_purpose = files_core::Purpose::new(purpose.clone());
     let (temp, filename, bytes) = match (form.file, form.url) {
         (Some(file), _) => {
-            let check = UploadCheck::new(&wire_purpose, Some(&file.filename), Some(file.bytes))
+            let len = (!state.config.any_size).then_some(file.bytes);
+            let check = UploadCheck::new(&wire_purpose, Some(&file.filename), len)
                 .with_prefix(&file.prefix);
             check_rules(rules, site, &check)?;
             // The whole file was walked: an animation the prefix did not show is one too.
@@ -225,7 +226,8 @@ async fn read_form(
                     .purpose
                     .as_deref()
                     .and_then(|p| dialect.rules().purpose(p))
-                    .map(|p| p.max_bytes);
+                    .map(|p| p.max_bytes)
+                    .filter(|_| !state.config.any_size);
                 form.file = Some(receive_file(state, &mut field, file_part, purpose_limit).await?);
                 continue;
             }

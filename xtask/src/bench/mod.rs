@@ -8,6 +8,7 @@
 //! `docs/performance.md`.
 
 mod sink;
+mod transfers;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -75,31 +76,36 @@ struct Measured {
 
 /// Runs the benchmark named by `args`.
 pub fn run(args: &[String]) -> Result<(), String> {
+    const USAGE: &str = "usage: cargo xtask bench [--quick] [--runs N] [--clean] | \
+                         cargo xtask bench uploads [--quick] [--runs N]";
     let mut quick = false;
-    let mut runs = 3usize;
+    let mut clean = false;
+    let mut runs = None;
     let mut scenario = None;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
             "--quick" => quick = true,
+            "--clean" => clean = true,
             "--runs" => {
-                runs = rest
-                    .next()
-                    .and_then(|v| v.parse().ok())
-                    .filter(|&n| n >= 1)
-                    .ok_or("--runs needs a whole number of at least 1")?;
+                runs = Some(
+                    rest.next()
+                        .and_then(|v| v.parse().ok())
+                        .filter(|&n: &usize| n >= 1)
+                        .ok_or("--runs needs a whole number of at least 1")?,
+                );
             }
             "uploads" => scenario = Some("uploads"),
-            other => {
-                return Err(format!(
-                    "unknown bench argument {other:?}; usage: cargo xtask bench uploads [--quick] [--runs N]"
-                ));
-            }
+            other => return Err(format!("unknown bench argument {other:?}; {USAGE}")),
         }
     }
     if scenario.is_none() {
-        return Err("name a scenario: cargo xtask bench uploads [--quick] [--runs N]".into());
+        return transfers::run(quick, runs.unwrap_or(5), clean);
     }
+    if clean {
+        return Err(format!("--clean is for the transfer benchmark; {USAGE}"));
+    }
+    let runs = runs.unwrap_or(3);
     let size: u64 = if quick { 256 << 20 } else { 2 << 30 };
     let root = workspace_root();
     build_release(&root)?;
@@ -112,7 +118,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let rows = result?;
     let report = report(size, runs, &rows);
     println!("{report}");
-    write_report(&root.join("docs/performance.md"), &report)?;
+    write_section(&root.join("docs/performance.md"), "uploads", &report)?;
     println!("written to docs/performance.md");
     Ok(())
 }
@@ -329,15 +335,17 @@ fn report(size: u64, runs: usize, rows: &[(String, Vec<Measured>)]) -> String {
     out
 }
 
-/// Replaces the Uploads section of `docs/performance.md` (between its markers) with `report`.
-fn write_report(path: &Path, report: &str) -> Result<(), String> {
-    const START: &str = "<!-- bench uploads: start -->";
-    const END: &str = "<!-- bench uploads: end -->";
+/// Replaces the section `name` of `docs/performance.md` (between its markers,
+/// `<!-- bench NAME: start -->` and `… end -->`) with `report`; a missing section is added
+/// at the end.
+fn write_section(path: &Path, name: &str, report: &str) -> Result<(), String> {
+    let start = format!("<!-- bench {name}: start -->");
+    let end = format!("<!-- bench {name}: end -->");
     let text = std::fs::read_to_string(path).unwrap_or_default();
-    let section = format!("{START}\n{report}{END}");
-    let new = match (text.find(START), text.find(END)) {
-        (Some(a), Some(b)) if a < b => format!("{}{section}{}", &text[..a], &text[b + END.len()..]),
-        _ => format!("{}\n{section}\n", text.trim_end()),
+    let section = format!("{start}\n{report}{end}");
+    let new = match (text.find(&start), text.find(&end)) {
+        (Some(a), Some(b)) if a < b => format!("{}{section}{}", &text[..a], &text[b + end.len()..]),
+        _ => format!("{}\n\n{section}\n", text.trim_end()),
     };
     std::fs::write(path, new).map_err(|e| format!("could not write {}: {e}", path.display()))
 }
