@@ -12,8 +12,6 @@ use http::header::{
 };
 use http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use serde::Serialize;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
-use tokio_util::io::ReaderStream;
 
 use crate::dialect::Dialect;
 use crate::envelope::ApiError;
@@ -22,9 +20,6 @@ use files_core::rules::ListLimitRule;
 use crate::range::{self, RangeAnswer};
 use crate::state::AppState;
 use crate::store::{FileObject, StoredFile};
-
-/// The size of the reads content is streamed in.
-const CONTENT_CHUNK: usize = 64 * 1024;
 
 /// `GET {prefix}/files`.
 pub(crate) fn list(state: &AppState, uri: &Uri) -> Result<Response, ApiError> {
@@ -189,7 +184,7 @@ pub(crate) async fn content(
         .store
         .get(id)
         .ok_or_else(|| ApiError::no_such_file(id))?;
-    let mut opened = match tokio::fs::File::open(state.store.path_of(&file.id)).await {
+    let opened = match tokio::fs::File::open(state.store.path_of(&file.id)).await {
         Ok(opened) => opened,
         // Deleted between the lookup and the open.
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -232,16 +227,8 @@ pub(crate) async fn content(
             return Ok(response);
         }
     };
-    if start > 0 {
-        opened
-            .seek(std::io::SeekFrom::Start(start))
-            .await
-            .map_err(|e| ApiError::internal(format!("Could not read the file: {e}")))?;
-    }
-    let body = Body::from_stream(ReaderStream::with_capacity(
-        opened.take(count),
-        CONTENT_CHUNK,
-    ));
+    let opened = opened.into_std().await;
+    let body = Body::from_stream(crate::disk::read_stream(opened, start, count));
     let mut response = Response::new(body);
     *response.status_mut() = status;
     let out = response.headers_mut();

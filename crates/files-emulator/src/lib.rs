@@ -64,6 +64,7 @@ mod body;
 mod config;
 mod conn;
 mod dialect;
+mod disk;
 mod emulator;
 mod envelope;
 mod error;

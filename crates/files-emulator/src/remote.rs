@@ -6,8 +6,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use tokio::io::AsyncWriteExt;
 
+use crate::disk::DiskWriter;
 use crate::envelope::ApiError;
 use crate::public_net::{self, PublicOnly};
 use crate::store::TempUpload;
@@ -119,7 +119,7 @@ impl Fetcher {
         {
             return Err(ApiError::too_large(max));
         }
-        let mut out = tokio::fs::File::create(dest.path())
+        let mut out = DiskWriter::create(dest.path())
             .await
             .map_err(|e| ApiError::internal(format!("Could not store the upload: {e}")))?;
         let mut bytes = 0u64;
@@ -132,11 +132,11 @@ impl Fetcher {
             {
                 return Err(ApiError::too_large(max));
             }
-            out.write_all(&chunk)
+            out.write(&chunk)
                 .await
                 .map_err(|e| ApiError::internal(format!("Could not store the upload: {e}")))?;
         }
-        out.flush()
+        out.finish()
             .await
             .map_err(|e| ApiError::internal(format!("Could not store the upload: {e}")))?;
         Ok(Fetched { filename, bytes })

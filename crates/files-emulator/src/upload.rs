@@ -4,7 +4,6 @@ use axum::Json;
 use axum::response::{IntoResponse, Response};
 use http::HeaderMap;
 use http::header::CONTENT_TYPE;
-use tokio::io::AsyncWriteExt;
 
 use files_core::RuleKind;
 use files_core::local::PROBE_PREFIX_LEN;
@@ -13,6 +12,7 @@ use files_core::rules::{ExpiresAfterRule, FormatRule, GifImages, ProviderRules, 
 
 use crate::body::SharedBody;
 use crate::dialect::Dialect;
+use crate::disk::DiskWriter;
 use crate::envelope::ApiError;
 use crate::ids;
 use crate::record::FilePart;
@@ -290,9 +290,7 @@ async fn receive_file(
     let temp = TempUpload::new(state.store.temp_path());
     let store_error =
         |e: std::io::Error| ApiError::internal(format!("Could not store the upload: {e}"));
-    let mut out = tokio::fs::File::create(temp.path())
-        .await
-        .map_err(store_error)?;
+    let mut out = DiskWriter::create(temp.path()).await.map_err(store_error)?;
     let max = state.config.max_upload_bytes;
     let keep = [max, purpose_limit].into_iter().flatten().min();
     let mut too_large = false;
@@ -311,10 +309,10 @@ async fn receive_file(
         // writing.
         too_large = max.is_some_and(|max| part.bytes > max);
         if keep.is_none_or(|keep| part.bytes <= keep) {
-            out.write_all(&chunk).await.map_err(store_error)?;
+            out.write(&chunk).await.map_err(store_error)?;
         }
     }
-    out.flush().await.map_err(store_error)?;
+    out.finish().await.map_err(store_error)?;
     Ok(ReceivedFile {
         temp,
         filename,

@@ -17,7 +17,6 @@ use http::header::CONTENT_TYPE;
 use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tokio::io::AsyncWriteExt;
 
 use files_core::Purpose;
 use files_core::provider::UploadCheck;
@@ -25,6 +24,7 @@ use files_core::rules::{RuleKind, UploadsRule, size_label};
 
 use crate::body::SharedBody;
 use crate::dialect::Dialect;
+use crate::disk::DiskWriter;
 use crate::envelope::ApiError;
 use crate::ids;
 use crate::record::FilePart;
@@ -363,17 +363,15 @@ pub(crate) async fn add_part(
             bytes: 0,
         });
         let temp = TempUpload::new(state.store.temp_path());
-        let mut out = tokio::fs::File::create(temp.path())
-            .await
-            .map_err(store_error)?;
+        let mut out = DiskWriter::create(temp.path()).await.map_err(store_error)?;
         while let Some(chunk) = field.chunk().await.map_err(malformed)? {
             part.bytes += chunk.len() as u64;
             if part.bytes > rule.max_part_bytes {
                 continue; // counted, not stored: refused below
             }
-            out.write_all(&chunk).await.map_err(store_error)?;
+            out.write(&chunk).await.map_err(store_error)?;
         }
-        out.flush().await.map_err(store_error)?;
+        out.finish().await.map_err(store_error)?;
         received = Some((temp, part.bytes));
     }
     let Some((temp, bytes)) = received else {
