@@ -64,8 +64,11 @@
 #[cfg(feature = "async")]
 mod asynchronous;
 mod attempt;
+mod background_sync;
 mod blocking;
 mod env;
+#[cfg(feature = "async")]
+mod pieces;
 mod std_files;
 #[cfg(feature = "async")]
 mod tokio_files;

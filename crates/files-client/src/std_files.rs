@@ -11,6 +11,8 @@ use files_core::local::{FileProbe, LocalFiles, PartialFile};
 use files_core::{LocalFileError, LocalFileOp};
 use tempfile::NamedTempFile;
 
+use crate::background_sync::BackgroundSync;
+
 /// The machine's own files, through `std::fs`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StdFiles;
@@ -112,6 +114,7 @@ pub struct StdPartialFile {
     file: NamedTempFile,
     dest: PathBuf,
     keep_existing: bool,
+    sync: BackgroundSync,
 }
 
 impl StdPartialFile {
@@ -127,6 +130,7 @@ impl StdPartialFile {
             file,
             dest: dest.to_owned(),
             keep_existing: false,
+            sync: BackgroundSync::default(),
         })
     }
 
@@ -147,7 +151,9 @@ impl StdPartialFile {
 
 impl Write for StdPartialFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.file.write(buf)
+        let n = self.file.write(buf)?;
+        self.sync.wrote(self.file.as_file(), n);
+        Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -161,9 +167,10 @@ impl PartialFile for StdPartialFile {
             file,
             dest,
             keep_existing,
+            sync,
         } = *self;
-        file.as_file()
-            .sync_all()
+        sync.finish()
+            .and_then(|()| file.as_file().sync_all())
             .map_err(|e| LocalFileError::new(LocalFileOp::Persist, &dest, e))?;
         let persisted = if keep_existing {
             // Where the file system cannot refuse in one step, check first, then move.

@@ -1,23 +1,19 @@
-//! Local files over tokio, for the async client: file ranges are read in chunks by tokio's
-//! file IO, the caller's blocking readers on tokio's blocking pool, so the runtime is never
-//! blocked.
+//! Local files over tokio, for the async client: file ranges and the caller's blocking
+//! readers are read, and downloads written, in pieces on blocking threads ([`crate::pieces`]),
+//! so the runtime is never blocked.
 
-use std::io::{self, Read, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use files_core::body::{ByteStream, PathRange};
 use files_core::local::{AsyncLocalFiles, AsyncPartialFile, FileProbe};
 use files_core::{LocalFileError, LocalFileOp};
-use futures_util::{StreamExt, stream};
 use tempfile::TempPath;
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
-use tokio_util::io::ReaderStream;
+use tokio::io::AsyncReadExt;
 
+use crate::pieces::{PieceWriter, read_in_pieces};
 use crate::std_files::{cannot_refuse_atomically, is_free, temp_beside};
-
-/// How many bytes one chunk of a file or reader holds.
-const CHUNK: usize = 64 * 1024;
 
 /// The machine's own files, through tokio.
 #[derive(Debug, Clone, Copy, Default)]
@@ -44,45 +40,18 @@ impl AsyncLocalFiles for TokioFiles {
     }
 
     fn open_range(&self, range: PathRange) -> ByteStream {
-        let opened = async move {
-            let mut file = tokio::fs::File::open(&range.path).await?;
+        let open = move || {
+            let mut file = std::fs::File::open(&range.path)?;
             if range.offset > 0 {
-                file.seek(SeekFrom::Start(range.offset)).await?;
+                file.seek(SeekFrom::Start(range.offset))?;
             }
-            Ok::<_, io::Error>(ReaderStream::with_capacity(file.take(range.len), CHUNK))
+            Ok(file)
         };
-        stream::once(opened)
-            .flat_map(|opened| match opened {
-                Ok(chunks) => chunks.boxed(),
-                Err(e) => stream::once(async { Err(e) }).boxed(),
-            })
-            .boxed()
+        read_in_pieces(open, Some(range.len))
     }
 
     fn read_blocking(&self, reader: Box<dyn Read + Send>) -> ByteStream {
-        stream::unfold(Some(reader), |state| async move {
-            let mut reader = state?;
-            let read = tokio::task::spawn_blocking(move || {
-                let mut buf = vec![0u8; CHUNK];
-                let n = loop {
-                    match reader.read(&mut buf) {
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                        other => break other?,
-                    }
-                };
-                buf.truncate(n);
-                Ok::<_, io::Error>((reader, buf))
-            })
-            .await
-            .map_err(io::Error::other)
-            .and_then(|r| r);
-            match read {
-                Ok((_, buf)) if buf.is_empty() => None,
-                Ok((reader, buf)) => Some((Ok(Bytes::from(buf)), Some(reader))),
-                Err(e) => Some((Err(e), None)),
-            }
-        })
-        .boxed()
+        read_in_pieces(move || Ok(reader), None)
     }
 
     async fn create(&self, dest: &Path) -> Result<Box<dyn AsyncPartialFile>, LocalFileError> {
@@ -96,7 +65,7 @@ impl AsyncLocalFiles for TokioFiles {
 /// destination is replaced by the file, its target left alone).
 #[derive(Debug)]
 pub struct TokioPartialFile {
-    file: tokio::fs::File,
+    writer: PieceWriter,
     temp: TempPath,
     dest: PathBuf,
     keep_existing: bool,
@@ -118,7 +87,7 @@ impl TokioPartialFile {
             .map_err(fail)?;
         let (file, temp) = temp.into_parts();
         Ok(TokioPartialFile {
-            file: tokio::fs::File::from_std(file),
+            writer: PieceWriter::new(file),
             temp,
             dest: dest.to_owned(),
             keep_existing: false,
@@ -143,23 +112,29 @@ impl TokioPartialFile {
 #[async_trait::async_trait]
 impl AsyncPartialFile for TokioPartialFile {
     async fn write_chunk(&mut self, chunk: Bytes) -> Result<(), LocalFileError> {
-        self.file
-            .write_all(&chunk)
+        self.writer
+            .write(chunk)
             .await
             .map_err(|e| LocalFileError::new(LocalFileOp::Write, &self.dest, e))
     }
 
     async fn commit(self: Box<Self>) -> Result<(), LocalFileError> {
         let TokioPartialFile {
-            mut file,
+            writer,
             temp,
             dest,
             keep_existing,
         } = *self;
         let fail = |e| LocalFileError::new(LocalFileOp::Persist, &dest, e);
-        file.flush().await.map_err(fail)?;
-        file.sync_all().await.map_err(fail)?;
-        drop(file);
+        let (file, sync) = writer.finish().await.map_err(fail)?;
+        tokio::task::spawn_blocking(move || {
+            sync.finish()?;
+            file.sync_all()
+        })
+        .await
+        .map_err(io::Error::other)
+        .and_then(|r| r)
+        .map_err(fail)?;
         let target = dest.clone();
         tokio::task::spawn_blocking(move || {
             let persisted = if keep_existing {
@@ -186,6 +161,7 @@ impl AsyncPartialFile for TokioPartialFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures_util::StreamExt;
 
     #[tokio::test]
     async fn an_uncommitted_download_leaves_nothing_and_a_committed_one_replaces_dest() {

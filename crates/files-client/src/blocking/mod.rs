@@ -31,7 +31,7 @@ use crate::std_files::StdFiles;
 use crate::trace;
 
 /// The size of the buffer a download is copied through.
-const COPY_BUFFER: usize = 64 * 1024;
+const COPY_BUFFER: usize = 256 * 1024;
 
 /// A blocking Files API client: a provider, a transport, local files and an environment,
 /// with options for every request. Cheap to clone (clones share everything), and holdable as
