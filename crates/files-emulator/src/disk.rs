@@ -14,15 +14,17 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 /// The size of each read and write.
-const PIECE: usize = 1 << 20;
+const PIECE: usize = 256 << 10;
 
 /// How many pieces may wait between the network and the disk, each way.
-const AHEAD: usize = 4;
+const AHEAD: usize = 2;
 
-/// A file being written from async code.
+/// A file being written from async code. Written buffers come back to be filled again, so
+/// a transfer touches a few buffers' worth of fresh memory, not its whole size.
 pub(crate) struct DiskWriter {
     pending: Vec<u8>,
     sender: mpsc::Sender<Vec<u8>>,
+    empties: std::sync::mpsc::Receiver<Vec<u8>>,
     writer: JoinHandle<io::Result<()>>,
 }
 
@@ -34,15 +36,19 @@ impl DiskWriter {
             .await
             .map_err(io::Error::other)??;
         let (sender, mut receiver) = mpsc::channel::<Vec<u8>>(AHEAD);
+        let (give_back, empties) = std::sync::mpsc::channel();
         let writer = tokio::task::spawn_blocking(move || {
-            while let Some(piece) = receiver.blocking_recv() {
+            while let Some(mut piece) = receiver.blocking_recv() {
                 file.write_all(&piece)?;
+                piece.clear();
+                let _ = give_back.send(piece);
             }
             file.flush()
         });
         Ok(DiskWriter {
             pending: Vec::with_capacity(PIECE),
             sender,
+            empties,
             writer,
         })
     }
@@ -55,7 +61,11 @@ impl DiskWriter {
             self.pending.extend_from_slice(&bytes[..take]);
             bytes = &bytes[take..];
             if self.pending.len() == PIECE {
-                let piece = std::mem::replace(&mut self.pending, Vec::with_capacity(PIECE));
+                let empty = self
+                    .empties
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(PIECE));
+                let piece = std::mem::replace(&mut self.pending, empty);
                 if self.sender.send(piece).await.is_err() {
                     // The writer stopped: its error says why.
                     return Err(self.failure().await);
@@ -71,6 +81,7 @@ impl DiskWriter {
             pending,
             sender,
             writer,
+            ..
         } = self;
         if !pending.is_empty() && sender.send(pending).await.is_err() {
             drop(sender);
