@@ -136,6 +136,10 @@ fn a_certificate_for_another_name_is_refused() {
         panic!("{error}");
     };
     assert_eq!(t.kind, TransportErrorKind::Certificate, "{error}");
+    assert!(
+        error.to_string().contains("issued for another name"),
+        "{error}"
+    );
     assert!(error.to_string().contains("not valid for name"), "{error}");
 }
 

@@ -101,10 +101,14 @@ pub fn fail(connection: &Connection) -> impl Fn(Error) -> Failure + '_ {
     }
 }
 
-/// Whether the client refused the server's certificate.
+/// Whether the client refused the server's certificate for want of a root that trusts it
+/// (rather than for another name or a date, which no root helps with).
 fn is_certificate_refusal(error: &Error) -> bool {
     match error {
-        Error::Transport(t) => t.kind == files_client::TransportErrorKind::Certificate,
+        Error::Transport(t) => {
+            t.kind == files_client::TransportErrorKind::Certificate
+                && t.message.contains("is not trusted")
+        }
         Error::Upload(failure) => is_certificate_refusal(&failure.source),
         _ => false,
     }

@@ -101,7 +101,17 @@ pub fn run(connection: &Connection, out: &OutputArgs, args: &ServeArgs) -> CliRe
             Dialect::OpenAi => provider_openai::API_KEY_ENV,
             _ => provider_stepfun::API_KEY_ENV,
         };
-        let base_url = format!("{scheme}://{addr}{prefix}");
+        // Listening on every address: clients (and the certificate) know it as loopback.
+        let shown = match addr.ip() {
+            ip if !ip.is_unspecified() => addr,
+            std::net::IpAddr::V4(_) => {
+                SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, addr.port()))
+            }
+            std::net::IpAddr::V6(_) => {
+                SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port()))
+            }
+        };
+        let base_url = format!("{scheme}://{shown}{prefix}");
         let cacert = generated.as_ref().map(|written| written.path.clone());
         if Mode::of(out) == Mode::Json {
             let mut line = serde_json::json!({

@@ -168,27 +168,39 @@ fn serve_uses_the_certificate_and_key_it_is_given() {
     let other = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
     let wrong = keys.path().join("other-key.pem");
     std::fs::write(&wrong, other.signing_key.serialize_pem()).unwrap();
-    let (code, _, err) = run(Command::new(env!("CARGO_BIN_EXE_files"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--tls-cert",
-            cert,
-            "--tls-key",
-        ])
-        .arg(&wrong));
+    let (code, err) = refused(&["--tls-cert", cert, "--tls-key", wrong.to_str().unwrap()]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("does not suit"), "{err}");
-    let (code, _, err) = run(Command::new(env!("CARGO_BIN_EXE_files")).args([
-        "serve",
-        "--addr",
-        "127.0.0.1:0",
-        "--tls-cert",
-        cert,
-    ]));
+    let (code, err) = refused(&["--tls-cert", cert]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("--tls-key"), "{err}");
+}
+
+/// `files serve` with `args`, which should refuse to start: its exit status and stderr. A
+/// server that starts anyway is stopped after 10 s, and the test fails rather than hangs.
+fn refused(args: &[&str]) -> (Option<i32>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_files"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("files serve {args:?} started instead of refusing");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// Stops `files serve` as Ctrl-C would (where signals exist) and waits for it.

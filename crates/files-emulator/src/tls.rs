@@ -61,7 +61,7 @@ impl TlsIdentity {
         let identity = TlsIdentity {
             chain,
             key: Arc::new(key),
-            certificate_pem: String::from_utf8_lossy(certificate_chain).into_owned(),
+            certificate_pem: certificate_blocks(certificate_chain),
         };
         identity.server_config()?;
         Ok(identity)
@@ -111,6 +111,25 @@ impl TlsIdentity {
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Arc::new(config))
     }
+}
+
+/// The `CERTIFICATE` blocks of a PEM file, and nothing else (a key kept in the same file
+/// stays out).
+fn certificate_blocks(pem: &[u8]) -> String {
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    let text = String::from_utf8_lossy(pem);
+    let mut blocks = String::new();
+    let mut rest = text.as_ref();
+    while let Some(start) = rest.find(BEGIN) {
+        let Some(len) = rest[start..].find(END) else {
+            break;
+        };
+        blocks.push_str(&rest[start..start + len + END.len()]);
+        blocks.push('\n');
+        rest = &rest[start + len + END.len()..];
+    }
+    blocks
 }
 
 impl PartialEq for TlsIdentity {
@@ -206,6 +225,10 @@ mod tests {
         )
         .unwrap();
         assert!(identity.certificate_pem().contains("BEGIN CERTIFICATE"));
+        // A certificate and its key in one file: only the certificate is handed out.
+        let both = format!("{}{}", made.signing_key.serialize_pem(), made.cert.pem());
+        let identity = TlsIdentity::from_pem(both.as_bytes(), both.as_bytes()).unwrap();
+        assert_eq!(identity.certificate_pem().trim(), made.cert.pem().trim());
         assert!(!format!("{identity:?}").contains("PRIVATE"));
         let err = TlsIdentity::from_pem(b"nothing", b"nothing")
             .unwrap_err()

@@ -190,8 +190,15 @@ impl ReqwestTransportBuilder {
         };
         let mut builder = reqwest::Client::builder().connect_timeout(self.connect_timeout);
         let extra = certificates(&self.extra_roots)?;
+        // reqwest's platform verifier reads SSL_CERT_FILE itself (on Linux), even when it is
+        // not to be honoured or is empty: then Mozilla's roots are used, as ureq does.
+        let set = std::env::var_os(SSL_CERT_FILE).is_some();
         builder = match from_env {
             Some(bundle) => builder.tls_certs_only(certificates(&bundle)?.into_iter().chain(extra)),
+            None if set => {
+                let mozilla = certificates(webpki_root_certs::TLS_SERVER_ROOT_CERTS)?;
+                builder.tls_certs_only(mozilla.into_iter().chain(extra))
+            }
             None if extra.is_empty() => builder,
             None => builder.tls_certs_merge(extra),
         };
@@ -343,15 +350,12 @@ fn map_error(error: reqwest::Error) -> TransportError {
             }
         })
         .unwrap_or_default();
-    let (kind, context) = if tls::is_certificate_refusal(&error) {
-        (
-            TransportErrorKind::Certificate,
-            format!(
-                "the certificate of{authority} is not trusted (a private CA or a self-signed \
-                 certificate must be added to the roots, or be in the bundle {SSL_CERT_FILE} \
-                 names)"
-            ),
-        )
+    let (kind, context) = if let Some(refusal) = tls::certificate_refusal(&error) {
+        let authority = match authority.trim_start() {
+            "" => "the server",
+            known => known,
+        };
+        (TransportErrorKind::Certificate, refusal.message(authority))
     } else if error.is_connect() {
         (
             TransportErrorKind::Connect,

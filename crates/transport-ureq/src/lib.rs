@@ -268,8 +268,9 @@ fn is_lookup_failure(error: &io::Error) -> bool {
 
 /// Maps a ureq error onto the core's transport error, naming the `host:port` it was for.
 fn map_error(error: ureq::Error, authority: &str) -> TransportError {
+    let refusal = tls::certificate_refusal(&error);
     let kind = match &error {
-        _ if tls::is_certificate_refusal(&error) => TransportErrorKind::Certificate,
+        _ if refusal.is_some() => TransportErrorKind::Certificate,
         ureq::Error::Timeout(_) => TransportErrorKind::Timeout,
         ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => TransportErrorKind::Connect,
         ureq::Error::Io(e) if is_lookup_failure(e) => TransportErrorKind::Connect,
@@ -291,10 +292,9 @@ fn map_error(error: ureq::Error, authority: &str) -> TransportError {
             format!("looking up {authority}")
         }
         (TransportErrorKind::Connect, _) => format!("connecting to {authority}"),
-        (TransportErrorKind::Certificate, _) => format!(
-            "the certificate of {authority} is not trusted (a private CA or a self-signed \
-             certificate must be added to the roots, or be in the bundle {SSL_CERT_FILE} names)"
-        ),
+        (TransportErrorKind::Certificate, _) => {
+            refusal.unwrap_or(tls::Refusal::Other).message(authority)
+        }
         (TransportErrorKind::Timeout, _) => format!("waiting for {authority}"),
         _ => format!("sending the request to {authority}"),
     };

@@ -69,18 +69,64 @@ pub(crate) fn certificates_from_env() -> Result<Option<Vec<CertificateDer<'stati
     }
 }
 
-/// Whether `error`, or an error below it, is the client refusing the server's certificate.
-pub(crate) fn is_certificate_refusal(error: &(dyn std::error::Error + 'static)) -> bool {
+/// Why the client refused the server's certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// Not signed by a root the client trusts: a private CA, or self-signed.
+    Untrusted,
+    /// Issued for another name than the one connected to.
+    WrongName,
+    /// Expired, or not valid yet.
+    OutOfDate,
+    /// Anything else (revoked, a bad signature, an unsupported algorithm…).
+    Other,
+}
+
+impl Refusal {
+    /// What to say about it, for the server at `authority`.
+    pub(crate) fn message(self, authority: &str) -> String {
+        match self {
+            Refusal::Untrusted => format!(
+                "the certificate of {authority} is not trusted (a private CA or a self-signed \
+                 certificate must be added to the roots, or be in the bundle {SSL_CERT_FILE} \
+                 names)"
+            ),
+            Refusal::WrongName => format!(
+                "the certificate of {authority} was issued for another name (connect by a name \
+                 it covers)"
+            ),
+            Refusal::OutOfDate => format!(
+                "the certificate of {authority} has expired or is not valid yet (check the \
+                 server's certificate, and this machine's clock)"
+            ),
+            Refusal::Other => format!("the certificate of {authority} was refused"),
+        }
+    }
+}
+
+/// Whether `error`, or an error below it, is the client refusing the server's certificate,
+/// and why.
+pub(crate) fn certificate_refusal(error: &(dyn std::error::Error + 'static)) -> Option<Refusal> {
     let mut next = Some(error);
     while let Some(error) = next {
         if let Some(tls) = error.downcast_ref::<rustls::Error>() {
-            return matches!(
-                tls,
-                rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
-            );
+            use rustls::CertificateError as E;
+            return match tls {
+                rustls::Error::InvalidCertificate(reason) => Some(match reason {
+                    E::UnknownIssuer => Refusal::Untrusted,
+                    E::NotValidForName | E::NotValidForNameContext { .. } => Refusal::WrongName,
+                    E::Expired
+                    | E::ExpiredContext { .. }
+                    | E::NotValidYet
+                    | E::NotValidYetContext { .. } => Refusal::OutOfDate,
+                    _ => Refusal::Other,
+                }),
+                rustls::Error::NoCertificatesPresented => Some(Refusal::Other),
+                _ => None,
+            };
         }
         match error.downcast_ref::<ureq::Error>() {
-            Some(ureq::Error::Rustls(tls)) => return is_certificate_refusal(tls),
+            Some(ureq::Error::Rustls(tls)) => return certificate_refusal(tls),
             Some(ureq::Error::Io(io)) => {
                 next = io
                     .get_ref()
@@ -99,7 +145,7 @@ pub(crate) fn is_certificate_refusal(error: &(dyn std::error::Error + 'static)) 
         }
         next = error.source();
     }
-    false
+    None
 }
 
 #[cfg(test)]
@@ -138,8 +184,16 @@ mod tests {
     fn a_refused_certificate_is_found_through_io_errors() {
         let refusal = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
         let io = std::io::Error::new(std::io::ErrorKind::InvalidData, refusal);
-        assert!(is_certificate_refusal(&ureq::Error::Io(io)));
+        assert_eq!(
+            certificate_refusal(&ureq::Error::Io(io)),
+            Some(Refusal::Untrusted)
+        );
         let other = std::io::Error::new(std::io::ErrorKind::InvalidData, "bad record");
-        assert!(!is_certificate_refusal(&ureq::Error::Io(other)));
+        assert_eq!(certificate_refusal(&ureq::Error::Io(other)), None);
+        let expired = rustls::Error::InvalidCertificate(rustls::CertificateError::Expired);
+        assert_eq!(
+            certificate_refusal(&ureq::Error::Rustls(expired)),
+            Some(Refusal::OutOfDate)
+        );
     }
 }
