@@ -102,7 +102,7 @@ impl FormCheck {
         if first != 0 {
             return Err(format!(
                 "the body does not start with its boundary (found at byte {})",
-                first - 2
+                first.saturating_sub(2)
             ));
         }
         let (last_at, last_kept) = self.delimiters.last().expect("one at least");
@@ -120,13 +120,15 @@ impl FormCheck {
             if !kept.starts_with(b"\r\n") {
                 return Err(format!(
                     "a delimiter at byte {} is not followed by a line break",
-                    at - 2
+                    at.saturating_sub(2)
                 ));
             }
-            let Some(head_end) = memchr::memmem::find(kept, b"\r\n\r\n") else {
+            // `kept` starts with the line break after the delimiter; headers follow it.
+            let Some(head_end) = memchr::memmem::find(&kept[2..], b"\r\n\r\n").map(|i| i + 2)
+            else {
                 return Err(format!(
                     "the part at byte {} has no end to its headers",
-                    at - 2
+                    at.saturating_sub(2)
                 ));
             };
             let headers = String::from_utf8_lossy(&kept[2..head_end]);
@@ -140,9 +142,14 @@ impl FormCheck {
                     line.to_ascii_lowercase()
                         .starts_with("content-disposition:")
                 })
-                .ok_or_else(|| format!("the part at byte {} has no Content-Disposition", at - 2))?;
+                .ok_or_else(|| {
+                    format!(
+                        "the part at byte {} has no Content-Disposition",
+                        at.saturating_sub(2)
+                    )
+                })?;
             let name = quoted(disposition, "name")
-                .ok_or_else(|| format!("the part at byte {} has no name", at - 2))?;
+                .ok_or_else(|| format!("the part at byte {} has no name", at.saturating_sub(2)))?;
             let value_start = head_end + 4;
             let value = (len < 256 && kept.len() >= value_start + len as usize).then(|| {
                 String::from_utf8_lossy(&kept[value_start..value_start + len as usize]).into_owned()
@@ -226,6 +233,17 @@ mod tests {
         assert!(err.contains("no boundary"), "{err}");
         let err = check(&body, "other", 5).unwrap_err();
         assert!(err.contains("no boundary"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_first_part_is_an_error_not_a_panic() {
+        // A first part with no headers at all, and one with no Content-Disposition.
+        let err = check(b"--b\r\n\r\nvalue\r\n--b--\r\n", "b", 3).unwrap_err();
+        assert!(err.contains("byte 0"), "{err}");
+        let err = check(b"--b\r\nX: y\r\n\r\nvalue\r\n--b--\r\n", "b", 3).unwrap_err();
+        assert!(err.contains("no Content-Disposition"), "{err}");
+        let err = check(b"--bX\r\n--b--\r\n", "b", 3).unwrap_err();
+        assert!(err.contains("not followed by a line break"), "{err}");
     }
 
     #[test]

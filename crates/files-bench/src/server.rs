@@ -107,7 +107,12 @@ fn pattern() -> Vec<u8> {
 fn serve_connection<S: Read + Write>(mut conn: Connection<S>, pattern: &[u8]) -> io::Result<()> {
     while let Some(head) = conn.read_head()? {
         match (head.method.as_str(), file_size(&head.path)) {
-            ("POST", _) if head.path.ends_with("/files") => upload(&mut conn, &head)?,
+            ("POST", _) if head.path.ends_with("/files") => {
+                if !upload(&mut conn, &head)? {
+                    // Refused before its body was read: the connection cannot go on.
+                    return Ok(());
+                }
+            }
             ("GET", Some((size, true))) => {
                 write_head(conn.writer(), "200 OK", "application/octet-stream", size)?;
                 let mut left = size;
@@ -151,27 +156,30 @@ fn file_size(path: &str) -> Option<(u64, bool)> {
 }
 
 /// Drains an upload, checking its length and framing; answers with the file part's size.
-fn upload<S: Read + Write>(conn: &mut Connection<S>, head: &Head) -> io::Result<()> {
+/// False when it was refused before its body was read: the connection must close.
+fn upload<S: Read + Write>(conn: &mut Connection<S>, head: &Head) -> io::Result<bool> {
     let refuse = |conn: &mut Connection<S>, status: &str, message: &str| {
         eprintln!("files-bench serve: refused an upload: {message}");
         write_json(conn.writer(), status, &error(message))
     };
-    if head.chunked {
-        return refuse(
-            conn,
+    let unread = if head.chunked {
+        Some((
             "411 Length Required",
             "a chunked upload: send a Content-Length",
-        );
-    }
-    let Some(len) = head.content_length else {
-        return refuse(conn, "411 Length Required", "no Content-Length");
+        ))
+    } else if head.content_length.is_none() {
+        Some(("411 Length Required", "no Content-Length"))
+    } else {
+        None
     };
-    let Some(boundary) = head.content_type.as_deref().and_then(boundary) else {
-        return refuse(
-            conn,
-            "400 Bad Request",
-            "not multipart/form-data with a boundary",
-        );
+    let boundary = head.content_type.as_deref().and_then(boundary);
+    let (len, boundary) = match (unread, head.content_length, boundary) {
+        (Some((status, message)), ..) => return refuse(conn, status, message).map(|()| false),
+        (None, Some(len), Some(boundary)) => (len, boundary),
+        _ => {
+            let message = "not multipart/form-data with a boundary";
+            return refuse(conn, "400 Bad Request", message).map(|()| false);
+        }
     };
     if head.expects_continue {
         conn.writer().write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
@@ -179,15 +187,17 @@ fn upload<S: Read + Write>(conn: &mut Connection<S>, head: &Head) -> io::Result<
     }
     let mut check = FormCheck::new(&boundary);
     conn.read_body(len, |chunk| check.feed(chunk))?;
+    // The body is read: after a refusal from here on, the connection can go on.
     let parts = match check.finish() {
         Ok(parts) => parts,
-        Err(message) => return refuse(conn, "400 Bad Request", &message),
+        Err(message) => return refuse(conn, "400 Bad Request", &message).map(|()| true),
     };
     let Some(file) = parts
         .iter()
         .find(|p| p.name == "file" && p.filename.is_some())
     else {
-        return refuse(conn, "400 Bad Request", "no `file` part with a filename");
+        let message = "no `file` part with a filename";
+        return refuse(conn, "400 Bad Request", message).map(|()| true);
     };
     let purpose = parts
         .iter()
@@ -195,11 +205,8 @@ fn upload<S: Read + Write>(conn: &mut Connection<S>, head: &Head) -> io::Result<
         .and_then(|p| p.value.clone())
         .unwrap_or_default();
     let name = file.filename.clone().unwrap_or_default();
-    write_json(
-        conn.writer(),
-        "200 OK",
-        &file_object(file.len, &name, &purpose),
-    )
+    let object = file_object(file.len, &name, &purpose);
+    write_json(conn.writer(), "200 OK", &object).map(|()| true)
 }
 
 /// The boundary of a `multipart/form-data` content type.

@@ -44,8 +44,21 @@ struct Server {
 }
 
 impl Drop for Server {
+    /// Stops the server as Ctrl-C would, so the emulator removes its store; one that has not
+    /// stopped after 5 s is killed.
     fn drop(&mut self) {
         self._stdin.take();
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .stderr(Stdio::null())
+            .status();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -122,12 +135,38 @@ pub fn run(quick: bool, runs: usize, clean: bool) -> Result<(), String> {
         dir: dir.clone(),
         cacert: tls.join("cert.pem"),
     };
+    let measured = run_all(&setup, &files, &tls, &sizes, runs);
+    // The emulator's store is removed when it stops; anything left by one that was killed
+    // goes here.
+    let _ = std::fs::remove_dir_all(dir.join("emulator"));
+    let (rows, emulator_rss) = measured?;
+    let report = report(&rows, &emulator_rss, runs, &setup.bench, &root)?;
+    println!("{report}");
+    if quick {
+        println!("(--quick: docs/performance.md is left as it is)");
+    } else {
+        write_section(&root.join("docs/performance.md"), "transfers", &report)?;
+        println!("written to docs/performance.md");
+    }
+    Ok(())
+}
+
+/// Every case, over HTTP and then HTTPS; the rows and the emulator's peak RSS per protocol.
+#[allow(clippy::type_complexity)]
+fn run_all(
+    setup: &Setup,
+    files: &Path,
+    tls: &Path,
+    sizes: &[u64],
+    runs: usize,
+) -> Result<(Vec<Row>, Vec<(bool, u64)>), String> {
+    let dir = &setup.dir;
     let mut rows = Vec::new();
     let mut emulator_rss = Vec::new();
     for https in [false, true] {
-        let sink = start_bench_server(&setup.bench, https.then_some(tls.as_path()))?;
-        let emulator = start_emulator(&files, &dir, https.then_some(tls.as_path()))?;
-        for &size in &sizes {
+        let sink = start_bench_server(&setup.bench, https.then_some(tls))?;
+        let emulator = start_emulator(files, dir, https.then_some(tls))?;
+        for &size in sizes {
             for server in [&sink, &emulator] {
                 for direction in ["upload", "download"] {
                     println!(
@@ -136,7 +175,7 @@ pub fn run(quick: bool, runs: usize, clean: bool) -> Result<(), String> {
                         if https { "HTTPS" } else { "HTTP" },
                         size / MIB
                     );
-                    let measured = measure_case(&setup, server, https, size, direction, runs)?;
+                    let measured = measure_case(setup, server, https, size, direction, runs)?;
                     let medians: Vec<String> = measured
                         .iter()
                         .map(|(client, runs)| {
@@ -157,15 +196,7 @@ pub fn run(quick: bool, runs: usize, clean: bool) -> Result<(), String> {
         }
         emulator_rss.push((https, peak_rss_kib(emulator.child.id()).unwrap_or(0)));
     }
-    let report = report(&rows, &emulator_rss, runs, &setup.bench, &root)?;
-    println!("{report}");
-    if quick {
-        println!("(--quick: docs/performance.md is left as it is)");
-    } else {
-        write_section(&root.join("docs/performance.md"), "transfers", &report)?;
-        println!("written to docs/performance.md");
-    }
-    Ok(())
+    Ok((rows, emulator_rss))
 }
 
 fn build(root: &Path) -> Result<(), String> {
@@ -231,16 +262,25 @@ fn start_bench_server(bench: &Path, tls: Option<&Path>) -> Result<Server, String
         .spawn()
         .map_err(|e| format!("could not start files-bench serve: {e}"))?;
     let stdin = child.stdin.take();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().ok_or("no stdout")?)
-        .read_line(&mut line)
-        .map_err(|e| e.to_string())?;
-    Ok(Server {
+    let stdout = child.stdout.take();
+    // From here on, dropping the server stops it.
+    let mut server = Server {
         label: "sink/source",
-        url: line.trim().to_owned(),
+        url: String::new(),
         child,
         _stdin: stdin,
-    })
+    };
+    let mut line = String::new();
+    BufReader::new(stdout.ok_or("no stdout")?)
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    if !line.starts_with("http") {
+        return Err(format!(
+            "files-bench serve did not print its address: {line:?}"
+        ));
+    }
+    server.url = line.trim().to_owned();
+    Ok(server)
 }
 
 /// `files serve --any-size`, its store under `dir`, over TLS when given the certificate's
@@ -272,22 +312,25 @@ fn start_emulator(files: &Path, dir: &Path, tls: Option<&Path>) -> Result<Server
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("could not start files serve: {e}"))?;
+    let stdout = child.stdout.take();
+    // From here on, dropping the server stops it.
+    let mut server = Server {
+        label: "files serve",
+        url: String::new(),
+        child,
+        _stdin: None,
+    };
     let mut line = String::new();
-    BufReader::new(child.stdout.take().ok_or("no stdout")?)
+    BufReader::new(stdout.ok_or("no stdout")?)
         .read_line(&mut line)
         .map_err(|e| e.to_string())?;
-    let url = line
+    server.url = line
         .split('"')
         .skip_while(|part| *part != "base_url")
         .nth(2)
         .ok_or_else(|| format!("files serve did not print its address: {line:?}"))?
         .to_owned();
-    Ok(Server {
-        label: "files serve",
-        url,
-        child,
-        _stdin: None,
-    })
+    Ok(server)
 }
 
 /// Alternating runs of every client for one case; the uploaded file (on the emulator) and
@@ -311,12 +354,38 @@ fn measure_case(
         None
     };
     let id = stored.clone().unwrap_or_else(|| format!("bytes-{size}"));
+    let measured = alternate(setup, server, https, size, direction, runs, &id, &dest);
+    // Whatever happened, the copy and the stored file go.
+    let _ = std::fs::remove_file(&dest);
+    if let Some(id) = stored {
+        let deleted = delete(setup, server, https, &id);
+        if measured.is_ok() {
+            deleted?;
+        }
+    }
+    measured
+}
+
+/// The runs of one case, the clients taking turns.
+#[allow(clippy::too_many_arguments)]
+fn alternate(
+    setup: &Setup,
+    server: &Server,
+    https: bool,
+    size: u64,
+    direction: &str,
+    runs: usize,
+    id: &str,
+    dest: &Path,
+) -> Result<Vec<(&'static str, Vec<Run>)>, String> {
+    let source = test_file(&setup.dir, size);
+    let is_emulator = server.label == "files serve";
     let mut measured: Vec<(&'static str, Vec<Run>)> =
         CLIENTS.iter().map(|c| (*c, Vec::new())).collect();
     for _ in 0..runs {
         for (client, runs) in &mut measured {
             let command =
-                client_command(setup, client, server, https, direction, &source, &id, &dest);
+                client_command(setup, client, server, https, direction, &source, id, dest);
             let (output, run) = measure(&setup.bench, &command)?;
             // What the run did must be what was asked, or its time means nothing.
             match direction {
@@ -330,18 +399,15 @@ fn measure_case(
                     }
                 }
                 _ => {
-                    let got = std::fs::metadata(&dest).map(|m| m.len()).unwrap_or(0);
+                    let got = std::fs::metadata(dest).map(|m| m.len()).unwrap_or(0);
                     if got != size {
                         return Err(format!("{client} downloaded {got} bytes of {size}"));
                     }
-                    let _ = std::fs::remove_file(&dest);
+                    let _ = std::fs::remove_file(dest);
                 }
             }
             runs.push(run);
         }
-    }
-    if let Some(id) = stored {
-        delete(setup, server, https, &id)?;
     }
     Ok(measured)
 }
