@@ -1,7 +1,9 @@
-//! File IO for the async client in pieces of [`PIECE`] bytes, each side on a blocking thread
-//! of its own that runs a few pieces ahead of (or behind) the network: one blocking-pool hop
-//! per transfer instead of one per 64 KiB chunk, which is what tokio's file IO costs and what
-//! made the async client's uploads and downloads CPU-bound.
+//! File IO for the async client in pieces of [`PIECE`] bytes, each transfer's on a thread of
+//! its own that runs a few pieces ahead of (or behind) the network: one thread per transfer
+//! instead of a blocking-pool hop per 64 KiB chunk, which is what tokio's file IO costs and
+//! what made the async client's uploads and downloads CPU-bound. The threads are plain
+//! threads, not the runtime's blocking pool, so a long transfer holds no pool thread that
+//! name lookups or other file IO may need.
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -9,8 +11,7 @@ use std::io::{self, Read, Write};
 use bytes::{Bytes, BytesMut};
 use files_core::body::ByteStream;
 use futures_util::StreamExt;
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::background_sync::BackgroundSync;
 
@@ -21,14 +22,15 @@ pub(crate) const PIECE: usize = 256 << 10;
 const AHEAD: usize = 4;
 
 /// The bytes of the reader `open` gives, up to `limit` (all of them if `None`), read on a
-/// blocking thread. The stream ends at the reader's end or the limit; a read error is its
+/// thread of its own. The stream ends at the reader's end or the limit; a read error is its
 /// last item. Dropping the stream stops the thread at its next piece.
 pub(crate) fn read_in_pieces<R: Read + 'static>(
     open: impl FnOnce() -> io::Result<R> + Send + 'static,
     limit: Option<u64>,
 ) -> ByteStream {
     let (sender, receiver) = mpsc::channel::<io::Result<Bytes>>(AHEAD);
-    tokio::task::spawn_blocking(move || {
+    let failed_to_start = sender.clone();
+    let spawned = spawn("files-read", move || {
         let mut reader = match open() {
             Ok(reader) => reader,
             Err(e) => {
@@ -61,38 +63,55 @@ pub(crate) fn read_in_pieces<R: Read + 'static>(
             }
         }
     });
+    if let Err(e) = spawned {
+        // The channel has room: nothing was sent yet.
+        let _ = failed_to_start.try_send(Err(e));
+    }
+    drop(failed_to_start);
     futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|item| (item, receiver))
     })
     .boxed()
 }
 
-/// A file written from async code on a blocking thread of its own, in pieces of at least
-/// [`PIECE`] bytes, and synced behind as it grows ([`BackgroundSync`]).
-#[derive(Debug)]
+/// A file written from async code on a thread of its own, in pieces of at least [`PIECE`]
+/// bytes, and synced behind as it grows ([`BackgroundSync`]).
 pub(crate) struct PieceWriter {
     pending: BytesMut,
     sender: mpsc::Sender<Bytes>,
-    thread: JoinHandle<io::Result<(File, BackgroundSync)>>,
+    /// What the thread ends with: the file, or why it stopped. Taken once.
+    finished: Option<oneshot::Receiver<io::Result<(File, BackgroundSync)>>>,
+}
+
+impl std::fmt::Debug for PieceWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PieceWriter")
+            .field("pending_bytes", &self.pending.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl PieceWriter {
     /// Writes to `file` from now on.
-    pub(crate) fn new(mut file: File) -> Self {
+    pub(crate) fn new(mut file: File) -> io::Result<Self> {
         let (sender, mut receiver) = mpsc::channel::<Bytes>(AHEAD);
-        let thread = tokio::task::spawn_blocking(move || {
+        let (finish, finished) = oneshot::channel();
+        spawn("files-write", move || {
             let mut sync = BackgroundSync::default();
-            while let Some(piece) = receiver.blocking_recv() {
-                file.write_all(&piece)?;
-                sync.wrote(&file, piece.len());
-            }
-            Ok((file, sync))
-        });
-        PieceWriter {
+            let written = (|| {
+                while let Some(piece) = receiver.blocking_recv() {
+                    file.write_all(&piece)?;
+                    sync.wrote(&file, piece.len());
+                }
+                Ok(())
+            })();
+            let _ = finish.send(written.map(|()| (file, sync)));
+        })?;
+        Ok(PieceWriter {
             pending: BytesMut::new(),
             sender,
-            thread,
-        }
+            finished: Some(finished),
+        })
     }
 
     /// Appends `chunk`; waits only when the disk is [`AHEAD`] pieces behind.
@@ -108,7 +127,8 @@ impl PieceWriter {
         };
         if self.sender.send(piece).await.is_err() {
             // The thread stopped: its error says why.
-            return Err(joined((&mut self.thread).await)
+            return Err(outcome(&mut self.finished)
+                .await
                 .err()
                 .unwrap_or_else(stopped));
         }
@@ -121,21 +141,36 @@ impl PieceWriter {
         let PieceWriter {
             pending,
             sender,
-            thread,
+            mut finished,
         } = self;
         let sent = pending.is_empty() || sender.send(pending.freeze()).await.is_ok();
         drop(sender);
-        let finished = joined(thread.await);
-        match (sent, finished) {
-            (true, finished) => finished,
+        match (sent, outcome(&mut finished).await) {
+            (true, outcome) => outcome,
             (false, Err(e)) => Err(e),
             (false, Ok(_)) => Err(stopped()),
         }
     }
 }
 
-fn joined<T>(result: Result<io::Result<T>, tokio::task::JoinError>) -> io::Result<T> {
-    result.map_err(io::Error::other)?
+/// How the writing thread ended; an error the second time it is asked.
+async fn outcome(
+    finished: &mut Option<oneshot::Receiver<io::Result<(File, BackgroundSync)>>>,
+) -> io::Result<(File, BackgroundSync)> {
+    match finished.take() {
+        Some(finished) => finished.await.unwrap_or_else(|_| Err(stopped())),
+        None => Err(io::Error::other(
+            "the file could not be written earlier in this download",
+        )),
+    }
+}
+
+/// Starts a named thread.
+fn spawn(name: &str, work: impl FnOnce() + Send + 'static) -> io::Result<()> {
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(work)
+        .map(drop)
 }
 
 fn stopped() -> io::Error {
@@ -151,7 +186,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
         let data: Vec<u8> = (0..(3 * PIECE + 1234)).map(|i| (i % 251) as u8).collect();
-        let mut writer = PieceWriter::new(File::create(&path).unwrap());
+        let mut writer = PieceWriter::new(File::create(&path).unwrap()).unwrap();
         let mut rest = &data[..];
         for size in [1, PIECE + 7, 10, 2 * PIECE].into_iter().cycle() {
             if rest.is_empty() {

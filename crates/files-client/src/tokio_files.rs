@@ -87,7 +87,7 @@ impl TokioPartialFile {
             .map_err(fail)?;
         let (file, temp) = temp.into_parts();
         Ok(TokioPartialFile {
-            writer: PieceWriter::new(file),
+            writer: PieceWriter::new(file).map_err(fail)?,
             temp,
             dest: dest.to_owned(),
             keep_existing: false,
