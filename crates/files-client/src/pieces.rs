@@ -18,8 +18,12 @@ use crate::background_sync::BackgroundSync;
 /// The size of each read and write.
 pub(crate) const PIECE: usize = 256 << 10;
 
-/// How many pieces may wait between the disk and the network.
+/// How many pieces a read may run ahead of the network.
 const AHEAD: usize = 4;
+
+/// How many pieces may wait for the disk: fewer, since a download's chunks are copied into
+/// them and each waiting piece is memory the process holds.
+const BEHIND: usize = 2;
 
 /// The bytes of the reader `open` gives, up to `limit` (all of them if `None`), read on a
 /// thread of its own. The stream ends at the reader's end or the limit; a read error is its
@@ -94,7 +98,7 @@ impl std::fmt::Debug for PieceWriter {
 impl PieceWriter {
     /// Writes to `file` from now on.
     pub(crate) fn new(mut file: File) -> io::Result<Self> {
-        let (sender, mut receiver) = mpsc::channel::<Bytes>(AHEAD);
+        let (sender, mut receiver) = mpsc::channel::<Bytes>(BEHIND);
         let (finish, finished) = oneshot::channel();
         spawn("files-write", move || {
             let mut sync = BackgroundSync::default();
@@ -114,7 +118,7 @@ impl PieceWriter {
         })
     }
 
-    /// Appends `chunk`; waits only when the disk is [`AHEAD`] pieces behind.
+    /// Appends `chunk`; waits only when the disk is [`BEHIND`] pieces behind.
     pub(crate) async fn write(&mut self, chunk: Bytes) -> io::Result<()> {
         let piece = if self.pending.is_empty() && chunk.len() >= PIECE {
             chunk

@@ -23,6 +23,10 @@ const MIB: u64 = 1 << 20;
 /// The clients, in the order their runs alternate.
 const CLIENTS: [&str; 3] = ["curl", "ureq", "reqwest"];
 
+/// curl downloading to `/dev/null`: what the emulator serves when no client writes a file.
+/// Only for downloads from the emulator.
+const CURL_TO_NULL: &str = "curl -o /dev/null";
+
 /// The key the servers expect.
 const KEY: &str = "bench-key";
 
@@ -382,6 +386,9 @@ fn alternate(
     let is_emulator = server.label == "files serve";
     let mut measured: Vec<(&'static str, Vec<Run>)> =
         CLIENTS.iter().map(|c| (*c, Vec::new())).collect();
+    if is_emulator && direction == "download" {
+        measured.push((CURL_TO_NULL, Vec::new()));
+    }
     for _ in 0..runs {
         for (client, runs) in &mut measured {
             let command =
@@ -398,6 +405,7 @@ fn alternate(
                         delete(setup, server, https, &uploaded)?;
                     }
                 }
+                _ if *client == CURL_TO_NULL => {}
                 _ => {
                     let got = std::fs::metadata(dest).map(|m| m.len()).unwrap_or(0);
                     if got != size {
@@ -427,7 +435,7 @@ fn client_command(
     let url = &server.url;
     let cacert = setup.cacert.display().to_string();
     let mut command = Vec::new();
-    if client == "curl" {
+    if client == "curl" || client == CURL_TO_NULL {
         command.extend(["curl", "-sS", "--fail-with-body", "-H"].map(String::from));
         command.push(format!("Authorization: Bearer {KEY}"));
         if https {
@@ -438,7 +446,12 @@ fn client_command(
             command.extend(["-F".to_owned(), format!("file=@{}", source.display())]);
             command.push(format!("{url}/files"));
         } else {
-            command.extend(["-o".to_owned(), dest.display().to_string()]);
+            let to = if client == CURL_TO_NULL {
+                "/dev/null".to_owned()
+            } else {
+                dest.display().to_string()
+            };
+            command.extend(["-o".to_owned(), to]);
             command.push(format!("{url}/files/{id}/content"));
         }
     } else {
