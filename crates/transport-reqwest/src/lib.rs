@@ -42,9 +42,8 @@
 #![warn(missing_docs)]
 
 mod body;
-mod tls;
-
-pub use tls::SSL_CERT_FILE;
+use transport_tls::ResolvedRoots;
+pub use transport_tls::SSL_CERT_FILE;
 
 use std::time::Duration;
 
@@ -91,8 +90,7 @@ impl ReqwestTransport {
     pub fn builder() -> ReqwestTransportBuilder {
         ReqwestTransportBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            extra_roots: Vec::new(),
-            ssl_cert_file: true,
+            roots: transport_tls::Roots::default(),
         }
     }
 
@@ -125,8 +123,7 @@ impl ReqwestTransport {
 #[must_use]
 pub struct ReqwestTransportBuilder {
     connect_timeout: Duration,
-    extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
-    ssl_cert_file: bool,
+    roots: transport_tls::Roots,
 }
 
 impl ReqwestTransportBuilder {
@@ -148,8 +145,7 @@ impl ReqwestTransportBuilder {
         pem: &[u8],
         name: &str,
     ) -> Result<Self, TransportError> {
-        self.extra_roots
-            .extend(tls::certificates_from_pem(pem, name)?);
+        self.roots.add_pem(pem, name)?;
         Ok(self)
     }
 
@@ -162,17 +158,13 @@ impl ReqwestTransportBuilder {
         mut self,
         path: impl AsRef<std::path::Path>,
     ) -> Result<Self, TransportError> {
-        let path = path.as_ref();
-        self.extra_roots.extend(tls::certificates_from_file(
-            path,
-            &path.display().to_string(),
-        )?);
+        self.roots.add_file(path.as_ref())?;
         Ok(self)
     }
 
     /// Whether `SSL_CERT_FILE`, when set, replaces the built-in roots (yes by default).
     pub fn honour_ssl_cert_file(mut self, honour: bool) -> Self {
-        self.ssl_cert_file = honour;
+        self.roots.honour_ssl_cert_file(honour);
         self
     }
 
@@ -183,24 +175,18 @@ impl ReqwestTransportBuilder {
     /// Fails when `SSL_CERT_FILE` is honoured and set, but its file cannot be read or holds
     /// no certificate, or when the HTTP client cannot be built.
     pub fn build(self) -> Result<ReqwestTransport, TransportError> {
-        let from_env = if self.ssl_cert_file {
-            tls::certificates_from_env()?
-        } else {
-            None
-        };
         let mut builder = reqwest::Client::builder().connect_timeout(self.connect_timeout);
-        let extra = certificates(&self.extra_roots)?;
-        // reqwest's platform verifier reads SSL_CERT_FILE itself (on Linux), even when it is
-        // not to be honoured or is empty: then Mozilla's roots are used, as ureq does.
-        let set = std::env::var_os(SSL_CERT_FILE).is_some();
-        builder = match from_env {
-            Some(bundle) => builder.tls_certs_only(certificates(&bundle)?.into_iter().chain(extra)),
-            None if set => {
-                let mozilla = certificates(webpki_root_certs::TLS_SERVER_ROOT_CERTS)?;
-                builder.tls_certs_only(mozilla.into_iter().chain(extra))
+        builder = match self.roots.resolve()? {
+            ResolvedRoots::BuiltIn(added) if added.is_empty() => builder,
+            ResolvedRoots::BuiltIn(added) => builder.tls_certs_merge(certificates(&added)?),
+            ResolvedRoots::Only(roots) => builder.tls_certs_only(certificates(&roots)?),
+            // reqwest's platform verifier reads SSL_CERT_FILE itself (on Linux), even when it
+            // is not to be honoured or is empty: then Mozilla's roots are used, as ureq does.
+            ResolvedRoots::MozillaAnd(added) => {
+                let mut roots = certificates(webpki_root_certs::TLS_SERVER_ROOT_CERTS)?;
+                roots.extend(certificates(&added)?);
+                builder.tls_certs_only(roots)
             }
-            None if extra.is_empty() => builder,
-            None => builder.tls_certs_merge(extra),
         };
         ReqwestTransport::from_builder(builder)
     }
@@ -350,7 +336,7 @@ fn map_error(error: reqwest::Error) -> TransportError {
             }
         })
         .unwrap_or_default();
-    let (kind, context) = if let Some(refusal) = tls::certificate_refusal(&error) {
+    let (kind, context) = if let Some(refusal) = transport_tls::certificate_refusal(&error) {
         let authority = match authority.trim_start() {
             "" => "the server",
             known => known,

@@ -43,9 +43,8 @@ use files_core::transport::{RequestBody, ResponseBody, Timeouts, Transport};
 use files_core::{TransportError, TransportErrorKind};
 use ureq::SendBody;
 
-mod tls;
-
-pub use tls::SSL_CERT_FILE;
+pub use transport_tls::SSL_CERT_FILE;
+use transport_tls::{Refusal, ResolvedRoots};
 
 /// How long to wait for a connection, as the official SDKs do.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -89,8 +88,7 @@ impl UreqTransport {
     pub fn builder() -> UreqTransportBuilder {
         UreqTransportBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            extra_roots: Vec::new(),
-            ssl_cert_file: true,
+            roots: transport_tls::Roots::default(),
         }
     }
 }
@@ -100,8 +98,7 @@ impl UreqTransport {
 #[must_use]
 pub struct UreqTransportBuilder {
     connect_timeout: Duration,
-    extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
-    ssl_cert_file: bool,
+    roots: transport_tls::Roots,
 }
 
 impl UreqTransportBuilder {
@@ -123,8 +120,7 @@ impl UreqTransportBuilder {
         pem: &[u8],
         name: &str,
     ) -> Result<Self, TransportError> {
-        self.extra_roots
-            .extend(tls::certificates_from_pem(pem, name)?);
+        self.roots.add_pem(pem, name)?;
         Ok(self)
     }
 
@@ -137,17 +133,13 @@ impl UreqTransportBuilder {
         mut self,
         path: impl AsRef<std::path::Path>,
     ) -> Result<Self, TransportError> {
-        let path = path.as_ref();
-        self.extra_roots.extend(tls::certificates_from_file(
-            path,
-            &path.display().to_string(),
-        )?);
+        self.roots.add_file(path.as_ref())?;
         Ok(self)
     }
 
     /// Whether `SSL_CERT_FILE`, when set, replaces the built-in roots (yes by default).
     pub fn honour_ssl_cert_file(mut self, honour: bool) -> Self {
-        self.ssl_cert_file = honour;
+        self.roots.honour_ssl_cert_file(honour);
         self
     }
 
@@ -158,19 +150,18 @@ impl UreqTransportBuilder {
     /// Fails when `SSL_CERT_FILE` is honoured and set, but its file cannot be read or holds
     /// no certificate.
     pub fn build(self) -> Result<UreqTransport, TransportError> {
-        let from_env = if self.ssl_cert_file {
-            tls::certificates_from_env()?
-        } else {
-            None
-        };
-        let roots = match (from_env, self.extra_roots.is_empty()) {
-            (None, true) => ureq::tls::RootCerts::WebPki,
-            (None, false) => certificates(
-                webpki_root_certs::TLS_SERVER_ROOT_CERTS
-                    .iter()
-                    .chain(&self.extra_roots),
-            ),
-            (Some(bundle), _) => certificates(bundle.iter().chain(&self.extra_roots)),
+        let mozilla = webpki_root_certs::TLS_SERVER_ROOT_CERTS;
+        // ureq's built-in roots are Mozilla's, so SSL_CERT_FILE left unused changes nothing.
+        let roots = match self.roots.resolve()? {
+            ResolvedRoots::BuiltIn(added) | ResolvedRoots::MozillaAnd(added)
+                if added.is_empty() =>
+            {
+                ureq::tls::RootCerts::WebPki
+            }
+            ResolvedRoots::BuiltIn(added) | ResolvedRoots::MozillaAnd(added) => {
+                certificates(mozilla.iter().chain(&added))
+            }
+            ResolvedRoots::Only(roots) => certificates(roots.iter()),
         };
         let tls = ureq::tls::TlsConfig::builder().root_certs(roots).build();
         let config = ureq::Agent::config_builder()
@@ -266,9 +257,21 @@ fn is_lookup_failure(error: &io::Error) -> bool {
         .starts_with("failed to lookup address information")
 }
 
+/// Why the client refused the server's certificate, if it did: ureq's own error is opened
+/// first (it keeps an IO error's cause out of `source()`).
+fn certificate_refusal(error: &ureq::Error) -> Option<Refusal> {
+    match error {
+        ureq::Error::Rustls(tls) => transport_tls::certificate_refusal(tls),
+        ureq::Error::Io(io) => io
+            .get_ref()
+            .and_then(|inner| transport_tls::certificate_refusal(inner)),
+        other => transport_tls::certificate_refusal(other),
+    }
+}
+
 /// Maps a ureq error onto the core's transport error, naming the `host:port` it was for.
 fn map_error(error: ureq::Error, authority: &str) -> TransportError {
-    let refusal = tls::certificate_refusal(&error);
+    let refusal = certificate_refusal(&error);
     let kind = match &error {
         _ if refusal.is_some() => TransportErrorKind::Certificate,
         ureq::Error::Timeout(_) => TransportErrorKind::Timeout,
@@ -293,7 +296,7 @@ fn map_error(error: ureq::Error, authority: &str) -> TransportError {
         }
         (TransportErrorKind::Connect, _) => format!("connecting to {authority}"),
         (TransportErrorKind::Certificate, _) => {
-            refusal.unwrap_or(tls::Refusal::Other).message(authority)
+            refusal.unwrap_or(Refusal::Other).message(authority)
         }
         (TransportErrorKind::Timeout, _) => format!("waiting for {authority}"),
         _ => format!("sending the request to {authority}"),
@@ -305,6 +308,21 @@ fn map_error(error: ureq::Error, authority: &str) -> TransportError {
 mod tests {
     use super::*;
     use std::io::Write;
+
+    #[test]
+    fn a_refused_certificate_is_found_inside_ureq_errors() {
+        let untrusted = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let io = io::Error::new(io::ErrorKind::InvalidData, untrusted);
+        let error = map_error(ureq::Error::Io(io), "h:443");
+        assert_eq!(error.kind, TransportErrorKind::Certificate);
+        assert!(error.message.contains("h:443 is not trusted"), "{error}");
+        let expired = rustls::Error::InvalidCertificate(rustls::CertificateError::Expired);
+        let error = map_error(ureq::Error::Rustls(expired), "h:443");
+        assert_eq!(error.kind, TransportErrorKind::Certificate);
+        assert!(error.message.contains("has expired"), "{error}");
+        let other = io::Error::new(io::ErrorKind::InvalidData, "bad record");
+        assert_eq!(certificate_refusal(&ureq::Error::Io(other)), None);
+    }
 
     #[test]
     fn a_silent_server_times_out() {
