@@ -163,7 +163,9 @@ pub enum Command {
 /// `files demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Size of the sample file to upload, from 1 byte to 4GiB, e.g. 1MiB or 100MB.
+    /// Size of the sample file to upload, e.g. 1MiB or 100MB: from 1 byte to what the
+    /// provider accepts for the sample's purpose (OpenAI: batch, 200MiB; StepFun:
+    /// file-extract, 64MiB).
     #[arg(long, default_value = "1MiB", value_parser = crate::size::parse_demo_size)]
     pub size: u64,
 }

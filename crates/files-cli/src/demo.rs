@@ -6,6 +6,9 @@ use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 
 use files_client::{FileObject, ListParams, Purpose, UploadRequest};
+use files_core::RuleKind;
+use files_core::provider::UploadCheck;
+use files_core::rules::check_upload;
 use files_emulator::{Dialect, Emulator};
 use provider_openai::OpenAi;
 use provider_stepfun::StepFun;
@@ -58,6 +61,7 @@ pub fn run(connection: &Connection, out: &OutputArgs, args: &DemoArgs) -> CliRes
         ProviderName::Openai => (Dialect::OpenAi, "sample.jsonl", Purpose::BATCH),
         ProviderName::Stepfun => (Dialect::StepFun, "sample.txt", Purpose::FILE_EXTRACT),
     };
+    check_sample_size(connection.provider, name, &purpose, args.size)?;
     let dir = WithCleanup::create(
         || tempfile::Builder::new().prefix("files-demo-").tempdir(),
         |dir| dir.path().to_owned(),
@@ -213,6 +217,48 @@ fn emit(json: bool, step: &Step<'_>) -> CliResult {
     if json { output::json(step) } else { Ok(()) }
 }
 
+/// Refuses a sample the provider would not take for `purpose` (the emulator keeps the
+/// provider's rules), before anything is written.
+fn check_sample_size(
+    provider: ProviderName,
+    name: &str,
+    purpose: &Purpose,
+    size: u64,
+) -> CliResult {
+    let rules = match provider {
+        ProviderName::Openai => &provider_openai::rules::RULES,
+        ProviderName::Stepfun => &provider_stepfun::rules::RULES,
+    };
+    let check = UploadCheck::new(purpose, Some(name), Some(size));
+    match check_upload(rules, None, &check) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(Failure::usage(match e.kind {
+            RuleKind::FileTooLarge => {
+                let most = e.limit.as_deref().and_then(|l| l.parse::<u64>().ok());
+                format!(
+                    "--size {}: the demo uploads its sample for purpose `{purpose}`, which \
+                     takes at most {} on {}; choose --size {} or less",
+                    output::size(size),
+                    most.map_or_else(|| "less".to_owned(), output::size),
+                    rules.provider,
+                    most.map_or_else(|| "a smaller one".to_owned(), size_argument)
+                )
+            }
+            _ => format!("--size {}: {e}", output::size(size)),
+        })),
+    }
+}
+
+/// `bytes` as `--size` takes it, in the largest binary unit that divides it.
+fn size_argument(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 && b % (1 << 30) == 0 => format!("{}GiB", b >> 30),
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{}MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{}KiB", b >> 10),
+        b => b.to_string(),
+    }
+}
+
 /// Refuses a sample that would not fit on the disk of `dir`, three times over.
 fn check_free_space(dir: &Path, size: u64) -> CliResult {
     let needed = size.saturating_mul(COPIES_ON_DISK);
@@ -278,6 +324,33 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sample_larger_than_the_provider_takes_is_refused_with_the_size_it_takes() {
+        let batch = Purpose::BATCH;
+        let err =
+            check_sample_size(ProviderName::Openai, "sample.jsonl", &batch, 201 << 20).unwrap_err();
+        assert!(
+            err.message.contains("choose --size 200MiB or less"),
+            "{}",
+            err.message
+        );
+        assert!(err.message.contains("`batch`"), "{}", err.message);
+        assert!(check_sample_size(ProviderName::Openai, "sample.jsonl", &batch, 200 << 20).is_ok());
+        let extract = Purpose::FILE_EXTRACT;
+        let err =
+            check_sample_size(ProviderName::Stepfun, "sample.txt", &extract, u64::MAX).unwrap_err();
+        assert!(
+            err.message.contains("choose --size 64MiB or less"),
+            "{}",
+            err.message
+        );
+        assert!(check_sample_size(ProviderName::Stepfun, "sample.txt", &extract, 1).is_ok());
+        assert_eq!(size_argument(3 << 30), "3GiB");
+        assert_eq!(size_argument((1 << 20) + 1), "1048577");
+        assert_eq!(size_argument(1536), "1536");
+        assert_eq!(size_argument(2048), "2KiB");
+    }
 
     #[test]
     fn a_sample_larger_than_the_free_space_is_refused_before_writing() {

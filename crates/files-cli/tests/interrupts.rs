@@ -53,10 +53,18 @@ fn signal(child: &Child, name: &str) {
     assert!(status.success(), "kill -{name} failed");
 }
 
-/// Waits until `ready` holds, failing the test after 30 s.
-fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+/// Waits until `ready` holds while `child` runs, failing the test after 30 s, or at once with
+/// the child's exit status and stderr if it ends first.
+fn wait_until(child: &mut Child, what: &str, mut ready: impl FnMut() -> bool) {
     let start = Instant::now();
     while !ready() {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut stderr = String::new();
+            if let Some(mut pipe) = child.stderr.take() {
+                let _ = pipe.read_to_string(&mut stderr);
+            }
+            panic!("the command ended ({status}) before {what}: {stderr}");
+        }
         assert!(
             start.elapsed() < Duration::from_secs(30),
             "timed out waiting for {what}"
@@ -112,7 +120,7 @@ fn a_download_interrupted_mid_transfer_leaves_the_destination_as_it_was() {
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("dest.jsonl");
         std::fs::write(&dest, b"the old content").unwrap();
-        let child = files(&emulator)
+        let mut child = files(&emulator)
             .args(["--transport", transport, "download", &id, "-o"])
             .arg(&dest)
             .stdout(Stdio::piped())
@@ -121,7 +129,7 @@ fn a_download_interrupted_mid_transfer_leaves_the_destination_as_it_was() {
             .unwrap();
         // The async client writes in 256 KiB pieces, so up to one piece of the 1 MiB may
         // still be on its way to the file.
-        wait_until("the temporary file to fill", || {
+        wait_until(&mut child, "the temporary file to fill", || {
             partial_download(dir.path())
                 .and_then(|p| std::fs::metadata(p).ok())
                 .is_some_and(|m| m.len() >= 512 << 10)
@@ -140,14 +148,17 @@ fn a_download_interrupted_mid_transfer_leaves_the_destination_as_it_was() {
 #[test]
 fn an_interrupted_demo_removes_its_directory_and_the_emulator_store() {
     let tmp = tempfile::tempdir().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_files"))
-        .args(["demo", "--size", "1GiB"])
+    // The demo needs three times the sample's size free on disk; 64 MiB (192 MiB free) keeps
+    // it busy for seconds (writing, hashing, uploading, downloading), and the signal goes as
+    // soon as its sample exists.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_files"))
+        .args(["demo", "--size", "64MiB"])
         .env("TMPDIR", tmp.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    wait_until("the demo's sample to be written", || {
+    wait_until(&mut child, "the demo's sample to be written", || {
         std::fs::read_dir(tmp.path()).unwrap().any(|e| {
             let dir = e.unwrap().path();
             dir.is_dir()

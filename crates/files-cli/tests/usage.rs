@@ -473,14 +473,21 @@ fn completions_are_printed_for_a_shell() {
 #[test]
 fn the_demo_size_is_bounded_before_anything_is_written() {
     let tmp = tempfile::tempdir().unwrap();
-    for size in ["0", "18446744073709551615", "5GiB"] {
+    // Past the provider's limit for the sample's purpose, the refusal says the most it takes.
+    for (provider, size, most) in [
+        ("openai", "0", ""),
+        ("openai", "18446744073709551615", "200MiB"),
+        ("openai", "201MiB", "200MiB"),
+        ("stepfun", "65MiB", "64MiB"),
+    ] {
         let mut command = Command::new(env!("CARGO_BIN_EXE_files"));
         command
-            .args(["demo", "--size", size])
+            .args(["demo", "--provider", provider, "--size", size])
             .env("TMPDIR", tmp.path());
         let (code, _, err) = run(command);
         assert_eq!(code, Some(2), "{size}: {err}");
         assert!(err.contains("--size"), "{size}: {err}");
+        assert!(err.contains(most), "{size}: {err}");
     }
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
 }
