@@ -230,27 +230,28 @@ fn check_sample_size(
         ProviderName::Stepfun => &provider_stepfun::rules::RULES,
     };
     let check = UploadCheck::new(purpose, Some(name), Some(size));
-    match check_upload(rules, None, &check) {
-        Ok(_) => Ok(()),
-        Err(e) => Err(Failure::usage(match e.kind {
-            RuleKind::FileTooLarge => {
-                let most = e.limit.as_deref().and_then(|l| l.parse::<u64>().ok());
-                format!(
-                    "--size {}: the demo uploads its sample for purpose `{purpose}`, which \
-                     takes at most {} on {}; choose --size {} or less",
-                    output::size(size),
-                    most.map_or_else(|| "less".to_owned(), output::size),
-                    rules.provider,
-                    most.map_or_else(|| "a smaller one".to_owned(), size_argument)
-                )
-            }
-            _ => format!("--size {}: {e}", output::size(size)),
-        })),
-    }
+    let Err(e) = check_upload(rules, None, &check) else {
+        return Ok(());
+    };
+    let most = match e.kind {
+        RuleKind::FileTooLarge => e.limit.as_deref().and_then(|l| l.parse::<u64>().ok()),
+        _ => None,
+    };
+    Err(Failure::usage(match most {
+        Some(most) => format!(
+            "--size {}: the demo uploads its sample for purpose `{purpose}`, which takes at \
+             most {} on {}; choose --size {} or less",
+            output::size(size),
+            output::size(most),
+            rules.provider,
+            size_argument(most)
+        ),
+        None => format!("--size {}: {e}", output::size(size)),
+    }))
 }
 
 /// `bytes` as `--size` takes it, in the largest binary unit that divides it.
-fn size_argument(bytes: u64) -> String {
+pub(crate) fn size_argument(bytes: u64) -> String {
     match bytes {
         b if b >= 1 << 30 && b % (1 << 30) == 0 => format!("{}GiB", b >> 30),
         b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{}MiB", b >> 20),

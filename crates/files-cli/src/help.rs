@@ -107,6 +107,19 @@ mod tests {
     }
 
     #[test]
+    fn the_demo_help_gives_the_sample_limits_of_the_rule_tables() {
+        let demo = help_of("demo");
+        for (rules, purpose) in [
+            (&provider_openai::rules::RULES, "batch"),
+            (&provider_stepfun::rules::RULES, "file-extract"),
+        ] {
+            let most = rules.purpose(purpose).unwrap().max_bytes;
+            let said = format!("{purpose}, {}", crate::demo::size_argument(most));
+            assert!(demo.contains(&said), "{said} in {demo}");
+        }
+    }
+
+    #[test]
     fn connection_options_are_grouped_and_hidden_where_they_do_not_apply() {
         let list = help_of("list");
         assert!(list.contains("Connection:"), "{list}");
