@@ -305,21 +305,56 @@ impl Observer for JournalWriter {
 mod tests {
     use super::*;
 
+    /// SHA-256 of `parts` one after the other, in hex.
+    fn sha256_hex(parts: &[&[u8]]) -> String {
+        let mut hasher = Sha256::new();
+        for part in parts {
+            hasher.update(part);
+        }
+        hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     #[test]
     fn the_identity_changes_with_the_content_at_either_end() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f.bin");
-        let mut bytes = vec![7u8; (3 << 20) + 5];
+        let end = END_BYTES as usize;
+        let len = (3 << 20) + 5;
+        let mut bytes = vec![7u8; len];
         std::fs::write(&path, &bytes).unwrap();
         let first = FileIdentity::of(&path).unwrap();
-        assert_eq!(first.len, bytes.len() as u64);
-        let last = bytes.len() - 1;
-        bytes[last] = 8;
-        std::fs::write(&path, &bytes).unwrap();
-        assert_ne!(
-            FileIdentity::of(&path).unwrap().ends_sha256,
-            first.ends_sha256
+        assert_eq!(first.len, len as u64);
+        // The hash is of the first MiB and then the last MiB, as documented.
+        assert_eq!(
+            first.ends_sha256,
+            sha256_hex(&[&bytes[..end], &bytes[len - end..]])
         );
+        let hash_with = |at: usize| {
+            let mut changed = bytes.clone();
+            changed[at] = 8;
+            std::fs::write(&path, &changed).unwrap();
+            FileIdentity::of(&path).unwrap().ends_sha256
+        };
+        // A byte at either edge of either end changes it…
+        for at in [0, end - 1, len - end, len - 1] {
+            assert_ne!(hash_with(at), first.ends_sha256, "byte {at}");
+        }
+        // …and one between the ends does not: the identity does not claim to cover it.
+        for at in [end, len / 2, len - end - 1] {
+            assert_eq!(hash_with(at), first.ends_sha256, "byte {at}");
+        }
+        // A file shorter than the two ends together is hashed once, whole: no byte twice.
+        for short in [0, 10, end, end + (end / 2), 2 * end] {
+            bytes = (0..short).map(|i| (i % 251) as u8).collect();
+            std::fs::write(&path, &bytes).unwrap();
+            let identity = FileIdentity::of(&path).unwrap();
+            assert_eq!(identity.len, short as u64);
+            assert_eq!(identity.ends_sha256, sha256_hex(&[&bytes]), "{short} bytes");
+        }
     }
 
     #[test]

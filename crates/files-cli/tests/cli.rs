@@ -112,6 +112,21 @@ fn stepfun_provider_reads_its_own_key() {
     assert_eq!(out, "");
 }
 
+/// The failure's exit status and its stderr, checked to be whole lines of text for people:
+/// `lines` of them, the first the `error:` line, and no Debug output of the library's types.
+fn failure(output: &Output, lines: usize) -> (Option<i32>, String) {
+    let err = String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8");
+    assert!(
+        err.starts_with("error: ") && err.ends_with('\n'),
+        "an error line: {err:?}"
+    );
+    assert_eq!(err.matches('\n').count(), lines, "{err:?}");
+    for debug in ["Error {", " { ", "Some(", "Kind", "panicked"] {
+        assert!(!err.contains(debug), "Debug output ({debug:?}) in {err:?}");
+    }
+    (output.status.code(), err)
+}
+
 #[test]
 fn failures_are_one_readable_line_and_a_nonzero_exit() {
     let emulator = Emulator::start(Dialect::OpenAi).unwrap();
@@ -121,40 +136,59 @@ fn failures_are_one_readable_line_and_a_nonzero_exit() {
         "OPENAI_API_KEY",
         &["get", "file-nope", "--base-url", &base],
     );
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.starts_with("error: HTTP 404 Not Found"), "{err}");
-    assert!(err.contains("No such File object: file-nope"), "{err}");
+    let (code, err) = failure(&out, 1);
+    assert_eq!(code, Some(3), "{err}");
+    let (said, request_id) = err
+        .trim_end()
+        .rsplit_once(" [request id ")
+        .expect("the line ends with the request id");
+    assert_eq!(
+        said,
+        "error: HTTP 404 Not Found (invalid_request_error, param id): No such File object: \
+         file-nope — no such file or path: check the id, and that the base URL ends in /v1"
+    );
+    // The emulator's request id: `req_` and 32 hex digits.
+    let hex = request_id
+        .strip_suffix(']')
+        .and_then(|id| id.strip_prefix("req_"))
+        .unwrap_or_default();
+    assert_eq!(hex.len(), 32, "{err}");
+    assert!(hex.bytes().all(|b| b.is_ascii_hexdigit()), "{err}");
+    assert_eq!(emulator.requests().len(), 1, "a 404 is not retried");
 
-    // No key at all: say which variable to set.
+    // No key at all: say which variable to set, and (the one line of advice under it) the
+    // other way to give a key.
     let out = files(&emulator, "UNUSED_VARIABLE", &["list", "--base-url", &base]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("OPENAI_API_KEY (not set): set it to your OpenAI API key"),
-        "{err}"
+    let (code, err) = failure(&out, 2);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(
+        err,
+        "error: OPENAI_API_KEY (not set): set it to your OpenAI API key, e.g. \
+         `export OPENAI_API_KEY=sk-...`\nor give --api-key-file PATH (a file holding the key)\n"
+    );
+    assert_eq!(
+        emulator.requests().len(),
+        1,
+        "nothing is sent without a key"
     );
 
     // A missing file is refused before anything is sent.
-    let before = emulator.requests().len();
+    let missing = "/no/such/file.jsonl";
     let out = files(
         &emulator,
         "OPENAI_API_KEY",
-        &[
-            "upload",
-            "/no/such/file.jsonl",
-            "--purpose",
-            "batch",
-            "--base-url",
-            &base,
-        ],
+        &["upload", missing, "--purpose", "batch", "--base-url", &base],
     );
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.starts_with("error: could not open /no/such/file.jsonl"),
-        "{err}"
+    let (code, err) = failure(&out, 1);
+    assert_eq!(code, Some(5), "{err}");
+    let why = std::fs::File::open(missing).unwrap_err();
+    assert_eq!(err, format!("error: could not open {missing}: {why}\n"));
+    assert_eq!(
+        emulator.requests().len(),
+        1,
+        "nothing is sent for a missing file"
     );
-    assert_eq!(emulator.requests().len(), before);
-    assert!(!Path::new("/no/such/file.jsonl").exists());
+    assert!(!Path::new(missing).exists());
 }
 
 #[test]

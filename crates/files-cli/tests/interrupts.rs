@@ -3,10 +3,13 @@
 //! process: the exit status, one "interrupted" line, and nothing partial left behind.
 #![cfg(unix)]
 
-use std::io::{BufRead, Read};
+mod common;
+
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+
+use common::{DEADLINE, StderrLines, finish, wait_until};
 
 use files_cli::Api;
 use files_client::{Purpose, RequestOptions, UploadRequest};
@@ -53,26 +56,6 @@ fn signal(child: &Child, name: &str) {
     assert!(status.success(), "kill -{name} failed");
 }
 
-/// Waits until `ready` holds while `child` runs, failing the test after 30 s, or at once with
-/// the child's exit status and stderr if it ends first.
-fn wait_until(child: &mut Child, what: &str, mut ready: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ready() {
-        if let Some(status) = child.try_wait().unwrap() {
-            let mut stderr = String::new();
-            if let Some(mut pipe) = child.stderr.take() {
-                let _ = pipe.read_to_string(&mut stderr);
-            }
-            panic!("the command ended ({status}) before {what}: {stderr}");
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 fn entries(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
@@ -92,20 +75,6 @@ fn partial_download(dir: &Path) -> Option<PathBuf> {
                 .to_string_lossy()
                 .starts_with(".files-download-")
         })
-}
-
-fn finish(mut child: Child) -> Output {
-    let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
-        }
-        if start.elapsed() > Duration::from_secs(30) {
-            let _ = child.kill();
-            panic!("the command did not exit after the signal");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 #[test]
@@ -135,7 +104,10 @@ fn a_download_interrupted_mid_transfer_leaves_the_destination_as_it_was() {
                 .is_some_and(|m| m.len() >= 512 << 10)
         });
         signal(&child, sig);
-        let out = finish(child);
+        let out = finish(
+            child,
+            &format!("{transport}: the download to stop after SIG{sig}"),
+        );
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(status), "{transport}: {stderr}");
         assert!(stderr.contains("interrupted"), "{transport}: {stderr}");
@@ -168,7 +140,7 @@ fn an_interrupted_demo_removes_its_directory_and_the_emulator_store() {
         })
     });
     signal(&child, "INT");
-    let out = finish(child);
+    let out = finish(child, "the demo to stop after SIGINT");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");
@@ -177,14 +149,7 @@ fn an_interrupted_demo_removes_its_directory_and_the_emulator_store() {
 
 /// `files serve` on an ephemeral port with its temporary files in `tmp`: the child, the rest
 /// of its stderr, and its base URL.
-fn serve(
-    args: &[&str],
-    tmp: &Path,
-) -> (
-    Child,
-    std::io::Lines<std::io::BufReader<std::process::ChildStderr>>,
-    String,
-) {
+fn serve(args: &[&str], tmp: &Path) -> (Child, StderrLines, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_files"))
         .args(["serve", "--addr", "127.0.0.1:0"])
         .args(args)
@@ -192,16 +157,15 @@ fn serve(
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
-    let base_url = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|line| {
-            line.split_whitespace()
-                .find(|w| w.starts_with("http://"))
-                .map(str::to_owned)
-        })
-        .expect("serve prints its address");
+    let mut lines = StderrLines::take(&mut child);
+    let address = lines.wait_for(&mut child, "serve to print its address", |line| {
+        line.split_whitespace().any(|w| w.starts_with("http://"))
+    });
+    let base_url = address
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_owned();
     (child, lines, base_url)
 }
 
@@ -231,8 +195,7 @@ fn serve_removes_its_store_when_terminated() {
         "the store exists while serving"
     );
     signal(&child, "TERM");
-    let rest: Vec<String> = lines.map_while(Result::ok).collect();
-    let status = child.wait().unwrap();
+    let (status, rest) = lines.exit(&mut child, "serve to stop after SIGTERM");
     assert_eq!(status.code(), Some(143), "{rest:?}");
     assert!(rest.iter().any(|l| l == "interrupted"), "{rest:?}");
     assert_eq!(entries(tmp.path()), Vec::<String>::new());
@@ -242,7 +205,7 @@ fn serve_removes_its_store_when_terminated() {
 fn a_second_signal_exits_at_once_while_serve_waits_for_a_connection() {
     use std::io::Write;
     let tmp = tempfile::tempdir().unwrap();
-    let (mut child, lines, base_url) = serve(&[], tmp.path());
+    let (mut child, mut lines, base_url) = serve(&[], tmp.path());
     let addr = base_url
         .trim_start_matches("http://")
         .trim_end_matches("/v1")
@@ -252,18 +215,29 @@ fn a_second_signal_exits_at_once_while_serve_waits_for_a_connection() {
     stuck
         .write_all(
             b"POST /v1/files HTTP/1.1\r\nhost: x\r\nauthorization: Bearer emulator-key\r\n\
-              content-type: multipart/form-data; boundary=b\r\ncontent-length: 100000\r\n\r\n--b",
+              content-type: multipart/form-data; boundary=b\r\ncontent-length: 100000\r\n\
+              expect: 100-continue\r\n\r\n",
         )
         .unwrap();
-    std::thread::sleep(Duration::from_millis(200));
+    // The server asks for the body once it reads it: from then on the request is in flight.
+    stuck.set_read_timeout(Some(DEADLINE)).unwrap();
+    let continued = b"HTTP/1.1 100 Continue\r\n\r\n";
+    let mut answer = vec![0u8; continued.len()];
+    stuck
+        .read_exact(&mut answer)
+        .expect("the server asks for the body of the stuck request");
+    assert_eq!(
+        String::from_utf8_lossy(&answer),
+        String::from_utf8_lossy(continued)
+    );
+    stuck.write_all(b"--b").unwrap();
     signal(&child, "INT");
     // Two signals sent at once may arrive as one: the second goes once the first is seen.
-    let mut lines = lines.map_while(Result::ok);
-    let stopping = lines.by_ref().find(|l| l.starts_with("stopping"));
-    assert!(stopping.is_some(), "serve says it is stopping");
+    lines.wait_for(&mut child, "serve to say it is stopping", |l| {
+        l.starts_with("stopping")
+    });
     signal(&child, "INT");
-    let rest: Vec<String> = lines.collect();
-    let status = child.wait().unwrap();
+    let (status, rest) = lines.exit(&mut child, "serve to stop after a second SIGINT");
     assert_eq!(status.code(), Some(130), "{rest:?}");
     assert!(
         !rest.iter().any(|l| l.contains("still open")),
@@ -283,7 +257,10 @@ fn closed_early(mut command: Command, keep: usize) -> (Vec<u8>, Output) {
     let mut head = vec![0u8; keep];
     stdout.read_exact(&mut head).unwrap();
     drop(stdout);
-    (head, finish(child))
+    (
+        head,
+        finish(child, "the command to end once its stdout was closed"),
+    )
 }
 
 #[test]

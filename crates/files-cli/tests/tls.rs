@@ -2,6 +2,8 @@
 //! certificate refusal and its hint, and `files serve` with a certificate of the user's or one
 //! it makes up.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
@@ -215,5 +217,5 @@ fn stop(child: &mut Child) {
     }
     #[cfg(not(unix))]
     child.kill().unwrap();
-    child.wait().unwrap();
+    common::wait_bounded(child, "files serve to stop");
 }

@@ -40,6 +40,8 @@ impl Run<'_> {
             ])
             .args(args)
             .env_remove("OPENAI_BASE_URL")
+            .env_remove("OPENAI_ORG_ID")
+            .env_remove("OPENAI_PROJECT_ID")
             .env_remove("FILES_PROVIDER")
             .env("OPENAI_API_KEY", self.emulator.api_key())
             .env("FILES_JOURNAL_DIR", &self.journals);
@@ -102,11 +104,17 @@ impl Run<'_> {
     }
 }
 
-fn part_posts(emulator: &Emulator) -> usize {
+/// The project a run names (`OPENAI_PROJECT_ID`, sent as `OpenAI-Project`), so its requests
+/// are told apart from those of another run against the same emulator.
+const RESUMED_RUN: &str = "proj-resumed-run";
+
+/// The parts posted by the run that named `project`.
+fn part_posts(emulator: &Emulator, project: &str) -> usize {
     emulator
         .requests()
         .iter()
         .filter(|r| r.method == "POST" && r.path.ends_with("/parts"))
+        .filter(|r| r.header("openai-project") == Some(project))
         .count()
 }
 
@@ -142,17 +150,26 @@ fn an_upload_killed_half_way_resumes_and_completes_byte_identical() {
             "{transport}: killed too late ({journaled} parts)"
         );
         emulator.clear_faults();
-        // Requests the killed process had already written reach the log first.
-        std::thread::sleep(Duration::from_millis(300));
-        let before = part_posts(&emulator);
 
-        let out = run.output(&["upload", source, "--purpose", "batch", "--resume"]);
+        // The resumed run names a project, so its parts are counted apart from any the
+        // killed process still had on the wire (which may reach the log at any time).
+        let out = run
+            .command(&["upload", source, "--purpose", "batch", "--resume"])
+            .env("OPENAI_PROJECT_ID", RESUMED_RUN)
+            .output()
+            .expect("the files binary runs");
         let (stdout, stderr) = text(&out);
         assert!(out.status.success(), "{transport}: {stderr}");
         let id = stdout.split_whitespace().next().unwrap().to_owned();
         assert!(id.starts_with("file-"), "{stdout}");
+        assert!(
+            emulator.requests().iter().any(|r| r.method == "POST"
+                && r.path.ends_with("/complete")
+                && r.header("openai-project") == Some(RESUMED_RUN)),
+            "{transport}: the resumed run's requests carry its project"
+        );
         assert_eq!(
-            part_posts(&emulator) - before,
+            part_posts(&emulator, RESUMED_RUN),
             17 - journaled,
             "{transport}: only the parts not journaled are sent again"
         );

@@ -213,8 +213,14 @@ fn standard_input_uploads_streamed_or_buffered() {
         let out = child.wait_with_output().unwrap();
         assert!(out.status.success(), "{out:?}");
         let id = String::from_utf8(out.stdout).unwrap();
-        let file = api(&emulator).retrieve(id.trim()).unwrap();
+        let id = id.trim();
+        let file = api(&emulator).retrieve(id).unwrap();
         assert_eq!((file.bytes, file.filename.as_str()), (17, "piped.jsonl"));
+        // What was stored is what was piped in, byte for byte.
+        let mut stored = Vec::new();
+        let written = api(&emulator).download_to_writer(id, &mut stored).unwrap();
+        assert_eq!(written, 17, "{size:?}");
+        assert_eq!(stored, body, "{size:?}");
     }
     // No name for standard input: refused before reading it.
     let mut command = files(&emulator);
@@ -473,9 +479,10 @@ fn completions_are_printed_for_a_shell() {
 #[test]
 fn the_demo_size_is_bounded_before_anything_is_written() {
     let tmp = tempfile::tempdir().unwrap();
-    // Past the provider's limit for the sample's purpose, the refusal says the most it takes.
+    // An empty sample is refused; past the provider's limit for the sample's purpose, the
+    // refusal says the most it takes.
     for (provider, size, most) in [
-        ("openai", "0", ""),
+        ("openai", "0", "cannot be empty: give 1 byte or more"),
         ("openai", "18446744073709551615", "200MiB"),
         ("openai", "201MiB", "200MiB"),
         ("stepfun", "65MiB", "64MiB"),

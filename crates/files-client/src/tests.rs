@@ -51,19 +51,79 @@ fn file_json(id: &str) -> String {
 /// A scripted answer: status, headers, body.
 type Answer = (u16, Vec<(&'static str, &'static str)>, String);
 
-/// A transport that answers from a script, one response per request, and records the size
-/// of each request body it read.
-fn scripted(answers: Vec<Answer>) -> (impl Transport, Arc<Mutex<Vec<u64>>>) {
+/// A request as a scripted transport read it: its `Content-Type` and its whole body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Sent {
+    content_type: Option<String>,
+    body: Vec<u8>,
+}
+
+impl Sent {
+    /// The parts of the `multipart/form-data` body, read here without the code that wrote
+    /// them: each part's header lines and its content.
+    fn multipart(&self) -> Vec<(String, Vec<u8>)> {
+        let content_type = self.content_type.as_deref().unwrap_or_default();
+        let boundary = content_type
+            .strip_prefix("multipart/form-data; boundary=")
+            .unwrap_or_else(|| panic!("not a multipart body: {content_type:?}"));
+        // With a CRLF before it, the first delimiter reads like the others.
+        let body = [&b"\r\n"[..], &self.body].concat();
+        let pieces = split(&body, format!("\r\n--{boundary}").as_bytes());
+        let text = String::from_utf8_lossy(&self.body);
+        assert!(pieces.len() >= 2, "no delimiters in {text:?}");
+        assert_eq!(pieces[0], b"", "no preamble: {text:?}");
+        assert_eq!(pieces[pieces.len() - 1], b"--\r\n", "closed: {text:?}");
+        pieces[1..pieces.len() - 1]
+            .iter()
+            .map(|piece| {
+                let piece = piece
+                    .strip_prefix(b"\r\n")
+                    .expect("a CRLF after the delimiter");
+                let mut halves = split(piece, b"\r\n\r\n");
+                assert!(halves.len() >= 2, "a part's head: {text:?}");
+                let head = String::from_utf8(halves.remove(0).to_vec()).unwrap();
+                // The content may hold a blank line itself: put it back together.
+                (head, halves.join(&b"\r\n\r\n"[..]))
+            })
+            .collect()
+    }
+}
+
+/// `bytes` cut at each occurrence of `delimiter`, which is dropped.
+fn split<'a>(bytes: &'a [u8], delimiter: &[u8]) -> Vec<&'a [u8]> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut at = 0;
+    while at + delimiter.len() <= bytes.len() {
+        if &bytes[at..at + delimiter.len()] == delimiter {
+            pieces.push(&bytes[start..at]);
+            at += delimiter.len();
+            start = at;
+        } else {
+            at += 1;
+        }
+    }
+    pieces.push(&bytes[start..]);
+    pieces
+}
+
+/// A transport that answers from a script, one response per request, and records each
+/// request it read.
+fn scripted(answers: Vec<Answer>) -> (impl Transport, Arc<Mutex<Vec<Sent>>>) {
     let answers = Mutex::new(answers.into_iter());
     let seen = Arc::new(Mutex::new(Vec::new()));
     let record = seen.clone();
     let transport = transport_fn(move |request: http::Request<RequestBody>| {
+        let content_type = request
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap().to_owned());
         let mut body = Vec::new();
         request
             .into_body()
             .read_to_end(&mut body)
             .map_err(|e| TransportError::io("sending", e))?;
-        record.lock().unwrap().push(body.len() as u64);
+        record.lock().unwrap().push(Sent { content_type, body });
         let (status, headers, text) = answers.lock().unwrap().next().expect("a scripted answer");
         let mut response = http::Response::builder().status(status);
         for (name, value) in headers {
@@ -104,7 +164,18 @@ fn a_client_of_boxed_parts_lives_in_a_struct_and_waits_as_the_server_asks() {
     assert_eq!(*clock.sleeps.lock().unwrap(), [Duration::from_secs(2)]);
     let sent = seen.lock().unwrap().clone();
     assert_eq!(sent.len(), 2);
-    assert_eq!(sent[0], sent[1], "the retry re-sent the whole body");
+    assert_eq!(
+        String::from_utf8_lossy(&sent[1].body),
+        String::from_utf8_lossy(&sent[0].body),
+        "the retry re-sent the whole body"
+    );
+    assert_eq!(sent[1], sent[0], "byte for byte, with the same boundary");
+    let file = sent[0]
+        .multipart()
+        .into_iter()
+        .find(|(head, _)| head.contains("name=\"file\""))
+        .expect("a file part");
+    assert_eq!(file.1, b"abc", "the file's bytes, each time");
 }
 
 #[test]
@@ -173,9 +244,31 @@ fn a_closure_transport_uploads_from_a_path_with_no_extra_work() {
         .create(UploadRequest::from_path(&path, Purpose::ASSISTANTS))
         .unwrap();
     assert_eq!(file.id, "file-2");
-    assert!(
-        seen.lock().unwrap()[0] > 5,
-        "the multipart body carried the file"
+    let sent = seen.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1);
+    let parts: Vec<(String, String)> = sent[0]
+        .multipart()
+        .into_iter()
+        .map(|(head, content)| (head, String::from_utf8(content).unwrap()))
+        .collect();
+    let expected = [
+        (
+            "Content-Disposition: form-data; name=\"purpose\"",
+            "assistants",
+        ),
+        (
+            "Content-Disposition: form-data; name=\"file\"; filename=\"notes.txt\"\r\n\
+             Content-Type: text/plain",
+            "hello",
+        ),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(head, content)| (head.to_string(), content.to_string()))
+        .collect();
+    assert_eq!(
+        parts, expected,
+        "the file's name and exact bytes, read from its path"
     );
 }
 

@@ -81,10 +81,36 @@ mod tests {
     #[cfg(all(feature = "openai", feature = "async"))]
     #[test]
     fn a_missing_key_is_an_error_that_names_the_variable() {
-        // The variable may be set on a developer's machine: only judge a clean environment.
-        if std::env::var_os("OPENAI_API_KEY").is_none() {
+        // The environment is the provider's to read, and it may hold a key (a developer's
+        // shell, CI): the check runs in a child, this test binary again, without it.
+        const CHILD: &str = "FILES_SDK_TEST_WITHOUT_KEY";
+        if std::env::var_os(CHILD).is_some() {
             let err = super::openai_async().unwrap_err();
-            assert!(err.to_string().contains("OPENAI_API_KEY"), "{err}");
+            assert_eq!(
+                err.to_string(),
+                "OPENAI_API_KEY (not set): set it to your OpenAI API key, e.g. \
+                 `export OPENAI_API_KEY=sk-...`"
+            );
+            return;
         }
+        let name = "tests::a_missing_key_is_an_error_that_names_the_variable";
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([name, "--exact", "--nocapture", "--test-threads=1"])
+            .env_remove("OPENAI_API_KEY")
+            .env(CHILD, "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "the child failed:\n{stdout}\n{stderr}"
+        );
+        // The child ran this very test (a filter that matched nothing would also succeed).
+        assert!(
+            stdout.contains(&format!("test {name} ... ok"))
+                && stdout.contains("test result: ok. 1 passed"),
+            "the child did not run the check:\n{stdout}"
+        );
     }
 }
