@@ -191,8 +191,35 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The longest one wire scenario may take (they take seconds): past it, the test fails instead
+/// of hanging CI.
+pub const SCENARIO_DEADLINE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Runs `scenario` on a thread of its own and waits for it up to [`SCENARIO_DEADLINE`]; a panic
+/// in it is the caller's panic, and a scenario still running at the deadline fails the caller.
+pub fn within_deadline(scenario: impl FnOnce() + Send + 'static) {
+    let (done, finished) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        scenario();
+        let _ = done.send(());
+    });
+    match finished.recv_timeout(SCENARIO_DEADLINE) {
+        Ok(()) => thread
+            .join()
+            .expect("the scenario reported before it ended"),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => match thread.join() {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(()) => panic!("the scenario ended without reporting"),
+        },
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("the scenario did not finish within {SCENARIO_DEADLINE:?}: it hangs")
+        }
+    }
+}
+
 /// Runs each named scenario `fn(Wire)` as two tests, `ureq` and `reqwest`, in the OpenAI
-/// dialect: `both_transports!(scenario_a, scenario_b);` in a test file whose scope has `Wire`.
+/// dialect, each within [`SCENARIO_DEADLINE`]: `both_transports!(scenario_a, scenario_b);` in a
+/// test file whose scope has `Wire`.
 #[macro_export]
 macro_rules! both_transports {
     ($($scenario:ident),* $(,)?) => {
@@ -200,9 +227,9 @@ macro_rules! both_transports {
             mod $scenario {
                 use super::*;
                 #[test]
-                fn ureq() { super::$scenario(Wire::OpenAiUreq) }
+                fn ureq() { $crate::within_deadline(|| super::$scenario(Wire::OpenAiUreq)) }
                 #[test]
-                fn reqwest() { super::$scenario(Wire::OpenAiReqwest) }
+                fn reqwest() { $crate::within_deadline(|| super::$scenario(Wire::OpenAiReqwest)) }
             }
         )*
     };

@@ -80,20 +80,34 @@ fn a_503_with_retry_after_is_retried_and_stores_the_file_intact(wire: Wire) {
 
 fn three_502s_fail_after_three_requests_naming_the_status_and_attempts(wire: Wire) {
     let s = Setup::new(wire);
-    s.emulator.inject(
-        Fault::html_bad_gateway()
-            .with_header("retry-after-ms", "10")
-            .on("GET", "/files")
-            .times(3),
-    );
+    // Each attempt's answer carries its own request id, so the one kept can be told apart.
+    let ids = ["req_502_first", "req_502_second", "req_502_last"];
+    for id in ids {
+        s.emulator.inject(
+            Fault::html_bad_gateway()
+                .with_header("retry-after-ms", "10")
+                .with_header("x-request-id", id)
+                .on("GET", "/files"),
+        );
+    }
     let err = s.api.list(&ListParams::new()).unwrap_err();
     assert_eq!(s.emulator.requests().len(), 3);
+    assert_eq!(
+        s.emulator.faults_fired(),
+        3,
+        "each attempt got its own answer"
+    );
     assert_eq!(err.status(), Some(502));
     assert_eq!(err.attempts(), Some(3));
     let text = err.to_string();
     assert!(text.starts_with("HTTP 502 Bad Gateway"), "{text}");
     assert!(text.contains("gave up after 3 attempts"), "{text}");
-    assert!(err.request_id().is_some(), "the last request id is kept");
+    assert_eq!(
+        err.request_id(),
+        Some("req_502_last"),
+        "the last attempt's request id is kept: {text}"
+    );
+    assert!(text.contains("[request id req_502_last]"), "{text}");
 }
 
 fn a_spent_quota_is_not_retried(wire: Wire) {

@@ -535,11 +535,16 @@ fn an_emulator_that_takes_any_size_stores_a_file_over_the_limit() {
         .create(upload())
         .unwrap();
     assert_eq!(stored.bytes, 64 * MB + 1);
-    // All of it is stored, not only what the purpose's limit would keep.
+    // All of it is stored, byte for byte, not only what the purpose's limit would keep.
     let mut copy = Vec::new();
     let read = stepfun_client(&lenient, Region::China, RequestOptions::new())
         .files()
         .download_to(&stored.id, &mut copy)
         .unwrap();
     assert_eq!(read, 64 * MB + 1);
+    assert_eq!(
+        files_tests::sha256(&copy),
+        files_tests::sha256_file(&path),
+        "the stored file is the one sent"
+    );
 }

@@ -16,8 +16,11 @@ fn no_trace_shows_the_key() {
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
-    tracing::subscriber::with_default(subscriber, || {
-        for wire in [Wire::OpenAiUreq, Wire::OpenAiReqwest] {
+    // Each pass's trace on its own (the log is emptied between them), with the id of the file
+    // its round trip stored: what shows the pass was traced, and not another's output.
+    let passes = tracing::subscriber::with_default(subscriber, || {
+        [Wire::OpenAiUreq, Wire::OpenAiReqwest].map(|wire| {
+            captured.0.lock().unwrap().clear();
             assert_errors_hide_the_key(wire);
             // And a normal round trip, traced.
             let s =
@@ -27,12 +30,29 @@ fn no_trace_shows_the_key() {
                 .create(UploadRequest::from_bytes("{}\n", "a.jsonl", Purpose::BATCH))
                 .unwrap();
             s.api.delete(&file.id).unwrap();
-        }
+            (wire, file.id, captured.text())
+        })
     });
-    let trace = captured.text();
+    for (wire, id, trace) in &passes {
+        // The errors' requests (the list answered 401 by the server that quotes the key) and
+        // the round trip's delete of this pass's file, answered 200.
+        for needle in [
+            "files{operation=\"files.list\"}".to_owned(),
+            "status=401".to_owned(),
+            "files{operation=\"files.create\"}".to_owned(),
+            format!("method=DELETE path=/v1/files/{id} attempt=1 max_attempts=3 status=200"),
+        ] {
+            assert!(
+                trace.contains(&needle),
+                "the {wire:?} pass's trace lacks {needle:?}: {trace}"
+            );
+        }
+        assert_hidden(&format!("the {wire:?} pass's trace"), trace);
+    }
+    let (first, second) = (&passes[0], &passes[1]);
+    assert_ne!(first.1, second.1, "each pass stored its own file");
     assert!(
-        trace.contains("files.list"),
-        "the trace was captured: {trace}"
+        !second.2.contains(&first.1),
+        "the reqwest pass's trace is its own"
     );
-    assert_hidden("the trace", &trace);
 }

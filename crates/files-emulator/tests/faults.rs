@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{Part, call, client, file, form, form_content_type, upload};
-use files_emulator::{Dialect, Emulator, Fault};
+use files_emulator::{Dialect, Emulator, Fault, MAX_STALL};
 use reqwest::Method;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::json;
@@ -88,10 +88,25 @@ async fn a_stalled_response_sends_its_head_and_a_few_bytes_then_nothing() {
     assert!(announced > 5);
     let next = tokio::time::timeout(Duration::from_millis(200), body.next()).await;
     assert!(next.is_err(), "nothing more comes");
-    // Stopping the emulator ends the stall promptly.
-    let started = Instant::now();
-    drop(em);
-    assert!(started.elapsed() < Duration::from_secs(2));
+    // Stopping the emulator ends the stall: the body fails, long before the stall's own limit
+    // would have dropped the connection, and the drop returns.
+    let stopping = tokio::task::spawn_blocking(move || drop(em));
+    let ended = tokio::time::timeout(MAX_STALL / 2, body.next())
+        .await
+        .unwrap_or_else(|_| {
+            panic!(
+                "the stalled body was still open {:?} after the emulator was stopped",
+                MAX_STALL / 2
+            )
+        });
+    assert!(
+        matches!(ended, Some(Err(_))),
+        "a stall ended by a stop fails the body, it does not end it: {ended:?}"
+    );
+    tokio::time::timeout(MAX_STALL / 2, stopping)
+        .await
+        .unwrap_or_else(|_| panic!("dropping the emulator took over {:?}", MAX_STALL / 2))
+        .expect("the drop");
 }
 
 /// `GET` of a file's content with extra headers: the status, the headers and the body.
@@ -140,14 +155,16 @@ async fn content_serves_ranges_with_validators() {
     assert_eq!(body.as_deref(), Ok(&bytes[600..]));
 
     // A validator that no longer matches gets everything.
-    let (status, _, body) = get_content(
+    let (status, head, body) = get_content(
         &em,
         &id,
         &[("range", "bytes=600-"), ("if-range", "\"old\"")],
     )
     .await;
     assert_eq!(status, 200);
-    assert_eq!(body.map(|b| b.len()), Ok(1000));
+    assert!(!head.contains_key("content-range"), "{head:?}");
+    assert_eq!(head["etag"], etag.as_str(), "the same file");
+    assert_eq!(body.as_deref(), Ok(&bytes[..]), "all of it, from byte 0");
 
     let (status, head, _) = get_content(&em, &id, &[("range", "bytes=1000-")]).await;
     assert_eq!(status, 416);
@@ -173,26 +190,47 @@ async fn an_emulator_without_ranges_sends_everything() {
 #[tokio::test]
 async fn a_response_cut_closes_the_connection_after_the_bytes_given() {
     let em = Emulator::start(Dialect::OpenAi).expect("start");
-    let bytes = vec![7u8; 256 * 1024];
+    let bytes: Vec<u8> = (0..256 * 1024u32).map(|i| (i % 251) as u8).collect();
     let id = upload(&em, "c.bin", "user_data", &bytes).await["id"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
     em.inject(Fault::cut_after_response_bytes(1000).on("GET", "/files/*/content"));
-    let started = Instant::now();
-    let (status, head, body) = get_content(&em, &id, &[]).await;
-    assert_eq!(status, 200);
-    assert_eq!(head["content-length"], "262144");
-    assert!(body.is_err(), "a cut body must fail, not end short");
+    let response = client()
+        .get(format!("{}/files/{id}/content", em.base_url()))
+        .bearer_auth(em.api_key())
+        .send()
+        .await
+        .expect("the head arrives");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-length"], "262144");
+    // The body's first bytes, then a failure: not a short end, and not a stall (which would
+    // keep the connection open for MAX_STALL).
+    use futures_util::StreamExt;
+    let mut body = response.bytes_stream();
+    let mut received = Vec::new();
+    let end = tokio::time::timeout(MAX_STALL / 2, async {
+        loop {
+            match body.next().await {
+                Some(Ok(chunk)) => received.extend_from_slice(&chunk),
+                other => return other,
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| {
+        panic!(
+            "a cut is not a stall: the body was still open after {:?}",
+            MAX_STALL / 2
+        )
+    });
     assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "a cut is not a stall"
+        matches!(end, Some(Err(_))),
+        "a cut body must fail, not end short: {end:?}"
     );
+    assert_eq!(received, bytes[..1000], "the bytes before the cut");
     // Used up: the next download is whole.
-    assert_eq!(
-        get_content(&em, &id, &[]).await.2.map(|b| b.len()),
-        Ok(bytes.len())
-    );
+    assert_eq!(get_content(&em, &id, &[]).await.2, Ok(bytes));
 }
 
 #[tokio::test]
