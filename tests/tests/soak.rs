@@ -1,21 +1,27 @@
 //! The soak, test-sized: 32 clients on both transports, a few operations each, under a seeded
-//! random fault plan. `cargo xtask soak` runs a longer one (the `#[ignore]`d test below).
-//! `SOAK_SEED` replays a seed's plan and workload.
+//! random fault plan. `cargo test` runs a fixed seed (so every run tests the same plan and a
+//! failure replays); `cargo xtask soak` runs a longer one from the clock's seed (the
+//! `#[ignore]`d test below). `SOAK_SEED` replays a seed's plan and workload in either.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use files_tests::soak::{self, SoakConfig};
+use files_emulator::FaultAction;
+use files_tests::soak::{self, SoakConfig, fault_plan};
 
-/// The seed from `SOAK_SEED`, else from the clock (printed either way).
-fn seed() -> u64 {
-    std::env::var("SOAK_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(1, |d| d.as_nanos() as u64)
-        })
+/// The seed of the test-sized soak. Its plan cuts answers after an upload was stored (so
+/// retries make duplicates the audit must explain), after a delete was done (so retries
+/// meet 404s) and mid-download (so downloads resume); `the_fixed_seed_draws_the_faults_that_matter`
+/// holds it to that.
+const FIXED_SEED: u64 = 20261218;
+
+/// `SOAK_SEED`, else `default`.
+fn seed_or(default: impl FnOnce() -> u64) -> u64 {
+    match std::env::var("SOAK_SEED") {
+        Ok(text) => text
+            .parse()
+            .unwrap_or_else(|_| panic!("SOAK_SEED={text:?} is not a whole number")),
+        Err(_) => default(),
+    }
 }
 
 fn env_or(name: &str, default: usize) -> usize {
@@ -27,30 +33,91 @@ fn env_or(name: &str, default: usize) -> usize {
 
 #[test]
 fn thirty_two_clients_under_random_faults_lose_nothing() {
-    let seed = seed();
-    eprintln!("soak seed {seed} (rerun with SOAK_SEED={seed})");
-    let report = soak::run(SoakConfig {
-        seed,
-        clients: 32,
-        operations_per_client: 5,
-        max_file: 1024 * 1024,
-    });
+    let seed = seed_or(|| FIXED_SEED);
+    let report = soak::run(SoakConfig::new(seed, 32, 5, 1024 * 1024))
+        .unwrap_or_else(|failure| panic!("{failure}"));
     eprintln!("{report}");
+    assert_eq!(report.audit.lost, 0, "{report}");
+    assert_eq!(report.audit.unexplained_duplicates, 0, "{report}");
     assert!(report.faults_fired > 0, "the plan fired: {report}");
-    assert!(report.successes > 0, "{report}");
+    assert!(
+        report.files_kept > 0,
+        "some files were kept to check: {report}"
+    );
+    assert_eq!(
+        report.operations.values().sum::<u64>(),
+        32 * 5,
+        "every operation ran: {report}"
+    );
 }
 
-/// The long soak; `cargo xtask soak` runs it in release mode.
+#[test]
+fn the_fixed_seed_draws_the_faults_that_matter() {
+    let plan = fault_plan(&mut soak::Rng::new(FIXED_SEED));
+    let cut_answer = |method: &str| {
+        plan.iter().any(|f| {
+            f.method.as_deref() == Some(method)
+                && matches!(f.action, FaultAction::CutAfterResponseBytes(_))
+        })
+    };
+    assert!(cut_answer("POST"), "no upload's answer is cut: {plan:?}");
+    assert!(cut_answer("DELETE"), "no delete's answer is cut: {plan:?}");
+    assert!(
+        plan.iter()
+            .any(|f| f.path.as_deref() == Some("/files/*/content")
+                && matches!(f.action, FaultAction::CutAfterResponseBytes(_))),
+        "no download is cut: {plan:?}"
+    );
+}
+
+/// The audit is not a formality: a server that loses a stored file fails the soak, naming it.
+#[test]
+fn a_server_that_loses_a_file_fails_the_soak() {
+    let mut config = SoakConfig::new(FIXED_SEED, 4, 4, 64 * 1024);
+    config.lose_a_file = true;
+    let failure = soak::run(config).expect_err("a lost file fails the soak");
+    assert_eq!(failure.report.audit.lost, 1, "{failure}");
+    let lost: Vec<_> = failure
+        .problems
+        .iter()
+        .filter(|p| p.starts_with("lost: "))
+        .collect();
+    assert_eq!(lost.len(), 1, "{failure}");
+    assert_eq!(
+        failure.problems.len(),
+        1,
+        "nothing but the lost file: {failure}"
+    );
+    assert!(
+        lost[0].ends_with("was stored, never deleted, and is gone"),
+        "{failure}"
+    );
+    let text = failure.to_string();
+    assert!(
+        text.contains(&format!("SOAK_SEED={FIXED_SEED}")),
+        "the failure says how to replay it: {text}"
+    );
+}
+
+/// The long soak; `cargo xtask soak` runs it in release mode, from the clock's seed unless
+/// `--seed` is given.
 #[test]
 #[ignore = "long: run with cargo xtask soak"]
 fn long_soak() {
-    let seed = seed();
-    eprintln!("soak seed {seed} (rerun with SOAK_SEED={seed})");
-    let report = soak::run(SoakConfig {
-        seed,
-        clients: env_or("SOAK_CLIENTS", 32),
-        operations_per_client: env_or("SOAK_OPERATIONS", 60),
-        max_file: env_or("SOAK_MAX_FILE", 16 * 1024 * 1024),
+    let seed = seed_or(|| {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64)
     });
+    eprintln!("soak seed {seed} (rerun with cargo xtask soak --seed {seed})");
+    let report = soak::run(SoakConfig::new(
+        seed,
+        env_or("SOAK_CLIENTS", 32),
+        env_or("SOAK_OPERATIONS", 60),
+        env_or("SOAK_MAX_FILE", 16 * 1024 * 1024),
+    ))
+    .unwrap_or_else(|failure| panic!("{failure}"));
+    assert_eq!(report.audit.lost, 0, "{report}");
+    assert_eq!(report.audit.unexplained_duplicates, 0, "{report}");
     println!("{report}");
 }

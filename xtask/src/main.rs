@@ -13,8 +13,10 @@
 //!
 //! - `cargo xtask soak [--seed N] [--clients N] [--operations N] [--max-file BYTES]`: the long
 //!   soak — 32 clients on both transports, 60 operations each, files up to 16 MiB, a seeded
-//!   random fault plan — in release mode; prints the seed and the counts (operations, faults,
-//!   retries, failures by kind). `cargo test` runs a short one.
+//!   random fault plan, from the clock's seed unless `--seed` is given — in release mode;
+//!   prints the seed and the counts (operations, faults, retries, failures by kind, lost files,
+//!   duplicates) and fails on any problem the audit finds. `cargo test` runs a short one with a
+//!   fixed seed.
 //!
 //! - `cargo xtask bench [--quick] [--runs N] [--clean]`: uploads and downloads against curl
 //!   over HTTP and HTTPS, to a loopback sink and source and to `files serve`, with 64 MiB,
