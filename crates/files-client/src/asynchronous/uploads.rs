@@ -38,6 +38,10 @@ impl AsyncUploads<'_> {
     /// became. A part that still fails after its retries
     /// cancels the Upload, and the error ([`Error::Upload`](files_core::Error::Upload)) names
     /// the part and the cause.
+    ///
+    /// Dropping the future (a timeout, a `select!`) stops at once: the parts under way are
+    /// aborted, no further part is sent, and the Upload is left open — neither completed nor
+    /// cancelled — so [`resume`](Self::resume) can finish it, or it expires.
     pub async fn upload(&self, upload: UploadRequest, parts: PartOptions) -> Result<FileObject> {
         let provider = self.client.provider.clone();
         self.run(UploadInParts::new(
