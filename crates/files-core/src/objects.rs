@@ -144,8 +144,254 @@ pub struct DeletedFile {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use serde_json::{Map, Value};
+
+    /// A field of a JSON object as a property test draws it: left out, or sent as a value
+    /// with what it must decode to (`None`: the value must be refused).
+    #[derive(Debug, Clone)]
+    pub(crate) enum Drawn<T> {
+        /// Not in the object.
+        Missing,
+        /// In the object as this value, decoding to this (or refused).
+        Sent(Value, Option<T>),
+    }
+
+    impl<T: Clone> Drawn<T> {
+        /// What a required field decodes to: nothing when it is left out or refused.
+        pub(crate) fn required(&self) -> Option<T> {
+            match self {
+                Drawn::Missing => None,
+                Drawn::Sent(_, decoded) => decoded.clone(),
+            }
+        }
+
+        /// What a field with a default decodes to: `default` when it is left out.
+        pub(crate) fn or(&self, default: T) -> Option<T> {
+            match self {
+                Drawn::Missing => Some(default),
+                Drawn::Sent(_, decoded) => decoded.clone(),
+            }
+        }
+
+        /// Puts the field into `object` as `key`, unless it is left out.
+        pub(crate) fn put(&self, object: &mut Map<String, Value>, key: &str) {
+            if let Drawn::Sent(value, _) = self {
+                object.insert(key.to_owned(), value.clone());
+            }
+        }
+    }
+
+    impl<T: Clone> Drawn<Option<T>> {
+        /// What an optional field decodes to: `None` when it is left out.
+        pub(crate) fn optional(&self) -> Option<Option<T>> {
+            self.or(None)
+        }
+    }
+
+    /// Any JSON value, nested a little: null, booleans, numbers, strings, arrays, objects.
+    pub(crate) fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            // Quarters, which JSON text carries exactly: serde_json's default parser may
+            // read a float with many digits one unit in the last place off.
+            (-1_000_000_000i64..1_000_000_000, 0u8..4)
+                .prop_map(|(n, q)| Value::from(n as f64 + f64::from(q) / 4.0)),
+            "\\PC{0,10}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(2, 12, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-z]{1,5}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Any JSON value but a string.
+    pub(crate) fn not_a_string() -> impl Strategy<Value = Value> {
+        any_json().prop_filter("not a string", |v| !v.is_string())
+    }
+
+    /// A field as a server that follows the API sends it (`broken` false), or also left out
+    /// and of the wrong type (`broken` true).
+    fn field<T: Clone + std::fmt::Debug + 'static>(
+        good: BoxedStrategy<Drawn<T>>,
+        bad: BoxedStrategy<Drawn<T>>,
+        broken: bool,
+    ) -> BoxedStrategy<Drawn<T>> {
+        if broken {
+            prop_oneof![3 => good, 1 => bad, 1 => Just(Drawn::Missing)].boxed()
+        } else {
+            good
+        }
+    }
+
+    /// A text field: a string; broken, also left out or a value of another type.
+    pub(crate) fn text(broken: bool) -> BoxedStrategy<Drawn<String>> {
+        field(
+            "\\PC{0,12}"
+                .prop_map(|s| Drawn::Sent(Value::String(s.clone()), Some(s)))
+                .boxed(),
+            not_a_string().prop_map(|v| Drawn::Sent(v, None)).boxed(),
+            broken,
+        )
+    }
+
+    /// A text field with a default: as [`text`], and left out even when not broken.
+    pub(crate) fn defaulted_text(broken: bool) -> BoxedStrategy<Drawn<String>> {
+        prop_oneof![1 => Just(Drawn::Missing), 3 => text(broken)].boxed()
+    }
+
+    /// A size or a time in seconds as servers write it: an integer, a float whose fraction is
+    /// dropped, a string of digits or of a fraction, blanks around it. Broken, also as no
+    /// server should (negative, too large, words, other types), or left out.
+    pub(crate) fn whole(broken: bool) -> BoxedStrategy<Drawn<u64>> {
+        let sent = |v: Value, n: Option<u64>| Drawn::Sent(v, n);
+        let good = prop_oneof![
+            3 => any::<u64>().prop_map(move |n| sent(Value::from(n), Some(n))),
+            1 => (0u64..1 << 40, 0u8..4).prop_map(move |(n, quarters)| {
+                sent(Value::from(n as f64 + f64::from(quarters) / 4.0), Some(n))
+            }),
+            1 => (any::<u64>(), "[ ]{0,2}", "[ ]{0,2}")
+                .prop_map(move |(n, l, r)| sent(Value::String(format!("{l}{n}{r}")), Some(n))),
+            1 => (0u64..1 << 40).prop_map(move |n| sent(Value::String(format!("{n}.5")), Some(n))),
+        ];
+        let bad = prop_oneof![
+            (i64::MIN..0).prop_map(move |n| sent(Value::from(n), None)),
+            (-1e12..-0.01f64).prop_map(move |f| sent(Value::from(f), None)),
+            (1e20..1e300f64).prop_map(move |f| sent(Value::from(f), None)),
+            "[a-z]{1,8}".prop_map(move |s| sent(Value::String(s), None)),
+            not_a_string()
+                .prop_filter("not a number", |v| !v.is_number())
+                .prop_map(move |v| sent(v, None)),
+        ];
+        field(good.boxed(), bad.boxed(), broken)
+    }
+
+    /// Wraps what a field decodes to in `Some`, for an optional field.
+    fn some<T: Clone>(drawn: Drawn<T>) -> Drawn<Option<T>> {
+        match drawn {
+            Drawn::Missing => Drawn::Missing,
+            Drawn::Sent(v, decoded) => Drawn::Sent(v, decoded.map(Some)),
+        }
+    }
+
+    /// An optional size or time: as [`whole`], or `null` or left out (none).
+    pub(crate) fn optional_whole(broken: bool) -> BoxedStrategy<Drawn<Option<u64>>> {
+        prop_oneof![
+            1 => Just(Drawn::Sent(Value::Null, Some(None))),
+            1 => Just(Drawn::Missing),
+            3 => whole(broken).prop_map(some),
+        ]
+        .boxed()
+    }
+
+    /// An optional text: as [`text`], or `null` or left out (none).
+    pub(crate) fn optional_text(broken: bool) -> BoxedStrategy<Drawn<Option<String>>> {
+        prop_oneof![
+            1 => Just(Drawn::Sent(Value::Null, Some(None))),
+            1 => Just(Drawn::Missing),
+            3 => text(broken).prop_map(|d| match d {
+                // `null` is a value of another type for a text, but none for an optional one.
+                Drawn::Sent(Value::Null, _) => Drawn::Sent(Value::Null, Some(None)),
+                other => some(other),
+            }),
+        ]
+        .boxed()
+    }
+
+    /// Either every field as the API documents it, or each one possibly broken.
+    pub(crate) fn broken() -> impl Strategy<Value = bool> {
+        prop_oneof![Just(false), Just(true)]
+    }
+
+    /// Fields no version of the API names (`x_…`), with any values.
+    pub(crate) fn unknown_fields() -> impl Strategy<Value = Map<String, Value>> {
+        proptest::collection::btree_map("x_[a-z]{1,6}", any_json(), 0..3)
+            .prop_map(|m| m.into_iter().collect())
+    }
+
+    /// A file object's JSON, its fields drawn one by one (left out, of a wrong type, in the
+    /// shapes compatible servers send), with unknown fields added; and the file it must
+    /// decode to, or `None` when it must be refused.
+    pub(crate) fn file_object_json() -> impl Strategy<Value = (Value, Option<FileObject>)> {
+        broken().prop_flat_map(file_object_fields)
+    }
+
+    fn file_object_fields(b: bool) -> impl Strategy<Value = (Value, Option<FileObject>)> {
+        (
+            (text(b), defaulted_text(b), whole(b), whole(b), text(b)),
+            (
+                text(b),
+                optional_text(b),
+                optional_whole(b),
+                optional_text(b),
+            ),
+            unknown_fields(),
+        )
+            .prop_map(
+                |(
+                    (id, object, bytes, created_at, filename),
+                    (purpose, status, expires_at, status_details),
+                    extra,
+                )| {
+                    let mut json = extra.clone();
+                    id.put(&mut json, "id");
+                    object.put(&mut json, "object");
+                    bytes.put(&mut json, "bytes");
+                    created_at.put(&mut json, "created_at");
+                    filename.put(&mut json, "filename");
+                    purpose.put(&mut json, "purpose");
+                    status.put(&mut json, "status");
+                    expires_at.put(&mut json, "expires_at");
+                    status_details.put(&mut json, "status_details");
+                    let decoded = (|| {
+                        Some(FileObject {
+                            id: id.required()?,
+                            object: object.or("file".to_owned())?,
+                            bytes: bytes.required()?,
+                            created_at: created_at.required()?,
+                            filename: filename.required()?,
+                            purpose: Purpose::new(purpose.required()?),
+                            status: status.optional()?.map(FileStatus::new),
+                            expires_at: expires_at.optional()?,
+                            status_details: status_details.optional()?,
+                            extra,
+                        })
+                    })();
+                    (Value::Object(json), decoded)
+                },
+            )
+    }
+
+    proptest! {
+        /// A file object of any drawn shape decodes to the values put in, or is refused; and
+        /// what decodes serializes back to the object that came.
+        #[test]
+        fn a_drawn_file_object_decodes_to_what_was_put_in((json, expected) in file_object_json()) {
+            let text = serde_json::to_vec(&json).unwrap_or_default();
+            let decoded = serde_json::from_slice::<FileObject>(&text);
+            match (&decoded, &expected) {
+                (Ok(file), Some(expected)) => prop_assert_eq!(file, expected),
+                (Err(_), None) => {}
+                _ => prop_assert!(false, "{json}: got {decoded:?}, expected {expected:?}"),
+            }
+            if let Ok(file) = decoded {
+                let again = serde_json::to_value(&file).unwrap_or_default();
+                prop_assert_eq!(again["id"].as_str(), Some(file.id.as_str()));
+                prop_assert_eq!(again["bytes"].as_u64(), Some(file.bytes));
+                for (key, value) in &file.extra {
+                    prop_assert_eq!(&again[key], value);
+                }
+            }
+        }
+    }
 
     #[test]
     fn stepfun_file_without_optional_fields_decodes() {

@@ -203,16 +203,89 @@ enum Spec {
     },
 }
 
+/// A declared length near `real`, the length a source really holds: exactly it, one short,
+/// one over, a few bytes either way, or any length at all — so that exact, short and long
+/// sources are all common.
+fn declared_near(real: u64) -> impl Strategy<Value = u64> {
+    prop_oneof![
+        2 => Just(real),
+        1 => Just(real.saturating_sub(1)),
+        1 => Just(real + 1),
+        1 => real.saturating_sub(8)..=real + 8,
+        1 => 0u64..300,
+    ]
+}
+
 fn spec() -> impl Strategy<Value = Spec> {
     prop_oneof![
         proptest::collection::vec(any::<u8>(), 0..100).prop_map(Spec::Bytes),
-        (0usize..300, 0u64..120, 0u64..300).prop_map(|(file_len, offset, len)| Spec::Path {
-            file_len,
-            offset,
-            len
-        }),
-        (0usize..300, 0u64..300).prop_map(|(actual, declared)| Spec::Reader { actual, declared }),
+        (0usize..300, 0u64..120)
+            .prop_flat_map(|(file_len, offset)| {
+                let available = (file_len as u64).saturating_sub(offset);
+                (Just(file_len), Just(offset), declared_near(available))
+            })
+            .prop_map(|(file_len, offset, len)| Spec::Path {
+                file_len,
+                offset,
+                len
+            }),
+        (0usize..300)
+            .prop_flat_map(|actual| (Just(actual), declared_near(actual as u64)))
+            .prop_map(|(actual, declared)| Spec::Reader { actual, declared }),
     ]
+}
+
+/// How a source's declared length stands to what it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Fit {
+    Exact,
+    OneShort,
+    OneOver,
+    Other,
+}
+
+fn fit(real: u64, declared: u64) -> Fit {
+    match declared {
+        d if d == real => Fit::Exact,
+        d if d + 1 == real => Fit::OneShort,
+        d if d == real + 1 => Fit::OneOver,
+        _ => Fit::Other,
+    }
+}
+
+/// The drawn lengths sit where the pump's checks decide: exact, one short and one over each
+/// come up often, for file ranges and readers alike (deterministic: a fixed seed).
+#[test]
+fn the_drawn_lengths_are_often_exact_or_one_off() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut seen = std::collections::HashMap::<(bool, Fit), usize>::new();
+    let strategy = spec();
+    for _ in 0..3000 {
+        let drawn = strategy
+            .new_tree(&mut runner)
+            .expect("a drawn segment")
+            .current();
+        let key = match drawn {
+            Spec::Bytes(_) => continue,
+            Spec::Path {
+                file_len,
+                offset,
+                len,
+            } => (true, fit((file_len as u64).saturating_sub(offset), len)),
+            Spec::Reader { actual, declared } => (false, fit(actual as u64, declared)),
+        };
+        *seen.entry(key).or_default() += 1;
+    }
+    for path in [true, false] {
+        for fit in [Fit::Exact, Fit::OneShort, Fit::OneOver] {
+            let n = seen.get(&(path, fit)).copied().unwrap_or(0);
+            assert!(
+                n >= 100,
+                "{fit:?} (path: {path}) drawn {n} times of 3000: {seen:?}"
+            );
+        }
+    }
 }
 
 fn pattern(seed: usize, len: usize) -> Vec<u8> {

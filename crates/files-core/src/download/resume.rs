@@ -373,19 +373,178 @@ mod tests {
         assert_eq!(r.continued(&first(&[]), 600, 1).ok(), Some(600));
     }
 
+    /// The error of a continuation that does not continue the download: its exact words, and
+    /// that it is not retried (the parts cannot be joined, so trying again does not help).
+    fn refusal(result: Result<u64, Error>) -> (String, Option<u32>) {
+        let err = match result {
+            Err(err @ Error::Transport(_)) => err,
+            other => panic!("expected a refusal of the continuation, got {other:?}"),
+        };
+        assert!(!err.is_retryable(), "{err}");
+        (err.to_string(), err.attempts())
+    }
+
+    /// What [`Resumption::changed`] says of `file-1`, after `attempts` requests.
+    fn changed_text(what: &str, attempts: u32) -> String {
+        format!(
+            "HTTP client error: the server sent a different file ({what}) while it downloaded, \
+             so the parts cannot be joined when the download of file-1 was resumed; download it \
+             again; gave up after {attempts} attempts"
+        )
+    }
+
     #[test]
     fn a_validator_that_goes_missing_is_a_change() {
         let first = first(&[("accept-ranges", "bytes"), ("etag", "\"v1\"")]);
         let mut r = resumption(&first, 5);
+        let validator = "its ETag or Last-Modified changed";
+        // A 206 that lacks the ETag the first answer had.
         let bare = head(206, &[("content-range", "bytes 600-999/1000")]);
-        assert!(r.continued(&bare, 600, 1).is_err());
+        assert_eq!(
+            refusal(r.continued(&bare, 600, 1)),
+            (changed_text(validator, 2), Some(2))
+        );
+        // A 206 with another ETag.
         let other = head(
             206,
             &[("content-range", "bytes 600-999/1000"), ("etag", "\"v2\"")],
         );
-        assert!(r.continued(&other, 600, 1).is_err());
+        assert_eq!(
+            refusal(r.continued(&other, 600, 1)),
+            (changed_text(validator, 3), Some(3))
+        );
+        // A whole 200 of the same length, but without the ETag.
         let whole = head(200, &[("content-length", "1000")]);
-        assert!(r.continued(&whole, 600, 1).is_err());
+        assert_eq!(
+            refusal(r.continued(&whole, 600, 1)),
+            (changed_text(validator, 4), Some(4))
+        );
+        // A Last-Modified that goes missing counts the same.
+        let dated = self::first(&[("last-modified", "Sun, 22 Nov 2026 10:00:00 GMT")]);
+        let mut r = resumption(&dated, 5);
+        assert_eq!(
+            refusal(r.continued(&whole, 600, 1)),
+            (changed_text(validator, 2), Some(2))
+        );
+    }
+
+    /// The notice and the continuation's own budget, for a cut the budget still covers.
+    fn resumed(r: &mut Resumption, received: u64) -> (RetryNotice, u32) {
+        let (pause, exchange) = r
+            .after_failure(cut(), received, 0)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let PauseCause::Retry(notice) = pause.cause else {
+            panic!("{pause:?}")
+        };
+        let attempt = Scenario::new(exchange).expect_send();
+        (notice, attempt.max_attempts)
+    }
+
+    #[test]
+    fn the_last_retry_of_the_budget_is_taken_and_the_next_is_not() {
+        // Three retries allowed; three requests sent: one retry is left, and it is taken
+        // with no retries of its own.
+        let mut r = Resumption::new(
+            Arc::new(TestProvider::openai_like()),
+            "file-1",
+            &first(&[]),
+            3,
+            &RequestOptions::new().max_retries(3),
+        );
+        let (notice, continuation_budget) = resumed(&mut r, 10);
+        assert_eq!(notice.operation, "files.content");
+        assert_eq!((notice.attempt, notice.max_attempts), (4, 4));
+        assert_eq!(
+            notice.reason,
+            "connection failed while transferring after 10 bytes; resuming"
+        );
+        assert_eq!(continuation_budget, 1, "the last attempt has no retries");
+        // Four requests: the budget is spent, and the cut is the final error.
+        let mut spent = Resumption::new(
+            Arc::new(TestProvider::openai_like()),
+            "file-1",
+            &first(&[]),
+            4,
+            &RequestOptions::new().max_retries(3),
+        );
+        let err = spent.after_failure(cut(), 10, 0).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "connection failed while transferring: reset; gave up after 4 attempts"
+        );
+        assert_eq!(err.attempts(), Some(4));
+        // With no retries at all, the first cut ends the download.
+        let mut none = resumption(&first(&[]), 0);
+        let err = none.after_failure(cut(), 10, 0).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "connection failed while transferring: reset"
+        );
+        assert_eq!(err.attempts(), Some(1));
+    }
+
+    #[test]
+    fn attempts_count_every_request_of_the_download() {
+        let mut r = resumption(&first(&[("accept-ranges", "bytes")]), 5);
+        assert_eq!(r.attempts(), 1);
+        let (notice, budget) = resumed(&mut r, 10);
+        assert_eq!((notice.attempt, budget), (2, 5));
+        assert_eq!(r.attempts(), 1, "a pause is no request");
+        // The continuation took two requests (it was retried once itself).
+        assert_eq!(r.continued(&first(&[]), 10, 2).ok(), Some(10));
+        assert_eq!(r.attempts(), 3);
+        let (notice, budget) = resumed(&mut r, 20);
+        assert_eq!((notice.attempt, notice.max_attempts, budget), (4, 6, 3));
+        assert_eq!(r.continued(&first(&[]), 20, 1).ok(), Some(20));
+        assert_eq!(r.attempts(), 4);
+        let e = r.gave_up(cut(), 2);
+        assert_eq!(r.attempts(), 6);
+        assert_eq!(e.attempts(), Some(6));
+    }
+
+    #[test]
+    fn a_continuation_refused_by_the_api_gives_up_with_every_request_counted() {
+        let first = first(&[("accept-ranges", "bytes"), ("etag", "\"v1\"")]);
+        let mut r = resumption(&first, 2);
+        let (_, exchange) = r
+            .after_failure(cut(), 600, 0)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut s = Scenario::new(exchange);
+        s.expect_send();
+        s.respond(
+            404,
+            &[("x-request-id", "req_2")],
+            r#"{"error":{"message":"No such File object: file-1"}}"#,
+        );
+        let err = s.expect_done().unwrap_err();
+        assert_eq!(err.attempts(), Some(1), "the continuation's own count");
+        let err = r.gave_up(err, s.op.attempts());
+        let Error::Api(api) = &err else {
+            panic!("expected the API's refusal, got {err:?}")
+        };
+        assert_eq!((api.status, api.attempts), (404, 2));
+        assert_eq!(api.request_id.as_deref(), Some("req_2"));
+        assert!(!err.is_retryable());
+        assert!(
+            err.to_string()
+                .starts_with("HTTP 404 Not Found: No such File object: file-1"),
+            "{err}"
+        );
+        assert!(
+            err.to_string().ends_with("gave up after 2 attempts"),
+            "{err}"
+        );
+        assert_eq!(r.attempts(), 2);
+        // An error that is neither an API nor a transport error passes through unchanged.
+        let local = crate::LocalFileError::new(
+            crate::LocalFileOp::Write,
+            "/out.bin",
+            std::io::ErrorKind::StorageFull.into(),
+        );
+        let err = r.gave_up(local.into(), 1);
+        assert!(matches!(err, Error::LocalFile(_)), "{err:?}");
+        assert_eq!(err.attempts(), None);
+        assert_eq!(r.attempts(), 3);
     }
 
     #[test]
@@ -429,7 +588,19 @@ mod tests {
             .continued(&partial("bytes 600-1999/2000"), 600, 1)
             .unwrap_err();
         assert!(err.to_string().contains("from 1000 to 2000 bytes"), "{err}");
-        assert!(r.continued(&head(206, &[]), 600, 1).is_err());
+        assert!(!err.is_retryable());
+        // The same ETag, but no Content-Range to say where the bytes start.
+        let unranged = head(206, &[("etag", "\"v1\"")]);
+        assert_eq!(
+            refusal(r.continued(&unranged, 600, 1)),
+            (
+                "HTTP client error: the server answered 206 without a readable Content-Range \
+                 when the download of file-1 was resumed; download it again; gave up after 5 \
+                 attempts"
+                    .to_owned(),
+                Some(5)
+            )
+        );
     }
 
     #[test]
@@ -439,8 +610,15 @@ mod tests {
         let other = head(200, &[("content-length", "1000"), ("etag", "\"v2\"")]);
         let err = r.continued(&other, 600, 1).unwrap_err();
         assert!(err.to_string().contains("sent a different file"), "{err}");
+        assert!(!err.is_retryable());
         let longer = head(200, &[("content-length", "1200"), ("etag", "\"v1\"")]);
-        assert!(r.continued(&longer, 600, 1).is_err());
+        assert_eq!(
+            refusal(r.continued(&longer, 600, 1)),
+            (
+                changed_text("its length went from 1000 to 1200 bytes", 3),
+                Some(3)
+            )
+        );
         let same = head(200, &[("content-length", "1000"), ("etag", "\"v1\"")]);
         assert_eq!(r.continued(&same, 600, 1).ok(), Some(600));
     }
@@ -458,7 +636,10 @@ mod tests {
         // A failure that is no cut is not resumed at all.
         let mut fresh = resumption(&first(&[]), 2);
         let other = TransportError::new(TransportErrorKind::Other, "too long").into();
-        assert!(fresh.after_failure(other, 10, 0).is_err());
+        let err = fresh.after_failure(other, 10, 0).unwrap_err();
+        assert_eq!(err.to_string(), "HTTP client error: too long");
+        assert_eq!(err.attempts(), Some(1));
+        assert!(!err.is_retryable());
         // A continuation that failed counts its requests.
         let e = fresh.gave_up(cut(), 2);
         assert_eq!(e.attempts(), Some(3));

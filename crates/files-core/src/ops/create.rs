@@ -233,7 +233,7 @@ mod tests {
     use super::*;
     use crate::ops::scenario::{Scenario, file_json};
     use crate::purpose::Purpose;
-    use crate::wire::tests::TestProvider;
+    use crate::wire::tests::{TEST_UPLOADS, TestProvider};
     use crate::{LocalFileError, LocalFileOp, TransportError, TransportErrorKind};
     use crate::{RuleKind, UploadWarning};
     use std::path::Path;
@@ -437,7 +437,21 @@ mod tests {
         s.inspected(5, b"");
         s.expect_inspect_of(PROBE_PREFIX_LEN);
         s.inspected(5, b"notes");
-        s.expect_send();
+        let first = s.expect_send();
+        assert_eq!(seen.0.lock().unwrap().len(), 1, "delivered before sending");
+        // The first attempt is cut; the retry re-sends the body, not the checks.
+        s.fail(TransportError::new(TransportErrorKind::Io, "reset"));
+        let pause = s.expect_sleep();
+        let crate::ops::PauseCause::Retry(notice) = &pause.cause else {
+            panic!("{pause:?}")
+        };
+        assert_eq!(notice.operation, "files.create");
+        assert_eq!((notice.attempt, notice.max_attempts), (2, 3));
+        let second = s.expect_send();
+        assert_eq!((first.number, second.number), (1, 2));
+        assert_eq!(first.request.body().len(), second.request.body().len());
+        s.respond(200, &[], &file_json("file-1", None));
+        assert_eq!(s.expect_done().unwrap().id, "file-1");
         let seen = seen.0.lock().unwrap();
         assert_eq!(seen.len(), 1, "{seen:?}");
         assert_eq!(seen[0].kind, crate::WarningKind::DeprecatedPurpose);
@@ -446,5 +460,67 @@ mod tests {
             "{}",
             seen[0]
         );
+    }
+
+    /// Where a local file of `size` bytes is sent: the last segment of the first request's
+    /// path, `files` (`POST /files`) or `uploads` (the Uploads API).
+    fn route_of_a_file_of(size: u64) -> String {
+        let mut s = create(
+            UploadRequest::from_path("/d/a.jsonl", Purpose::BATCH),
+            RequestOptions::new(),
+        );
+        s.expect_inspect_of(0);
+        s.inspected(size, b"");
+        s.expect_inspect_of(PROBE_PREFIX_LEN);
+        s.inspected(size, b"{}");
+        let attempt = s.expect_send();
+        let path = attempt.request.uri().path();
+        path.rsplit('/').next().unwrap_or_default().to_owned()
+    }
+
+    #[test]
+    fn a_file_of_exactly_the_switch_size_goes_through_post_files() {
+        let switch = TEST_UPLOADS.switch_above;
+        assert_eq!(route_of_a_file_of(switch - 1), "files");
+        assert_eq!(route_of_a_file_of(switch), "files", "at the switch size");
+        assert_eq!(route_of_a_file_of(switch + 1), "uploads", "one byte over");
+        // The machine sees the same edge.
+        let op = CreateFile::new(
+            Arc::new(TestProvider::openai_like()),
+            UploadRequest::from_path("/d/a.jsonl", Purpose::BATCH),
+            RequestOptions::new(),
+        );
+        assert!(op.in_parts(switch).is_none());
+        assert_eq!(op.in_parts(switch + 1), Some(PartOptions::new()));
+        assert_eq!(op.name(), "files.create");
+    }
+
+    #[test]
+    fn parts_asked_for_bytes_are_refused_not_sent_through_post_files() {
+        // Without the guard, bytes with parts asked for would go out through POST /files and
+        // the caller's request for parts would be dropped without a word.
+        let mut s = create(
+            UploadRequest::from_bytes(&b"{}"[..], "a.jsonl", Purpose::BATCH)
+                .with_parts(PartOptions::new()),
+            RequestOptions::new(),
+        );
+        let err = match s.expect_done() {
+            Err(Error::Validation(e)) => e,
+            other => panic!("expected a refusal before sending, got {other:?}"),
+        };
+        assert_eq!(err.kind, RuleKind::Unsupported);
+        assert_eq!(err.what, "upload source");
+        assert_eq!(
+            err.rule,
+            "the Uploads API reads each part straight from a local file: give a path (bytes, \
+             readers and streams go through POST /files)"
+        );
+        // A reader too.
+        let mut s = create(
+            UploadRequest::from_reader(&b"{}"[..], 2, "a.jsonl", Purpose::BATCH)
+                .with_parts(PartOptions::new()),
+            RequestOptions::new(),
+        );
+        assert_eq!(rule_of(s.expect_done()), RuleKind::Unsupported);
     }
 }

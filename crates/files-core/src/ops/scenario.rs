@@ -37,6 +37,11 @@ where
         self.random
     }
 
+    /// The virtual clock's time.
+    pub(crate) fn now(&self) -> Now {
+        self.now
+    }
+
     /// Moves the virtual clock on.
     pub(crate) fn advance(&mut self, by: Duration) {
         self.now.monotonic += by;

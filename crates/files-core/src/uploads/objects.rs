@@ -80,7 +80,12 @@ fn part_object_type() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::objects::tests::{
+        Drawn, any_json, broken, defaulted_text, file_object_json, optional_whole, text,
+        unknown_fields, whole,
+    };
     use proptest::prelude::*;
+    use serde_json::Value;
 
     #[test]
     fn an_upload_and_its_part_decode_as_documented() {
@@ -100,11 +105,166 @@ mod tests {
         assert_eq!(part.upload_id, "upload_1");
     }
 
+    /// The `file` of an Upload: left out or `null` (none), a file object as drawn, or (broken)
+    /// a value that is no object.
+    fn file_field(broken: bool) -> BoxedStrategy<Drawn<Option<FileObject>>> {
+        let shaped = file_object_json()
+            .prop_map(|(json, file)| Drawn::Sent(json, file.map(Some)))
+            .boxed();
+        let good = prop_oneof![
+            1 => Just(Drawn::Missing),
+            1 => Just(Drawn::Sent(Value::Null, Some(None))),
+            2 => shaped,
+        ];
+        if broken {
+            let bad = any_json()
+                .prop_filter("no object", |v| !v.is_object() && !v.is_null())
+                .prop_map(|v| Drawn::Sent(v, None));
+            prop_oneof![3 => good, 1 => bad].boxed()
+        } else {
+            good.boxed()
+        }
+    }
+
+    /// An Upload's JSON, its fields drawn one by one, with unknown fields (which it ignores);
+    /// and the Upload it must decode to, or `None` when it must be refused.
+    fn upload_json() -> impl Strategy<Value = (Value, Option<Upload>)> {
+        broken().prop_flat_map(|b| {
+            (
+                (
+                    text(b),
+                    defaulted_text(b),
+                    whole(b),
+                    whole(b),
+                    optional_whole(b),
+                ),
+                (text(b), text(b), text(b), file_field(b), unknown_fields()),
+            )
+                .prop_map(
+                    |(
+                        (id, object, bytes, created_at, expires_at),
+                        (filename, purpose, status, file, extra),
+                    )| {
+                        let mut json = extra;
+                        id.put(&mut json, "id");
+                        object.put(&mut json, "object");
+                        bytes.put(&mut json, "bytes");
+                        created_at.put(&mut json, "created_at");
+                        expires_at.put(&mut json, "expires_at");
+                        filename.put(&mut json, "filename");
+                        purpose.put(&mut json, "purpose");
+                        status.put(&mut json, "status");
+                        file.put(&mut json, "file");
+                        let decoded = (|| {
+                            Some(Upload {
+                                id: id.required()?,
+                                object: object.or("upload".to_owned())?,
+                                bytes: bytes.required()?,
+                                created_at: created_at.required()?,
+                                expires_at: expires_at.optional()?,
+                                filename: filename.required()?,
+                                purpose: Purpose::new(purpose.required()?),
+                                status: UploadStatus::new(status.required()?),
+                                file: file.optional()?,
+                            })
+                        })();
+                        (Value::Object(json), decoded)
+                    },
+                )
+        })
+    }
+
+    /// An Upload part's JSON, drawn the same way; a part left without `created_at` was
+    /// received at time 0.
+    fn part_json() -> impl Strategy<Value = (Value, Option<UploadPart>)> {
+        broken().prop_flat_map(|b| {
+            (
+                text(b),
+                defaulted_text(b),
+                prop_oneof![1 => Just(Drawn::Missing), 3 => whole(b)],
+                text(b),
+                unknown_fields(),
+            )
+                .prop_map(|(id, object, created_at, upload_id, extra)| {
+                    let mut json = extra;
+                    id.put(&mut json, "id");
+                    object.put(&mut json, "object");
+                    created_at.put(&mut json, "created_at");
+                    upload_id.put(&mut json, "upload_id");
+                    let decoded = (|| {
+                        Some(UploadPart {
+                            id: id.required()?,
+                            object: object.or("upload.part".to_owned())?,
+                            created_at: created_at.or(0)?,
+                            upload_id: upload_id.required()?,
+                        })
+                    })();
+                    (Value::Object(json), decoded)
+                })
+        })
+    }
+
+    /// Decodes `json` as `T`: what was put in, or a refusal when `expected` is `None`; and
+    /// pieces of its text cut at `cuts` are refused — for their text, when the whole is valid.
+    fn holds<T>(
+        json: &Value,
+        expected: Option<T>,
+        cuts: &[prop::sample::Index],
+    ) -> Result<(), TestCaseError>
+    where
+        T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+    {
+        let text = serde_json::to_vec(json).unwrap_or_default();
+        let decoded = serde_json::from_slice::<T>(&text);
+        match (&decoded, &expected) {
+            (Ok(got), Some(expected)) => prop_assert_eq!(got, expected),
+            (Err(_), None) => {}
+            _ => prop_assert!(false, "{json}: got {decoded:?}, expected {expected:?}"),
+        }
+        for cut in cuts {
+            let piece = &text[..cut.index(text.len())];
+            match serde_json::from_slice::<T>(piece) {
+                // A piece of a valid object is refused for its text, never for its shape:
+                // cut short, or a malformed number (serde_json says so of a number cut in a
+                // field the type ignores). A piece of a refused object may fail on the value
+                // refused first.
+                Err(e) => prop_assert!(
+                    e.is_eof() || e.is_syntax() || expected.is_none(),
+                    "{}: {e}",
+                    String::from_utf8_lossy(piece)
+                ),
+                Ok(got) => {
+                    prop_assert!(false, "{} decoded: {got:?}", String::from_utf8_lossy(piece))
+                }
+            }
+        }
+        Ok(())
+    }
+
     proptest! {
         #[test]
         fn any_bytes_decode_or_fail_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
             let _ = serde_json::from_slice::<Upload>(&bytes);
             let _ = serde_json::from_slice::<UploadPart>(&bytes);
+        }
+
+        /// An Upload of any drawn shape decodes to the values put in (unknown fields
+        /// ignored), or is refused; cut anywhere, it is refused as cut short.
+        #[test]
+        fn a_drawn_upload_decodes_to_what_was_put_in(
+            (json, expected) in upload_json(),
+            cuts in proptest::collection::vec(any::<prop::sample::Index>(), 1..4),
+        ) {
+            holds(&json, expected, &cuts)?;
+        }
+
+        /// The same for an Upload part.
+        #[test]
+        fn a_drawn_part_decodes_to_what_was_put_in(
+            (json, expected) in part_json(),
+            cuts in proptest::collection::vec(any::<prop::sample::Index>(), 1..4),
+        ) {
+            holds(&json, expected, &cuts)?;
         }
     }
 }

@@ -309,6 +309,7 @@ mod tests {
     use super::*;
     use crate::FileObject;
     use proptest::prelude::*;
+    use serde_json::Value;
     use std::time::UNIX_EPOCH;
 
     /// 2015-10-21 07:28:00 UTC, the instant the tests pretend it is.
@@ -484,7 +485,150 @@ mod tests {
         );
     }
 
+    /// What an error envelope gives: the message, type, param and code.
+    type ErrorFields = (String, Option<String>, Option<String>, Option<String>);
+
+    /// An error body as a provider or a compatible server sends it: the envelope
+    /// `{"error": {"message", "type", "param", "code"}}` with each field drawn (left out,
+    /// `null`, a string, or of another type), or `{"error": "text"}`; and the fields it must
+    /// give — `None` for a body the envelope does not fit, whose message must then come
+    /// from its text.
+    fn error_body() -> impl Strategy<Value = (Value, Option<ErrorFields>)> {
+        use crate::objects::tests::{Drawn, any_json, not_a_string, unknown_fields};
+        let message = prop_oneof![
+            1 => Just(Drawn::Missing),
+            1 => Just(Drawn::Sent(Value::Null, Some(None))),
+            4 => "\\PC{0,20}".prop_map(|s| Drawn::Sent(Value::String(s.clone()), Some(Some(s)))),
+            1 => not_a_string()
+                .prop_filter("not null", |v| !v.is_null())
+                .prop_map(|v| Drawn::Sent(v, None)),
+        ];
+        // A type, param or code may be anything: a string as it is, null as none, anything
+        // else as its JSON text.
+        let tag = || {
+            prop_oneof![
+                1 => Just(Drawn::Missing),
+                3 => any_json().prop_map(|v| {
+                    let text = match &v {
+                        Value::Null => None,
+                        Value::String(s) => Some(s.clone()),
+                        other => Some(other.to_string()),
+                    };
+                    Drawn::Sent(v, Some(text))
+                }),
+            ]
+        };
+        let envelope = (message, tag(), tag(), tag(), unknown_fields()).prop_map(
+            |(message, kind, param, code, extra)| {
+                let mut error = extra;
+                message.put(&mut error, "message");
+                kind.put(&mut error, "type");
+                param.put(&mut error, "param");
+                code.put(&mut error, "code");
+                let fields = message.optional().map(|m| {
+                    let m = m
+                        .filter(|m| !m.trim().is_empty())
+                        .unwrap_or_else(|| "(the server gave no message)".to_owned());
+                    let tag = |t: &Drawn<Option<String>>| t.optional().flatten();
+                    (m, tag(&kind), tag(&param), tag(&code))
+                });
+                (serde_json::json!({ "error": error }), fields)
+            },
+        );
+        prop_oneof![
+            4 => envelope,
+            1 => "\\PC{0,20}".prop_map(|s| (serde_json::json!({ "error": s }), None)),
+        ]
+    }
+
     proptest! {
+        /// An error body of any drawn shape gives the provider's message, type, param and
+        /// code, with no raw body; one the envelope does not fit gives a message from its
+        /// text and keeps the body; cut anywhere, it is a non-API body, summarised.
+        #[test]
+        fn a_drawn_error_body_gives_what_was_put_in(
+            status in 400u16..600,
+            (json, expected) in error_body(),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let body = serde_json::to_vec(&json).unwrap_or_default();
+            let text = String::from_utf8_lossy(&body).into_owned();
+            let e = api_error(&parts(status, &[]), &body, now());
+            prop_assert_eq!(e.status, status);
+            match expected {
+                Some((message, kind, param, code)) => {
+                    prop_assert_eq!(e.message, message);
+                    prop_assert_eq!(e.error_type, kind);
+                    prop_assert_eq!(e.param, param);
+                    prop_assert_eq!(e.code, code);
+                    prop_assert_eq!(e.raw_body, None);
+                }
+                None => {
+                    prop_assert_eq!((e.error_type, e.param, e.code), (None, None, None));
+                    prop_assert_eq!(e.raw_body.as_deref(), Some(text.as_str()));
+                    if let Some(Value::String(said)) = json.get("error")
+                        && !said.trim().is_empty()
+                    {
+                        prop_assert_eq!(&e.message, said);
+                    } else {
+                        prop_assert!(
+                            e.message.starts_with("the server answered with a non-API body"),
+                            "{}",
+                            e.message
+                        );
+                    }
+                }
+            }
+            let piece = &body[..cut.index(body.len())];
+            let e = api_error(&parts(status, &[]), piece, now());
+            let expected = if piece.is_empty() {
+                "the server answered with an empty body (no content type) instead of an API \
+                 error"
+                    .to_owned()
+            } else {
+                format!(
+                    "the server answered with a non-API body (no content type): {}",
+                    summarize(&String::from_utf8_lossy(piece))
+                )
+            };
+            prop_assert_eq!(e.message, expected);
+            prop_assert_eq!((e.error_type, e.param, e.code), (None, None, None));
+        }
+
+        /// A file object of any drawn shape decodes to the values put in, or is a decode
+        /// error that quotes the body; cut anywhere, it is a decode error for a body cut short.
+        #[test]
+        fn a_drawn_file_object_decodes_or_is_a_decode_error(
+            (json, expected) in crate::objects::tests::file_object_json(),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let body = serde_json::to_vec(&json).unwrap_or_default();
+            let head = parts(200, &[("x-request-id", "req_d")]);
+            let valid = expected.is_some();
+            let refused = |result: Result<FileObject, Error>| match result {
+                Err(Error::Decode(d)) => Ok(*d),
+                other => Err(TestCaseError::fail(format!("expected a decode error, got {other:?}"))),
+            };
+            match (finish_json::<FileObject>(&head, &body, "a file object"), expected) {
+                (Ok(file), Some(expected)) => prop_assert_eq!(file, expected),
+                (result @ Err(_), None) => {
+                    let d = refused(result)?;
+                    prop_assert_eq!(d.expected.as_str(), "a file object");
+                    prop_assert_eq!(d.status, 200);
+                    prop_assert_eq!(d.request_id.as_deref(), Some("req_d"));
+                    prop_assert!(d.problem.starts_with("is not valid: "), "{}", d.problem);
+                    prop_assert_eq!(d.snippet, snippet(&body));
+                }
+                (got, expected) => prop_assert!(false, "{json}: got {got:?}, expected {expected:?}"),
+            }
+            let piece = &body[..cut.index(body.len())];
+            let d = refused(finish_json::<FileObject>(&head, piece, "a file object"))?;
+            prop_assert_eq!(d.snippet, snippet(piece));
+            if valid {
+                prop_assert!(d.problem.starts_with("is not valid: EOF while parsing"), "{}", d.problem);
+            }
+        }
+
         #[test]
         fn any_error_body_gives_an_error_without_panicking(status in 400u16..600, body in proptest::collection::vec(any::<u8>(), 0..600)) {
             let e = api_error(&parts(status, &[]), &body, now());

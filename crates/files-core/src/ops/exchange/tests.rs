@@ -183,7 +183,12 @@ fn any_response()
 -> impl proptest::strategy::Strategy<Value = (u16, String, Option<String>, Vec<u8>)> {
     use proptest::prelude::*;
     (
-        100u16..600,
+        // Any status, and often one that is retried or a success, so sequences of one, two
+        // and three attempts are all common.
+        prop_oneof![
+            100u16..600,
+            proptest::sample::select(vec![200u16, 201, 408, 409, 429, 500, 502, 503]),
+        ],
         prop_oneof![
             Just("application/json".to_owned()),
             Just("text/html".to_owned()),
@@ -201,14 +206,97 @@ fn any_response()
     )
 }
 
+/// How many attempts a retrieve with the default budget (two retries) makes when attempt
+/// `n` is answered by `answers[n - 1]`, from the retry rule: a success ends it; so does a
+/// status that is not retried (only 408, 409, 429 and 5xx are, and never a 429 for a spent
+/// quota), and a `retry-after` over [`retry::MAX_REQUESTED_WAIT`]; else the next answer is
+/// drawn, up to three attempts.
+fn attempts_for(answers: &[(u16, String, Option<String>, Vec<u8>)], now: Now) -> u32 {
+    for (n, (status, _, retry_after, body)) in answers.iter().enumerate().take(3) {
+        let status = *status;
+        if (200..300).contains(&status) {
+            return n as u32 + 1;
+        }
+        let mut headers = HeaderMap::new();
+        if let Some(wait) = retry_after {
+            headers.insert(
+                "retry-after",
+                http::HeaderValue::from_str(wait).unwrap_or_else(|e| panic!("{wait:?}: {e}")),
+            );
+        }
+        let wait = wire::requested_wait(&headers, now.wall);
+        let head = http::Response::builder()
+            .status(status)
+            .body(())
+            .unwrap_or_else(|e| panic!("{status}: {e}"));
+        let quota = wire::api_error(&head.into_parts().0, body, now.wall).is_quota_exhausted();
+        let retried = matches!(status, 408 | 409 | 429 | 500..=599) && !quota;
+        if !retried || wait.is_some_and(|w| w > retry::MAX_REQUESTED_WAIT) {
+            return n as u32 + 1;
+        }
+    }
+    3
+}
+
+#[test]
+fn the_attempt_count_follows_the_retry_rule() {
+    let answer = |status: u16, retry_after: Option<&str>| {
+        (
+            status,
+            String::new(),
+            retry_after.map(str::to_owned),
+            Vec::new(),
+        )
+    };
+    let now = Now {
+        monotonic: Duration::ZERO,
+        wall: std::time::UNIX_EPOCH,
+    };
+    let count = |answers: &[_]| attempts_for(answers, now);
+    assert_eq!(
+        count(&[answer(200, None), answer(503, None), answer(503, None)]),
+        1
+    );
+    assert_eq!(
+        count(&[answer(404, None), answer(200, None), answer(200, None)]),
+        1
+    );
+    assert_eq!(
+        count(&[answer(503, None), answer(201, None), answer(503, None)]),
+        2
+    );
+    assert_eq!(
+        count(&[
+            answer(429, Some("120")),
+            answer(400, None),
+            answer(200, None)
+        ]),
+        2
+    );
+    assert_eq!(
+        count(&[
+            answer(429, Some("121")),
+            answer(200, None),
+            answer(200, None)
+        ]),
+        1
+    );
+    assert_eq!(
+        count(&[answer(502, None), answer(408, None), answer(409, None)]),
+        3
+    );
+}
+
 proptest::proptest! {
     /// Whatever the server answers, every time, a retrieve ends in a file or in a typed
-    /// error that fits the status: never a panic, never a loop.
+    /// error that fits the status, after exactly the attempts the retry rule allows: never a
+    /// panic, never a loop.
     #[test]
     fn any_answers_end_in_a_value_or_a_fitting_error(
         answers in proptest::collection::vec(any_response(), 3),
     ) {
         let mut s = Scenario::new(retrieve(RequestOptions::new()));
+        let expected_attempts = attempts_for(&answers, s.now());
         let mut last_status = 0;
         for _ in 0..10 {
             match s.poll() {
@@ -228,6 +316,8 @@ proptest::proptest! {
                 Next::Sleep(pause) => s.advance(pause.duration),
                 Next::Done(result) => {
                     let success = (200..300).contains(&last_status);
+                    proptest::prop_assert_eq!(s.op.attempts(), expected_attempts);
+                    proptest::prop_assert_eq!(s.op.name(), "files.retrieve");
                     match result {
                         Ok(file) => proptest::prop_assert!(success && file.id == "file-1"),
                         Err(Error::Decode(e)) => {
@@ -238,7 +328,7 @@ proptest::proptest! {
                             proptest::prop_assert!(!success);
                             proptest::prop_assert_eq!(e.status, last_status);
                             proptest::prop_assert!(!e.message.is_empty());
-                            proptest::prop_assert!(e.attempts >= 1 && e.attempts <= 3);
+                            proptest::prop_assert_eq!(e.attempts, expected_attempts);
                         }
                         Err(other) => proptest::prop_assert!(false, "{other:?}"),
                     }
