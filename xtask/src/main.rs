@@ -29,12 +29,18 @@
 //!   before answering each part (and once to `files serve`); wall time and the client's peak
 //!   RSS, into `docs/performance.md`.
 //!
+//! - `cargo xtask mutants [--file GLOB] [--shard K/N] [-j N] [--list]`: cargo-mutants over
+//!   files-core's `ops/`, `download/`, `rules/`, `wire/` and `body/`, tested by files-core's
+//!   unit tests, with the `mutants` profile (no debug info). Run by hand, not in CI; the
+//!   missed mutants land in `mutants.out/missed.txt`.
+//!
 //! `.ci/run` is the one list of CI checks; it calls `sans-io` among them, and a `#[test]` runs
 //! the same check so `cargo test --workspace` catches a core that grew IO.
 #![forbid(unsafe_code)]
 
 mod bench;
 mod codegen;
+mod mutants;
 mod source_scan;
 
 use std::path::{Path, PathBuf};
@@ -68,6 +74,7 @@ fn main() -> ExitCode {
         Some("sans-io") => sans_io(),
         Some("soak") => soak(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("mutants") => mutants::run(&args[1..]),
         Some("codegen") => match args.get(1).map(String::as_str) {
             None => codegen::write(&workspace_root()),
             Some("--check") => codegen::check(&workspace_root()),
@@ -77,7 +84,7 @@ fn main() -> ExitCode {
         },
         _ => {
             eprintln!(
-                "usage: cargo xtask <sans-io | codegen [--check] | soak [options] | bench [uploads] [--quick]>"
+                "usage: cargo xtask <sans-io | codegen [--check] | soak [options] | bench [uploads] [--quick] | mutants [options]>"
             );
             eprintln!(
                 "  sans-io  check that files-core does no IO (its dependencies and its source) \
@@ -102,6 +109,11 @@ fn main() -> ExitCode {
                 "  bench uploads  the Uploads API with 1 and 4 parts in flight through both \
                  transports (2 GiB; --quick: 256 MiB; --runs N, default 3), written to \
                  docs/performance.md"
+            );
+            eprintln!(
+                "  mutants  cargo-mutants over files-core's ops/, download/, rules/, wire/ and \
+                 body/ with its unit tests (by hand, not in CI; hours on 2 cores); options: \
+                 --file GLOB, --shard K/N, -j N, --list"
             );
             return ExitCode::from(2);
         }
