@@ -4,7 +4,7 @@
 //!   HTTP client, an async runtime, a TLS stack or a random-number crate, or its source uses
 //!   files, sockets, the environment, processes, threads, a clock or OS randomness — or if
 //!   the blocking client (`files-client` without features, with `transport-ureq`, or the
-//!   `files-sdk` facade with only `blocking`, `openai` and `stepfun`) pulls in an async runtime.
+//!   `llm-files` facade with only `blocking`, `openai` and `stepfun`) pulls in an async runtime.
 //!
 //! - `cargo xtask codegen [--check]`: writes the rule tables (files-core's format catalogue,
 //!   error kinds and purposes; each provider crate's `rules.rs`; the emulator's `rules.rs`) and
@@ -199,7 +199,7 @@ fn sans_io() -> Result<(), String> {
     }
     let facade = [
         "-p",
-        "files-sdk",
+        "llm-files",
         "--no-default-features",
         "--features",
         "blocking,openai,stepfun",
@@ -209,7 +209,7 @@ fn sans_io() -> Result<(), String> {
             let found = forbidden_crates(&tree, FORBIDDEN_IN_BLOCKING);
             if !found.is_empty() {
                 problems.push(format!(
-                    "files-sdk with only the `blocking`, `openai` and `stepfun` features must \
+                    "llm-files with only the `blocking`, `openai` and `stepfun` features must \
                      pull in no async runtime, but its tree contains: {}. Put what needs them \
                      behind the `async` feature.",
                     found.join(", ")
@@ -229,7 +229,7 @@ fn sans_io() -> Result<(), String> {
     if problems.is_empty() {
         println!(
             "files-core is sans-IO (no IO crate in its tree, no IO in its source), and the \
-             blocking client (alone, and through files-sdk) pulls in no async runtime"
+             blocking client (alone, and through llm-files) pulls in no async runtime"
         );
         Ok(())
     } else {

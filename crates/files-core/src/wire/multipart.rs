@@ -21,7 +21,7 @@ impl Boundary {
     /// A boundary made of 128 random bits the caller drew (the core draws no randomness), so
     /// it cannot plausibly occur in the content.
     pub fn from_random(random: u128) -> Self {
-        Boundary(format!("files-sdk-{random:032x}"))
+        Boundary(format!("llm-files-{random:032x}"))
     }
 
     /// A fixed boundary (for reproducible tests).

@@ -10,7 +10,7 @@ use crate::list::{ListParams, MAX_LIST_LIMIT};
 use crate::provider::{ContentKind, Provider};
 
 /// The `User-Agent` every request carries.
-pub const USER_AGENT: &str = concat!("files-sdk/", env!("CARGO_PKG_VERSION"));
+pub const USER_AGENT: &str = concat!("llm-files/", env!("CARGO_PKG_VERSION"));
 
 /// Characters escaped in a file id used as a path segment: all but RFC 3986's unreserved
 /// ones, so ids that carry `/`, `+`, `=` or `%` (as encoded ids of proxies do) stay one segment

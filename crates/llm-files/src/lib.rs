@@ -14,10 +14,10 @@
 //! what you need, or to bring your own transport.
 //!
 //! ```no_run
-//! use files_sdk::{ListParams, Purpose, UploadRequest};
+//! use llm_files::{ListParams, Purpose, UploadRequest};
 //!
-//! # async fn run() -> Result<(), files_sdk::Error> {
-//! let client = files_sdk::openai_async()?; // OPENAI_API_KEY, OPENAI_BASE_URL, ...
+//! # async fn run() -> Result<(), llm_files::Error> {
+//! let client = llm_files::openai_async()?; // OPENAI_API_KEY, OPENAI_BASE_URL, ...
 //! let file = client
 //!     .files()
 //!     .create(UploadRequest::from_path("batch.jsonl", Purpose::BATCH))
@@ -83,7 +83,7 @@ mod tests {
     fn a_missing_key_is_an_error_that_names_the_variable() {
         // The environment is the provider's to read, and it may hold a key (a developer's
         // shell, CI): the check runs in a child, this test binary again, without it.
-        const CHILD: &str = "FILES_SDK_TEST_WITHOUT_KEY";
+        const CHILD: &str = "LLM_FILES_TEST_WITHOUT_KEY";
         if std::env::var_os(CHILD).is_some() {
             let err = super::openai_async().unwrap_err();
             assert_eq!(
