@@ -128,7 +128,7 @@ fn failure(output: &Output, lines: usize) -> (Option<i32>, String) {
 }
 
 #[test]
-fn failures_are_one_readable_line_and_a_nonzero_exit() {
+fn failures_are_an_error_line_with_at_most_one_line_of_advice_and_a_nonzero_exit() {
     let emulator = Emulator::start(Dialect::OpenAi).unwrap();
     let base = emulator.base_url();
     let out = files(
