@@ -380,3 +380,53 @@ proptest! {
         prop_assert_eq!(&async_err, &error);
     }
 }
+
+#[test]
+fn emptiness_is_a_length_of_zero_at_every_level() {
+    assert!(Body::empty().is_empty());
+    assert!(Body::from_bytes(Bytes::new()).is_empty());
+    assert!(!Body::from_bytes(&b"x"[..]).is_empty());
+    assert!(Segment::Bytes(Bytes::new()).is_empty());
+    assert!(!Segment::Path(PathRange::whole("f", 1)).is_empty());
+    assert!(OneShotReader::new(io::empty(), 0).is_empty());
+    assert!(!OneShotReader::new(io::empty(), 1).is_empty());
+    let none = stream::iter(Vec::<io::Result<Bytes>>::new());
+    assert!(OneShotStream::new(none, 0).is_empty());
+    let none = stream::iter(Vec::<io::Result<Bytes>>::new());
+    assert!(!OneShotStream::new(none, 2).is_empty());
+}
+
+#[test]
+fn a_one_shot_source_is_replayable_until_an_attempt_takes_it() {
+    let reader = OneShotReader::new(&b"ab"[..], 2);
+    let segment = Segment::Reader(reader.clone());
+    assert!(!reader.is_taken() && segment.is_replayable());
+    assert!(reader.take().is_some());
+    assert!(reader.is_taken() && !segment.is_replayable());
+    assert!(reader.take().is_none(), "a reader is taken once");
+
+    let chunks = stream::iter(vec![Ok(Bytes::from_static(b"ab"))]);
+    let source = OneShotStream::new(chunks, 2);
+    let segment = Segment::Stream(source.clone());
+    assert!(!source.is_taken() && segment.is_replayable());
+    let body = Body::from_segments(vec![segment.clone()]);
+    assert!(body.is_replayable());
+    assert!(source.take().is_some());
+    assert!(source.is_taken() && !segment.is_replayable());
+    assert!(
+        !body.is_replayable(),
+        "a body whose stream was taken cannot be sent again"
+    );
+    assert!(source.take().is_none(), "a stream is taken once");
+}
+
+#[test]
+fn an_empty_range_of_a_file_is_never_opened() {
+    // The file does not exist: opening it would fail, so rendering shows it was not opened.
+    let body = Body::from_segments(vec![
+        Segment::Bytes(Bytes::from_static(b"<")),
+        Segment::Path(PathRange::whole("/absent.bin", 0)),
+        Segment::Bytes(Bytes::from_static(b">")),
+    ]);
+    assert_eq!(MemoryFiles::new().render(body).unwrap(), b"<>");
+}

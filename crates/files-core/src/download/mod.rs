@@ -429,7 +429,81 @@ mod tests {
             ContentBody::new(parts(Some(10)), ResponseBody::from_bytes(&b"01"[..]), None);
         let _ = io::copy(&mut short, &mut io::sink());
         short.continue_with(ResponseBody::from_bytes(&b"0"[..]), 2);
-        assert!(short.read_chunk(&mut buf).is_err());
+        let err = short.read_chunk(&mut buf).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "connection failed while transferring: the download's continuation ended before \
+             reaching byte 2; try again"
+        );
+        assert!(err.is_retryable(), "a cut, worth another try: {err}");
+    }
+
+    #[test]
+    fn a_body_longer_than_announced_is_an_error_that_is_not_retried() {
+        let mut d = ContentBody::new(parts(Some(3)), ResponseBody::from_bytes(&b"abcd"[..]), None);
+        let err = io::copy(&mut d, &mut io::sink()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "HTTP client error: the server sent more than the 3 bytes it announced"
+        );
+        let mut d = ContentBody::new(parts(Some(3)), ResponseBody::from_bytes(&b"abcd"[..]), None);
+        let mut buf = [0u8; 8];
+        let err = d.read_chunk(&mut buf).unwrap_err();
+        assert!(
+            !err.is_retryable(),
+            "not a cut: trying again would not help"
+        );
+        let Error::Transport(t) = &err else {
+            panic!("a transport error: {err:?}")
+        };
+        assert_eq!(t.kind, TransportErrorKind::Other);
+    }
+
+    #[test]
+    fn a_read_into_an_empty_buffer_reports_no_progress() {
+        let counts = Arc::new(Counts::default());
+        let mut d = ContentBody::new(
+            parts(Some(3)),
+            ResponseBody::from_bytes(&b"abc"[..]),
+            Some(counts.clone()),
+        );
+        let mut buf = [0u8; 2];
+        assert_eq!(d.read_chunk(&mut buf).unwrap(), 2);
+        assert_eq!(
+            d.read_chunk(&mut []).unwrap(),
+            0,
+            "nothing asked, nothing read"
+        );
+        while d.read_chunk(&mut buf).unwrap() > 0 {}
+        assert_eq!(d.received(), 3);
+        assert_eq!(
+            *counts.0.lock().unwrap(),
+            [(0, Some(3)), (2, Some(3)), (3, Some(3))]
+        );
+    }
+
+    #[test]
+    fn an_empty_chunk_reports_no_progress() {
+        use futures_util::StreamExt;
+        let counts = Arc::new(Counts::default());
+        let chunks = futures_util::stream::iter([
+            Ok(Bytes::from_static(b"ab")),
+            Ok(Bytes::new()),
+            Ok(Bytes::from_static(b"c")),
+        ]);
+        let mut d = AsyncContentBody::new(
+            parts(Some(3)),
+            AsyncResponseBody::new(chunks),
+            Some(counts.clone()),
+        );
+        let items = futures_util::FutureExt::now_or_never(d.by_ref().collect::<Vec<_>>()).unwrap();
+        assert_eq!(d.received(), 3);
+        assert!(items.iter().all(Result::is_ok), "{items:?}");
+        assert_eq!(items.len(), 2, "the empty chunk is not passed on");
+        assert_eq!(
+            *counts.0.lock().unwrap(),
+            [(0, Some(3)), (2, Some(3)), (3, Some(3))]
+        );
     }
 
     /// A reader that gives its bytes, then fails.

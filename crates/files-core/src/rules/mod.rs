@@ -366,3 +366,53 @@ impl fmt::Display for UploadWarning {
         f.write_str(&self.message)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signature_decides_after_its_offset_and_bytes() {
+        let sig = Signature {
+            offset: 4,
+            bytes: &[Some(b'f'), None, Some(b'p')],
+        };
+        assert_eq!(sig.end(), 7);
+        assert!(sig.matches(b"....fxp"));
+        assert!(!sig.matches(b"....fx"), "a prefix too short never matches");
+    }
+
+    #[test]
+    fn a_format_describes_itself_with_its_extensions() {
+        let jpeg = FormatRule::named("jpeg").unwrap();
+        assert_eq!(jpeg.describe(), "JPEG image (.jpg, .jpeg)");
+    }
+
+    #[test]
+    fn a_site_is_found_by_its_base_url_with_or_without_a_trailing_slash() {
+        static SITES: [SiteRule; 2] = [
+            SiteRule {
+                name: "global",
+                base_url: "https://api.example.com/v1",
+                purposes: &["a"],
+            },
+            SiteRule {
+                name: "china",
+                base_url: "https://api.example.cn/v1",
+                purposes: &["b"],
+            },
+        ];
+        let rules = ProviderRules {
+            sites: &SITES,
+            ..ProviderRules::EMPTY
+        };
+        let name = |url| rules.site_at(url).map(|s| s.name);
+        assert_eq!(name("https://api.example.cn/v1"), Some("china"));
+        assert_eq!(name("https://api.example.com/v1/"), Some("global"));
+        assert_eq!(name("https://api.example.com/v2"), None);
+        assert_eq!(
+            rules.site("china").map(|s| s.base_url),
+            Some(SITES[1].base_url)
+        );
+    }
+}

@@ -119,6 +119,26 @@ fn a_validation_error_ends_the_operation_before_anything_is_sent() {
 }
 
 #[test]
+fn a_json_answer_is_read_up_to_one_byte_past_its_limit() {
+    let provider = TestProvider::openai_like();
+    let mut s = Scenario::new(Exchange::retrieve(&provider, "f", &RequestOptions::new()));
+    let attempt = s.expect_send();
+    let ok = http::Response::builder()
+        .status(200)
+        .body(())
+        .unwrap()
+        .into_parts()
+        .0;
+    // One byte more than a JSON answer may hold, so that an answer over the limit shows.
+    assert_eq!(
+        attempt.read_plan(&ok),
+        super::super::ReadPlan::Buffer {
+            limit: crate::wire::MAX_JSON_BODY + 1
+        }
+    );
+}
+
+#[test]
 fn content_streams_a_success_and_reads_an_error() {
     let provider = TestProvider::openai_like();
     let mut s = Scenario::new(Exchange::content(&provider, "f", &RequestOptions::new()));
@@ -131,6 +151,19 @@ fn content_streams_a_success_and_reads_an_error() {
         .into_parts()
         .0;
     assert_eq!(attempt.read_plan(&ok), super::super::ReadPlan::Stream);
+    let failed = http::Response::builder()
+        .status(404)
+        .body(())
+        .unwrap()
+        .into_parts()
+        .0;
+    assert_eq!(
+        attempt.read_plan(&failed),
+        super::super::ReadPlan::Buffer {
+            limit: crate::wire::MAX_ERROR_BODY
+        },
+        "an error body is read up to its own limit, not streamed"
+    );
     s.handle(Event::Streaming { head: ok });
     assert_eq!(s.expect_done().unwrap().len, Some(5));
 
