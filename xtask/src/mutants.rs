@@ -56,9 +56,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
         ));
     }
     let mut command = Command::new(cargo());
-    command
-        .current_dir(workspace_root())
-        .args(["mutants", "-p", "files-core", "--profile", "mutants"]);
+    command.current_dir(workspace_root()).args([
+        "mutants",
+        "-p",
+        "files-core",
+        "--profile",
+        "mutants",
+    ]);
     for file in &files {
         command.args(["-f", file]);
     }

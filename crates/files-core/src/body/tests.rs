@@ -430,3 +430,70 @@ fn an_empty_range_of_a_file_is_never_opened() {
     ]);
     assert_eq!(MemoryFiles::new().render(body).unwrap(), b"<>");
 }
+
+/// A reader that is interrupted before each byte it gives, and fails if it is read again
+/// after it has said it ended.
+struct Fussy {
+    data: &'static [u8],
+    interrupt_next: bool,
+    ended: bool,
+}
+
+impl Read for Fussy {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        assert!(!self.ended, "read again after its end");
+        if self.interrupt_next {
+            self.interrupt_next = false;
+            return Err(io::ErrorKind::Interrupted.into());
+        }
+        self.interrupt_next = true;
+        match (self.data.split_first(), buf.is_empty()) {
+            (_, true) => Ok(0),
+            (None, false) => {
+                self.ended = true;
+                Ok(0)
+            }
+            (Some((first, rest)), false) => {
+                buf[0] = *first;
+                self.data = rest;
+                Ok(1)
+            }
+        }
+    }
+}
+
+#[test]
+fn an_interrupted_read_is_tried_again_and_an_ended_reader_is_left_alone() {
+    let reader = Fussy {
+        data: b"abc",
+        interrupt_next: true,
+        ended: false,
+    };
+    let body = Body::from_segments(vec![
+        Segment::Reader(OneShotReader::new(reader, 3)),
+        Segment::Bytes(Bytes::from_static(b"!")),
+    ]);
+    let (out, failure) = MemoryFiles::new().pump_blocking(body, &[100]);
+    assert_eq!(out, b"abc!");
+    assert!(failure.is_none(), "{failure:?}");
+}
+
+/// A reader that fails on its first read.
+struct Broken;
+
+impl Read for Broken {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        Err(io::Error::other("the disk went away"))
+    }
+}
+
+#[test]
+fn a_reader_that_fails_fails_the_body_at_once() {
+    let body = Body::from_segments(vec![Segment::Reader(OneShotReader::new(Broken, 3))]);
+    let (out, failure) = MemoryFiles::new().pump_blocking(body, &[100]);
+    assert_eq!(out, b"");
+    assert_eq!(
+        failure.unwrap().to_string(),
+        "could not read the upload's reader: the disk went away"
+    );
+}
