@@ -163,6 +163,21 @@ pub fn write_sample(path: &Path, len: usize, seed: u64) -> String {
     sha256(&bytes)
 }
 
+/// The names in `dir`, sorted: what a test expects a directory to hold (and nothing else).
+pub fn file_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("a readable directory")
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
 /// The SHA-256 of bytes, in hex.
 pub fn sha256(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))

@@ -3,12 +3,11 @@
 //! sends no further part and leaves its Upload open (neither completed nor cancelled), so it
 //! can be resumed or left to expire.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use files_client::{AsyncClient, PartOptions, Purpose, UploadRequest};
 use files_emulator::{Dialect, Emulator, Fault, RecordedRequest};
-use files_tests::write_sample;
+use files_tests::{file_names, write_sample};
 use provider_openai::OpenAi;
 use transport_reqwest::ReqwestTransport;
 
@@ -30,15 +29,6 @@ async fn wait_until(what: &str, mut done: impl FnMut() -> bool) -> Result<(), ()
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     Ok(())
-}
-
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 fn parts_sent(requests: &[RecordedRequest]) -> usize {
@@ -82,7 +72,7 @@ async fn a_download_dropped_part_way_leaves_no_temporary_file_and_the_old_file_a
     // Dropping the future is the cancellation.
     drop(download);
 
-    let names = || names_in(dir.path());
+    let names = || file_names(dir.path());
     wait_until("the temporary file to go", || names() == ["out.jsonl"])
         .await
         .unwrap_or_else(|()| panic!("left in the directory: {:?}", names()));
@@ -143,5 +133,5 @@ async fn an_upload_in_parts_dropped_part_way_sends_no_further_part_and_leaves_th
         .unwrap();
     let cancelled = client.uploads().cancel(upload_id).await.unwrap();
     assert_eq!(cancelled.status.as_str(), "cancelled");
-    assert_eq!(names_in(dir.path()), ["big.jsonl"]);
+    assert_eq!(file_names(dir.path()), ["big.jsonl"]);
 }

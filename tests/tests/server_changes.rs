@@ -6,12 +6,10 @@
 //! `200` of the same file, drops the bytes it already has and finishes byte-identical. The
 //! rules themselves are `files-core`'s `download::resume`, tested there without a network.
 
-use std::path::Path;
-
 use files_cli::Api;
 use files_client::{ContentInfo, Error, Purpose, TransportErrorKind, UploadRequest};
 use files_emulator::{Fault, RecordedRequest};
-use files_tests::{Setup, Wire, sample_bytes, sha256, sha256_file};
+use files_tests::{Setup, Wire, file_names, sample_bytes, sha256, sha256_file};
 
 files_tests::both_transports!(
     a_200_of_a_file_with_another_etag_is_refused,
@@ -141,7 +139,7 @@ impl Stored {
             "the old destination is untouched"
         );
         assert_eq!(
-            files_in(self.s.dir.path()),
+            file_names(self.s.dir.path()),
             [DEST],
             "nothing is left beside it"
         );
@@ -181,15 +179,6 @@ fn content_requests(s: &Setup) -> Vec<RecordedRequest> {
         .into_iter()
         .filter(|r| r.method == "GET" && r.path.ends_with("/content"))
         .collect()
-}
-
-fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 /// The file as it is after the change: other bytes, `len` of them.
@@ -310,7 +299,7 @@ fn a_200_that_ignored_the_range_is_skipped_to_the_cut_and_byte_identical(wire: W
     f.assert_one_resume_from_the_cut();
     assert_eq!(sha256_file(&f.dest()), sha256(&f.bytes), "byte-identical");
     assert_eq!(
-        files_in(f.s.dir.path()),
+        file_names(f.s.dir.path()),
         [DEST],
         "nothing is left beside it"
     );

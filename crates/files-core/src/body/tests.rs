@@ -497,3 +497,16 @@ fn a_reader_that_fails_fails_the_body_at_once() {
         "could not read the upload's reader: the disk went away"
     );
 }
+
+#[test]
+fn an_empty_chunk_after_a_stream_s_last_byte_is_not_an_overflow() {
+    let chunks = stream::iter(vec![
+        Ok(Bytes::from_static(b"ab")),
+        Ok(Bytes::new()),
+        Ok(Bytes::new()),
+    ]);
+    let body = Body::from_segments(vec![Segment::Stream(OneShotStream::new(chunks, 2))]);
+    let (out, failure) = MemoryFiles::new().pump_async(body);
+    assert_eq!(out, b"ab");
+    assert!(failure.is_none(), "{failure:?}");
+}
