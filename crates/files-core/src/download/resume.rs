@@ -368,6 +368,18 @@ mod tests {
             no_range(unknown_length),
             "no length to check the range against"
         );
+        // A cut before the first byte asks for the whole file, without a Range.
+        let ranged = first(&[("accept-ranges", "bytes"), ("etag", "\"v1\"")]);
+        let (_, exchange) = resumption(&ranged, 2)
+            .after_failure(cut(), 0, 0)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let headers = Scenario::new(exchange)
+            .expect_send()
+            .request
+            .headers()
+            .clone();
+        assert!(headers.get("range").is_none(), "{headers:?}");
+        assert!(headers.get("if-range").is_none(), "{headers:?}");
         // The whole file again: the 600 bytes delivered are skipped.
         let mut r = resumption(&first(&[]), 2);
         assert_eq!(r.continued(&first(&[]), 600, 1).ok(), Some(600));

@@ -178,4 +178,14 @@ mod tests {
         let err = s.expect_done().unwrap_err();
         assert!(err.to_string().contains("repeats a cursor"), "{err}");
     }
+
+    #[test]
+    fn it_is_named_for_traces_and_notices() {
+        let op = ListAll::new(
+            Arc::new(TestProvider::openai_like()),
+            ListParams::new(),
+            RequestOptions::new(),
+        );
+        assert_eq!(op.name(), "files.list");
+    }
 }

@@ -243,4 +243,15 @@ mod tests {
         );
         assert_eq!(s.expect_done().unwrap_err().status(), Some(404));
     }
+
+    #[test]
+    fn it_is_named_for_traces_and_notices() {
+        let op = WaitForProcessing::new(
+            Arc::new(TestProvider::openai_like()),
+            "file-1",
+            Polling::new(),
+            RequestOptions::new(),
+        );
+        assert_eq!(op.name(), "files.wait_for_processing");
+    }
 }

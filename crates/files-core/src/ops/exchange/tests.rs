@@ -373,3 +373,23 @@ proptest::proptest! {
         proptest::prop_assert!(false, "no end after 10 steps");
     }
 }
+
+#[test]
+fn a_finished_exchange_ignores_late_events_and_says_it_was_polled_after_the_end() {
+    let provider = TestProvider::openai_like();
+    let mut s = Scenario::new(Exchange::retrieve(&provider, "f", &RequestOptions::new()));
+    s.expect_send();
+    s.respond(200, &[], &crate::ops::scenario::file_json("f", None));
+    assert_eq!(s.expect_done().unwrap().id, "f");
+    // A late event changes nothing: the next poll reports the poll, not the event.
+    s.fail(crate::error::TransportError::new(
+        crate::error::TransportErrorKind::Io,
+        "late",
+    ));
+    let err = s.expect_done().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "HTTP client error: the client's driver polled an operation that had finished; this \
+         is a bug in the driver"
+    );
+}

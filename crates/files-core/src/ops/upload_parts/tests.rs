@@ -460,3 +460,8 @@ fn a_cancel_refused_with_the_same_answer_says_the_upload_takes_nothing_more() {
     assert!(failure.is_final());
     assert!(err.to_string().contains("it takes nothing more"), "{err}");
 }
+
+#[test]
+fn it_is_named_for_traces_and_notices() {
+    assert_eq!(machine(PartOptions::new()).name(), "uploads.upload");
+}
