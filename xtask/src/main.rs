@@ -29,7 +29,7 @@
 //!   before answering each part (and once to `files serve`); wall time and the client's peak
 //!   RSS, into `docs/performance.md`.
 //!
-//! - `cargo xtask mutants [--file GLOB] [--shard K/N] [-j N] [--list]`: cargo-mutants over
+//! - `cargo xtask mutants [--file GLOB] [--shard K/N] [-j N] [--list] [--iterate]`: cargo-mutants over
 //!   files-core's `ops/`, `download/`, `rules/`, `wire/` and `body/`, tested by files-core's
 //!   unit tests, with the `mutants` profile (no debug info). Run by hand, not in CI; the
 //!   missed mutants land in `mutants.out/missed.txt`.
@@ -113,7 +113,8 @@ fn main() -> ExitCode {
             eprintln!(
                 "  mutants  cargo-mutants over files-core's ops/, download/, rules/, wire/ and \
                  body/ with its unit tests (by hand, not in CI; hours on 2 cores); options: \
-                 --file GLOB, --shard K/N, -j N, --list"
+                 --file GLOB, --shard K/N, -j N, --list, --iterate (only what the last run \
+                 did not catch)"
             );
             return ExitCode::from(2);
         }

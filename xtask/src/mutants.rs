@@ -12,7 +12,8 @@ pub const SCOPE: &[&str] = &["ops", "download", "rules", "wire", "body"];
 const VERSION: &str = "27.1.0";
 
 /// Runs cargo-mutants over [`SCOPE`] (or the `--file GLOB`s given), passing `--shard K/N`,
-/// `--list` and `-j N` on, with files-core's unit tests as the test run.
+/// `--list`, `--iterate` (test only what the last run did not catch) and `-j N` on, with
+/// files-core's unit tests as the test run.
 pub fn run(args: &[String]) -> Result<(), String> {
     let mut files = Vec::new();
     let mut passed = Vec::new();
@@ -30,11 +31,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
                     passed.extend([flag.clone(), value]);
                 }
             }
-            "--list" => passed.push(flag.clone()),
+            "--list" | "--iterate" => passed.push(flag.clone()),
             other => {
                 return Err(format!(
                     "unknown mutants option {other:?}; the options are --file GLOB (repeatable), \
-                     --shard K/N, -j N and --list"
+                     --shard K/N, -j N, --list and --iterate"
                 ));
             }
         }

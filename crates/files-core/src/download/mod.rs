@@ -330,6 +330,19 @@ mod tests {
         ContentInfo::from_parts(&b.body(()).unwrap().into_parts().0)
     }
 
+    /// Reads `d` to its end through `buf`; a body that never ends fails the test rather than
+    /// hanging it.
+    fn drain(d: &mut ContentBody, buf: &mut [u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for _ in 0..1000 {
+            match d.read_chunk(buf).unwrap_or_else(|e| panic!("{e}")) {
+                0 => return out,
+                n => out.extend_from_slice(&buf[..n]),
+            }
+        }
+        panic!("the body never ended: {} bytes read", out.len())
+    }
+
     #[derive(Default)]
     struct Counts(std::sync::Mutex<Vec<(u64, Option<u64>)>>);
 
@@ -348,7 +361,7 @@ mod tests {
             Some(counts.clone()),
         );
         let mut buf = [0u8; 4];
-        while d.read_chunk(&mut buf).unwrap() > 0 {}
+        drain(&mut d, &mut buf);
         assert_eq!(
             *counts.0.lock().unwrap(),
             [(0, Some(6)), (4, Some(6)), (6, Some(6))]
@@ -406,7 +419,9 @@ mod tests {
         let mut out = Vec::new();
         let mut buf = [0u8; 3];
         let err = loop {
+            assert!(out.len() <= 10, "more bytes than the body holds: {out:?}");
             match d.read_chunk(&mut buf) {
+                Ok(0) => panic!("the cut body ended without an error after {out:?}"),
                 Ok(n) => out.extend_from_slice(&buf[..n]),
                 Err(e) => break e,
             }
@@ -414,13 +429,7 @@ mod tests {
         assert!(err.is_retryable(), "{err}");
         // A whole body again: its first 4 bytes are dropped, even across reads.
         d.continue_with(ResponseBody::from_bytes(&b"0123456789"[..]), 4);
-        loop {
-            let n = d.read_chunk(&mut buf).unwrap_or_else(|e| panic!("{e}"));
-            if n == 0 {
-                break;
-            }
-            out.extend_from_slice(&buf[..n]);
-        }
+        out.extend(drain(&mut d, &mut buf));
         assert_eq!(out, b"0123456789");
         assert_eq!(counts.0.lock().unwrap().last(), Some(&(10, Some(10))));
 
@@ -474,7 +483,7 @@ mod tests {
             0,
             "nothing asked, nothing read"
         );
-        while d.read_chunk(&mut buf).unwrap() > 0 {}
+        drain(&mut d, &mut buf);
         assert_eq!(d.received(), 3);
         assert_eq!(
             *counts.0.lock().unwrap(),

@@ -187,5 +187,7 @@ mod tests {
             RequestOptions::new(),
         );
         assert_eq!(op.name(), "files.list");
+        // A boxed operation is named for what it holds.
+        assert_eq!(Box::new(op).name(), "files.list");
     }
 }

@@ -372,6 +372,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_warning_shows_its_message() {
+        let warning = UploadWarning {
+            kind: WarningKind::DeprecatedPurpose,
+            message: "`assistants` is deprecated; use `user_data`".to_owned(),
+        };
+        assert_eq!(
+            warning.to_string(),
+            "`assistants` is deprecated; use `user_data`"
+        );
+    }
+
+    #[test]
     fn a_signature_decides_after_its_offset_and_bytes() {
         let sig = Signature {
             offset: 4,
