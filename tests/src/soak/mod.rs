@@ -2,7 +2,7 @@
 //! random sizes against one emulator under a random fault plan, and nothing is lost.
 //!
 //! Every operation must end in success — a download byte-identical to what was sent — or in
-//! an error the fault plan explains. All clients share one [`record`](record::Record) of what
+//! an error the fault plan explains. All clients share one record of what
 //! they were told; at the end it is held against the emulator: every file whose upload
 //! succeeded and whose delete was never tried must be listed and download byte-identical
 //! (none lost), no deleted file may be listed again, every copy that no client was told of
