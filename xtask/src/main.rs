@@ -112,7 +112,7 @@ fn main() -> ExitCode {
             );
             eprintln!(
                 "  mutants  cargo-mutants over files-core's ops/, download/, rules/, wire/ and \
-                 body/ with its unit tests (by hand, not in CI; hours on 2 cores); options: \
+                 body/ with its unit tests (by hand, not in CI; over an hour on 2 cores); options: \
                  --file GLOB, --shard K/N, -j N, --list, --iterate (only what the last run \
                  did not catch)"
             );

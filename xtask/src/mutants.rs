@@ -1,5 +1,5 @@
 //! `cargo xtask mutants`: cargo-mutants over files-core's machines, downloads, rules, wire
-//! formats and bodies, run by hand (not in CI: the whole set takes hours on 2 cores).
+//! formats and bodies, run by hand (not in CI: the whole set takes over an hour on 2 cores).
 
 use std::process::Command;
 
@@ -8,7 +8,7 @@ use crate::{cargo, workspace_root};
 /// The folders of files-core whose mutants are run.
 pub const SCOPE: &[&str] = &["ops", "download", "rules", "wire", "body"];
 
-/// The cargo-mutants release the figures in the docs came from.
+/// The cargo-mutants release this command was run with.
 const VERSION: &str = "27.1.0";
 
 /// Runs cargo-mutants over [`SCOPE`] (or the `--file GLOB`s given), passing `--shard K/N`,

@@ -1,6 +1,8 @@
 //! The `files` binary end to end against the emulator: options before or after the
 //! subcommand, keys from the environment, readable failures.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -215,6 +217,8 @@ fn demo_walks_every_step() {
 struct Served {
     child: std::process::Child,
     base_url: String,
+    /// Read on a thread of its own, so the server never blocks on a full pipe.
+    _stderr: common::StderrLines,
 }
 
 impl Drop for Served {
@@ -224,31 +228,27 @@ impl Drop for Served {
     }
 }
 
+/// Starts `files serve` and waits (within the CLI tests' deadline) for the URL it prints; the
+/// server's stderr when it ends first.
 fn serve(args: &[&str]) -> Result<Served, String> {
-    use std::io::BufRead;
     let mut child = Command::new(env!("CARGO_BIN_EXE_files"))
         .args(["serve", "--addr", "127.0.0.1:0"])
         .args(args)
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("the files binary runs");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = std::io::BufReader::new(stderr).lines();
-    let mut seen = String::new();
-    while let Some(Ok(line)) = lines.next() {
+    let mut lines = common::StderrLines::take(&mut child);
+    while let Some(line) = lines.next_line(&mut child, "serve to print its URL") {
         if let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) {
-            // Keep draining stderr so the server never blocks on a full pipe.
-            std::thread::spawn(move || lines.for_each(drop));
             return Ok(Served {
                 child,
                 base_url: url.to_owned(),
+                _stderr: lines,
             });
         }
-        seen.push_str(&line);
-        seen.push('\n');
     }
-    let _ = child.wait();
-    Err(seen)
+    common::wait_bounded(&mut child, "serve to exit");
+    Err(lines.seen().iter().map(|l| format!("{l}\n")).collect())
 }
 
 #[test]

@@ -88,10 +88,11 @@ impl Run<'_> {
         while self.journal_parts() < parts
             || self.journal().map(|j| j["upload_id"].clone()) == earlier
         {
-            assert!(
-                Instant::now() < deadline,
-                "the journal never reached {parts} parts"
-            );
+            if Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the journal never reached {parts} parts");
+            }
             assert!(
                 child.try_wait().unwrap().is_none(),
                 "the upload ended before it was killed"

@@ -2,6 +2,8 @@
 //! (`--json`, `-q`, times, sizes, server text escaped), how it exits, the errors it gives and
 //! the flags they name, and how downloads land on disk.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
@@ -210,7 +212,7 @@ fn standard_input_uploads_streamed_or_buffered() {
             .unwrap();
         use std::io::Write;
         child.stdin.take().unwrap().write_all(body).unwrap();
-        let out = child.wait_with_output().unwrap();
+        let out = common::finish(child, "the piped upload");
         assert!(out.status.success(), "{out:?}");
         let id = String::from_utf8(out.stdout).unwrap();
         let id = id.trim();

@@ -409,6 +409,8 @@ fn client(
                         owned.swap_remove(index);
                     }
                     Err(e) if gone(&e) => {
+                        // Deleted by an earlier attempt: it must not come back either.
+                        record.deleted(&id);
                         owned.swap_remove(index);
                     }
                     Err(_) => {}

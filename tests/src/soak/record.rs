@@ -231,3 +231,106 @@ pub fn explained(error: &Error, gone: bool) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(id: &str, name: &str) -> FileObject {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "object": "file", "bytes": 1, "created_at": 1,
+            "filename": name, "purpose": "batch",
+        }))
+        .expect("a file object")
+    }
+
+    /// A record of one stored file `a` (named `a.jsonl`), and one upload of `b.jsonl` that
+    /// was retried once after an unanswered attempt and then stored as `b`.
+    fn record() -> Record {
+        let record = Record::default();
+        record.sending("a.jsonl", "ha");
+        record.uploaded("a.jsonl", &Ok(file("a", "a.jsonl")), Retried::default());
+        record.sending("b.jsonl", "hb");
+        let retried = Retried {
+            retries: 1,
+            unanswered: 1,
+        };
+        record.uploaded("b.jsonl", &Ok(file("b", "b.jsonl")), retried);
+        record
+    }
+
+    fn audit(record: &Record, listed: &[FileObject]) -> (Audit, Vec<String>) {
+        let mut audit = Audit::default();
+        record.audit(listed, &mut audit);
+        (audit, record.totals().2)
+    }
+
+    #[test]
+    fn a_listing_that_matches_the_record_is_clean() {
+        let record = record();
+        let copy = file("b2", "b.jsonl");
+        let (audit, problems) = audit(&record, &[file("a", "a.jsonl"), file("b", "b.jsonl"), copy]);
+        assert_eq!(problems, Vec::<String>::new());
+        assert_eq!(
+            audit,
+            Audit {
+                lost: 0,
+                duplicates: 1,
+                unexplained_duplicates: 0
+            },
+            "the copy is matched by b's unanswered attempt"
+        );
+    }
+
+    #[test]
+    fn a_copy_no_unanswered_attempt_explains_is_reported() {
+        let record = record();
+        let listed = [
+            file("a", "a.jsonl"),
+            file("a2", "a.jsonl"),
+            file("b", "b.jsonl"),
+        ];
+        let (audit, problems) = audit(&record, &listed);
+        assert_eq!(audit.unexplained_duplicates, 1);
+        assert_eq!(
+            problems,
+            [
+                "a.jsonl is stored 1 more time(s) than its client was told, but only 0 of its \
+              attempts went unanswered"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_deleted_file_listed_again_and_a_file_nobody_sent_are_reported() {
+        let record = record();
+        record.deleting("a");
+        record.deleted("a");
+        let listed = [
+            file("a", "a.jsonl"),
+            file("b", "b.jsonl"),
+            file("x", "x.jsonl"),
+        ];
+        let (audit, problems) = audit(&record, &listed);
+        assert_eq!(audit.lost, 0, "a delete was tried: a is not lost");
+        assert_eq!(
+            problems,
+            [
+                "resurrected: a was deleted and is listed again",
+                "the emulator holds x (x.jsonl) that nobody sent",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_file_whose_delete_was_tried_may_be_gone_and_one_never_deleted_may_not() {
+        let record = record();
+        record.deleting("b");
+        let (audit, problems) = audit(&record, &[]);
+        assert_eq!(audit.lost, 1);
+        assert_eq!(
+            problems,
+            ["lost: a (a.jsonl) was stored, never deleted, and is gone"]
+        );
+    }
+}

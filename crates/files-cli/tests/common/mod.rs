@@ -179,6 +179,33 @@ impl StderrLines {
         }
     }
 
+    /// The next line, or `None` once the child has closed its stderr. Fails the test, naming
+    /// `what` and showing the lines so far, if no line has come after [`DEADLINE`] (then the
+    /// child is killed).
+    pub fn next_line(&mut self, child: &mut Child, what: &str) -> Option<String> {
+        match self.lines.recv_timeout(DEADLINE) {
+            Ok(line) => {
+                self.seen.push(line.clone());
+                Some(line)
+            }
+            Err(RecvTimeoutError::Disconnected) => None,
+            Err(RecvTimeoutError::Timeout) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "gave up after {} s waiting for {what}; killed the command. Its stderr:\n{}",
+                    DEADLINE.as_secs(),
+                    self.seen.join("\n")
+                );
+            }
+        }
+    }
+
+    /// The lines read so far.
+    pub fn seen(&self) -> &[String] {
+        &self.seen
+    }
+
     /// Waits for `child` to exit, for at most [`DEADLINE`] (past it, kills it and fails the
     /// test naming `what`), and gives its status and the lines after those waited for.
     pub fn exit(mut self, child: &mut Child, what: &str) -> (ExitStatus, Vec<String>) {
