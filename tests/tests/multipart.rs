@@ -9,6 +9,7 @@ use bytes::Bytes;
 use files_client::{Purpose, StdFiles, UploadRequest};
 use files_core::body::Segment;
 use files_core::wire::{Boundary, MultipartBody, build_upload, escape_quoted};
+use files_io::BodyPump;
 use futures_util::FutureExt;
 use proptest::prelude::*;
 use provider_openai::OpenAi;

@@ -294,7 +294,7 @@ fn a_file_too_large_is_refused_from_its_size_alone_on_both_sides() {
     client.files().create(upload()).unwrap();
     assert_eq!(
         *files.0.lock().unwrap(),
-        [0, 0, files_core::local::PROBE_PREFIX_LEN]
+        [0, 0, files_core::probe::PROBE_PREFIX_LEN]
     );
 }
 
@@ -302,12 +302,12 @@ fn a_file_too_large_is_refused_from_its_size_alone_on_both_sides() {
 #[derive(Clone, Default)]
 struct Recording(std::sync::Arc<std::sync::Mutex<Vec<usize>>>);
 
-impl files_core::local::LocalFiles for Recording {
+impl files_io::local::LocalFiles for Recording {
     fn inspect(
         &self,
         path: &std::path::Path,
         prefix_len: usize,
-    ) -> Result<files_core::local::FileProbe, files_client::LocalFileError> {
+    ) -> Result<files_core::probe::FileProbe, files_client::LocalFileError> {
         self.0.lock().unwrap().push(prefix_len);
         files_client::StdFiles.inspect(path, prefix_len)
     }
@@ -322,7 +322,7 @@ impl files_core::local::LocalFiles for Recording {
     fn create(
         &self,
         dest: &std::path::Path,
-    ) -> Result<Box<dyn files_core::local::PartialFile>, files_client::LocalFileError> {
+    ) -> Result<Box<dyn files_io::local::PartialFile>, files_client::LocalFileError> {
         files_client::StdFiles.create(dest)
     }
 }
@@ -338,7 +338,7 @@ fn the_emulator_walks_a_whole_gif_where_the_client_sees_a_prefix() {
     let gif = files_tests::samples::gif_with_a_large_first_frame(100_000);
     let purpose = Purpose::STORAGE;
     let prefix = UploadCheck::new(&purpose, Some("big.gif"), Some(gif.len() as u64))
-        .with_prefix(&gif[..files_core::local::PROBE_PREFIX_LEN]);
+        .with_prefix(&gif[..files_core::probe::PROBE_PREFIX_LEN]);
     assert!(
         client.provider().check_upload(&prefix).is_ok(),
         "the prefix shows one image"
@@ -513,7 +513,7 @@ fn an_emulator_that_takes_any_size_stores_a_file_over_the_limit() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("book.txt");
     // Text as far as the rules look (its first bytes), sparse after that.
-    let text = "words ".repeat(2 * files_core::local::PROBE_PREFIX_LEN);
+    let text = "words ".repeat(2 * files_core::probe::PROBE_PREFIX_LEN);
     std::fs::write(&path, text).unwrap();
     let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
     file.set_len(64 * MB + 1).unwrap();

@@ -2,7 +2,9 @@
 //! lie, and downloads cut short.
 
 use bytes::Bytes;
-use files_client::{AsyncClient, Client, Error, Purpose, TransportErrorKind, UploadRequest};
+use files_client::{
+    AsyncClient, Client, Error, Purpose, StreamUpload, TransportErrorKind, UploadRequest,
+};
 use files_emulator::{Dialect, Emulator};
 use files_tests::{RawServer, sample_bytes};
 use futures_util::stream;

@@ -48,6 +48,11 @@ use std::process::{Command, ExitCode};
 
 /// Crates that mean IO: HTTP clients and servers, async runtimes, TLS stacks, OS randomness.
 const FORBIDDEN_IN_CORE: &[&str] = &[
+    "async-trait",
+    "futures",
+    "futures-core",
+    "futures-io",
+    "futures-util",
     "tokio",
     "reqwest",
     "ureq",
@@ -177,7 +182,8 @@ fn sans_io() -> Result<(), String> {
             if !found.is_empty() {
                 problems.push(format!(
                     "files-core must stay sans-IO, but its dependency tree contains: {}. Move the \
-                     code that needs them into files-client or a transport crate.",
+                     code that needs them into files-io (the IO edge), files-client or a \
+                     transport crate.",
                     found.join(", ")
                 ));
             }

@@ -26,6 +26,42 @@ const FORBIDDEN_PATHS: &[(&str, &str)] = &[
     ("OsRng", "draws OS randomness"),
     ("thread_rng", "draws OS randomness"),
     ("tokio", "uses an async runtime"),
+    (
+        "std::task",
+        "polls futures (the IO edge's work, in files-io)",
+    ),
+    (
+        "poll_next",
+        "polls a stream (the IO edge's work, in files-io)",
+    ),
+    (
+        "impl Read for",
+        "pumps bytes as a reader (the IO edge's work, in files-io)",
+    ),
+    (
+        "impl Write for",
+        "writes bytes (the IO edge's work, in files-io)",
+    ),
+    (
+        "std::io::Write",
+        "writes bytes (the IO edge's work, in files-io)",
+    ),
+    (
+        "trait Transport",
+        "defines a transport (the IO edge's, in files-io)",
+    ),
+    (
+        "trait AsyncTransport",
+        "defines a transport (the IO edge's, in files-io)",
+    ),
+    (
+        "trait LocalFiles",
+        "defines local files (the IO edge's, in files-io)",
+    ),
+    (
+        "trait AsyncLocalFiles",
+        "defines local files (the IO edge's, in files-io)",
+    ),
 ];
 
 /// Macros that print.
@@ -278,6 +314,15 @@ mod tests {
         assert_eq!(whats("getrandom::fill(&mut buf)?;"), ["getrandom"]);
         assert_eq!(whats("let s = RandomState::new();"), ["RandomState"]);
         assert_eq!(whats("println!(\"hi\");"), ["println!"]);
+        assert_eq!(
+            whats("fn p(cx: &mut std::task::Context<'_>) { s.poll_next(cx); }"),
+            ["std::task", "poll_next"]
+        );
+        assert_eq!(whats("impl Read for Pump {}"), ["impl Read for"]);
+        assert_eq!(whats("impl Write for Sink {}"), ["impl Write for"]);
+        assert_eq!(whats("use std::io::Write;"), ["std::io::Write"]);
+        assert_eq!(whats("pub trait Transport: Send {}"), ["trait Transport"]);
+        assert_eq!(whats("pub trait LocalFiles {}"), ["trait LocalFiles"]);
         assert_eq!(
             whats("use std::{\n    io,\n    net::TcpStream,\n};"),
             ["std::net"]

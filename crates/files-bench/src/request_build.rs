@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use files_core::local::FileProbe;
 use files_core::ops::{CreateFile, Event, Next, Now, Operation};
+use files_core::probe::FileProbe;
 use files_core::provider::Provider;
 use files_core::{Purpose, RequestOptions, UploadRequest};
 use provider_stepfun::StepFun;

@@ -9,7 +9,7 @@ use files_client::{
     PartOptions, Polling, Provider, RequestOptions, ResumeFrom, StdFiles, TokioFiles, Upload,
     UploadRequest,
 };
-use files_core::local::{AsyncLocalFiles, LocalFiles};
+use files_io::local::{AsyncLocalFiles, LocalFiles};
 use futures_util::StreamExt;
 use transport_reqwest::ReqwestTransport;
 use transport_ureq::UreqTransport;

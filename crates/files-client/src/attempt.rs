@@ -5,11 +5,11 @@
 
 use std::sync::Arc;
 
-use files_core::body::SendFailure;
 use files_core::download::Resumption;
 use files_core::ops::{Attempt, Event, Now, ReadPlan};
 use files_core::{ContentInfo, Observer};
 use files_core::{Error, TransportError};
+use files_io::SendFailure;
 use http::response::Parts;
 
 use crate::trace::AttemptLog;

@@ -84,6 +84,10 @@ pub use std_files::{StdFiles, StdPartialFile};
 #[cfg(feature = "async")]
 pub use tokio_files::{TokioFiles, TokioPartialFile};
 
+/// `UploadRequest::from_stream`: an upload from an async stream (bring the trait into scope).
+#[cfg(feature = "async")]
+pub use files_io::StreamUpload;
+
 pub use files_core::uploads::{
     NewUpload, PartOptions, PartProgress, PartRange, ResumeFrom, SentPart, Upload,
     UploadAfterFailure, UploadFailure, UploadPart, UploadStarted, UploadStatus, UploadStep,

@@ -9,7 +9,7 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 
 use bytes::{Bytes, BytesMut};
-use files_core::body::ByteStream;
+use files_io::ByteStream;
 use futures_util::StreamExt;
 use tokio::sync::{mpsc, oneshot};
 

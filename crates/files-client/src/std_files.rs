@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use files_core::body::PathRange;
-use files_core::local::{FileProbe, LocalFiles, PartialFile};
+use files_core::probe::FileProbe;
 use files_core::{LocalFileError, LocalFileOp};
+use files_io::local::{LocalFiles, PartialFile};
 use tempfile::NamedTempFile;
 
 use crate::background_sync::BackgroundSync;

@@ -6,8 +6,8 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use files_core::ops::Now;
 use files_core::provider::Provider;
-use files_core::transport::{RequestBody, ResponseBody, Transport, transport_fn};
 use files_core::{Error, ListParams, Purpose, RequestOptions, TransportError, UploadRequest};
+use files_io::transport::{RequestBody, ResponseBody, Transport, transport_fn};
 use provider_openai::OpenAi;
 
 use crate::{Client, Environment};
@@ -345,7 +345,7 @@ fn debug_output_never_shows_the_key() {
 mod asynchronous {
     use super::*;
     use crate::{AsyncClient, AsyncEnvironment};
-    use files_core::transport::{AsyncResponseBody, async_transport_fn};
+    use files_io::transport::{AsyncResponseBody, async_transport_fn};
 
     #[async_trait::async_trait]
     impl AsyncEnvironment for Arc<VirtualClock> {

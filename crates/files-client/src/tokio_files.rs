@@ -6,9 +6,11 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
-use files_core::body::{ByteStream, PathRange};
-use files_core::local::{AsyncLocalFiles, AsyncPartialFile, FileProbe};
+use files_core::body::PathRange;
+use files_core::probe::FileProbe;
 use files_core::{LocalFileError, LocalFileOp};
+use files_io::ByteStream;
+use files_io::local::{AsyncLocalFiles, AsyncPartialFile};
 use tempfile::TempPath;
 use tokio::io::AsyncReadExt;
 

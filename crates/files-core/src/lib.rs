@@ -54,17 +54,16 @@ mod error;
 #[rustfmt::skip]
 mod error_kind;
 mod list;
-pub mod local;
 mod objects;
 mod open_string;
 pub mod ops;
 mod options;
+pub mod probe;
 mod progress;
 pub mod provider;
 mod purpose;
 pub mod rules;
 mod secret;
-pub mod transport;
 mod upload;
 pub mod uploads;
 pub mod wire;

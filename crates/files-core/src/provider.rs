@@ -223,7 +223,7 @@ pub struct UploadCheck<'a> {
     /// The first bytes of the file ([`PROBE_PREFIX_LEN`] at most), when they are known: not
     /// for a reader or a stream, nor in the first check of a local file.
     ///
-    /// [`PROBE_PREFIX_LEN`]: crate::local::PROBE_PREFIX_LEN
+    /// [`PROBE_PREFIX_LEN`]: crate::probe::PROBE_PREFIX_LEN
     pub prefix: Option<&'a [u8]>,
     /// The size limit that applies instead of the purpose's, with what sets it: the
     /// Uploads API's, for a file sent in parts.

@@ -5,7 +5,6 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
-use futures_core::Stream;
 
 use crate::body::{OneShotReader, OneShotStream};
 use crate::purpose::Purpose;
@@ -21,7 +20,8 @@ pub enum UploadSource {
     Bytes(Bytes),
     /// A blocking reader with a declared length; sent once.
     Reader(OneShotReader),
-    /// An async stream with a declared length; sent once, by an async transport.
+    /// An async stream with a declared length; sent once, by an async client. Made by
+    /// `files_io::StreamUpload::from_stream`.
     Stream(OneShotStream),
     /// A remote URL the provider fetches itself (StepFun).
     Url(String),
@@ -83,21 +83,6 @@ impl UploadRequest {
     ) -> Self {
         UploadRequest::new(
             UploadSource::Reader(OneShotReader::new(reader, len)),
-            purpose,
-        )
-        .with_filename(filename)
-    }
-
-    /// Uploads exactly `len` bytes from an async `stream`, under `filename` (async clients
-    /// only). The stream is read once, so such an upload is not retried.
-    pub fn from_stream(
-        stream: impl Stream<Item = std::io::Result<Bytes>> + Send + 'static,
-        len: u64,
-        filename: impl Into<String>,
-        purpose: Purpose,
-    ) -> Self {
-        UploadRequest::new(
-            UploadSource::Stream(OneShotStream::new(stream, len)),
             purpose,
         )
         .with_filename(filename)

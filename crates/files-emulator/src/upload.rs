@@ -6,7 +6,7 @@ use http::HeaderMap;
 use http::header::CONTENT_TYPE;
 
 use files_core::RuleKind;
-use files_core::local::PROBE_PREFIX_LEN;
+use files_core::probe::PROBE_PREFIX_LEN;
 use files_core::provider::UploadCheck;
 use files_core::rules::{ExpiresAfterRule, FormatRule, GifImages, ProviderRules, SiteRule};
 

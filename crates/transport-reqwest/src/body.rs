@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use files_core::transport::AsyncRequestBody;
+use files_io::transport::AsyncRequestBody;
 use futures_util::Stream;
 use http_body::{Frame, SizeHint};
 use sync_wrapper::SyncWrapper;

@@ -5,10 +5,11 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use files_core::download::{AsyncContentBody, Resumption};
+use files_core::download::Resumption;
 use files_core::ops::Exchange;
-use files_core::transport::AsyncResponseBody;
 use files_core::{ContentInfo, Error, Result};
+use files_io::AsyncContentBody;
+use files_io::transport::AsyncResponseBody;
 use futures_util::Stream;
 
 use super::driver::AsyncDriver;

@@ -9,10 +9,11 @@ use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use files_core::body::PathRange;
-use files_core::local::AsyncLocalFiles;
 use files_core::ops::{Attempt, Event, Next, Operation, Slot};
-use files_core::transport::{AsyncResponseBody, AsyncTransport};
 use files_core::{Error, LocalFileError, LocalFileOp, Result, TransportError};
+use files_io::BodyPump;
+use files_io::local::AsyncLocalFiles;
+use files_io::transport::{AsyncResponseBody, AsyncTransport};
 use futures_util::future::{self, BoxFuture, Either};
 use futures_util::stream::{self, BoxStream, FuturesUnordered};
 use futures_util::{FutureExt, Stream, StreamExt};

@@ -10,15 +10,16 @@ pub use uploads::AsyncUploads;
 use std::path::Path;
 use std::sync::Arc;
 
-use files_core::download::{AsyncContentBody, Resumption};
-use files_core::local::AsyncLocalFiles;
+use files_core::download::Resumption;
 use files_core::ops::{CreateFile, Exchange, ListAll, Operation, WaitForProcessing};
 use files_core::provider::Provider;
-use files_core::transport::AsyncTransport;
 use files_core::{
     DeletedFile, Error, FileList, FileObject, ListParams, LocalFileError, LocalFileOp, Polling,
     RequestOptions, Result, UploadRequest,
 };
+use files_io::AsyncContentBody;
+use files_io::local::AsyncLocalFiles;
+use files_io::transport::AsyncTransport;
 use futures_io::AsyncWrite;
 use futures_util::stream::BoxStream;
 use futures_util::{AsyncWriteExt, StreamExt};
@@ -36,7 +37,7 @@ use crate::trace;
 ///
 /// ```
 /// use files_client::AsyncClient;
-/// use files_core::transport::{async_transport_fn, AsyncResponseBody};
+/// use files_io::transport::{async_transport_fn, AsyncResponseBody};
 /// # use files_core::provider::{BaseUrl, Features, Provider};
 /// # use files_core::ValidationError;
 /// # struct Local(BaseUrl);

@@ -2,8 +2,9 @@
 
 use std::io::{self, Read};
 
-use files_core::download::{ContentBody, Resumption};
+use files_core::download::Resumption;
 use files_core::{ContentInfo, Error, Result, TransportError, TransportErrorKind};
+use files_io::ContentBody;
 
 use super::driver::Driver;
 use crate::attempt;

@@ -8,10 +8,11 @@ use std::sync::{Arc, mpsc};
 
 use bytes::Bytes;
 use files_core::body::PathRange;
-use files_core::local::LocalFiles;
 use files_core::ops::{Attempt, Event, Next, Operation, Slot};
-use files_core::transport::{ResponseBody, Transport};
 use files_core::{Error, LocalFileError, LocalFileOp, Result, TransportError, TransportErrorKind};
+use files_io::BodyPump;
+use files_io::local::LocalFiles;
+use files_io::transport::{ResponseBody, Transport};
 
 use crate::attempt::{self, Received, Streamed};
 use crate::env::Environment;

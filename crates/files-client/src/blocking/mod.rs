@@ -11,15 +11,16 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-use files_core::download::{ContentBody, Resumption};
-use files_core::local::LocalFiles;
+use files_core::download::Resumption;
 use files_core::ops::{CreateFile, Exchange, ListAll, Operation, WaitForProcessing};
 use files_core::provider::Provider;
-use files_core::transport::Transport;
 use files_core::{
     DeletedFile, Error, FileList, FileObject, ListParams, LocalFileError, LocalFileOp, Polling,
     RequestOptions, Result, UploadRequest,
 };
+use files_io::ContentBody;
+use files_io::local::LocalFiles;
+use files_io::transport::Transport;
 
 #[cfg(feature = "async")]
 pub(crate) use driver::{Batch, abandoned, driver_bug, finished};
@@ -39,7 +40,7 @@ const COPY_BUFFER: usize = 256 * 1024;
 ///
 /// ```
 /// use files_client::Client;
-/// use files_core::transport::{transport_fn, ResponseBody};
+/// use files_io::transport::{transport_fn, ResponseBody};
 /// # use files_core::provider::{BaseUrl, Features, Provider};
 /// # use files_core::ValidationError;
 /// # struct Local(BaseUrl);

@@ -21,9 +21,9 @@ use super::exchange::{Exchange, decode_file, out_of_order, polled_when_finished}
 use super::upload_parts::UploadInParts;
 use super::{Event, Next, Now, Operation};
 use crate::error::Error;
-use crate::local::{FileProbe, PROBE_PREFIX_LEN};
 use crate::objects::FileObject;
 use crate::options::RequestOptions;
+use crate::probe::{FileProbe, PROBE_PREFIX_LEN};
 use crate::provider::Provider;
 use crate::upload::UploadRequest;
 use crate::uploads::PartOptions;

@@ -56,8 +56,8 @@ use http::response::Parts;
 
 use crate::body::Body;
 use crate::error::{Error, LocalFileError};
-use crate::local::FileProbe;
 use crate::options::Timeouts;
+use crate::probe::FileProbe;
 use crate::progress::{Observer, RetryNotice};
 use crate::purpose::FileStatus;
 use crate::wire::{MAX_ERROR_BODY, MAX_JSON_BODY};

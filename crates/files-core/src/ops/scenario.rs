@@ -8,7 +8,7 @@ use bytes::Bytes;
 
 use super::{Attempt, Event, Next, Now, Operation, Pause, Slot};
 use crate::error::{Error, TransportError};
-use crate::local::FileProbe;
+use crate::probe::FileProbe;
 
 /// Drives one machine by hand.
 pub(crate) struct Scenario<O: Operation> {

@@ -3,7 +3,7 @@
 use http::HeaderMap;
 
 use crate::body::{Body, Segment};
-use crate::local::FileProbe;
+use crate::probe::FileProbe;
 use crate::provider::{BaseUrl, ContentKind, Features, UploadCheck};
 use crate::rules::{ExpiresAfterRule, Formats, ProviderRules, PurposeRule, UploadsRule};
 use crate::testing::MemoryFiles;

@@ -3,7 +3,7 @@
 
 use crate::body::{Body, PathRange, Segment};
 use crate::error::{Error, ValidationError};
-use crate::local::{FileProbe, PROBE_PREFIX_LEN};
+use crate::probe::{FileProbe, PROBE_PREFIX_LEN};
 use crate::provider::{Provider, UploadCheck};
 use crate::rules::{RuleKind, UploadWarning};
 use crate::upload::{UploadRequest, UploadSource};

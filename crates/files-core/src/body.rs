@@ -1,37 +1,22 @@
-//! [`Body`]: a request body as a *description* — a list of [`Segment`]s of known length — and
-//! the one byte pump that turns it into bytes for a transport.
+//! [`Body`]: a request body as a *description* — a list of [`Segment`]s of known length.
 //!
 //! A segment is bytes in memory (multipart boundaries, part headers, text fields, JSON), a
 //! byte range of a file named by path, or a one-shot reader or stream with a declared length.
 //! The exact length of the whole body follows from its segments, so every request carries a
-//! `Content-Length` and none is sent chunked. Describing a 100 GB file reads none of it: the
-//! pump opens the path (through the caller's [`LocalFiles`](crate::local::LocalFiles)) only
-//! when the transport reads that far, and opens it again for a retry.
+//! `Content-Length` and none is sent chunked. Describing a 100 GB file reads none of it.
 //!
-//! The pump has two faces over one set of rules: [`Body::into_request_body`]
-//! gives a blocking reader, [`Body::into_async_request_body`] an async stream. Both check that
-//! every segment yields exactly its declared length, report a local failure as a
-//! [`LocalFileError`](crate::LocalFileError) (never as a connection failure), and count the
-//! payload's bytes for a progress [`Observer`](crate::Observer) when there is one.
+//! The core never reads a segment. The byte pump that turns a description into bytes for a
+//! transport — opening a path only when the transport reads that far, and again for a retry;
+//! holding every segment to its declared length — is the IO edge's, in `files-io`.
 
-mod check;
-mod reader;
-mod stream;
-
+use std::any::Any;
 use std::fmt;
-use std::io::{self, Read};
+use std::io::Read;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use futures_core::Stream;
-
-pub use check::SendFailure;
-
-/// A byte stream for async uploads: chunks of bytes or an IO error.
-pub type ByteStream = Pin<Box<dyn Stream<Item = io::Result<Bytes>> + Send>>;
 
 /// A request body description.
 #[derive(Clone, Default)]
@@ -113,8 +98,10 @@ impl fmt::Debug for Body {
 }
 
 /// One piece of a [`Body`].
+///
+/// Not `#[non_exhaustive]`: the byte pump (in `files-io`) must know how to send every kind, so
+/// a new kind is a change it has to make too.
 #[derive(Clone)]
-#[non_exhaustive]
 pub enum Segment {
     /// Bytes in memory; sending them again is a cheap reference-counted clone.
     Bytes(Bytes),
@@ -229,17 +216,22 @@ impl OneShotReader {
 }
 
 /// An async byte stream that can be taken once, with its declared length.
+///
+/// The core never polls it and does not know its type: it holds the stream, type-erased, for
+/// the async pump in `files-io`, which made it (`files_io::one_shot_stream`) and alone takes it
+/// apart again.
 #[derive(Clone)]
 pub struct OneShotStream {
-    stream: Arc<Mutex<Option<ByteStream>>>,
+    stream: Arc<Mutex<Option<Box<dyn Any + Send>>>>,
     len: u64,
 }
 
 impl OneShotStream {
-    /// Wraps `stream`, which must yield exactly `len` bytes.
-    pub fn new(stream: impl Stream<Item = io::Result<Bytes>> + Send + 'static, len: u64) -> Self {
+    /// Holds `stream`, which must yield exactly `len` bytes. What `stream` is, only the pump
+    /// that later [takes](Self::take) it knows.
+    pub fn from_erased(stream: Box<dyn Any + Send>, len: u64) -> Self {
         OneShotStream {
-            stream: Arc::new(Mutex::new(Some(Box::pin(stream)))),
+            stream: Arc::new(Mutex::new(Some(stream))),
             len,
         }
     }
@@ -255,7 +247,7 @@ impl OneShotStream {
     }
 
     /// Takes the stream; `None` if an earlier attempt already took it.
-    pub fn take(&self) -> Option<ByteStream> {
+    pub fn take(&self) -> Option<Box<dyn Any + Send>> {
         self.stream.lock().ok().and_then(|mut s| s.take())
     }
 
@@ -264,6 +256,3 @@ impl OneShotStream {
         self.stream.lock().map_or(true, |s| s.is_none())
     }
 }
-
-#[cfg(test)]
-mod tests;

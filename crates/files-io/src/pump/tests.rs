@@ -5,9 +5,11 @@ use bytes::Bytes;
 use futures_util::stream;
 use proptest::prelude::*;
 
+use files_core::body::{Body, OneShotReader, PathRange, Segment};
+use files_core::{LocalFileError, Observer};
+
 use super::*;
-use crate::error::LocalFileError;
-use crate::progress::Observer;
+use crate::stream_upload::one_shot_stream;
 use crate::testing::MemoryFiles;
 
 #[test]
@@ -63,7 +65,7 @@ fn a_short_file_names_itself_and_asks_whether_it_changed() {
 fn a_missing_file_is_a_local_read_error() {
     let body = Body::from_segments(vec![Segment::Path(PathRange::whole("/gone.bin", 3))]);
     let err = MemoryFiles::new().render(body).unwrap_err();
-    assert_eq!(err.op, crate::LocalFileOp::Read);
+    assert_eq!(err.op, files_core::LocalFileOp::Read);
     assert!(
         err.to_string().starts_with("could not read /gone.bin"),
         "{err}"
@@ -97,7 +99,7 @@ fn a_one_shot_reader_cannot_be_sent_twice_and_says_so() {
 
 #[test]
 fn the_blocking_pump_refuses_an_async_stream_clearly() {
-    let s = OneShotStream::new(stream::iter(vec![Ok(Bytes::from_static(b"ab"))]), 2);
+    let s = one_shot_stream(stream::iter(vec![Ok(Bytes::from_static(b"ab"))]), 2);
     let err = MemoryFiles::new()
         .render(Body::from_segments(vec![Segment::Stream(s)]))
         .unwrap_err();
@@ -110,7 +112,7 @@ fn the_blocking_pump_refuses_an_async_stream_clearly() {
 
 #[test]
 fn an_async_stream_is_held_to_its_length() {
-    let long = OneShotStream::new(stream::iter(vec![Ok(Bytes::from_static(b"abcd"))]), 3);
+    let long = one_shot_stream(stream::iter(vec![Ok(Bytes::from_static(b"abcd"))]), 3);
     let (out, failure) =
         MemoryFiles::new().pump_async(Body::from_segments(vec![Segment::Stream(long)]));
     assert_eq!(out, b"abc");
@@ -120,7 +122,7 @@ fn an_async_stream_is_held_to_its_length() {
             .to_string()
             .contains("the upload's stream: it holds more")
     );
-    let failing = OneShotStream::new(
+    let failing = one_shot_stream(
         stream::iter(vec![
             Ok(Bytes::from_static(b"ab")),
             Err(io::Error::other("disk gone")),
@@ -391,9 +393,9 @@ fn emptiness_is_a_length_of_zero_at_every_level() {
     assert!(OneShotReader::new(io::empty(), 0).is_empty());
     assert!(!OneShotReader::new(io::empty(), 1).is_empty());
     let none = stream::iter(Vec::<io::Result<Bytes>>::new());
-    assert!(OneShotStream::new(none, 0).is_empty());
+    assert!(one_shot_stream(none, 0).is_empty());
     let none = stream::iter(Vec::<io::Result<Bytes>>::new());
-    assert!(!OneShotStream::new(none, 2).is_empty());
+    assert!(!one_shot_stream(none, 2).is_empty());
 }
 
 #[test]
@@ -406,7 +408,7 @@ fn a_one_shot_source_is_replayable_until_an_attempt_takes_it() {
     assert!(reader.take().is_none(), "a reader is taken once");
 
     let chunks = stream::iter(vec![Ok(Bytes::from_static(b"ab"))]);
-    let source = OneShotStream::new(chunks, 2);
+    let source = one_shot_stream(chunks, 2);
     let segment = Segment::Stream(source.clone());
     assert!(!source.is_taken() && segment.is_replayable());
     let body = Body::from_segments(vec![segment.clone()]);
@@ -505,7 +507,7 @@ fn an_empty_chunk_after_a_stream_s_last_byte_is_not_an_overflow() {
         Ok(Bytes::new()),
         Ok(Bytes::new()),
     ]);
-    let body = Body::from_segments(vec![Segment::Stream(OneShotStream::new(chunks, 2))]);
+    let body = Body::from_segments(vec![Segment::Stream(one_shot_stream(chunks, 2))]);
     let (out, failure) = MemoryFiles::new().pump_async(body);
     assert_eq!(out, b"ab");
     assert!(failure.is_none(), "{failure:?}");

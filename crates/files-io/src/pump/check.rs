@@ -7,8 +7,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::error::{LocalFileError, LocalFileOp};
-use crate::progress::Observer;
+use files_core::{LocalFileError, LocalFileOp, Observer};
 
 /// What a segment's source is, for messages and for how strictly its length is held.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -15,8 +15,8 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use futures_core::Stream;
 
-use crate::error::TransportError;
-pub use crate::options::Timeouts;
+pub use files_core::Timeouts;
+use files_core::TransportError;
 
 /// A blocking request body: a reader of exactly [`RequestBody::len`] bytes. The request's
 /// `Content-Length` header already says that length; a transport must not send it chunked.
@@ -190,7 +190,7 @@ impl std::fmt::Debug for AsyncResponseBody {
 ///
 /// A closure becomes a transport through [`transport_fn`].
 ///
-/// [`TransportErrorKind::Timeout`]: crate::TransportErrorKind::Timeout
+/// [`TransportErrorKind::Timeout`]: files_core::TransportErrorKind::Timeout
 pub trait Transport: Send + Sync {
     /// Sends `request` and returns the response with its body unread.
     fn send(
@@ -244,7 +244,7 @@ impl<F> std::fmt::Debug for FnTransport<F> {
 /// own.
 ///
 /// ```
-/// use files_core::transport::{transport_fn, ResponseBody};
+/// use files_io::transport::{transport_fn, ResponseBody};
 /// let transport = transport_fn(|_request| {
 ///     Ok(http::Response::new(ResponseBody::from_bytes(r#"{"object":"list","data":[]}"#)))
 /// });

@@ -9,41 +9,35 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use futures_core::Stream;
 
+use files_core::body::{Body, Segment};
+use files_core::{LocalFileError, Observer};
+
 use super::check::{PayloadProgress, SegmentCheck, SendFailure, Source};
-use super::{Body, ByteStream, Segment};
-use crate::error::LocalFileError;
+use crate::ByteStream;
 use crate::local::AsyncLocalFiles;
-use crate::progress::Observer;
 use crate::transport::AsyncRequestBody;
 
-impl Body {
-    /// The body as a stream of exactly [`Body::len`] bytes, for an [`AsyncTransport`]: the
-    /// async twin of [`Body::into_request_body`], with the same checks and messages. File
-    /// ranges are streamed and blocking readers read through `files`, so the runtime is never
-    /// blocked.
-    ///
-    /// [`AsyncTransport`]: crate::transport::AsyncTransport
-    pub fn into_async_request_body(
-        self,
-        files: Arc<dyn AsyncLocalFiles>,
-        observer: Option<Arc<dyn Observer>>,
-    ) -> (AsyncRequestBody, SendFailure) {
-        let failure = SendFailure::default();
-        let len = self.len();
-        let progress = match (observer, self.payload()) {
-            (Some(observer), Some(payload)) => Some(PayloadProgress::start(observer, payload)),
-            _ => None,
-        };
-        let stream = BodyStream {
-            segments: self.into_segments().into_iter(),
-            current: None,
-            files,
-            failure: failure.clone(),
-            progress,
-            finished: false,
-        };
-        (AsyncRequestBody::new(stream, len), failure)
-    }
+/// See [`BodyPump::into_async_request_body`](super::BodyPump::into_async_request_body).
+pub(super) fn async_request_body(
+    body: Body,
+    files: Arc<dyn AsyncLocalFiles>,
+    observer: Option<Arc<dyn Observer>>,
+) -> (AsyncRequestBody, SendFailure) {
+    let failure = SendFailure::default();
+    let len = body.len();
+    let progress = match (observer, body.payload()) {
+        (Some(observer), Some(payload)) => Some(PayloadProgress::start(observer, payload)),
+        _ => None,
+    };
+    let stream = BodyStream {
+        segments: body.into_segments().into_iter(),
+        current: None,
+        files,
+        failure: failure.clone(),
+        progress,
+        finished: false,
+    };
+    (AsyncRequestBody::new(stream, len), failure)
 }
 
 /// The segment being streamed.
@@ -91,7 +85,8 @@ impl BodyStream {
                 checked(stream, Source::Reader, one_shot.len())
             }
             Segment::Stream(one_shot) => {
-                let stream = one_shot.take().ok_or_else(|| Source::Stream.consumed())?;
+                let erased = one_shot.take().ok_or_else(|| Source::Stream.consumed())?;
+                let stream = crate::stream_upload::unerase(erased)?;
                 checked(stream, Source::Stream, one_shot.len())
             }
         }))

@@ -5,45 +5,34 @@ use std::sync::Arc;
 
 use bytes::{Buf, Bytes};
 
+use files_core::body::{Body, Segment};
+use files_core::{LocalFileError, Observer};
+
 use super::check::{PayloadProgress, SegmentCheck, SendFailure, Source};
-use super::{Body, Segment};
-use crate::error::LocalFileError;
 use crate::local::LocalFiles;
-use crate::progress::Observer;
 use crate::transport::RequestBody;
 
-impl Body {
-    /// The body as a blocking reader of exactly [`Body::len`] bytes, for a [`Transport`].
-    ///
-    /// Path segments are opened through `files` only when the reader reaches them; every
-    /// segment must yield exactly its declared length. A local failure — a file that cannot
-    /// be opened or shrank, a reader that fails or yields the wrong number of bytes — fails
-    /// the read and is recorded in the returned [`SendFailure`], so the caller can report it
-    /// as a [`LocalFileError`] whatever the transport made of it. With an `observer`, the
-    /// payload's bytes are counted as they are read.
-    ///
-    /// [`Transport`]: crate::transport::Transport
-    pub fn into_request_body(
-        self,
-        files: Arc<dyn LocalFiles>,
-        observer: Option<Arc<dyn Observer>>,
-    ) -> (RequestBody, SendFailure) {
-        let failure = SendFailure::default();
-        let len = self.len();
-        let progress = match (observer, self.payload()) {
-            (Some(observer), Some(payload)) => Some(PayloadProgress::start(observer, payload)),
-            _ => None,
-        };
-        let reader = BodyReader {
-            segments: self.into_segments().into_iter(),
-            current: None,
-            files,
-            failure: failure.clone(),
-            progress,
-            failed: None,
-        };
-        (RequestBody::new(reader, len), failure)
-    }
+/// See [`BodyPump::into_request_body`](super::BodyPump::into_request_body).
+pub(super) fn request_body(
+    body: Body,
+    files: Arc<dyn LocalFiles>,
+    observer: Option<Arc<dyn Observer>>,
+) -> (RequestBody, SendFailure) {
+    let failure = SendFailure::default();
+    let len = body.len();
+    let progress = match (observer, body.payload()) {
+        (Some(observer), Some(payload)) => Some(PayloadProgress::start(observer, payload)),
+        _ => None,
+    };
+    let reader = BodyReader {
+        segments: body.into_segments().into_iter(),
+        current: None,
+        files,
+        failure: failure.clone(),
+        progress,
+        failed: None,
+    };
+    (RequestBody::new(reader, len), failure)
 }
 
 /// The segment being read.

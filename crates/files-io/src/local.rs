@@ -11,22 +11,10 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use bytes::Bytes;
+pub use files_core::probe::{FileProbe, PROBE_PREFIX_LEN};
+use files_core::{LocalFileError, body::PathRange};
 
-use crate::body::{ByteStream, PathRange};
-use crate::error::LocalFileError;
-
-/// What the client learned about a local file before uploading it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct FileProbe {
-    /// The file's size in bytes.
-    pub len: u64,
-    /// Its first bytes (up to what was asked for).
-    pub prefix: Bytes,
-}
-
-/// How many leading bytes of a local file the client reads for the provider's checks
-/// (`prefix_bytes` in `spec/formats.toml`).
-pub const PROBE_PREFIX_LEN: usize = crate::rules::PREFIX_BYTES;
+use crate::ByteStream;
 
 /// Local files for blocking code.
 pub trait LocalFiles: Send + Sync {
