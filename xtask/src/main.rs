@@ -7,7 +7,7 @@
 //!   `llm-files` facade with only `blocking`, `openai` and `stepfun`) pulls in an async runtime.
 //!
 //! - `cargo xtask codegen [--check]`: writes the rule tables (files-core's format catalogue,
-//!   error kinds and purposes; each provider crate's `rules.rs`; the emulator's `rules.rs`) and
+//!   error kinds and purposes; each provider crate's `rules.rs`, which the emulator uses too) and
 //!   `docs/providers.md` from `spec/`; `--check` writes nothing and fails naming each stale
 //!   file. A `#[test]` runs the check too.
 //!

@@ -6,7 +6,6 @@ use std::str::FromStr;
 use files_core::rules::{ProviderRules, SiteRule};
 
 use crate::error::EmulatorError;
-use crate::rules;
 
 /// The provider whose wire format the emulator reproduces.
 ///
@@ -36,11 +35,13 @@ impl Dialect {
         }
     }
 
-    /// The provider's rules this dialect enforces (generated from `spec/`).
+    /// The provider's rules this dialect enforces: the provider crate's table, generated from
+    /// `spec/` ([`provider_openai::rules::RULES`], [`provider_stepfun::rules::RULES`]), the one
+    /// its `check_upload` applies before sending.
     pub fn rules(self) -> &'static ProviderRules {
         match self {
-            Dialect::OpenAi => &rules::OPENAI,
-            Dialect::StepFun => &rules::STEPFUN,
+            Dialect::OpenAi => &provider_openai::rules::RULES,
+            Dialect::StepFun => &provider_stepfun::rules::RULES,
         }
     }
 

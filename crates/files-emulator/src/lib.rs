@@ -75,8 +75,6 @@ mod public_net;
 mod range;
 mod record;
 mod remote;
-#[rustfmt::skip]
-mod rules;
 mod server;
 mod state;
 mod store;

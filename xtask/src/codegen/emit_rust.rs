@@ -283,11 +283,6 @@ fn rules_literal(p: &ProviderSpec) -> String {
     out
 }
 
-/// Indents every line after the first by `spaces`.
-fn indent(text: &str, spaces: usize) -> String {
-    text.replace('\n', &format!("\n{}", " ".repeat(spaces)))
-}
-
 const RULE_TYPES: &str = "AccountCaps, ExpiresAfterRule, Formats, ListLimitRule, ProviderRules, PurposeRule, SiteRule, UploadsRule";
 
 /// `crates/provider-<id>/src/rules.rs`.
@@ -334,29 +329,5 @@ pub fn provider_rules(p: &ProviderSpec) -> String {
         rules_literal(p)
     )
     .unwrap();
-    out
-}
-
-/// `crates/files-emulator/src/rules.rs`: every dialect's rules.
-pub fn emulator_rules(spec: &Spec) -> String {
-    let mut out = header("spec/openai.toml and spec/stepfun.toml");
-    writeln!(
-        out,
-        "//! The rules each dialect enforces, the same tables the provider crates check before\n\
-         //! sending.\n\n#[allow(unused_imports)]\nuse files_core::rules::{{{RULE_TYPES}}};\n"
-    )
-    .unwrap();
-    for p in &spec.providers {
-        writeln!(
-            out,
-            "/// {}'s upload rules.\npub(crate) static {}: ProviderRules = {};\n",
-            p.provider.name,
-            p.provider.id.to_ascii_uppercase(),
-            indent(&rules_literal(p), 0)
-        )
-        .unwrap();
-    }
-    out.truncate(out.trim_end().len());
-    out.push('\n');
     out
 }

@@ -1,8 +1,8 @@
 //! Provider rules as data, and the pure checks that apply them before a byte is sent.
 //!
 //! The tables come from `spec/` at the workspace root: `cargo xtask codegen` writes the format
-//! catalogue here ([`FORMATS`]) and each provider's [`ProviderRules`] into its crate (and the
-//! emulator's), so client and emulator enforce the same rules. [`check_upload`] applies a
+//! catalogue here ([`FORMATS`]) and each provider's [`ProviderRules`] into its crate, whose
+//! table the emulator uses too, so client and emulator enforce the same rules. [`check_upload`] applies a
 //! provider's rules to an [`UploadCheck`](crate::provider::UploadCheck): the purpose (and the site's purposes), the size, the
 //! format by extension and by leading bytes, and the expiry. It refuses with a
 //! [`ValidationError`](crate::ValidationError) whose [`RuleKind`] says which rule failed, and
