@@ -115,6 +115,15 @@ impl AsyncClient {
         &*self.provider
     }
 
+    /// The provider as a shared handle, for building the machines that hold one
+    /// ([`CreateFile`](files_core::ops::CreateFile), [`ListAll`](files_core::ops::ListAll),
+    /// [`UploadInParts`](files_core::ops::UploadInParts),
+    /// [`WaitForProcessing`](files_core::ops::WaitForProcessing)) to hand to
+    /// [`run`](Self::run).
+    pub fn shared_provider(&self) -> Arc<dyn Provider> {
+        self.provider.clone()
+    }
+
     /// The options every request starts from.
     pub fn options(&self) -> &RequestOptions {
         &self.options
