@@ -5,9 +5,8 @@
 
 use std::sync::Arc;
 
-use files_core::download::Resumption;
+use files_core::Observer;
 use files_core::ops::{Attempt, Event, Now, ReadPlan};
-use files_core::{ContentInfo, Observer};
 use files_core::{Error, TransportError};
 use files_io::SendFailure;
 use http::response::Parts;
@@ -75,21 +74,4 @@ pub(crate) fn finished(event: Event, log: &AttemptLog, now: Now) -> Event {
         log.failed(error, now);
     }
     event
-}
-
-/// What a resumed download's continuation came to, `received` bytes having been delivered:
-/// the new body and how many of its first bytes to skip, or the download's final error.
-pub(crate) fn continuation<B>(
-    resumption: &mut Resumption,
-    received: u64,
-    attempts: u32,
-    outcome: Result<(ContentInfo, Option<Streamed<B>>), Error>,
-) -> Result<(B, u64), Error> {
-    let (info, streamed) = match outcome {
-        Ok(done) => done,
-        Err(e) => return Err(resumption.gave_up(e, attempts)),
-    };
-    let skip = resumption.continued(&info, received, attempts)?;
-    let Streamed { body, .. } = streamed.ok_or_else(crate::trace::missing_body)?;
-    Ok((body, skip))
 }

@@ -67,6 +67,7 @@ mod attempt;
 mod background_sync;
 mod blocking;
 mod env;
+mod notices;
 #[cfg(feature = "async")]
 mod pieces;
 mod std_files;

@@ -342,6 +342,107 @@ fn debug_output_never_shows_the_key() {
 }
 
 #[cfg(feature = "async")]
+/// A machine that asks its driver for ten bytes of a file, and gives back what came of it.
+#[derive(Default)]
+struct ReadTen {
+    asked: bool,
+    read: Option<std::result::Result<bytes::Bytes, files_core::LocalFileError>>,
+}
+
+const GONE: &str = "/gone/data.bin";
+
+impl files_core::ops::Operation for ReadTen {
+    type Output = usize;
+    fn name(&self) -> &'static str {
+        "test.read"
+    }
+    fn poll(&mut self, _: Now, _: u128) -> files_core::ops::Next<usize> {
+        use files_core::ops::Next;
+        if !std::mem::replace(&mut self.asked, true) {
+            return Next::Read {
+                path: GONE.into(),
+                offset: 0,
+                len: 10,
+            };
+        }
+        match self.read.take() {
+            Some(Ok(bytes)) => Next::Done(Ok(bytes.len())),
+            Some(Err(error)) => Next::Done(Err(error.into())),
+            None => Next::Done(Err(TransportError::new(
+                files_core::TransportErrorKind::Other,
+                "no read came back",
+            )
+            .into())),
+        }
+    }
+    fn handle(&mut self, event: files_core::ops::Event, _: Now) {
+        if let files_core::ops::Event::Read(read) = event {
+            self.read = Some(read);
+        }
+    }
+    fn poll_notice(&mut self) -> Option<files_core::ops::Notice> {
+        None
+    }
+}
+
+/// Local files in which every file has gone: opening one fails.
+struct Gone;
+
+fn gone() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::NotFound, "no such file")
+}
+
+impl files_io::LocalFiles for Gone {
+    fn inspect(
+        &self,
+        path: &std::path::Path,
+        _: usize,
+    ) -> std::result::Result<files_core::probe::FileProbe, files_core::LocalFileError> {
+        Err(files_core::LocalFileError::new(
+            files_core::LocalFileOp::Inspect,
+            path,
+            gone(),
+        ))
+    }
+    fn open_range(&self, _: &files_core::body::PathRange) -> std::io::Result<Box<dyn Read + Send>> {
+        Err(gone())
+    }
+    fn create(
+        &self,
+        dest: &std::path::Path,
+    ) -> std::result::Result<Box<dyn files_io::PartialFile>, files_core::LocalFileError> {
+        Err(files_core::LocalFileError::new(
+            files_core::LocalFileOp::Create,
+            dest,
+            gone(),
+        ))
+    }
+}
+
+/// What the blocking driver reports when a range it must read cannot be opened.
+fn blocking_range_open_failure() -> String {
+    let transport = transport_fn(|_request| {
+        Err(TransportError::new(
+            files_core::TransportErrorKind::Other,
+            "never called",
+        ))
+    });
+    let client = Client::new(provider(), transport).with_local_files(Gone);
+    let err = client.run(ReadTen::default()).unwrap_err();
+    let Error::LocalFile(local) = &err else {
+        panic!("expected a local-file error, got {err:?}")
+    };
+    assert_eq!(local.op, files_core::LocalFileOp::Read, "{err}");
+    assert_eq!(local.path, std::path::Path::new(GONE));
+    err.to_string()
+}
+
+#[test]
+fn a_range_that_cannot_be_opened_is_a_read_error() {
+    let message = blocking_range_open_failure();
+    assert!(message.contains("no such file"), "{message}");
+}
+
 mod asynchronous {
     use super::*;
     use crate::{AsyncClient, AsyncEnvironment};
@@ -413,5 +514,56 @@ mod asynchronous {
         assert_eq!(file.id, "file-3");
         assert_eq!(*clock.sleeps.lock().unwrap(), [Duration::from_millis(1500)]);
         assert_eq!(*calls.lock().unwrap(), 2);
+    }
+
+    #[async_trait::async_trait]
+    impl files_io::AsyncLocalFiles for Gone {
+        async fn inspect(
+            &self,
+            path: &std::path::Path,
+            len: usize,
+        ) -> std::result::Result<files_core::probe::FileProbe, files_core::LocalFileError> {
+            files_io::LocalFiles::inspect(self, path, len)
+        }
+        fn open_range(&self, _: files_core::body::PathRange) -> files_io::ByteStream {
+            // As a file opened when the stream is first polled fails.
+            Box::pin(futures_util::stream::once(async { Err(gone()) }))
+        }
+        fn read_blocking(&self, _: Box<dyn Read + Send>) -> files_io::ByteStream {
+            Box::pin(futures_util::stream::once(async { Err(gone()) }))
+        }
+        async fn create(
+            &self,
+            dest: &std::path::Path,
+        ) -> std::result::Result<Box<dyn files_io::AsyncPartialFile>, files_core::LocalFileError>
+        {
+            Err(files_core::LocalFileError::new(
+                files_core::LocalFileOp::Create,
+                dest,
+                gone(),
+            ))
+        }
+    }
+
+    /// The two drivers report the same failure to open a range the same way.
+    #[tokio::test]
+    async fn both_drivers_report_a_range_that_cannot_be_opened_alike() {
+        let transport = async_transport_fn(|_request| async {
+            Err(TransportError::new(
+                files_core::TransportErrorKind::Other,
+                "never called",
+            ))
+        });
+        let client = AsyncClient::new(provider(), transport).with_local_files(Gone);
+        let err = client.run(ReadTen::default()).await.unwrap_err();
+        let Error::LocalFile(local) = &err else {
+            panic!("expected a local-file error, got {err:?}")
+        };
+        assert_eq!(local.op, files_core::LocalFileOp::Read, "{err}");
+        assert_eq!(local.path, std::path::Path::new(GONE));
+        let blocking = tokio::task::spawn_blocking(blocking_range_open_failure)
+            .await
+            .unwrap();
+        assert_eq!(err.to_string(), blocking);
     }
 }

@@ -1,6 +1,6 @@
 //! What both drivers report as they go: one `tracing` span per operation, an event per
-//! attempt (method, path, attempt, status, request id, time taken) and per pause, and retry
-//! notices to the observer. Never a key (headers are not logged) or a body.
+//! attempt (method, path, attempt, status, request id, time taken) and per pause. Never a key
+//! (headers are not logged) or a body.
 
 use std::time::Duration;
 
@@ -63,7 +63,7 @@ impl AttemptLog {
     }
 }
 
-/// Logs a pause, and tells its observer when it comes before a retry.
+/// Logs a pause (what the observer hears of it comes as a notice).
 pub(crate) fn pausing(pause: &Pause) {
     match &pause.cause {
         PauseCause::Retry(notice) => {
@@ -74,9 +74,6 @@ pub(crate) fn pausing(pause: &Pause) {
                 reason = %notice.reason,
                 "retrying"
             );
-            if let Some(observer) = &pause.observer {
-                observer.retrying(notice);
-            }
         }
         PauseCause::Poll { file_id, status } => {
             tracing::debug!(

@@ -49,7 +49,7 @@
 #![warn(missing_docs)]
 
 pub mod body;
-pub mod download;
+mod content_info;
 mod error;
 #[rustfmt::skip]
 mod error_kind;
@@ -71,7 +71,7 @@ pub mod wire;
 #[cfg(test)]
 mod testing;
 
-pub use download::ContentInfo;
+pub use content_info::{ContentInfo, ContentRange};
 pub use error::{
     ApiError, DecodeError, Error, LocalFileError, LocalFileOp, ProcessingTimeout, Result,
     TransportError, TransportErrorKind, ValidationError,

@@ -43,7 +43,7 @@ mod testing;
 
 pub use content::{AsyncContentBody, ContentBody};
 pub use local::{AsyncLocalFiles, AsyncPartialFile, LocalFiles, PartialFile};
-pub use pump::{BodyPump, SendFailure};
+pub use pump::{BodyPump, SendFailure, attempt_observer};
 pub use stream_upload::{ByteStream, StreamUpload, one_shot_stream};
 pub use transport::{
     AsyncRequestBody, AsyncResponseBody, AsyncTransport, RequestBody, ResponseBody, Transport,

@@ -5,21 +5,21 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use files_core::download::Resumption;
-use files_core::ops::Exchange;
+use files_core::ops::{Delivery, Event, FetchContent, Operation};
 use files_core::{ContentInfo, Error, Result};
 use files_io::AsyncContentBody;
 use files_io::transport::AsyncResponseBody;
 use futures_util::Stream;
 
 use super::driver::AsyncDriver;
-use crate::attempt::{self, Streamed};
+use crate::attempt::Streamed;
+use crate::blocking::driver_bug;
 use crate::trace;
 
-/// What a continuation produced: the exchange (for its attempt count) and its outcome.
-type Continuation = (
-    Exchange<ContentInfo>,
-    Result<(ContentInfo, Option<Streamed<AsyncResponseBody>>)>,
+/// The machine, given back, and what running it to its next answer came to.
+type Next = (
+    FetchContent,
+    Result<(Delivery, Option<Streamed<AsyncResponseBody>>)>,
 );
 
 /// A file's content being downloaded, as a stream of chunks (from [`AsyncFiles::content`]).
@@ -33,9 +33,10 @@ type Continuation = (
 /// [`AsyncFiles::content`]: crate::AsyncFiles::content
 pub struct AsyncDownload {
     body: AsyncContentBody,
-    resumption: Resumption,
+    /// The machine; out in `resuming` while it runs.
+    fetch: Option<FetchContent>,
     driver: AsyncDriver,
-    resuming: Option<Pin<Box<dyn Future<Output = Continuation> + Send>>>,
+    resuming: Option<Pin<Box<dyn Future<Output = Next> + Send>>>,
     done: bool,
 }
 
@@ -43,21 +44,24 @@ impl std::fmt::Debug for AsyncDownload {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AsyncDownload")
             .field("body", &self.body)
-            .field("resumption", &self.resumption)
+            .field("fetch", &self.fetch)
             .field("resuming", &self.resuming.is_some())
             .finish_non_exhaustive()
     }
 }
 
 impl AsyncDownload {
-    pub(crate) fn new(body: AsyncContentBody, resumption: Resumption, driver: AsyncDriver) -> Self {
-        AsyncDownload {
-            body,
-            resumption,
+    /// Runs `fetch` to its first answer and streams that.
+    pub(crate) async fn start(mut fetch: FetchContent, driver: AsyncDriver) -> Result<Self> {
+        let (delivery, streamed) = driver.run(&mut fetch).await?;
+        let Streamed { body, observer } = streamed.ok_or_else(trace::missing_body)?;
+        Ok(AsyncDownload {
+            body: AsyncContentBody::new(delivery.info, body, observer),
+            fetch: Some(fetch),
             driver,
             resuming: None,
             done: false,
-        }
+        })
     }
 
     /// What the first response's head said.
@@ -72,31 +76,31 @@ impl AsyncDownload {
 
     /// Requests sent for this download so far (more than one after a retry or a resume).
     pub fn attempts(&self) -> u32 {
-        self.resumption.attempts()
+        self.fetch.as_ref().map_or(0, FetchContent::attempts)
     }
 
-    /// Starts resuming after `error`, or returns the final error.
+    /// Tells the machine the body was cut, and starts running it to its next answer.
     fn start_resume(&mut self, error: Error) -> Result<()> {
+        let mut fetch = self
+            .fetch
+            .take()
+            .ok_or_else(|| driver_bug("resumed a download twice at once"))?;
         let received = self.body.received();
-        let (pause, mut exchange) =
-            self.resumption
-                .after_failure(error, received, self.driver.env.random())?;
+        fetch.handle(Event::Cut { error, received }, self.driver.env.now());
         let driver = self.driver.clone();
         self.resuming = Some(Box::pin(async move {
-            trace::pausing(&pause);
-            driver.env.sleep(pause.duration).await;
-            let outcome = driver.run(&mut exchange).await;
-            (exchange, outcome)
+            let outcome = driver.run(&mut fetch).await;
+            (fetch, outcome)
         }));
         Ok(())
     }
 
-    /// Takes a finished continuation over, or returns its error.
-    fn finish_resume(&mut self, (exchange, outcome): Continuation) -> Result<()> {
-        let received = self.body.received();
-        let (body, skip) =
-            attempt::continuation(&mut self.resumption, received, exchange.attempts(), outcome)?;
-        self.body.continue_with(body, skip);
+    /// Takes the machine's next answer over, or returns its error.
+    fn finish_resume(&mut self, (fetch, outcome): Next) -> Result<()> {
+        self.fetch = Some(fetch);
+        let (delivery, streamed) = outcome?;
+        let Streamed { body, .. } = streamed.ok_or_else(trace::missing_body)?;
+        self.body.continue_with(body, delivery.skip);
         Ok(())
     }
 }

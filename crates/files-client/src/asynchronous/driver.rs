@@ -64,7 +64,9 @@ impl AsyncDriver {
                 while let Some((slot, event)) = ready.pop_front() {
                     op.handle(finished(slot, event), self.env.now());
                 }
-                match op.poll(self.env.now(), self.env.random()) {
+                let next = op.poll(self.env.now(), self.env.random());
+                crate::notices::deliver(op);
+                match next {
                     Next::Inspect { path, prefix_len } => {
                         let inspect = self.files.inspect(&path, prefix_len);
                         let probe = alongside(inspect, &mut flight, &mut ready).await;
@@ -141,7 +143,7 @@ impl AsyncDriver {
         let log = AttemptLog::start(&attempt, self.env.now());
         let (parts, body) = std::mem::take(&mut attempt.request).into_parts();
         let (body, failure) =
-            body.into_async_request_body(self.files.clone(), attempt.observer.clone());
+            body.into_async_request_body(self.files.clone(), files_io::attempt_observer(&attempt));
         let answer = self
             .transport
             .send(http::Request::from_parts(parts, body), &attempt.timeouts)

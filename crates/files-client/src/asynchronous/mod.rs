@@ -10,14 +10,12 @@ pub use uploads::AsyncUploads;
 use std::path::Path;
 use std::sync::Arc;
 
-use files_core::download::Resumption;
-use files_core::ops::{CreateFile, Exchange, ListAll, Operation, WaitForProcessing};
+use files_core::ops::{CreateFile, Exchange, FetchContent, ListAll, Operation, WaitForProcessing};
 use files_core::provider::Provider;
 use files_core::{
     DeletedFile, Error, FileList, FileObject, ListParams, LocalFileError, LocalFileOp, Polling,
     RequestOptions, Result, UploadRequest,
 };
-use files_io::AsyncContentBody;
 use files_io::local::AsyncLocalFiles;
 use files_io::transport::AsyncTransport;
 use futures_io::AsyncWrite;
@@ -26,10 +24,8 @@ use futures_util::{AsyncWriteExt, StreamExt};
 
 use driver::AsyncDriver;
 
-use crate::attempt::Streamed;
 use crate::env::{AsyncEnvironment, SystemEnvironment};
 use crate::tokio_files::TokioFiles;
-use crate::trace;
 
 /// An async Files API client on tokio: a provider, a transport, local files and an
 /// environment, with options for every request. Cheap to clone (clones share everything),
@@ -215,16 +211,8 @@ impl AsyncFiles<'_> {
     /// Starts downloading a file's content; take the chunks from the returned stream, which
     /// checks the length the server announced and resumes after a cut.
     pub async fn content(&self, id: &str) -> Result<AsyncDownload> {
-        let provider = &self.client.provider;
-        let mut op = Exchange::content(&**provider, id, &self.options);
-        let (info, streamed) = self.client.driver.run(&mut op).await?;
-        let Streamed { body, observer } = streamed.ok_or_else(trace::missing_body)?;
-        let resumption = Resumption::new(provider.clone(), id, &info, op.attempts(), &self.options);
-        Ok(AsyncDownload::new(
-            AsyncContentBody::new(info, body, observer),
-            resumption,
-            self.client.driver.clone(),
-        ))
+        let fetch = FetchContent::new(self.client.provider.clone(), id, self.options.clone());
+        AsyncDownload::start(fetch, self.client.driver.clone()).await
     }
 
     /// Downloads a file's content into an async writer (`futures-io`'s `AsyncWrite`; wrap a

@@ -2,12 +2,12 @@
 
 use std::io::{self, Read};
 
-use files_core::download::Resumption;
-use files_core::{ContentInfo, Error, Result, TransportError, TransportErrorKind};
+use files_core::ops::{Event, FetchContent, Operation};
+use files_core::{ContentInfo, Error, Result};
 use files_io::ContentBody;
 
-use super::driver::Driver;
-use crate::attempt;
+use super::driver::{Driver, driver_bug};
+use crate::attempt::Streamed;
 use crate::trace;
 
 /// A file's content being downloaded, as a blocking reader (from [`Files::content`]).
@@ -21,7 +21,7 @@ use crate::trace;
 /// [`Files::content`]: crate::Files::content
 pub struct Download {
     body: ContentBody,
-    resumption: Resumption,
+    fetch: FetchContent,
     driver: Driver,
     /// Set once the download has failed for good: later reads fail too.
     failed: bool,
@@ -31,19 +31,22 @@ impl std::fmt::Debug for Download {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Download")
             .field("body", &self.body)
-            .field("resumption", &self.resumption)
+            .field("fetch", &self.fetch)
             .finish_non_exhaustive()
     }
 }
 
 impl Download {
-    pub(crate) fn new(body: ContentBody, resumption: Resumption, driver: Driver) -> Self {
-        Download {
-            body,
-            resumption,
+    /// Runs `fetch` to its first answer and reads that.
+    pub(crate) fn start(mut fetch: FetchContent, driver: Driver) -> Result<Self> {
+        let (delivery, streamed) = driver.run(&mut fetch)?;
+        let Streamed { body, observer } = streamed.ok_or_else(trace::missing_body)?;
+        Ok(Download {
+            body: ContentBody::new(delivery.info, body, observer),
+            fetch,
             driver,
             failed: false,
-        }
+        })
     }
 
     /// What the first response's head said.
@@ -58,24 +61,22 @@ impl Download {
 
     /// Requests sent for this download so far (more than one after a retry or a resume).
     pub fn attempts(&self) -> u32 {
-        self.resumption.attempts()
+        self.fetch.attempts()
     }
 
     /// Reads the next chunk into `buf`; 0 at the end. A cut is resumed before this returns;
     /// once a read has failed for good, every later one fails too.
     pub fn read_chunk(&mut self, buf: &mut [u8]) -> Result<usize> {
-        if self.failed {
-            return Err(TransportError::new(
-                TransportErrorKind::Other,
-                "this download failed earlier; start it again with content()",
-            )
-            .into());
-        }
         loop {
+            if self.failed {
+                // The machine says why, and sends nothing.
+                let again = self.driver.run(&mut self.fetch).err();
+                return Err(again.unwrap_or_else(|| driver_bug("went on after failing")));
+            }
             match self.body.read_chunk(buf) {
                 Ok(n) => return Ok(n),
                 Err(error) => {
-                    if let Err(e) = self.resume(error) {
+                    if let Err(e) = self.go_on(error) {
                         self.failed = true;
                         return Err(e);
                     }
@@ -84,18 +85,15 @@ impl Download {
         }
     }
 
-    /// Resumes after `error`, or returns the final error.
-    fn resume(&mut self, error: Error) -> Result<()> {
+    /// Tells the machine the body was cut, and reads its next answer, or returns the final
+    /// error.
+    fn go_on(&mut self, error: Error) -> Result<()> {
         let received = self.body.received();
-        let (pause, mut exchange) =
-            self.resumption
-                .after_failure(error, received, self.driver.env.random())?;
-        trace::pausing(&pause);
-        self.driver.env.sleep(pause.duration);
-        let outcome = self.driver.run(&mut exchange);
-        let (body, skip) =
-            attempt::continuation(&mut self.resumption, received, exchange.attempts(), outcome)?;
-        self.body.continue_with(body, skip);
+        let now = self.driver.env.now();
+        self.fetch.handle(Event::Cut { error, received }, now);
+        let (delivery, streamed) = self.driver.run(&mut self.fetch)?;
+        let Streamed { body, .. } = streamed.ok_or_else(trace::missing_body)?;
+        self.body.continue_with(body, delivery.skip);
         Ok(())
     }
 }

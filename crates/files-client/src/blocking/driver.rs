@@ -66,7 +66,9 @@ impl Driver {
                 out -= 1;
                 op.handle(finished(slot, event), self.env.now());
             }
-            match op.poll(self.env.now(), self.env.random()) {
+            let next = op.poll(self.env.now(), self.env.random());
+            crate::notices::deliver(op);
+            match next {
                 Next::Start {
                     slot,
                     attempt,
@@ -145,7 +147,8 @@ impl Driver {
     fn send(&self, mut attempt: Box<Attempt>, kept: &mut Option<Streamed<ResponseBody>>) -> Event {
         let log = AttemptLog::start(&attempt, self.env.now());
         let (parts, body) = std::mem::take(&mut attempt.request).into_parts();
-        let (body, failure) = body.into_request_body(self.files.clone(), attempt.observer.clone());
+        let (body, failure) =
+            body.into_request_body(self.files.clone(), files_io::attempt_observer(&attempt));
         let answer = self
             .transport
             .send(http::Request::from_parts(parts, body), &attempt.timeouts);
@@ -198,9 +201,11 @@ fn read_range(
         offset,
         len: len as u64,
     };
+    // Opening the range is part of reading it, as in the async driver (whose stream opens the
+    // file when first polled): the same failure is the same error.
     let reader = files
         .open_range(&range)
-        .map_err(|e| LocalFileError::new(LocalFileOp::Inspect, path, e))?;
+        .map_err(|e| LocalFileError::new(LocalFileOp::Read, path, e))?;
     let mut bytes = Vec::with_capacity(len);
     reader
         .take(len as u64)

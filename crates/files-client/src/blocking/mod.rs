@@ -11,14 +11,12 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-use files_core::download::Resumption;
-use files_core::ops::{CreateFile, Exchange, ListAll, Operation, WaitForProcessing};
+use files_core::ops::{CreateFile, Exchange, FetchContent, ListAll, Operation, WaitForProcessing};
 use files_core::provider::Provider;
 use files_core::{
     DeletedFile, Error, FileList, FileObject, ListParams, LocalFileError, LocalFileOp, Polling,
     RequestOptions, Result, UploadRequest,
 };
-use files_io::ContentBody;
 use files_io::local::LocalFiles;
 use files_io::transport::Transport;
 
@@ -26,10 +24,8 @@ use files_io::transport::Transport;
 pub(crate) use driver::{Batch, abandoned, driver_bug, finished};
 use driver::{Driver, Items};
 
-use crate::attempt::Streamed;
 use crate::env::{Environment, SystemEnvironment};
 use crate::std_files::StdFiles;
-use crate::trace;
 
 /// The size of the buffer a download is copied through.
 const COPY_BUFFER: usize = 256 * 1024;
@@ -223,16 +219,8 @@ impl Files<'_> {
     /// Starts downloading a file's content; read it from the returned [`Download`], which
     /// checks the length the server announced and resumes after a cut.
     pub fn content(&self, id: &str) -> Result<Download> {
-        let provider = &self.client.provider;
-        let mut op = Exchange::content(&**provider, id, &self.options);
-        let (info, streamed) = self.client.driver.run(&mut op)?;
-        let Streamed { body, observer } = streamed.ok_or_else(trace::missing_body)?;
-        let resumption = Resumption::new(provider.clone(), id, &info, op.attempts(), &self.options);
-        Ok(Download::new(
-            ContentBody::new(info, body, observer),
-            resumption,
-            self.client.driver.clone(),
-        ))
+        let fetch = FetchContent::new(self.client.provider.clone(), id, self.options.clone());
+        Download::start(fetch, self.client.driver.clone())
     }
 
     /// Downloads a file's content into `writer`, in constant memory; returns the byte count.

@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use super::exchange::{Exchange, decode_file, out_of_order, polled_when_finished};
 use super::upload_parts::UploadInParts;
-use super::{Event, Next, Now, Operation};
+use super::{Event, News, Next, Notice, Now, Operation, Outbox};
 use crate::error::Error;
 use crate::objects::FileObject;
 use crate::options::RequestOptions;
@@ -55,6 +55,7 @@ pub struct CreateFile {
     provider: Arc<dyn Provider>,
     upload: UploadRequest,
     options: RequestOptions,
+    outbox: Outbox,
     state: State,
 }
 
@@ -76,6 +77,7 @@ impl CreateFile {
         CreateFile {
             provider,
             upload,
+            outbox: Outbox::new(options.observer_value()),
             options,
             state: State::Start,
         }
@@ -95,15 +97,15 @@ impl CreateFile {
 
     /// Applies the provider's rules, unless validation is off. For a path, `content` false
     /// checks the size alone, and true the first bytes as well. The last check of an upload
-    /// (`content` true) hands its warnings to the observer; the size check's are among them.
-    fn check(&self, probe: Option<&FileProbe>, content: bool) -> Result<(), Error> {
+    /// (`content` true) queues its warnings for the observer; the size check's are among them.
+    fn check(&mut self, probe: Option<&FileProbe>, content: bool) -> Result<(), Error> {
         if !self.options.validates() {
             return Ok(());
         }
         let warnings = check_upload(&*self.provider, &self.upload, probe, content)?;
-        if let (true, Some(observer)) = (content, self.options.observer_value()) {
-            for warning in &warnings {
-                observer.warning(warning);
+        if content {
+            for warning in warnings {
+                self.outbox.push(News::Warning(warning));
             }
         }
         Ok(())
@@ -187,6 +189,7 @@ impl Operation for CreateFile {
                 }
                 State::Sending(mut exchange) => {
                     let next = exchange.poll(now, random);
+                    self.outbox.forward(&mut *exchange);
                     if !matches!(next, Next::Done(_)) {
                         self.state = State::Sending(exchange);
                     }
@@ -194,6 +197,7 @@ impl Operation for CreateFile {
                 }
                 State::InParts(mut machine) => {
                     let next = machine.poll(now, random);
+                    self.outbox.forward(&mut *machine);
                     if !matches!(next, Next::Done(_)) {
                         self.state = State::InParts(machine);
                     }
@@ -226,16 +230,20 @@ impl Operation for CreateFile {
             _ => {}
         }
     }
+
+    fn poll_notice(&mut self) -> Option<Notice> {
+        self.outbox.pop()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::RuleKind;
     use crate::ops::scenario::{Scenario, file_json};
     use crate::purpose::Purpose;
     use crate::wire::tests::{TEST_UPLOADS, TestProvider};
     use crate::{LocalFileError, LocalFileOp, TransportError, TransportErrorKind};
-    use crate::{RuleKind, UploadWarning};
     use std::path::Path;
 
     fn create(upload: UploadRequest, options: RequestOptions) -> Scenario<CreateFile> {
@@ -420,25 +428,26 @@ mod tests {
     }
 
     #[test]
-    fn warnings_reach_the_observer_once() {
-        #[derive(Default)]
-        struct Warnings(std::sync::Mutex<Vec<UploadWarning>>);
-        impl crate::Observer for Warnings {
-            fn warning(&self, warning: &UploadWarning) {
-                self.0.lock().unwrap().push(warning.clone());
-            }
-        }
-        let seen = Arc::new(Warnings::default());
+    fn warnings_are_queued_once_before_sending_and_a_retry_is_queued_with_its_pause() {
+        use crate::ops::News;
+        struct Anyone;
+        impl crate::Observer for Anyone {}
         let mut s = ruled(
             UploadRequest::from_path("/data/notes.txt", Purpose::RETRIEVAL),
-            RequestOptions::new().observer(seen.clone()),
+            RequestOptions::new().observer(Arc::new(Anyone)),
         );
         s.expect_inspect_of(0);
         s.inspected(5, b"");
         s.expect_inspect_of(PROBE_PREFIX_LEN);
+        assert_eq!(s.notices(), [], "the size check alone queues nothing");
         s.inspected(5, b"notes");
         let first = s.expect_send();
-        assert_eq!(seen.0.lock().unwrap().len(), 1, "delivered before sending");
+        let queued = s.notices();
+        let [News::Warning(warning)] = &queued[..] else {
+            panic!("expected one warning before sending, got {queued:?}")
+        };
+        assert_eq!(warning.kind, crate::WarningKind::DeprecatedPurpose);
+        assert!(warning.message.contains("use `batch` instead"), "{warning}");
         // The first attempt is cut; the retry re-sends the body, not the checks.
         s.fail(TransportError::new(TransportErrorKind::Io, "reset"));
         let pause = s.expect_sleep();
@@ -447,19 +456,29 @@ mod tests {
         };
         assert_eq!(notice.operation, "files.create");
         assert_eq!((notice.attempt, notice.max_attempts), (2, 3));
+        assert_eq!(s.notices(), [News::Retrying(notice.clone())]);
         let second = s.expect_send();
         assert_eq!((first.number, second.number), (1, 2));
         assert_eq!(first.request.body().len(), second.request.body().len());
         s.respond(200, &[], &file_json("file-1", None));
         assert_eq!(s.expect_done().unwrap().id, "file-1");
-        let seen = seen.0.lock().unwrap();
-        assert_eq!(seen.len(), 1, "{seen:?}");
-        assert_eq!(seen[0].kind, crate::WarningKind::DeprecatedPurpose);
-        assert!(
-            seen[0].message.contains("use `batch` instead"),
-            "{}",
-            seen[0]
+        assert_eq!(s.notices(), [], "no warning again");
+    }
+
+    #[test]
+    fn without_an_observer_nothing_is_queued() {
+        let mut s = ruled(
+            UploadRequest::from_path("/data/notes.txt", Purpose::RETRIEVAL),
+            RequestOptions::new(),
         );
+        s.expect_inspect_of(0);
+        s.inspected(5, b"");
+        s.expect_inspect_of(PROBE_PREFIX_LEN);
+        s.inspected(5, b"notes");
+        s.expect_send();
+        s.fail(TransportError::new(TransportErrorKind::Io, "reset"));
+        s.expect_sleep();
+        assert_eq!(s.notices(), []);
     }
 
     /// Where a local file of `size` bytes is sent: the last segment of the first request's

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::exchange::Exchange;
 use super::pages::PageWalk;
-use super::{Event, Next, Now, Operation};
+use super::{Event, Next, Notice, Now, Operation, Outbox};
 use crate::list::ListParams;
 use crate::objects::{FileList, FileObject};
 use crate::options::RequestOptions;
@@ -26,6 +26,7 @@ pub struct ListAll {
     options: RequestOptions,
     walk: PageWalk,
     page: Option<Exchange<FileList>>,
+    outbox: Outbox,
     finished: bool,
 }
 
@@ -42,6 +43,7 @@ impl ListAll {
     pub fn new(provider: Arc<dyn Provider>, params: ListParams, options: RequestOptions) -> Self {
         ListAll {
             provider,
+            outbox: Outbox::new(options.observer_value()),
             options,
             walk: PageWalk::new(params),
             page: None,
@@ -74,7 +76,9 @@ impl Operation for ListAll {
                 }
             },
         };
-        match page.poll(now, random) {
+        let next = page.poll(now, random);
+        self.outbox.forward(page);
+        match next {
             Next::Done(result) => {
                 self.page = None;
                 let files = result.and_then(|page| self.walk.take(page));
@@ -89,6 +93,10 @@ impl Operation for ListAll {
         if let Some(page) = &mut self.page {
             page.handle(event, now);
         }
+    }
+
+    fn poll_notice(&mut self) -> Option<Notice> {
+        self.outbox.pop()
     }
 }
 

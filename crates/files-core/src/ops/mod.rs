@@ -35,8 +35,10 @@
 //! [`Operation::handle`]. So every rule here is tested with no network and no clock.
 
 mod create;
+mod download;
 mod exchange;
 mod list;
+mod notice;
 mod pages;
 mod redact;
 pub mod retry;
@@ -60,11 +62,15 @@ use crate::options::Timeouts;
 use crate::probe::FileProbe;
 use crate::progress::{Observer, RetryNotice};
 use crate::purpose::FileStatus;
+use crate::uploads::PartShare;
 use crate::wire::{MAX_ERROR_BODY, MAX_JSON_BODY};
 
 pub use create::CreateFile;
+pub use download::{Delivery, FetchContent};
 pub use exchange::Exchange;
 pub use list::ListAll;
+pub(crate) use notice::Outbox;
+pub use notice::{News, Notice};
 pub use upload_parts::UploadInParts;
 pub use wait::{MIN_POLL_INTERVAL, WaitForProcessing, is_final};
 
@@ -96,6 +102,11 @@ pub trait Operation: Send {
 
     /// What happened when the driver did what the last `poll` asked.
     fn handle(&mut self, event: Event, now: Now);
+
+    /// The oldest [`Notice`] the machine has queued for the application, if any. The driver
+    /// takes them all after every `poll` and `handle` and delivers them; the machine never
+    /// calls an [`Observer`] itself.
+    fn poll_notice(&mut self) -> Option<Notice>;
 }
 
 impl<O: Operation + ?Sized> Operation for Box<O> {
@@ -108,6 +119,9 @@ impl<O: Operation + ?Sized> Operation for Box<O> {
     }
     fn handle(&mut self, event: Event, now: Now) {
         (**self).handle(event, now)
+    }
+    fn poll_notice(&mut self) -> Option<Notice> {
+        (**self).poll_notice()
     }
 }
 
@@ -223,6 +237,15 @@ pub enum Event {
     },
     /// The bytes [`Next::Read`] asked for (or why they could not be read).
     Read(Result<Bytes, LocalFileError>),
+    /// The body a machine had the driver keep and read (a download's) failed after
+    /// `received` of its bytes were delivered: what [`FetchContent`]
+    /// resumes from.
+    Cut {
+        /// What failed.
+        error: Error,
+        /// Bytes delivered to the caller so far.
+        received: u64,
+    },
 }
 
 /// A flag a machine raises to call off the attempts it started but no longer wants (a part
@@ -263,8 +286,11 @@ pub struct Attempt {
     pub max_attempts: u32,
     /// The limits the transport applies.
     pub timeouts: Timeouts,
-    /// Who hears about bytes moving, if anyone.
+    /// Who hears about bytes moving, if anyone: the byte pump (the IO edge) counts them.
     pub observer: Option<Arc<dyn Observer>>,
+    /// Which part of a whole file the payload is, when it is one (the Uploads API): the pump
+    /// then reports the whole file's count, and the part's.
+    pub part: Option<PartShare>,
     /// Whether a success response's body goes to the caller unread (a download).
     pub stream_success: bool,
 }
@@ -278,6 +304,7 @@ impl std::fmt::Debug for Attempt {
             .field("max_attempts", &self.max_attempts)
             .field("timeouts", &self.timeouts)
             .field("observer", &self.observer.is_some())
+            .field("part", &self.part)
             .field("stream_success", &self.stream_success)
             .finish()
     }
@@ -312,32 +339,20 @@ pub enum ReadPlan {
 }
 
 /// A wait the machine asks for.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Pause {
     /// How long.
     pub duration: Duration,
     /// Why.
     pub cause: PauseCause,
-    /// Who hears about a retry, if anyone (the same observer as the attempts').
-    pub observer: Option<Arc<dyn Observer>>,
-}
-
-impl std::fmt::Debug for Pause {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pause")
-            .field("duration", &self.duration)
-            .field("cause", &self.cause)
-            .field("observer", &self.observer.is_some())
-            .finish()
-    }
 }
 
 /// Why a machine waits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PauseCause {
-    /// Before a retry: what an [`Observer`] hears.
+    /// Before a retry (what the observer hears comes as a [`Notice`], queued with it).
     Retry(RetryNotice),
     /// Between two checks of a file still being processed.
     Poll {

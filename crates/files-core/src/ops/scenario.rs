@@ -56,6 +56,13 @@ where
         self.op.handle(event, self.now);
     }
 
+    /// What the machine has queued for the observer since the last call, oldest first.
+    pub(crate) fn notices(&mut self) -> Vec<crate::ops::News> {
+        std::iter::from_fn(|| self.op.poll_notice())
+            .map(|notice| notice.news)
+            .collect()
+    }
+
     pub(crate) fn expect_send(&mut self) -> Attempt {
         match self.poll() {
             Next::Send(attempt) => *attempt,
@@ -113,6 +120,16 @@ where
             head,
             body: Bytes::copy_from_slice(body.as_bytes()),
         });
+    }
+
+    /// Answers with a head whose body the driver keeps and streams (a download).
+    pub(crate) fn stream(&mut self, status: u16, headers: &[(&str, &str)]) {
+        let mut head = http::Response::builder().status(status);
+        for (name, value) in headers {
+            head = head.header(*name, *value);
+        }
+        let head = head.body(()).expect("a valid response head").into_parts().0;
+        self.handle(Event::Streaming { head });
     }
 
     /// Expects an attempt started alongside others.

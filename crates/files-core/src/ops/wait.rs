@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::exchange::Exchange;
-use super::{Event, Next, Now, Operation, Pause, PauseCause};
+use super::{Event, Next, Notice, Now, Operation, Outbox, Pause, PauseCause};
 use crate::error::ProcessingTimeout;
 use crate::objects::FileObject;
 use crate::options::{Polling, RequestOptions};
@@ -51,6 +51,7 @@ pub struct WaitForProcessing {
     started: Option<Duration>,
     checks: u32,
     check: Exchange<FileObject>,
+    outbox: Outbox,
     finished: bool,
 }
 
@@ -76,6 +77,7 @@ impl WaitForProcessing {
         WaitForProcessing {
             provider,
             id,
+            outbox: Outbox::new(options.observer_value()),
             options,
             polling,
             started: None,
@@ -98,7 +100,9 @@ impl Operation for WaitForProcessing {
             return self.check.poll(now, random);
         }
         let started = *self.started.get_or_insert(now.monotonic);
-        let file = match self.check.poll(now, random) {
+        let next = self.check.poll(now, random);
+        self.outbox.forward(&mut self.check);
+        let file = match next {
             Next::Done(Ok(file)) => file,
             Next::Done(Err(error)) => {
                 self.finished = true;
@@ -130,12 +134,15 @@ impl Operation for WaitForProcessing {
                 file_id: file.id,
                 status: file.status,
             },
-            observer: self.options.observer_value().cloned(),
         })
     }
 
     fn handle(&mut self, event: Event, now: Now) {
         self.check.handle(event, now);
+    }
+
+    fn poll_notice(&mut self) -> Option<Notice> {
+        self.outbox.pop()
     }
 }
 

@@ -20,6 +20,7 @@
 mod failure;
 mod objects;
 mod plan;
+mod share;
 
 pub use failure::{UploadAfterFailure, UploadFailure, UploadStep};
 
@@ -28,6 +29,7 @@ pub use plan::{
     DEFAULT_PART_SIZE, DEFAULT_PARTS_IN_FLIGHT, MAX_PARTS_IN_FLIGHT, PartOptions, PartPlan,
     PartRange, ResumeFrom, SentPart,
 };
+pub use share::{FileTally, PartShare};
 
 use crate::error::ValidationError;
 use crate::purpose::Purpose;

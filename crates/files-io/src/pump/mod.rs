@@ -8,6 +8,7 @@
 //! never as a connection failure; and with an observer the payload's bytes are counted.
 
 mod check;
+mod part;
 mod reader;
 mod stream;
 
@@ -17,6 +18,7 @@ use files_core::Observer;
 use files_core::body::Body;
 
 pub use check::SendFailure;
+pub use part::attempt_observer;
 
 use crate::local::{AsyncLocalFiles, LocalFiles};
 use crate::transport::{AsyncRequestBody, RequestBody};

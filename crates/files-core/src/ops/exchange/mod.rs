@@ -16,15 +16,16 @@ use http::{HeaderMap, Method, Uri, Version};
 
 use super::redact::Secrets;
 use super::retry::{self, Verdict};
-use super::{Attempt, Event, Next, Now, Operation, Pause, PauseCause};
+use super::{Attempt, Event, News, Next, Notice, Now, Operation, Outbox, Pause, PauseCause};
 use crate::body::Body;
-use crate::download::ContentInfo;
+use crate::content_info::ContentInfo;
 use crate::error::{Error, TransportError, TransportErrorKind};
 use crate::list::ListParams;
 use crate::objects::{DeletedFile, FileList, FileObject};
 use crate::options::{RequestOptions, Timeouts};
 use crate::progress::{Observer, RetryNotice};
 use crate::provider::Provider;
+use crate::uploads::PartShare;
 use crate::wire::{self, api_error, finish_json};
 
 /// How a success is turned into the output.
@@ -91,6 +92,8 @@ pub struct Exchange<O> {
     max_retries: u32,
     timeouts: Timeouts,
     observer: Option<Arc<dyn Observer>>,
+    part: Option<PartShare>,
+    outbox: Outbox,
     attempts: u32,
     last_request_id: Option<String>,
     state: State<O>,
@@ -126,6 +129,8 @@ impl<O: Send> Exchange<O> {
             max_retries: options.max_retries_value(),
             timeouts: options.timeouts(),
             observer: options.observer_value().cloned(),
+            part: None,
+            outbox: Outbox::new(options.observer_value()),
             attempts: 0,
             last_request_id: None,
             state,
@@ -141,6 +146,13 @@ impl<O: Send> Exchange<O> {
         options: &RequestOptions,
     ) -> Self {
         Exchange::new(name, request, Decode::Buffered(decode), options)
+    }
+
+    /// Marks every attempt's payload as `share` of a whole file (a part of an upload in
+    /// parts), so the pump reports the file's count.
+    pub(crate) fn with_part(mut self, share: PartShare) -> Self {
+        self.part = Some(share);
+        self
     }
 
     /// How many attempts have been sent so far.
@@ -164,6 +176,7 @@ impl<O: Send> Exchange<O> {
             max_attempts: self.max_attempts(),
             timeouts: self.timeouts,
             observer: self.observer.clone(),
+            part: self.part.clone(),
             stream_success: matches!(self.decode, Decode::Streamed(_)),
         }))
     }
@@ -184,16 +197,17 @@ impl<O: Send> Exchange<O> {
         match retry::judge(&error, retries, self.max_retries, replayable, random) {
             Verdict::Retry { wait } => {
                 self.state = State::Ready;
+                let notice = RetryNotice {
+                    operation: self.name,
+                    attempt: self.attempts + 1,
+                    max_attempts: self.max_attempts(),
+                    wait,
+                    reason: retry::reason(&error),
+                };
+                self.outbox.push(News::Retrying(notice.clone()));
                 Next::Sleep(Pause {
                     duration: wait,
-                    cause: PauseCause::Retry(RetryNotice {
-                        operation: self.name,
-                        attempt: self.attempts + 1,
-                        max_attempts: self.max_attempts(),
-                        wait,
-                        reason: retry::reason(&error),
-                    }),
-                    observer: self.observer.clone(),
+                    cause: PauseCause::Retry(notice),
                 })
             }
             Verdict::Stop { note } => {
@@ -260,10 +274,17 @@ impl<O: Send> Operation for Exchange<O> {
             Event::Inspected(_) | Event::Read(_) => {
                 State::Answered(Err(out_of_order("read a file during an exchange")))
             }
+            Event::Cut { .. } => State::Answered(Err(out_of_order(
+                "cut a body during an exchange that keeps none",
+            ))),
             Event::Finished { .. } => State::Answered(Err(out_of_order(
                 "finished a started attempt during an exchange that sends its own",
             ))),
         };
+    }
+
+    fn poll_notice(&mut self) -> Option<Notice> {
+        self.outbox.pop()
     }
 }
 
@@ -369,7 +390,7 @@ impl Exchange<ContentInfo> {
 
     /// The rest of a file's content, from a byte on (`Range: bytes=N-`, with `If-Range` when
     /// a validator is given), or all of it when `from` is `None`: the request that resumes a
-    /// cut download (see [`Resumption`](crate::download::Resumption)).
+    /// cut download (see [`FetchContent`](super::FetchContent)).
     pub fn content_from(
         provider: &dyn Provider,
         id: &str,

@@ -3,19 +3,17 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use bytes::Bytes;
 use md5::{Digest, Md5};
 
-use super::progress::{FileCount, PartObserver};
 use crate::body::PathRange;
 use crate::error::{Error, LocalFileError, LocalFileOp};
 use crate::ops::exchange::Exchange;
-use crate::ops::{Abandon, Event, Next, Now, Operation, Slot};
+use crate::ops::{Abandon, Event, News, Next, Now, Operation, Outbox, Slot};
 use crate::options::RequestOptions;
 use crate::provider::Provider;
-use crate::uploads::{PartPlan, PartRange, SentPart, UploadPart, UploadStep};
+use crate::uploads::{FileTally, PartPlan, PartRange, PartShare, SentPart, UploadPart, UploadStep};
 use crate::wire::Boundary;
 
 /// How much of the file one read for the MD5 asks for.
@@ -60,7 +58,7 @@ pub(super) struct Flight {
     failure: Option<(UploadStep, Error)>,
     abandon: Abandon,
     options: RequestOptions,
-    count: Option<Arc<FileCount>>,
+    tally: FileTally,
 }
 
 impl Flight {
@@ -80,9 +78,7 @@ impl Flight {
             .chain(sent.iter().map(|p| p.range.offset))
             .collect();
         offsets.sort_unstable();
-        let count = options
-            .observer_value()
-            .map(|caller| FileCount::new(caller.clone(), plan.len(), plan.already_sent()));
+        let tally = FileTally::new(plan.len(), plan.already_sent());
         Flight {
             upload_id,
             path,
@@ -98,14 +94,21 @@ impl Flight {
             failure: None,
             abandon: Abandon::new(),
             options,
-            count,
+            tally,
         }
     }
 
+    /// The part's number (from 1) and the file's count of parts.
+    fn place_of(&self, range: PartRange) -> (usize, usize) {
+        let number = self.offsets.partition_point(|&o| o < range.offset) + 1;
+        (number, self.offsets.len())
+    }
+
     fn step_of(&self, range: PartRange) -> UploadStep {
+        let (number, count) = self.place_of(range);
         UploadStep::Part {
-            number: self.offsets.partition_point(|&o| o < range.offset) + 1,
-            count: self.offsets.len(),
+            number,
+            count,
             range,
         }
     }
@@ -119,7 +122,13 @@ impl Flight {
     }
 
     /// What to do next.
-    pub(super) fn poll(&mut self, provider: &dyn Provider, now: Now, random: u128) -> FlightNext {
+    pub(super) fn poll(
+        &mut self,
+        provider: &dyn Provider,
+        outbox: &mut Outbox,
+        now: Now,
+        random: u128,
+    ) -> FlightNext {
         while let Some(slot) = self.answered.pop_front() {
             let Some(mut running) = self.running.remove(&slot) else {
                 continue;
@@ -127,20 +136,21 @@ impl Flight {
             if self.failure.is_some() {
                 continue; // No more retries once the upload is failing.
             }
-            match running.exchange.poll(now, random) {
+            let next = running.exchange.poll(now, random);
+            outbox.forward(&mut running.exchange);
+            match next {
                 Next::Done(Ok(part)) => {
                     let part = SentPart {
                         id: part.id,
                         range: running.range,
                     };
-                    if let Some(observer) = self.options.observer_value() {
-                        observer.part_done(&part);
-                    }
+                    outbox.push(News::PartDone(part.clone()));
                     self.sent.push(part);
                 }
                 Next::Done(Err(error)) => self.fail(self.step_of(running.range), error),
                 Next::Sleep(pause) => {
                     let next = running.exchange.poll(now, random);
+                    outbox.forward(&mut running.exchange);
                     if let Next::Send(attempt) = next {
                         self.running.insert(slot, running);
                         return FlightNext::Next(Next::Start {
@@ -171,7 +181,7 @@ impl Flight {
         if self.running.len() < self.in_flight
             && let Some(range) = self.queue.pop_front()
         {
-            return self.start(provider, range, now, random);
+            return self.start(provider, outbox, range, now, random);
         }
         if let Some((_, at)) = &self.md5
             && *at < self.len
@@ -202,22 +212,14 @@ impl Flight {
     fn start(
         &mut self,
         provider: &dyn Provider,
+        outbox: &mut Outbox,
         range: PartRange,
         now: Now,
         random: u128,
     ) -> FlightNext {
         let step = self.step_of(range);
-        let mut options = self.options.clone();
-        if let (
-            Some(count),
-            UploadStep::Part {
-                number, count: n, ..
-            },
-        ) = (&self.count, &step)
-        {
-            let observer = PartObserver::new(count.clone(), *number, *n, range);
-            options = options.observer(Arc::new(observer));
-        }
+        let (number, count) = self.place_of(range);
+        let share = PartShare::new(number, count, range, self.tally.clone());
         let mut exchange = Exchange::add_part(
             provider,
             &self.upload_id,
@@ -227,9 +229,12 @@ impl Flight {
                 len: range.len,
             },
             Boundary::from_random(random),
-            &options,
-        );
-        match exchange.poll(now, random) {
+            &self.options,
+        )
+        .with_part(share);
+        let next = exchange.poll(now, random);
+        outbox.forward(&mut exchange);
+        match next {
             Next::Send(attempt) => {
                 let slot = Slot(self.next_slot);
                 self.next_slot += 1;
@@ -243,14 +248,14 @@ impl Flight {
             }
             Next::Done(Err(error)) => {
                 self.fail(step, error);
-                self.poll(provider, now, random)
+                self.poll(provider, outbox, now, random)
             }
             _ => {
                 self.fail(
                     step,
                     crate::ops::exchange::out_of_order("a part did not start"),
                 );
-                self.poll(provider, now, random)
+                self.poll(provider, outbox, now, random)
             }
         }
     }

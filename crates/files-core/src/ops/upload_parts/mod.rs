@@ -18,7 +18,6 @@
 //! costs no wall time when the network is the slower side, and holds nothing in memory.
 
 mod flight;
-mod progress;
 
 #[cfg(test)]
 mod tests;
@@ -28,7 +27,7 @@ use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
 use super::exchange::{Exchange, out_of_order, polled_when_finished};
-use super::{Event, Next, Now, Operation};
+use super::{Event, News, Next, Notice, Now, Operation, Outbox};
 use crate::error::{DecodeError, Error, ValidationError};
 use crate::objects::FileObject;
 use crate::options::RequestOptions;
@@ -92,6 +91,7 @@ pub struct UploadInParts {
     resume: Option<ResumeFrom>,
     expires_at: Option<u64>,
     part_size: u64,
+    outbox: Outbox,
     state: State,
 }
 
@@ -136,6 +136,7 @@ impl UploadInParts {
             provider,
             source,
             parts,
+            outbox: Outbox::new(options.observer_value()),
             options,
             resume: None,
             expires_at: None,
@@ -220,12 +221,24 @@ impl UploadInParts {
             check = check.with_prefix(&probe.prefix);
         }
         let warnings = self.provider.check_upload(&check)?;
-        if let (true, Some(observer)) = (content, self.options.observer_value()) {
-            for warning in &warnings {
-                observer.warning(warning);
+        if content {
+            for warning in warnings {
+                self.outbox.push(News::Warning(warning));
             }
         }
         Ok(())
+    }
+
+    /// Polls a step's exchange, taking over what it queued for the observer.
+    fn forwarded<O: Send>(
+        &mut self,
+        exchange: &mut Exchange<O>,
+        now: Now,
+        random: u128,
+    ) -> Next<O> {
+        let next = exchange.poll(now, random);
+        self.outbox.forward(exchange);
+        next
     }
 
     /// Starts sending the parts to `upload_id`.
@@ -237,15 +250,13 @@ impl UploadInParts {
             .map(|r| r.sent.clone())
             .unwrap_or_default();
         let plan = PartPlan::new(len, self.part_size, &sent)?;
-        if let Some(observer) = self.options.observer_value() {
-            observer.upload_started(&UploadStarted {
-                upload_id: upload_id.clone(),
-                expires_at: self.expires_at,
-                len,
-                part_size: self.part_size,
-                resumed,
-            });
-        }
+        self.outbox.push(News::UploadStarted(UploadStarted {
+            upload_id: upload_id.clone(),
+            expires_at: self.expires_at,
+            len,
+            part_size: self.part_size,
+            resumed,
+        }));
         Ok(Box::new(Flight::new(
             upload_id,
             source.path,
@@ -403,54 +414,58 @@ impl Operation for UploadInParts {
                         exchange: Box::new(exchange),
                     };
                 }
-                State::Creating { len, mut exchange } => match exchange.poll(now, random) {
-                    Next::Done(Ok(upload)) => {
-                        self.expires_at = upload.expires_at;
-                        match self.fly(upload.id.clone(), len, false) {
-                            Ok(flight) => self.state = State::Sending(flight),
-                            Err(error) => {
-                                self.failed(Some(upload.id), UploadStep::Create, error, now)
+                State::Creating { len, mut exchange } => {
+                    match self.forwarded(&mut *exchange, now, random) {
+                        Next::Done(Ok(upload)) => {
+                            self.expires_at = upload.expires_at;
+                            match self.fly(upload.id.clone(), len, false) {
+                                Ok(flight) => self.state = State::Sending(flight),
+                                Err(error) => {
+                                    self.failed(Some(upload.id), UploadStep::Create, error, now)
+                                }
                             }
                         }
+                        Next::Done(Err(error)) => {
+                            self.failed(None, UploadStep::Create, error, now);
+                        }
+                        next => {
+                            self.state = State::Creating { len, exchange };
+                            return next.pass();
+                        }
                     }
-                    Next::Done(Err(error)) => {
-                        self.failed(None, UploadStep::Create, error, now);
+                }
+                State::Sending(mut flight) => {
+                    match flight.poll(&*self.provider, &mut self.outbox, now, random) {
+                        FlightNext::Next(next) => {
+                            self.state = State::Sending(flight);
+                            return next.pass();
+                        }
+                        FlightNext::Complete { part_ids, md5 } => {
+                            let exchange = Exchange::json(
+                                "uploads.complete",
+                                build_complete_upload(
+                                    &*self.provider,
+                                    &flight.upload_id,
+                                    &part_ids,
+                                    md5.as_deref(),
+                                ),
+                                decode_upload,
+                                &self.options,
+                            );
+                            self.state = State::Completing {
+                                upload_id: flight.upload_id.clone(),
+                                exchange: Box::new(exchange),
+                            };
+                        }
+                        FlightNext::Failed(step, error) => {
+                            self.failed(Some(flight.upload_id.clone()), step, error, now);
+                        }
                     }
-                    next => {
-                        self.state = State::Creating { len, exchange };
-                        return next.pass();
-                    }
-                },
-                State::Sending(mut flight) => match flight.poll(&*self.provider, now, random) {
-                    FlightNext::Next(next) => {
-                        self.state = State::Sending(flight);
-                        return next.pass();
-                    }
-                    FlightNext::Complete { part_ids, md5 } => {
-                        let exchange = Exchange::json(
-                            "uploads.complete",
-                            build_complete_upload(
-                                &*self.provider,
-                                &flight.upload_id,
-                                &part_ids,
-                                md5.as_deref(),
-                            ),
-                            decode_upload,
-                            &self.options,
-                        );
-                        self.state = State::Completing {
-                            upload_id: flight.upload_id.clone(),
-                            exchange: Box::new(exchange),
-                        };
-                    }
-                    FlightNext::Failed(step, error) => {
-                        self.failed(Some(flight.upload_id.clone()), step, error, now);
-                    }
-                },
+                }
                 State::Completing {
                     upload_id,
                     mut exchange,
-                } => match exchange.poll(now, random) {
+                } => match self.forwarded(&mut *exchange, now, random) {
                     Next::Done(Ok(upload)) => match completed_file(upload) {
                         Ok(file) => return Next::Done(Ok(file)),
                         Err(error) => {
@@ -471,7 +486,7 @@ impl Operation for UploadInParts {
                 State::Cancelling {
                     mut failure,
                     mut exchange,
-                } => match exchange.poll(now, random) {
+                } => match self.forwarded(&mut *exchange, now, random) {
                     Next::Done(result) => {
                         failure.after = match result {
                             Ok(_) => UploadAfterFailure::Cancelled,
@@ -515,6 +530,10 @@ impl Operation for UploadInParts {
             (State::Cancelling { exchange, .. }, event) => exchange.handle(event, now),
             _ => {}
         }
+    }
+
+    fn poll_notice(&mut self) -> Option<Notice> {
+        self.outbox.pop()
     }
 }
 

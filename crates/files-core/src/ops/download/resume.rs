@@ -30,43 +30,11 @@ use crate::options::RequestOptions;
 use crate::progress::RetryNotice;
 use crate::provider::Provider;
 
-use super::ContentInfo;
-
-/// A `Content-Range: bytes first-last/total` header, read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ContentRange {
-    /// The first byte sent.
-    pub first: u64,
-    /// The last byte sent (inclusive).
-    pub last: u64,
-    /// The whole content's length, when the server knows it (`*` otherwise).
-    pub total: Option<u64>,
-}
-
-impl ContentRange {
-    /// Reads `bytes first-last/total` (or `/*`); `None` for anything else, such as the
-    /// `bytes */total` of a `416`.
-    pub fn parse(value: &str) -> Option<ContentRange> {
-        let spec = value.trim().strip_prefix("bytes")?.trim_start();
-        let (range, total) = spec.split_once('/')?;
-        let (first, last) = range.split_once('-')?;
-        let first: u64 = first.trim().parse().ok()?;
-        let last: u64 = last.trim().parse().ok()?;
-        let total = match total.trim() {
-            "*" => None,
-            t => Some(t.parse().ok()?),
-        };
-        (first <= last && total.is_none_or(|t| last < t)).then_some(ContentRange {
-            first,
-            last,
-            total,
-        })
-    }
-}
+use crate::content_info::ContentInfo;
 
 /// The state of one download that may be resumed: what the first response promised, and how
 /// much of the retry budget is spent.
-pub struct Resumption {
+pub(crate) struct Resumption {
     provider: Arc<dyn Provider>,
     id: String,
     options: RequestOptions,
@@ -149,7 +117,6 @@ impl Resumption {
                 wait,
                 reason: format!("{} after {received} bytes; resuming", retry::reason(&error)),
             }),
-            observer: self.options.observer_value().cloned(),
         };
         Ok((pause, exchange))
     }
@@ -275,29 +242,6 @@ mod tests {
 
     fn cut() -> Error {
         TransportError::new(TransportErrorKind::Io, "reset").into()
-    }
-
-    #[test]
-    fn content_ranges_are_read_strictly() {
-        let parse = ContentRange::parse;
-        assert_eq!(
-            parse("bytes 600-999/1000"),
-            Some(ContentRange {
-                first: 600,
-                last: 999,
-                total: Some(1000)
-            })
-        );
-        assert_eq!(parse("bytes 0-0/*").and_then(|r| r.total), None);
-        for bad in [
-            "bytes */1000",
-            "bytes 5-3/10",
-            "bytes 0-10/10",
-            "items 0-1/2",
-            "bytes a-1/2",
-        ] {
-            assert_eq!(parse(bad), None, "{bad}");
-        }
     }
 
     #[test]

@@ -1,0 +1,31 @@
+//! What both drivers do with the notices a machine queues: hand each to its observer, after
+//! every poll, before doing what the poll asked (so a retry is heard before its pause).
+//!
+//! The observer is the caller's code. A panic in it is caught here and logged: it cannot
+//! unwind through the driver's loop, leave an attempt unfinished or an Upload open, and the
+//! operation goes on.
+
+use std::panic::AssertUnwindSafe;
+
+use files_core::ops::{News, Notice, Operation};
+
+/// Delivers everything `op` has queued, oldest first.
+pub(crate) fn deliver(op: &mut impl Operation) {
+    while let Some(notice) = op.poll_notice() {
+        deliver_one(notice);
+    }
+}
+
+fn deliver_one(notice: Notice) {
+    let Notice { observer, news, .. } = notice;
+    let heard = std::panic::catch_unwind(AssertUnwindSafe(|| match &news {
+        News::Retrying(notice) => observer.retrying(notice),
+        News::Warning(warning) => observer.warning(warning),
+        News::UploadStarted(started) => observer.upload_started(started),
+        News::PartDone(part) => observer.part_done(part),
+        _ => {}
+    }));
+    if heard.is_err() {
+        tracing::warn!(news = ?news, "the observer panicked on a notice; the operation goes on");
+    }
+}
