@@ -178,6 +178,41 @@ fn a_client_of_boxed_parts_lives_in_a_struct_and_waits_as_the_server_asks() {
     assert_eq!(file.1, b"abc", "the file's bytes, each time");
 }
 
+/// An observer that panics on every notice it hears, and counts them.
+#[derive(Default)]
+struct PanicsOnNotices(Mutex<u32>);
+
+impl files_core::Observer for PanicsOnNotices {
+    fn retrying(&self, _: &files_core::RetryNotice) {
+        *self.0.lock().unwrap() += 1;
+        panic!("an observer that panics on a retry");
+    }
+}
+
+#[test]
+fn an_observer_that_panics_on_a_notice_neither_stops_nor_hangs_the_operation() {
+    let clock = Arc::new(VirtualClock::default());
+    let (transport, seen) = scripted(vec![
+        (503, vec![], String::new()),
+        (503, vec![], String::new()),
+        (200, vec![], file_json("file-1")),
+    ]);
+    let observer = Arc::new(PanicsOnNotices::default());
+    let client = Client::new(provider(), transport)
+        .with_environment(clock.clone())
+        .with_options(RequestOptions::new().observer(observer.clone()));
+    let upload = UploadRequest::from_bytes(&b"abc"[..], "a.txt", Purpose::ASSISTANTS);
+    let file = client.files().create(upload).unwrap();
+    assert_eq!(file.id, "file-1");
+    assert_eq!(seen.lock().unwrap().len(), 3, "every attempt was sent");
+    assert_eq!(
+        clock.sleeps.lock().unwrap().len(),
+        2,
+        "and every pause waited out"
+    );
+    assert_eq!(*observer.0.lock().unwrap(), 2, "both retries were heard");
+}
+
 #[test]
 fn backoff_without_a_server_wait_follows_the_rules_on_a_virtual_clock() {
     let clock = Arc::new(VirtualClock::default());

@@ -1,9 +1,8 @@
 //! [`Uploads`]: the Uploads API of a blocking [`Client`], for files up to 8 GB.
 
 use files_core::body::PathRange;
-use files_core::ops::{Exchange, Operation, UploadInParts};
+use files_core::ops::{AddPart, Exchange, Operation, UploadInParts};
 use files_core::uploads::{NewUpload, PartOptions, ResumeFrom, Upload, UploadPart};
-use files_core::wire::Boundary;
 use files_core::{FileObject, RequestOptions, Result, UploadRequest};
 
 use super::Client;
@@ -63,14 +62,12 @@ impl Uploads<'_> {
 
     /// Adds `range` of a local file to an Upload as one part, streamed from disk.
     pub fn add_part(&self, upload_id: &str, range: PathRange) -> Result<UploadPart> {
-        let provider = &*self.client.provider;
-        let boundary = Boundary::from_random(self.client.driver.env.random());
-        self.run(Exchange::add_part(
+        let provider = self.client.provider.clone();
+        self.run(AddPart::new(
             provider,
             upload_id,
             range,
-            boundary,
-            &self.options,
+            self.options.clone(),
         ))
     }
 

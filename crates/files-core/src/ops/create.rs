@@ -17,14 +17,16 @@
 
 use std::sync::Arc;
 
-use super::exchange::{Exchange, decode_file, out_of_order, polled_when_finished};
+use super::exchange::{Exchange, decode_file, polled_when_finished};
+use super::inspect::{Inspection, Step};
 use super::upload_parts::UploadInParts;
 use super::{Event, News, Next, Notice, Now, Operation, Outbox};
 use crate::error::Error;
 use crate::objects::FileObject;
 use crate::options::RequestOptions;
-use crate::probe::{FileProbe, PROBE_PREFIX_LEN};
+use crate::probe::FileProbe;
 use crate::provider::Provider;
+use crate::rules::UploadWarning;
 use crate::upload::UploadRequest;
 use crate::uploads::PartOptions;
 use crate::wire::{Boundary, build_upload, check_upload};
@@ -32,13 +34,9 @@ use crate::wire::{Boundary, build_upload, check_upload};
 enum State {
     /// Nothing done yet.
     Start,
-    /// Waiting for the path's size.
-    InspectingSize,
-    /// The size is known: check it, then ask for the first bytes.
-    SizeKnown(FileProbe),
-    /// Waiting for the path's first bytes.
-    InspectingPrefix,
-    /// Ready to build (with the path's probe, if it had one).
+    /// The path is inspected and checked.
+    Inspecting(Inspection),
+    /// Checked: build (with the path's probe, if it had one).
     Build(Option<FileProbe>),
     /// The request is being exchanged.
     Sending(Box<Exchange<FileObject>>),
@@ -95,20 +93,22 @@ impl CreateFile {
         }
     }
 
-    /// Applies the provider's rules, unless validation is off. For a path, `content` false
-    /// checks the size alone, and true the first bytes as well. The last check of an upload
-    /// (`content` true) queues its warnings for the observer; the size check's are among them.
-    fn check(&mut self, probe: Option<&FileProbe>, content: bool) -> Result<(), Error> {
+    /// Applies the provider's rules to an upload that is no local file, unless validation is
+    /// off, and queues its warnings. (A path's checks are [`Inspection`]'s.)
+    fn check(&mut self) -> Result<(), Error> {
         if !self.options.validates() {
             return Ok(());
         }
-        let warnings = check_upload(&*self.provider, &self.upload, probe, content)?;
-        if content {
-            for warning in warnings {
-                self.outbox.push(News::Warning(warning));
-            }
-        }
+        let warnings = check_upload(&*self.provider, &self.upload, None, true)?;
+        self.queue(warnings);
         Ok(())
+    }
+
+    /// Queues the last check's warnings for the observer.
+    fn queue(&mut self, warnings: Vec<UploadWarning>) {
+        for warning in warnings {
+            self.outbox.push(News::Warning(warning));
+        }
     }
 }
 
@@ -124,11 +124,7 @@ impl Operation for CreateFile {
             match std::mem::replace(&mut self.state, State::Finished) {
                 State::Start => match self.upload.local_path() {
                     Some(path) => {
-                        self.state = State::InspectingSize;
-                        return Next::Inspect {
-                            path: path.to_owned(),
-                            prefix_len: 0,
-                        };
+                        self.state = State::Inspecting(Inspection::new(path.to_owned()));
                     }
                     None if self.upload.parts().is_some() => {
                         let machine = UploadInParts::new(
@@ -139,45 +135,42 @@ impl Operation for CreateFile {
                         );
                         self.state = State::InParts(Box::new(machine));
                     }
-                    None => match self.check(None, true) {
+                    None => match self.check() {
                         Ok(()) => self.state = State::Build(None),
                         Err(error) => self.state = State::Failed(error),
                     },
                 },
-                State::SizeKnown(probe) => {
-                    if let Some(parts) = self.in_parts(probe.len) {
-                        let machine = UploadInParts::new(
-                            self.provider.clone(),
-                            &self.upload,
-                            parts,
-                            self.options.clone(),
-                        )
-                        .after_inspection(probe);
-                        self.state = State::InParts(Box::new(machine));
-                        continue;
+                State::Inspecting(mut inspection) => {
+                    let step = inspection.poll(self.options.validates(), |probe, content| {
+                        check_upload(&*self.provider, &self.upload, Some(probe), content)
+                    });
+                    match step {
+                        Step::Inspect { path, prefix_len } => {
+                            self.state = State::Inspecting(inspection);
+                            return Next::Inspect { path, prefix_len };
+                        }
+                        Step::Sized(len) => match self.in_parts(len) {
+                            Some(parts) => {
+                                let probe = inspection.probe().unwrap_or_default();
+                                let machine = UploadInParts::new(
+                                    self.provider.clone(),
+                                    &self.upload,
+                                    parts,
+                                    self.options.clone(),
+                                )
+                                .after_inspection(probe);
+                                self.state = State::InParts(Box::new(machine));
+                            }
+                            None => self.state = State::Inspecting(inspection),
+                        },
+                        Step::Checked { probe, warnings } => {
+                            self.queue(warnings);
+                            self.state = State::Build(Some(probe));
+                        }
+                        Step::Failed(error) => self.state = State::Failed(error),
                     }
-                    if !self.options.validates() {
-                        self.state = State::Build(Some(probe));
-                        continue;
-                    }
-                    if let Err(error) = self.check(Some(&probe), false) {
-                        self.state = State::Failed(error);
-                        continue;
-                    }
-                    let path = self.upload.local_path().map(ToOwned::to_owned);
-                    self.state = State::InspectingPrefix;
-                    return Next::Inspect {
-                        path: path.unwrap_or_default(),
-                        prefix_len: PROBE_PREFIX_LEN,
-                    };
                 }
                 State::Build(probe) => {
-                    if let Some(probe) = &probe
-                        && let Err(error) = self.check(Some(probe), true)
-                    {
-                        self.state = State::Failed(error);
-                        continue;
-                    }
                     let request = build_upload(
                         &*self.provider,
                         &self.upload,
@@ -204,11 +197,6 @@ impl Operation for CreateFile {
                     return next;
                 }
                 State::Failed(error) => return Next::Done(Err(error)),
-                State::InspectingSize | State::InspectingPrefix => {
-                    return Next::Done(Err(out_of_order(
-                        "polled while a file was being inspected",
-                    )));
-                }
                 State::Finished => return Next::Done(Err(polled_when_finished())),
             }
         }
@@ -216,15 +204,7 @@ impl Operation for CreateFile {
 
     fn handle(&mut self, event: Event, now: Now) {
         match (&mut self.state, event) {
-            (State::InspectingSize, Event::Inspected(Ok(probe))) => {
-                self.state = State::SizeKnown(probe);
-            }
-            (State::InspectingPrefix, Event::Inspected(Ok(probe))) => {
-                self.state = State::Build(Some(probe));
-            }
-            (State::InspectingSize | State::InspectingPrefix, Event::Inspected(Err(error))) => {
-                self.state = State::Failed(error.into());
-            }
+            (State::Inspecting(inspection), event) => inspection.handle(event),
             (State::Sending(exchange), event) => exchange.handle(event, now),
             (State::InParts(machine), event) => machine.handle(event, now),
             _ => {}
@@ -241,6 +221,7 @@ mod tests {
     use super::*;
     use crate::RuleKind;
     use crate::ops::scenario::{Scenario, file_json};
+    use crate::probe::PROBE_PREFIX_LEN;
     use crate::purpose::Purpose;
     use crate::wire::tests::{TEST_UPLOADS, TestProvider};
     use crate::{LocalFileError, LocalFileOp, TransportError, TransportErrorKind};

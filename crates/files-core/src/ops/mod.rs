@@ -37,6 +37,7 @@
 mod create;
 mod download;
 mod exchange;
+mod inspect;
 mod list;
 mod notice;
 mod pages;
@@ -72,6 +73,7 @@ pub use list::ListAll;
 pub(crate) use notice::Outbox;
 pub use notice::{News, Notice};
 pub use upload_parts::UploadInParts;
+pub use upload_steps::AddPart;
 pub use wait::{MIN_POLL_INTERVAL, WaitForProcessing, is_final};
 
 /// The time as the driver read it, handed to a machine with every call.

@@ -27,14 +27,15 @@ use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
 use super::exchange::{Exchange, out_of_order, polled_when_finished};
+use super::inspect::{Inspection, Step};
 use super::{Event, News, Next, Notice, Now, Operation, Outbox};
 use crate::error::{DecodeError, Error, ValidationError};
 use crate::objects::FileObject;
 use crate::options::RequestOptions;
-use crate::probe::{FileProbe, PROBE_PREFIX_LEN};
+use crate::probe::FileProbe;
 use crate::provider::{Provider, UploadCheck};
 use crate::purpose::Purpose;
-use crate::rules::{RuleKind, UploadsRule};
+use crate::rules::{RuleKind, UploadWarning, UploadsRule};
 use crate::upload::UploadRequest;
 use crate::uploads::{
     NewUpload, PartOptions, PartPlan, ResumeFrom, Upload, UploadAfterFailure, UploadFailure,
@@ -58,9 +59,8 @@ struct Source {
 
 enum State {
     Start,
-    InspectingSize,
-    SizeKnown(FileProbe),
-    InspectingPrefix,
+    /// The file is inspected and checked.
+    Inspecting(Inspection),
     /// Checked: create the Upload, or resume one.
     Ready(FileProbe),
     Creating {
@@ -155,8 +155,8 @@ impl UploadInParts {
 
     /// Continues from a size already inspected (the switch from `POST /files`).
     pub(crate) fn after_inspection(mut self, probe: FileProbe) -> Self {
-        if matches!(self.state, State::Start) {
-            self.state = State::SizeKnown(probe);
+        if let (State::Start, Ok(source)) = (&self.state, &self.source) {
+            self.state = State::Inspecting(Inspection::after_size(source.path.clone(), probe));
         }
         self
     }
@@ -189,16 +189,20 @@ impl UploadInParts {
             .unwrap_or_else(|| guess_content_type(&source.filename))
     }
 
-    /// The checks: the Uploads API's limits (size, part size, purpose), then the provider's
-    /// rules for the purpose with the Uploads API's size limit in place of the purpose's.
-    fn check(&mut self, probe: &FileProbe, content: bool) -> Result<(), Error> {
+    /// What the Uploads API needs before any check: the API itself, the part size and the
+    /// parts in flight. Resolved once the size is known, validation on or off.
+    fn prepare(&mut self) -> Result<(), Error> {
         let rule = self.rule()?;
-        let source = self.source()?.clone();
         self.part_size = self.parts.resolve_part_size(rule.max_part_bytes)?;
-        self.parts.check_in_flight()?;
-        if !self.options.validates() {
-            return Ok(());
-        }
+        Ok(self.parts.check_in_flight()?)
+    }
+
+    /// The checks: the Uploads API's limits (size, purpose), then the provider's rules for the
+    /// purpose with the Uploads API's size limit in place of the purpose's; with its first
+    /// bytes (`content`) or its size alone. The warnings are the last check's.
+    fn check(&self, probe: &FileProbe, content: bool) -> Result<Vec<UploadWarning>, Error> {
+        let rule = self.rule()?;
+        let source = self.source()?;
         if !rule.purposes.contains(&source.purpose.as_str()) {
             return Err(ValidationError::new(
                 "purpose",
@@ -212,7 +216,7 @@ impl UploadInParts {
             .with_kind(RuleKind::PurposeNotAccepted)
             .into());
         }
-        let mime_type = self.mime_type(&source);
+        let mime_type = self.mime_type(source);
         let mut check = UploadCheck::new(&source.purpose, Some(&source.filename), Some(probe.len))
             .with_size_limit(rule.max_bytes, "the Uploads API")
             .with_expires_after(source.expires_after)
@@ -220,13 +224,7 @@ impl UploadInParts {
         if content {
             check = check.with_prefix(&probe.prefix);
         }
-        let warnings = self.provider.check_upload(&check)?;
-        if content {
-            for warning in warnings {
-                self.outbox.push(News::Warning(warning));
-            }
-        }
-        Ok(())
+        Ok(self.provider.check_upload(&check)?)
     }
 
     /// Polls a step's exchange, taking over what it queued for the observer.
@@ -335,42 +333,34 @@ impl Operation for UploadInParts {
             match std::mem::replace(&mut self.state, State::Finished) {
                 State::Start => match &mut self.source {
                     Ok(source) => {
-                        let path = source.path.clone();
-                        self.state = State::InspectingSize;
-                        return Next::Inspect {
-                            path,
-                            prefix_len: 0,
-                        };
+                        self.state = State::Inspecting(Inspection::new(source.path.clone()));
                     }
                     Err(error) => {
                         let error = error.take().unwrap_or_else(polled_when_finished);
                         return Next::Done(Err(error));
                     }
                 },
-                State::SizeKnown(probe) => {
-                    if let Err(error) = self.check(&probe, false) {
-                        return Next::Done(Err(error));
+                State::Inspecting(mut inspection) => {
+                    let validates = self.options.validates();
+                    match inspection.poll(validates, |probe, content| self.check(probe, content)) {
+                        Step::Inspect { path, prefix_len } => {
+                            self.state = State::Inspecting(inspection);
+                            return Next::Inspect { path, prefix_len };
+                        }
+                        Step::Sized(_) => match self.prepare() {
+                            Ok(()) => self.state = State::Inspecting(inspection),
+                            Err(error) => return Next::Done(Err(error)),
+                        },
+                        Step::Checked { probe, warnings } => {
+                            for warning in warnings {
+                                self.outbox.push(News::Warning(warning));
+                            }
+                            self.state = State::Ready(probe);
+                        }
+                        Step::Failed(error) => return Next::Done(Err(error)),
                     }
-                    if !self.options.validates() {
-                        self.state = State::Ready(probe);
-                        continue;
-                    }
-                    let Ok(source) = self.source() else {
-                        return Next::Done(Err(polled_when_finished()));
-                    };
-                    let path = source.path.clone();
-                    self.state = State::InspectingPrefix;
-                    return Next::Inspect {
-                        path,
-                        prefix_len: PROBE_PREFIX_LEN,
-                    };
                 }
                 State::Ready(probe) => {
-                    if self.options.validates()
-                        && let Err(error) = self.check(&probe, true)
-                    {
-                        return Next::Done(Err(error));
-                    }
                     if let Some(resume) = &self.resume {
                         let upload_id = resume.upload_id.clone();
                         if let Some(at) = self.expired(now) {
@@ -503,11 +493,6 @@ impl Operation for UploadInParts {
                     }
                 },
                 State::Failed(error) => return Next::Done(Err(error)),
-                State::InspectingSize | State::InspectingPrefix => {
-                    return Next::Done(Err(out_of_order(
-                        "polled while a file was being inspected",
-                    )));
-                }
                 State::Finished => return Next::Done(Err(polled_when_finished())),
             }
         }
@@ -515,15 +500,7 @@ impl Operation for UploadInParts {
 
     fn handle(&mut self, event: Event, now: Now) {
         match (&mut self.state, event) {
-            (State::InspectingSize, Event::Inspected(Ok(probe))) => {
-                self.state = State::SizeKnown(probe);
-            }
-            (State::InspectingPrefix, Event::Inspected(Ok(probe))) => {
-                self.state = State::Ready(probe);
-            }
-            (State::InspectingSize | State::InspectingPrefix, Event::Inspected(Err(error))) => {
-                self.state = State::Failed(error.into());
-            }
+            (State::Inspecting(inspection), event) => inspection.handle(event),
             (State::Creating { exchange, .. }, event) => exchange.handle(event, now),
             (State::Sending(flight), event) => flight.handle(event, now),
             (State::Completing { exchange, .. }, event) => exchange.handle(event, now),

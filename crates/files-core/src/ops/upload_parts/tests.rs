@@ -11,6 +11,7 @@ use super::*;
 use crate::body::Segment;
 use crate::ops::scenario::{Scenario, file_json};
 use crate::ops::{Attempt, CreateFile};
+use crate::probe::PROBE_PREFIX_LEN;
 use crate::uploads::{PartRange, SentPart};
 use crate::wire::tests::TestProvider;
 
