@@ -53,18 +53,18 @@ mod content_info;
 mod error;
 #[rustfmt::skip]
 mod error_kind;
-mod list;
-mod objects;
+mod file_objects;
+mod list_params;
+mod observer;
 mod open_string;
 pub mod ops;
 mod options;
 pub mod probe;
-mod progress;
 pub mod provider;
 mod purpose;
 pub mod rules;
 mod secret;
-mod upload;
+mod upload_request;
 pub mod uploads;
 pub mod wire;
 
@@ -77,15 +77,15 @@ pub use error::{
     TransportError, TransportErrorKind, ValidationError,
 };
 pub use error_kind::ApiErrorKind;
-pub use list::{ListParams, MAX_LIST_LIMIT, Order};
-pub use objects::{DeletedFile, FileList, FileObject};
+pub use file_objects::{DeletedFile, FileList, FileObject};
+pub use list_params::{ListParams, MAX_LIST_LIMIT, Order};
+pub use observer::{Observer, RetryNotice};
 pub use options::{
     DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_RETRIES, DEFAULT_REQUEST_TIMEOUT, Polling, RequestOptions,
     Timeouts,
 };
-pub use progress::{Observer, RetryNotice};
 pub use provider::Provider;
 pub use purpose::{FileStatus, Purpose};
 pub use rules::{RuleKind, UploadWarning, WarningKind};
 pub use secret::ApiKey;
-pub use upload::{UploadRequest, UploadSource};
+pub use upload_request::{UploadRequest, UploadSource};

@@ -8,7 +8,7 @@ use std::time::Duration;
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::error::ValidationError;
-use crate::progress::Observer;
+use crate::observer::Observer;
 
 /// How many times a failed request is retried by default, as the official SDKs do.
 pub const DEFAULT_MAX_RETRIES: u32 = 2;

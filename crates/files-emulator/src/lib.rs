@@ -63,6 +63,7 @@
 mod body;
 mod config;
 mod conn;
+mod create_file;
 mod dialect;
 mod disk;
 mod emulator;
@@ -79,8 +80,7 @@ mod server;
 mod state;
 mod store;
 mod tls;
-mod upload;
-mod uploads;
+mod uploads_api;
 
 pub use config::EmulatorConfig;
 pub use dialect::Dialect;

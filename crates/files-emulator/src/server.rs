@@ -21,7 +21,7 @@ use crate::fault::{FaultAction, MAX_STALL};
 use crate::record::{FilePart, record_head};
 use crate::state::AppState;
 use crate::tls::TlsListener;
-use crate::{files, ids, upload, uploads};
+use crate::{create_file, files, ids, uploads_api};
 
 /// How long a response cut waits after its last byte, so the server writes it out first.
 const CUT_FLUSH: std::time::Duration = std::time::Duration::from_millis(20);
@@ -210,24 +210,26 @@ async fn handle(
     }
     let segments: Vec<&str> = rest.strip_prefix('/').unwrap_or(rest).split('/').collect();
     let result = match (&parts.method, segments.as_slice()) {
-        (&Method::POST, ["files"]) => upload::upload(state, &parts.headers, body, file_part).await,
+        (&Method::POST, ["files"]) => {
+            create_file::upload(state, &parts.headers, body, file_part).await
+        }
         (&Method::POST, ["uploads"]) if state.config.dialect.rules().uploads.is_some() => {
-            uploads::create(state, body).await
+            uploads_api::create(state, body).await
         }
         (&Method::POST, ["uploads", id, "parts"])
             if state.config.dialect.rules().uploads.is_some() =>
         {
-            uploads::add_part(state, id, &parts.headers, body, file_part).await
+            uploads_api::add_part(state, id, &parts.headers, body, file_part).await
         }
         (&Method::POST, ["uploads", id, "complete"])
             if state.config.dialect.rules().uploads.is_some() =>
         {
-            uploads::complete(state, id, body).await
+            uploads_api::complete(state, id, body).await
         }
         (&Method::POST, ["uploads", id, "cancel"])
             if state.config.dialect.rules().uploads.is_some() =>
         {
-            uploads::cancel(state, id)
+            uploads_api::cancel(state, id)
         }
         (&Method::GET, ["files"]) => files::list(state, &parts.uri),
         (&Method::GET, ["files", id]) if !id.is_empty() => files::retrieve(state, id),

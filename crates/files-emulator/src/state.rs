@@ -11,7 +11,7 @@ use crate::fault::{Fault, FaultAction};
 use crate::record::RequestLog;
 use crate::remote::Fetcher;
 use crate::store::{Store, unix_now};
-use crate::uploads::Uploads;
+use crate::uploads_api::Uploads;
 
 /// Everything a request handler needs.
 #[derive(Debug)]

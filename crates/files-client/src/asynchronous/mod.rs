@@ -1,11 +1,11 @@
 //! [`AsyncClient`]: the async client, and [`AsyncFiles`], its Files API.
 
-mod download;
-mod driver;
-mod uploads;
+mod async_download;
+mod async_driver;
+mod async_uploads;
 
-pub use download::AsyncDownload;
-pub use uploads::AsyncUploads;
+pub use async_download::AsyncDownload;
+pub use async_uploads::AsyncUploads;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -22,7 +22,7 @@ use futures_io::AsyncWrite;
 use futures_util::stream::BoxStream;
 use futures_util::{AsyncWriteExt, StreamExt};
 
-use driver::AsyncDriver;
+use async_driver::AsyncDriver;
 
 use crate::env::{AsyncEnvironment, SystemEnvironment};
 use crate::tokio_files::TokioFiles;

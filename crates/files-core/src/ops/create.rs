@@ -22,12 +22,12 @@ use super::inspect::{Inspection, Step};
 use super::upload_parts::UploadInParts;
 use super::{Event, News, Next, Notice, Now, Operation, Outbox};
 use crate::error::Error;
-use crate::objects::FileObject;
+use crate::file_objects::FileObject;
 use crate::options::RequestOptions;
 use crate::probe::FileProbe;
 use crate::provider::Provider;
 use crate::rules::UploadWarning;
-use crate::upload::UploadRequest;
+use crate::upload_request::UploadRequest;
 use crate::uploads::PartOptions;
 use crate::wire::{Boundary, build_upload, check_upload};
 

@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use super::Operation;
-use crate::progress::{Observer, RetryNotice};
+use crate::observer::{Observer, RetryNotice};
 use crate::rules::UploadWarning;
 use crate::uploads::{SentPart, UploadStarted};
 

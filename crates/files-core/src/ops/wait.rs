@@ -20,7 +20,7 @@ use std::time::Duration;
 use super::exchange::Exchange;
 use super::{Event, Next, Notice, Now, Operation, Outbox, Pause, PauseCause};
 use crate::error::ProcessingTimeout;
-use crate::objects::FileObject;
+use crate::file_objects::FileObject;
 use crate::options::{Polling, RequestOptions};
 use crate::provider::Provider;
 use crate::purpose::FileStatus;

@@ -17,19 +17,20 @@
 //! # Ok::<(), files_core::ValidationError>(())
 //! ```
 
-mod failure;
-mod objects;
+pub(crate) mod part_range;
 mod plan;
 mod share;
+mod upload_objects;
 
-pub use failure::{UploadAfterFailure, UploadFailure, UploadStep};
+pub use crate::error::{UploadAfterFailure, UploadFailure, UploadStep};
+pub use part_range::PartRange;
 
-pub use objects::{Upload, UploadPart, UploadStatus};
 pub use plan::{
     DEFAULT_PART_SIZE, DEFAULT_PARTS_IN_FLIGHT, MAX_PARTS_IN_FLIGHT, PartOptions, PartPlan,
-    PartRange, ResumeFrom, SentPart,
+    ResumeFrom, SentPart,
 };
 pub use share::{FileTally, PartShare};
+pub use upload_objects::{Upload, UploadPart, UploadStatus};
 
 use crate::error::ValidationError;
 use crate::purpose::Purpose;

@@ -2,6 +2,7 @@
 //! parts still to send, in file order) and [`SentPart`] / [`ResumeFrom`] (what an earlier
 //! run already sent).
 
+use super::part_range::PartRange;
 use crate::error::ValidationError;
 use crate::rules::{RuleKind, size_label};
 
@@ -119,22 +120,6 @@ impl PartOptions {
             format!("must be between 1 and {MAX_PARTS_IN_FLIGHT}"),
         )
         .with_limit(format!("1..={MAX_PARTS_IN_FLIGHT}")))
-    }
-}
-
-/// One part: a byte range of the file.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct PartRange {
-    /// Where it starts in the file.
-    pub offset: u64,
-    /// How many bytes it holds.
-    pub len: u64,
-}
-
-impl PartRange {
-    /// The offset just past the part.
-    pub fn end(&self) -> u64 {
-        self.offset + self.len
     }
 }
 

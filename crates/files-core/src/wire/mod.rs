@@ -5,12 +5,13 @@
 //! `http::Request` whose body is a [`Body`](crate::body::Body) description; each decoder takes
 //! a response's head and body bytes and gives a typed object or an error a person can act on.
 
+mod file_form;
 mod multipart;
 mod request;
 mod response;
-mod upload;
-mod uploads;
+mod uploads_api;
 
+pub use file_form::{build_upload, check_upload};
 pub use multipart::{Boundary, MultipartBody, escape_quoted, file_name_of, guess_content_type};
 pub use request::{
     USER_AGENT, build_content, build_content_from, build_delete, build_list, build_retrieve,
@@ -19,8 +20,7 @@ pub use response::{
     MAX_ERROR_BODY, MAX_JSON_BODY, api_error, body_too_large, decode_json, finish_json, request_id,
     requested_wait, should_retry, snippet, summarize,
 };
-pub use upload::{build_upload, check_upload};
-pub use uploads::{
+pub use uploads_api::{
     build_add_part, build_cancel_upload, build_complete_upload, build_create_upload,
 };
 

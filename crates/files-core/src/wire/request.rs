@@ -6,7 +6,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::body::Body;
 use crate::error::{Error, ValidationError};
-use crate::list::{ListParams, MAX_LIST_LIMIT};
+use crate::list_params::{ListParams, MAX_LIST_LIMIT};
 use crate::provider::{ContentKind, Provider};
 
 /// The `User-Agent` every request carries.

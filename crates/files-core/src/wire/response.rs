@@ -494,7 +494,7 @@ mod tests {
     /// give — `None` for a body the envelope does not fit, whose message must then come
     /// from its text.
     fn error_body() -> impl Strategy<Value = (Value, Option<ErrorFields>)> {
-        use crate::objects::tests::{Drawn, any_json, not_a_string, unknown_fields};
+        use crate::file_objects::tests::{Drawn, any_json, not_a_string, unknown_fields};
         let message = prop_oneof![
             1 => Just(Drawn::Missing),
             1 => Just(Drawn::Sent(Value::Null, Some(None))),
@@ -599,7 +599,7 @@ mod tests {
         /// error that quotes the body; cut anywhere, it is a decode error for a body cut short.
         #[test]
         fn a_drawn_file_object_decodes_or_is_a_decode_error(
-            (json, expected) in crate::objects::tests::file_object_json(),
+            (json, expected) in crate::file_objects::tests::file_object_json(),
             cut in any::<prop::sample::Index>(),
         ) {
             let body = serde_json::to_vec(&json).unwrap_or_default();

@@ -24,10 +24,10 @@
 use std::sync::Arc;
 
 use crate::error::{Error, TransportError, TransportErrorKind};
+use crate::observer::RetryNotice;
 use crate::ops::retry::{self, Verdict};
 use crate::ops::{Exchange, Pause, PauseCause};
 use crate::options::RequestOptions;
-use crate::progress::RetryNotice;
 use crate::provider::Provider;
 
 use crate::content_info::ContentInfo;

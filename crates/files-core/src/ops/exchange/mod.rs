@@ -20,10 +20,10 @@ use super::{Attempt, Event, News, Next, Notice, Now, Operation, Outbox, Pause, P
 use crate::body::Body;
 use crate::content_info::ContentInfo;
 use crate::error::{Error, TransportError, TransportErrorKind};
-use crate::list::ListParams;
-use crate::objects::{DeletedFile, FileList, FileObject};
+use crate::file_objects::{DeletedFile, FileList, FileObject};
+use crate::list_params::ListParams;
+use crate::observer::{Observer, RetryNotice};
 use crate::options::{RequestOptions, Timeouts};
-use crate::progress::{Observer, RetryNotice};
 use crate::provider::Provider;
 use crate::uploads::PartShare;
 use crate::wire::{self, api_error, finish_json};

@@ -30,13 +30,13 @@ use super::exchange::{Exchange, out_of_order, polled_when_finished};
 use super::inspect::{Inspection, Step};
 use super::{Event, News, Next, Notice, Now, Operation, Outbox};
 use crate::error::{DecodeError, Error, ValidationError};
-use crate::objects::FileObject;
+use crate::file_objects::FileObject;
 use crate::options::RequestOptions;
 use crate::probe::FileProbe;
 use crate::provider::{Provider, UploadCheck};
 use crate::purpose::Purpose;
 use crate::rules::{RuleKind, UploadWarning, UploadsRule};
-use crate::upload::UploadRequest;
+use crate::upload_request::UploadRequest;
 use crate::uploads::{
     NewUpload, PartOptions, PartPlan, ResumeFrom, Upload, UploadAfterFailure, UploadFailure,
     UploadStarted, UploadStatus, UploadStep,

@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 
 use crate::error::{DecodeError, Error};
-use crate::list::ListParams;
-use crate::objects::{FileList, FileObject};
+use crate::file_objects::{FileList, FileObject};
+use crate::list_params::ListParams;
 
 /// The state of a walk over every page of a listing.
 #[derive(Debug)]

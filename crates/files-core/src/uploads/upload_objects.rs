@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::objects::{optional_whole_number, whole_number};
+use crate::file_objects::{optional_whole_number, whole_number};
 use crate::open_string::open_string;
 use crate::{FileObject, Purpose};
 
@@ -80,7 +80,7 @@ fn part_object_type() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::objects::tests::{
+    use crate::file_objects::tests::{
         Drawn, any_json, broken, defaulted_text, file_object_json, optional_whole, text,
         unknown_fields, whole,
     };

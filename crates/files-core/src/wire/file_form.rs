@@ -6,7 +6,7 @@ use crate::error::{Error, ValidationError};
 use crate::probe::{FileProbe, PROBE_PREFIX_LEN};
 use crate::provider::{Provider, UploadCheck};
 use crate::rules::{RuleKind, UploadWarning};
-use crate::upload::{UploadRequest, UploadSource};
+use crate::upload_request::{UploadRequest, UploadSource};
 use crate::wire::multipart::{Boundary, MultipartBody, guess_content_type};
 use crate::wire::request::{files_url, invalid_request, json_request_builder};
 

@@ -12,10 +12,10 @@
 use std::sync::Arc;
 
 use super::exchange::Exchange;
-use super::pages::PageWalk;
+use super::page_walk::PageWalk;
 use super::{Event, Next, Notice, Now, Operation, Outbox};
-use crate::list::ListParams;
-use crate::objects::{FileList, FileObject};
+use crate::file_objects::{FileList, FileObject};
+use crate::list_params::ListParams;
 use crate::options::RequestOptions;
 use crate::provider::Provider;
 

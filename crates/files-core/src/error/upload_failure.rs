@@ -4,8 +4,8 @@
 use std::fmt;
 use std::time::{Duration, UNIX_EPOCH};
 
-use super::PartRange;
-use crate::error::Error;
+use super::Error;
+use crate::uploads::part_range::PartRange;
 
 /// The step of an upload in parts that failed.
 #[derive(Debug, Clone, PartialEq, Eq)]

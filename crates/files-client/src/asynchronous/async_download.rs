@@ -11,7 +11,7 @@ use files_io::AsyncContentBody;
 use files_io::transport::AsyncResponseBody;
 use futures_util::Stream;
 
-use super::driver::AsyncDriver;
+use super::async_driver::AsyncDriver;
 use crate::attempt::Streamed;
 use crate::blocking::driver_bug;
 use crate::trace;
