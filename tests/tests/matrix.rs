@@ -69,7 +69,7 @@ fn path_round_trip(wire: Wire) {
     assert_eq!(upload.header("authorization"), Some("***"));
     assert_eq!(
         upload.header("user-agent"),
-        Some(files_core::wire::USER_AGENT)
+        Some(files_core::extend::wire::USER_AGENT)
     );
 
     let listed = s.api.list(&ListParams::new()).unwrap();

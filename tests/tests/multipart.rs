@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use files_client::{Purpose, StdFiles, UploadRequest};
-use files_core::body::Segment;
-use files_core::wire::{Boundary, MultipartBody, build_upload, escape_quoted};
+use files_core::extend::body::Segment;
+use files_core::extend::wire::{Boundary, MultipartBody, build_upload, escape_quoted};
 use files_io::BodyPump;
 use futures_util::FutureExt;
 use proptest::prelude::*;
@@ -25,7 +25,7 @@ struct Parsed {
 }
 
 /// Renders a body description to its bytes.
-fn render(body: files_core::body::Body) -> Vec<u8> {
+fn render(body: files_core::extend::body::Body) -> Vec<u8> {
     let (mut reader, _) = body.into_request_body(Arc::new(StdFiles), None);
     let mut out = Vec::new();
     std::io::Read::read_to_end(&mut reader, &mut out).unwrap();

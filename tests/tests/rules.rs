@@ -3,7 +3,7 @@
 
 use files_client::{Purpose, RuleKind, WarningKind};
 use files_core::Provider;
-use files_core::provider::UploadCheck;
+use files_core::extend::provider::UploadCheck;
 use files_tests::samples::{gif, html_page, jpeg, jsonl, mp4, office_zip, pdf, png, wav};
 use provider_openai::OpenAi;
 use provider_stepfun::{Region, StepFun};

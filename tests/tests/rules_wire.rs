@@ -3,7 +3,7 @@
 //! with the same rule. Sites, the file cap, warnings, error kinds. Pure checks: `rules.rs`.
 
 use files_client::{Error, Purpose, RequestOptions, RuleKind, UploadRequest};
-use files_core::provider::UploadCheck;
+use files_core::extend::provider::UploadCheck;
 use files_tests::samples::{gif, html_page, jsonl, pdf, png, wav};
 use files_tests::{Setup, Wire};
 use provider_stepfun::{Region, StepFun};
@@ -294,7 +294,7 @@ fn a_file_too_large_is_refused_from_its_size_alone_on_both_sides() {
     client.files().create(upload()).unwrap();
     assert_eq!(
         *files.0.lock().unwrap(),
-        [0, 0, files_core::probe::PROBE_PREFIX_LEN]
+        [0, 0, files_core::extend::probe::PROBE_PREFIX_LEN]
     );
 }
 
@@ -307,14 +307,14 @@ impl files_io::local::LocalFiles for Recording {
         &self,
         path: &std::path::Path,
         prefix_len: usize,
-    ) -> Result<files_core::probe::FileProbe, files_client::LocalFileError> {
+    ) -> Result<files_core::extend::probe::FileProbe, files_client::LocalFileError> {
         self.0.lock().unwrap().push(prefix_len);
         files_client::StdFiles.inspect(path, prefix_len)
     }
 
     fn open_range(
         &self,
-        range: &files_core::body::PathRange,
+        range: &files_core::extend::body::PathRange,
     ) -> std::io::Result<Box<dyn std::io::Read + Send>> {
         files_client::StdFiles.open_range(range)
     }
@@ -338,7 +338,7 @@ fn the_emulator_walks_a_whole_gif_where_the_client_sees_a_prefix() {
     let gif = files_tests::samples::gif_with_a_large_first_frame(100_000);
     let purpose = Purpose::STORAGE;
     let prefix = UploadCheck::new(&purpose, Some("big.gif"), Some(gif.len() as u64))
-        .with_prefix(&gif[..files_core::probe::PROBE_PREFIX_LEN]);
+        .with_prefix(&gif[..files_core::extend::probe::PROBE_PREFIX_LEN]);
     assert!(
         client.provider().check_upload(&prefix).is_ok(),
         "the prefix shows one image"
@@ -513,7 +513,7 @@ fn an_emulator_that_takes_any_size_stores_a_file_over_the_limit() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("book.txt");
     // Text as far as the rules look (its first bytes), sparse after that.
-    let text = "words ".repeat(2 * files_core::probe::PROBE_PREFIX_LEN);
+    let text = "words ".repeat(2 * files_core::extend::probe::PROBE_PREFIX_LEN);
     std::fs::write(&path, text).unwrap();
     let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
     file.set_len(64 * MB + 1).unwrap();

@@ -13,7 +13,7 @@ use files_client::{
     Client, Error, NewUpload, Observer, PartOptions, PartProgress, Purpose, RequestOptions,
     ResumeFrom, SentPart, UploadRequest,
 };
-use files_core::body::PathRange;
+use files_core::extend::body::PathRange;
 use files_core::uploads::{UploadAfterFailure, UploadStatus, UploadStep};
 use files_emulator::{Fault, RecordedRequest};
 use files_tests::{Setup, Wire, md5_hex, sample_bytes, sha256, sha256_file, write_sample};

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use files_core::ops::{CreateFile, Event, Next, Now, Operation};
-use files_core::probe::FileProbe;
-use files_core::provider::Provider;
+use files_core::extend::ops::{CreateFile, Event, Next, Now, Operation};
+use files_core::extend::probe::FileProbe;
+use files_core::extend::provider::Provider;
 use files_core::{Purpose, RequestOptions, UploadRequest};
 use provider_stepfun::StepFun;
 

@@ -1,5 +1,5 @@
 //! [`Api`]: one client, blocking or async, behind the operations the commands use. Each
-//! operation is a files-core machine ([`files_core::ops`]), built here as the clients'
+//! operation is a files-core machine ([`files_core::extend::ops`]), built here as the clients'
 //! convenience methods build it and run through [`Api::run`], the one place that picks the
 //! flavour. Only listing every page and downloading, which are more than one run of one
 //! machine, are left to the clients' own methods, each in one place.
@@ -13,7 +13,7 @@ use files_client::{
     PartOptions, Polling, Provider, RequestOptions, ResumeFrom, StdFiles, TokioFiles, Upload,
     UploadRequest,
 };
-use files_core::ops::{CreateFile, Exchange, Operation, UploadInParts, WaitForProcessing};
+use files_core::extend::ops::{CreateFile, Exchange, Operation, UploadInParts, WaitForProcessing};
 use files_io::local::{AsyncLocalFiles, LocalFiles};
 use futures_util::StreamExt;
 use transport_reqwest::ReqwestTransport;

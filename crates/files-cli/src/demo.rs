@@ -7,8 +7,7 @@ use std::path::Path;
 
 use files_client::{FileObject, ListParams, Purpose, UploadRequest};
 use files_core::RuleKind;
-use files_core::provider::UploadCheck;
-use files_core::rules::check_upload;
+use files_core::extend::provider::UploadCheck;
 use files_emulator::{Dialect, Emulator};
 use provider_openai::OpenAi;
 use provider_stepfun::StepFun;
@@ -230,7 +229,7 @@ fn check_sample_size(
         ProviderName::Stepfun => &provider_stepfun::rules::RULES,
     };
     let check = UploadCheck::new(purpose, Some(name), Some(size));
-    let Err(e) = check_upload(rules, None, &check) else {
+    let Err(e) = rules.check(None, &check) else {
         return Ok(());
     };
     let most = match e.kind {

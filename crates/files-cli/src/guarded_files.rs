@@ -8,8 +8,8 @@ use std::path::Path;
 use async_trait::async_trait;
 use bytes::Bytes;
 use files_client::{LocalFileError, StdFiles, StdPartialFile, TokioFiles, TokioPartialFile};
-use files_core::body::PathRange;
-use files_core::probe::FileProbe;
+use files_core::extend::body::PathRange;
+use files_core::extend::probe::FileProbe;
 use files_io::ByteStream;
 use files_io::local::{AsyncLocalFiles, AsyncPartialFile, LocalFiles, PartialFile};
 

@@ -69,7 +69,7 @@ pub fn command() -> clap::Command {
 
 /// `--purpose`'s long help: each provider's known purposes, from its rules.
 fn purpose_help() -> String {
-    let list = |rules: &files_core::rules::ProviderRules| {
+    let list = |rules: &files_core::extend::rules::ProviderRules| {
         rules
             .purposes
             .iter()

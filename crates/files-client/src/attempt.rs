@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use files_core::Observer;
-use files_core::ops::{Attempt, Event, Now, ReadPlan};
+use files_core::extend::ops::{Attempt, Event, Now, ReadPlan};
 use files_core::{Error, TransportError};
 use files_io::SendFailure;
 use http::response::Parts;

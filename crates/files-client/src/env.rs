@@ -6,7 +6,7 @@ use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use files_core::ops::Now;
+use files_core::extend::ops::Now;
 
 /// The clock, randomness and sleep of the blocking client.
 pub trait Environment: Send + Sync {

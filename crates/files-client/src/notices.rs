@@ -7,7 +7,7 @@
 
 use std::panic::AssertUnwindSafe;
 
-use files_core::ops::{News, Notice, Operation};
+use files_core::extend::ops::{News, Notice, Operation};
 
 /// Delivers everything `op` has queued, oldest first.
 pub(crate) fn deliver(op: &mut impl Operation) {

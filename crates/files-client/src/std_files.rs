@@ -6,8 +6,8 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
-use files_core::body::PathRange;
-use files_core::probe::FileProbe;
+use files_core::extend::body::PathRange;
+use files_core::extend::probe::FileProbe;
 use files_core::{LocalFileError, LocalFileOp};
 use files_io::local::{LocalFiles, PartialFile};
 use tempfile::NamedTempFile;

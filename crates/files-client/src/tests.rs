@@ -4,8 +4,8 @@ use std::io::Read;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, UNIX_EPOCH};
 
-use files_core::ops::Now;
-use files_core::provider::Provider;
+use files_core::extend::ops::Now;
+use files_core::extend::provider::Provider;
 use files_core::{Error, ListParams, Purpose, RequestOptions, TransportError, UploadRequest};
 use files_io::transport::{RequestBody, ResponseBody, Transport, transport_fn};
 use provider_openai::OpenAi;
@@ -386,13 +386,13 @@ struct ReadTen {
 
 const GONE: &str = "/gone/data.bin";
 
-impl files_core::ops::Operation for ReadTen {
+impl files_core::extend::ops::Operation for ReadTen {
     type Output = usize;
     fn name(&self) -> &'static str {
         "test.read"
     }
-    fn poll(&mut self, _: Now, _: u128) -> files_core::ops::Next<usize> {
-        use files_core::ops::Next;
+    fn poll(&mut self, _: Now, _: u128) -> files_core::extend::ops::Next<usize> {
+        use files_core::extend::ops::Next;
         if !std::mem::replace(&mut self.asked, true) {
             return Next::Read {
                 path: GONE.into(),
@@ -410,12 +410,12 @@ impl files_core::ops::Operation for ReadTen {
             .into())),
         }
     }
-    fn handle(&mut self, event: files_core::ops::Event, _: Now) {
-        if let files_core::ops::Event::Read(read) = event {
+    fn handle(&mut self, event: files_core::extend::ops::Event, _: Now) {
+        if let files_core::extend::ops::Event::Read(read) = event {
             self.read = Some(read);
         }
     }
-    fn poll_notice(&mut self) -> Option<files_core::ops::Notice> {
+    fn poll_notice(&mut self) -> Option<files_core::extend::ops::Notice> {
         None
     }
 }
@@ -432,14 +432,17 @@ impl files_io::LocalFiles for Gone {
         &self,
         path: &std::path::Path,
         _: usize,
-    ) -> std::result::Result<files_core::probe::FileProbe, files_core::LocalFileError> {
+    ) -> std::result::Result<files_core::extend::probe::FileProbe, files_core::LocalFileError> {
         Err(files_core::LocalFileError::new(
             files_core::LocalFileOp::Inspect,
             path,
             gone(),
         ))
     }
-    fn open_range(&self, _: &files_core::body::PathRange) -> std::io::Result<Box<dyn Read + Send>> {
+    fn open_range(
+        &self,
+        _: &files_core::extend::body::PathRange,
+    ) -> std::io::Result<Box<dyn Read + Send>> {
         Err(gone())
     }
     fn create(
@@ -557,10 +560,11 @@ mod asynchronous {
             &self,
             path: &std::path::Path,
             len: usize,
-        ) -> std::result::Result<files_core::probe::FileProbe, files_core::LocalFileError> {
+        ) -> std::result::Result<files_core::extend::probe::FileProbe, files_core::LocalFileError>
+        {
             files_io::LocalFiles::inspect(self, path, len)
         }
-        fn open_range(&self, _: files_core::body::PathRange) -> files_io::ByteStream {
+        fn open_range(&self, _: files_core::extend::body::PathRange) -> files_io::ByteStream {
             // As a file opened when the stream is first polled fails.
             Box::pin(futures_util::stream::once(async { Err(gone()) }))
         }

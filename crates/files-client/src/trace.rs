@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use files_core::ops::{Attempt, Now, Pause, PauseCause, retry};
+use files_core::extend::ops::{Attempt, Now, Pause, PauseCause, failure_reason};
 use files_core::{Error, TransportError};
 use http::response::Parts;
 
@@ -44,7 +44,7 @@ impl AttemptLog {
             attempt = self.number,
             max_attempts = self.max_attempts,
             status = head.status.as_u16(),
-            request_id = %files_core::wire::request_id(&head.headers).as_deref().unwrap_or("-"),
+            request_id = %files_core::extend::wire::request_id(&head.headers).as_deref().unwrap_or("-"),
             elapsed_ms = self.elapsed_ms(now),
             "answered"
         );
@@ -56,7 +56,7 @@ impl AttemptLog {
             path = %self.path,
             attempt = self.number,
             max_attempts = self.max_attempts,
-            error = %retry::reason(error),
+            error = %failure_reason(error),
             elapsed_ms = self.elapsed_ms(now),
             "failed"
         );

@@ -29,44 +29,41 @@
 //! ## What is here
 //!
 //! At the root, what a caller names: [`UploadRequest`], [`ListParams`], [`FileObject`] and
-//! the other objects, [`Purpose`], [`RequestOptions`], [`Observer`], and one [`Error`].
-//! For the authors of drivers, transports and providers:
+//! the other objects, [`Purpose`], [`RequestOptions`], [`Observer`], and one [`Error`]; in
+//! [`uploads`], the Uploads API's objects and options (files up to 8 GB, sent in parts).
 //!
-//! - [`ops`]: each operation (create, list a page or every page, retrieve, delete, content,
-//!   wait for processing) as a state machine that a driver polls, with the retry rules.
-//! - [`body`]: request bodies as descriptions of segments, and the byte pump.
-//! - [`download`]: a file's content as it arrives, and the rules for resuming it after a cut.
-//! - [`transport`] and [`local`]: the HTTP and local-file edges, as traits.
-//! - [`provider`]: what a provider supplies.
-//! - [`rules`]: provider rules as data (generated from `spec/`), and the checks that apply
-//!   them before a byte is sent: purpose, size, format by extension and leading bytes.
-//! - [`wire`]: the pure request builders and response decoders.
+//! Everything for the authors of drivers, transports and providers is in one module,
+//! [`extend`]: the operations as state machines ([`extend::ops`]), request bodies as
+//! descriptions ([`extend::body`]), the provider trait and its rules as data
+//! ([`extend::provider`], [`extend::rules`]), and the multipart layout ([`extend::wire`]).
 //!
-//! This crate performs no IO: it never opens a file or socket, never sleeps, never reads a
-//! clock and never draws randomness — the driver hands in the time and random numbers — and
-//! it depends on no HTTP client or async runtime (`cargo xtask sans-io` checks both).
+//! This crate is bytes in, bytes out. It performs no IO: it never opens a file or socket,
+//! never sleeps, never reads a clock and never draws randomness — the driver hands in the time
+//! and random numbers — and it defines no transport or local-file trait and calls no
+//! [`Observer`]: its machines queue notices, and the driver delivers them. The IO edge (the
+//! transport and local-file traits, the byte pump, the streamed content bodies) is the
+//! `files-io` crate. It depends on no HTTP client, async runtime or futures crate
+//! (`cargo xtask sans-io` checks the dependency graph and the source).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod body;
 mod content_info;
 mod error;
 #[rustfmt::skip]
 mod error_kind;
+pub mod extend;
 mod file_objects;
 mod list_params;
 mod observer;
 mod open_string;
-pub mod ops;
 mod options;
-pub mod probe;
-pub mod provider;
 mod purpose;
-pub mod rules;
 mod secret;
 mod upload_request;
 pub mod uploads;
-pub mod wire;
+
+// Inside the crate the extension modules keep their short paths.
+pub(crate) use extend::{body, ops, probe, provider, rules, wire};
 
 #[cfg(test)]
 mod testing;

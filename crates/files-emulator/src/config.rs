@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use files_core::rules::SiteRule;
+use files_core::extend::rules::SiteRule;
 
 use crate::dialect::Dialect;
 use crate::error::EmulatorError;

@@ -6,9 +6,9 @@ use http::HeaderMap;
 use http::header::CONTENT_TYPE;
 
 use files_core::RuleKind;
-use files_core::probe::PROBE_PREFIX_LEN;
-use files_core::provider::UploadCheck;
-use files_core::rules::{ExpiresAfterRule, FormatRule, GifImages, ProviderRules, SiteRule};
+use files_core::extend::probe::PROBE_PREFIX_LEN;
+use files_core::extend::provider::UploadCheck;
+use files_core::extend::rules::{ExpiresAfterRule, FormatRule, GifImages, ProviderRules, SiteRule};
 
 use crate::body::SharedBody;
 use crate::dialect::Dialect;
@@ -102,8 +102,11 @@ pub(crate) async fn upload(
             check_rules(rules, site, &check)?;
             // The whole file was walked: an animation the prefix did not show is one too.
             if file.gif_images > 1 && rules.purpose(&purpose).is_some_and(|p| p.static_gif) {
-                let refusal =
-                    files_core::rules::animated_gif(&purpose, &file.filename, file.gif_images);
+                let refusal = files_core::extend::rules::animated_gif(
+                    &purpose,
+                    &file.filename,
+                    file.gif_images,
+                );
                 return Err(ApiError::bad_request(Some("file"), refusal.to_string()));
             }
             (file.temp, file.filename, file.bytes)
@@ -172,7 +175,8 @@ fn check_rules(
     site: Option<&SiteRule>,
     check: &UploadCheck<'_>,
 ) -> Result<(), ApiError> {
-    files_core::rules::check_upload(rules, site, check)
+    rules
+        .check(site, check)
         .map(drop)
         .map_err(|refusal| ApiError::bad_request(Some(param_of(refusal.kind)), refusal.to_string()))
 }

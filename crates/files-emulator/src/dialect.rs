@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use files_core::rules::{ProviderRules, SiteRule};
+use files_core::extend::rules::{ProviderRules, SiteRule};
 
 use crate::error::EmulatorError;
 

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::dialect::Dialect;
 use crate::envelope::ApiError;
-use files_core::rules::ListLimitRule;
+use files_core::extend::rules::ListLimitRule;
 
 use crate::range::{self, RangeAnswer};
 use crate::state::AppState;

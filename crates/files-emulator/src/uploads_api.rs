@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use files_core::Purpose;
-use files_core::provider::UploadCheck;
-use files_core::rules::{RuleKind, UploadsRule, size_label};
+use files_core::extend::provider::UploadCheck;
+use files_core::extend::rules::{RuleKind, UploadsRule, size_label};
 
 use crate::body::SharedBody;
 use crate::dialect::Dialect;
@@ -255,7 +255,7 @@ pub(crate) async fn create(state: &AppState, body: SharedBody) -> Result<Respons
         .with_size_limit(rule.max_bytes, "the Uploads API")
         .with_content_type(Some(&mime_type));
     let rules = state.config.dialect.rules();
-    if let Err(refusal) = files_core::rules::check_upload(rules, None, &check) {
+    if let Err(refusal) = rules.check(None, &check) {
         let param = match refusal.kind {
             RuleKind::FileTooLarge | RuleKind::EmptyFile => "bytes",
             RuleKind::PurposeNotAccepted => "purpose",

@@ -11,8 +11,9 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use bytes::Bytes;
-pub use files_core::probe::{FileProbe, PROBE_PREFIX_LEN};
-use files_core::{LocalFileError, body::PathRange};
+use files_core::LocalFileError;
+use files_core::extend::body::PathRange;
+pub use files_core::extend::probe::{FileProbe, PROBE_PREFIX_LEN};
 
 use crate::ByteStream;
 

@@ -6,7 +6,7 @@ use std::io;
 use std::pin::Pin;
 
 use bytes::Bytes;
-use files_core::body::OneShotStream;
+use files_core::extend::body::OneShotStream;
 use files_core::{LocalFileError, LocalFileOp, Purpose, UploadRequest, UploadSource};
 use futures_core::Stream;
 
@@ -14,7 +14,7 @@ use futures_core::Stream;
 pub type ByteStream = Pin<Box<dyn Stream<Item = io::Result<Bytes>> + Send>>;
 
 /// A one-shot source of exactly `len` bytes from `stream`, for a
-/// [`Segment::Stream`](files_core::body::Segment::Stream).
+/// [`Segment::Stream`](files_core::extend::body::Segment::Stream).
 pub fn one_shot_stream(
     stream: impl Stream<Item = io::Result<Bytes>> + Send + 'static,
     len: u64,

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures_util::{StreamExt, stream};
 
-use files_core::body::{Body, PathRange};
-use files_core::probe::FileProbe;
+use files_core::extend::body::{Body, PathRange};
+use files_core::extend::probe::FileProbe;
 use files_core::{LocalFileError, LocalFileOp};
 
 use crate::ByteStream;

@@ -15,7 +15,7 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use futures_core::Stream;
 
-pub use files_core::Timeouts;
+use files_core::Timeouts;
 use files_core::TransportError;
 
 /// A blocking request body: a reader of exactly [`RequestBody::len`] bytes. The request's

@@ -40,8 +40,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-use files_core::provider::{BaseUrl, Features, UploadCheck};
-use files_core::rules::UploadsRule;
+use files_core::extend::provider::{BaseUrl, Features, UploadCheck};
+use files_core::extend::rules::UploadsRule;
 use files_core::{ApiKey, Provider, UploadWarning, ValidationError};
 use http::{HeaderMap, HeaderValue};
 
@@ -176,7 +176,7 @@ impl Provider for OpenAi {
         &self,
         upload: &UploadCheck<'_>,
     ) -> Result<Vec<UploadWarning>, ValidationError> {
-        files_core::rules::check_upload(&rules::RULES, None, upload)
+        rules::RULES.check(None, upload)
     }
 }
 

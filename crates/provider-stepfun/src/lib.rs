@@ -38,8 +38,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-use files_core::provider::{BaseUrl, Features, UploadCheck};
-use files_core::rules::SiteRule;
+use files_core::extend::provider::{BaseUrl, Features, UploadCheck};
+use files_core::extend::rules::SiteRule;
 use files_core::{ApiKey, Provider, UploadWarning, ValidationError};
 use http::HeaderMap;
 
@@ -167,7 +167,7 @@ impl Provider for StepFun {
         &self,
         upload: &UploadCheck<'_>,
     ) -> Result<Vec<UploadWarning>, ValidationError> {
-        files_core::rules::check_upload(&rules::RULES, self.site, upload)
+        rules::RULES.check(self.site, upload)
     }
 }
 
@@ -211,6 +211,9 @@ mod tests {
     fn no_list_parameters_and_text_content() {
         let f = StepFun::new("k").features();
         assert!(!f.list_parameters && !f.expires_after);
-        assert_eq!(f.content, files_core::provider::ContentKind::ExtractedText);
+        assert_eq!(
+            f.content,
+            files_core::extend::provider::ContentKind::ExtractedText
+        );
     }
 }

@@ -3,11 +3,11 @@
 // (`cargo xtask codegen --check`, run by CI and `cargo test --workspace`, fails on any drift).
 
 //! StepFun's rules as data: its sites, features, the purposes it accepts with their formats and
-//! sizes, and its caps. [`files_core::rules::check_upload`] applies them.
+//! sizes, and its caps. [`ProviderRules::check`](files_core::extend::rules::ProviderRules::check) applies them.
 
 #[allow(unused_imports)]
-use files_core::rules::{AccountCaps, ExpiresAfterRule, Formats, ListLimitRule, ProviderRules, PurposeRule, SiteRule, UploadsRule};
-use files_core::provider::{ContentKind, Features};
+use files_core::extend::rules::{AccountCaps, ExpiresAfterRule, Formats, ListLimitRule, ProviderRules, PurposeRule, SiteRule, UploadsRule};
+use files_core::extend::provider::{ContentKind, Features};
 
 /// The environment variable holding the API key.
 pub const API_KEY_ENV: &str = "STEP_API_KEY";

@@ -48,8 +48,9 @@ pub use transport_tls::SSL_CERT_FILE;
 use std::time::Duration;
 
 use bytes::Bytes;
+use files_core::Timeouts;
 use files_core::{TransportError, TransportErrorKind};
-use files_io::transport::{AsyncRequestBody, AsyncResponseBody, AsyncTransport, Timeouts};
+use files_io::transport::{AsyncRequestBody, AsyncResponseBody, AsyncTransport};
 use futures_util::{Stream, StreamExt, TryStreamExt, stream};
 use tokio::sync::watch;
 

@@ -39,8 +39,9 @@
 use std::io::{self, Read};
 use std::time::Duration;
 
+use files_core::Timeouts;
 use files_core::{TransportError, TransportErrorKind};
-use files_io::transport::{RequestBody, ResponseBody, Timeouts, Transport};
+use files_io::transport::{RequestBody, ResponseBody, Transport};
 use ureq::SendBody;
 
 pub use transport_tls::SSL_CERT_FILE;

@@ -35,7 +35,7 @@ fn strs(items: &[String]) -> String {
     format!("&[{}]", quoted.join(", "))
 }
 
-/// `crates/files-core/src/rules/formats.rs`: the format catalogue.
+/// `crates/files-core/src/extend/rules/formats.rs`: the format catalogue.
 pub fn formats(spec: &Spec) -> Result<String, String> {
     let mut out = header("spec/formats.toml");
     out.push_str(
@@ -292,9 +292,9 @@ pub fn provider_rules(p: &ProviderSpec) -> String {
     writeln!(
         out,
         "//! {name}'s rules as data: its sites, features, the purposes it accepts with their formats and\n\
-         //! sizes, and its caps. [`files_core::rules::check_upload`] applies them.\n\n\
-         #[allow(unused_imports)]\nuse files_core::rules::{{{RULE_TYPES}}};\n\
-         use files_core::provider::{{ContentKind, Features}};\n\n\
+         //! sizes, and its caps. [`ProviderRules::check`](files_core::extend::rules::ProviderRules::check) applies them.\n\n\
+         #[allow(unused_imports)]\nuse files_core::extend::rules::{{{RULE_TYPES}}};\n\
+         use files_core::extend::provider::{{ContentKind, Features}};\n\n\
          /// The environment variable holding the API key.\npub const API_KEY_ENV: &str = {:?};\n\n\
          /// The API base URL of the first site.\npub const DEFAULT_BASE_URL: &str = {:?};\n",
         p.provider.api_key_env, p.site[0].base_url

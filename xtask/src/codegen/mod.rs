@@ -18,7 +18,7 @@ pub fn outputs(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
     let spec = Spec::load(root)?;
     let mut files = vec![
         (
-            PathBuf::from("crates/files-core/src/rules/formats.rs"),
+            PathBuf::from("crates/files-core/src/extend/rules/formats.rs"),
             emit_rust::formats(&spec)?,
         ),
         (

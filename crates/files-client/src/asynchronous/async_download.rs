@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use files_core::ops::{Delivery, Event, FetchContent, Operation};
+use files_core::extend::ops::{Delivery, Event, FetchContent, Operation};
 use files_core::{ContentInfo, Error, Result};
 use files_io::AsyncContentBody;
 use files_io::transport::AsyncResponseBody;

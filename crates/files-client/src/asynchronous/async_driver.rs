@@ -8,8 +8,8 @@ use std::pin::pin;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
-use files_core::body::PathRange;
-use files_core::ops::{Attempt, Event, Next, Operation, Slot};
+use files_core::extend::body::PathRange;
+use files_core::extend::ops::{Attempt, Event, Next, Operation, Slot};
 use files_core::{Error, LocalFileError, LocalFileOp, Result, TransportError};
 use files_io::BodyPump;
 use files_io::local::AsyncLocalFiles;

@@ -1,7 +1,7 @@
 //! [`AsyncUploads`]: the Uploads API of an [`AsyncClient`], for files up to 8 GB.
 
-use files_core::body::PathRange;
-use files_core::ops::{AddPart, Exchange, Operation, UploadInParts};
+use files_core::extend::body::PathRange;
+use files_core::extend::ops::{AddPart, Exchange, Operation, UploadInParts};
 use files_core::uploads::{NewUpload, PartOptions, ResumeFrom, Upload, UploadPart};
 use files_core::{FileObject, RequestOptions, Result, UploadRequest};
 

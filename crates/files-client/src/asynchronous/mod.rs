@@ -10,8 +10,10 @@ pub use async_uploads::AsyncUploads;
 use std::path::Path;
 use std::sync::Arc;
 
-use files_core::ops::{CreateFile, Exchange, FetchContent, ListAll, Operation, WaitForProcessing};
-use files_core::provider::Provider;
+use files_core::extend::ops::{
+    CreateFile, Exchange, FetchContent, ListAll, Operation, WaitForProcessing,
+};
+use files_core::extend::provider::Provider;
 use files_core::{
     DeletedFile, Error, FileList, FileObject, ListParams, LocalFileError, LocalFileOp, Polling,
     RequestOptions, Result, UploadRequest,
@@ -34,7 +36,7 @@ use crate::tokio_files::TokioFiles;
 /// ```
 /// use files_client::AsyncClient;
 /// use files_io::transport::{async_transport_fn, AsyncResponseBody};
-/// # use files_core::provider::{BaseUrl, Features, Provider};
+/// # use files_core::extend::provider::{BaseUrl, Features, Provider};
 /// # use files_core::ValidationError;
 /// # struct Local(BaseUrl);
 /// # impl Provider for Local {
@@ -112,9 +114,9 @@ impl AsyncClient {
     }
 
     /// The provider as a shared handle, for building the machines that hold one
-    /// ([`CreateFile`](files_core::ops::CreateFile), [`ListAll`](files_core::ops::ListAll),
-    /// [`UploadInParts`](files_core::ops::UploadInParts),
-    /// [`WaitForProcessing`](files_core::ops::WaitForProcessing)) to hand to
+    /// ([`CreateFile`](files_core::extend::ops::CreateFile), [`ListAll`](files_core::extend::ops::ListAll),
+    /// [`UploadInParts`](files_core::extend::ops::UploadInParts),
+    /// [`WaitForProcessing`](files_core::extend::ops::WaitForProcessing)) to hand to
     /// [`run`](Self::run).
     pub fn shared_provider(&self) -> Arc<dyn Provider> {
         self.provider.clone()

@@ -2,7 +2,7 @@
 
 use std::io::{self, Read};
 
-use files_core::ops::{Event, FetchContent, Operation};
+use files_core::extend::ops::{Event, FetchContent, Operation};
 use files_core::{ContentInfo, Error, Result};
 use files_io::ContentBody;
 

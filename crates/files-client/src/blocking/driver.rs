@@ -7,8 +7,8 @@ use std::path::Path;
 use std::sync::{Arc, mpsc};
 
 use bytes::Bytes;
-use files_core::body::PathRange;
-use files_core::ops::{Attempt, Event, Next, Operation, Slot};
+use files_core::extend::body::PathRange;
+use files_core::extend::ops::{Attempt, Event, Next, Operation, Slot};
 use files_core::{Error, LocalFileError, LocalFileOp, Result, TransportError, TransportErrorKind};
 use files_io::BodyPump;
 use files_io::local::LocalFiles;

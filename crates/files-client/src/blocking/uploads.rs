@@ -1,7 +1,7 @@
 //! [`Uploads`]: the Uploads API of a blocking [`Client`], for files up to 8 GB.
 
-use files_core::body::PathRange;
-use files_core::ops::{AddPart, Exchange, Operation, UploadInParts};
+use files_core::extend::body::PathRange;
+use files_core::extend::ops::{AddPart, Exchange, Operation, UploadInParts};
 use files_core::uploads::{NewUpload, PartOptions, ResumeFrom, Upload, UploadPart};
 use files_core::{FileObject, RequestOptions, Result, UploadRequest};
 

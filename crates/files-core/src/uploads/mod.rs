@@ -4,32 +4,32 @@
 //! order (and, optionally, the file's MD5).
 //!
 //! The whole flow is one machine, [`UploadInParts`](crate::ops::UploadInParts): it plans the
-//! parts ([`PartPlan`]), keeps a number of them in flight, reads the file once more for its
+//! parts, keeps a number of them in flight, reads the file once more for its
 //! MD5 alongside them, retries each part on its own, cancels the Upload when a part fails for
 //! good, and resumes an Upload that an earlier run left open ([`ResumeFrom`]). The four
 //! requests are also exchanges of their own, for callers who drive the steps.
 //!
 //! ```
-//! use files_core::uploads::{PartOptions, PartPlan};
+//! use files_core::uploads::PartOptions;
+//! // 4 MiB parts, where the provider allows up to 64 MiB; 65 MiB is too large.
 //! let part_size = PartOptions::new().part_size(4 << 20).resolve_part_size(64 << 20)?;
-//! let plan = PartPlan::new(10 << 20, part_size, &[])?;
-//! assert_eq!(plan.to_send().len(), 3);
+//! assert_eq!(part_size, 4 << 20);
+//! assert!(PartOptions::new().part_size(65 << 20).resolve_part_size(64 << 20).is_err());
 //! # Ok::<(), files_core::ValidationError>(())
 //! ```
 
 pub(crate) mod part_range;
 mod plan;
-mod share;
 mod upload_objects;
 
 pub use crate::error::{UploadAfterFailure, UploadFailure, UploadStep};
 pub use part_range::PartRange;
 
+pub(crate) use plan::PartPlan;
 pub use plan::{
-    DEFAULT_PART_SIZE, DEFAULT_PARTS_IN_FLIGHT, MAX_PARTS_IN_FLIGHT, PartOptions, PartPlan,
-    ResumeFrom, SentPart,
+    DEFAULT_PART_SIZE, DEFAULT_PARTS_IN_FLIGHT, MAX_PARTS_IN_FLIGHT, PartOptions, ResumeFrom,
+    SentPart,
 };
-pub use share::{FileTally, PartShare};
 pub use upload_objects::{Upload, UploadPart, UploadStatus};
 
 use crate::error::ValidationError;

@@ -210,11 +210,6 @@ impl PartPlan {
         self.len
     }
 
-    /// Whether the file is empty.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// The parts still to send, in file order.
     pub fn to_send(&self) -> &[PartRange] {
         &self.to_send

@@ -15,7 +15,7 @@ mod stream;
 use std::sync::Arc;
 
 use files_core::Observer;
-use files_core::body::Body;
+use files_core::extend::body::Body;
 
 pub use check::SendFailure;
 pub use part::attempt_observer;

@@ -5,8 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use files_core::Observer;
-use files_core::ops::Attempt;
-use files_core::uploads::{PartProgress, PartShare};
+use files_core::extend::ops::Attempt;
+use files_core::extend::ops::PartShare;
+use files_core::uploads::PartProgress;
 
 /// Who hears about the bytes of `attempt`'s payload: its observer, told the whole file's
 /// count when the payload is one part of a file ([`Attempt::part`]).
@@ -45,7 +46,8 @@ impl Observer for PartObserver {
 mod tests {
     use std::sync::Mutex;
 
-    use files_core::uploads::{FileTally, PartRange};
+    use files_core::extend::ops::FileTally;
+    use files_core::uploads::PartRange;
 
     use super::*;
 

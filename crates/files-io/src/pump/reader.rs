@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use bytes::{Buf, Bytes};
 
-use files_core::body::{Body, Segment};
+use files_core::extend::body::{Body, Segment};
 use files_core::{LocalFileError, Observer};
 
 use super::check::{PayloadProgress, SegmentCheck, SendFailure, Source};

@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use futures_core::Stream;
 
-use files_core::body::{Body, Segment};
+use files_core::extend::body::{Body, Segment};
 use files_core::{LocalFileError, Observer};
 
 use super::check::{PayloadProgress, SegmentCheck, SendFailure, Source};

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use futures_util::stream;
 use proptest::prelude::*;
 
-use files_core::body::{Body, OneShotReader, PathRange, Segment};
+use files_core::extend::body::{Body, OneShotReader, PathRange, Segment};
 use files_core::{LocalFileError, Observer};
 
 use super::*;

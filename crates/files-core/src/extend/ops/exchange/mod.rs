@@ -14,6 +14,7 @@ use bytes::Bytes;
 use http::response::Parts;
 use http::{HeaderMap, Method, Uri, Version};
 
+use super::PartShare;
 use super::redact::Secrets;
 use super::retry::{self, Verdict};
 use super::{Attempt, Event, News, Next, Notice, Now, Operation, Outbox, Pause, PauseCause};
@@ -25,7 +26,6 @@ use crate::list_params::ListParams;
 use crate::observer::{Observer, RetryNotice};
 use crate::options::{RequestOptions, Timeouts};
 use crate::provider::Provider;
-use crate::uploads::PartShare;
 use crate::wire::{self, api_error, finish_json};
 
 /// How a success is turned into the output.

@@ -11,8 +11,8 @@ use crate::wire::multipart::{Boundary, MultipartBody, guess_content_type};
 use crate::wire::request::{files_url, invalid_request, json_request_builder};
 
 /// Builds the upload request: checks that the provider has the features it needs and that it
-/// is well-formed, then lays out the multipart body. The provider's rules are
-/// [`check_upload`]'s, run before this unless the caller turned validation off. `probe` is
+/// is well-formed, then lays out the multipart body. The provider's rules are checked by the
+/// machine before this ([`Provider::check_upload`]), unless the caller turned validation off. `probe` is
 /// required for a path source (its length); the boundary is the caller's so the result is
 /// reproducible.
 pub fn build_upload(

@@ -11,9 +11,10 @@ use crate::body::PathRange;
 use crate::error::{Error, LocalFileError, LocalFileOp};
 use crate::ops::exchange::Exchange;
 use crate::ops::{Abandon, Event, News, Next, Now, Operation, Outbox, Slot};
+use crate::ops::{FileTally, PartShare};
 use crate::options::RequestOptions;
 use crate::provider::Provider;
-use crate::uploads::{FileTally, PartPlan, PartRange, PartShare, SentPart, UploadPart, UploadStep};
+use crate::uploads::{PartPlan, PartRange, SentPart, UploadPart, UploadStep};
 use crate::wire::Boundary;
 
 /// How much of the file one read for the MD5 asks for.

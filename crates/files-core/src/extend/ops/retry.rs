@@ -17,15 +17,15 @@ use std::time::Duration;
 use crate::error::Error;
 
 /// The longest wait a server may ask for and still get a retry.
-pub const MAX_REQUESTED_WAIT: Duration = Duration::from_secs(120);
+pub(crate) const MAX_REQUESTED_WAIT: Duration = Duration::from_secs(120);
 /// The first backoff, before jitter.
-pub const INITIAL_BACKOFF: Duration = Duration::from_millis(500);
+pub(crate) const INITIAL_BACKOFF: Duration = Duration::from_millis(500);
 /// The longest backoff, before jitter.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(8);
+pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(8);
 
 /// What to do about a failed attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// Try again after `wait`.
     Retry {
         /// How long to wait first.
@@ -42,7 +42,7 @@ pub enum Verdict {
 /// Judges a failed attempt: `retries` is how many retries came before it, `replayable`
 /// whether the body can be sent again, and `random` the driver's random number (for the
 /// jitter).
-pub fn judge(
+pub(crate) fn judge(
     error: &Error,
     retries: u32,
     max_retries: u32,
@@ -81,7 +81,7 @@ pub fn judge(
 
 /// The backoff before retry number `retries + 1`: `min(0.5 s · 2^retries, 8 s)` times a
 /// factor in (0.75, 1] drawn from `random`.
-pub fn backoff(retries: u32, random: u128) -> Duration {
+pub(crate) fn backoff(retries: u32, random: u128) -> Duration {
     let base = INITIAL_BACKOFF
         .saturating_mul(2u32.saturating_pow(retries))
         .min(MAX_BACKOFF);

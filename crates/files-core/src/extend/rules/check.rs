@@ -1,4 +1,4 @@
-//! [`check_upload`]: a provider's rules applied to one upload.
+//! [`ProviderRules::check`]: a provider's rules applied to one upload.
 
 use super::content::check_content;
 use super::media::{gif_image_count, wav_seconds};
@@ -9,14 +9,25 @@ use super::{
 use crate::error::ValidationError;
 use crate::provider::UploadCheck;
 
-/// Checks `upload` against `rules`, at `site` (`None`: a base URL of no known site, which
-/// accepts what any site accepts). Returns the warnings of an accepted upload, or the first
-/// rule it breaks.
-///
-/// What is checked depends on what `upload` carries: without a length, no size rule; without
-/// a prefix, no content rule (so a caller can check the metadata first and the bytes after);
-/// for a URL upload, no format rule (the provider fetches the bytes).
-pub fn check_upload(
+impl ProviderRules {
+    /// Checks `upload` against these rules, at `site` (`None`: a base URL of no known site,
+    /// which accepts what any site accepts). Returns the warnings of an accepted upload, or the
+    /// first rule it breaks.
+    ///
+    /// What is checked depends on what `upload` carries: without a length, no size rule;
+    /// without a prefix, no content rule (so a caller can check the metadata first and the
+    /// bytes after); for a URL upload, no format rule (the provider fetches the bytes).
+    pub fn check(
+        &self,
+        site: Option<&SiteRule>,
+        upload: &UploadCheck<'_>,
+    ) -> Result<Vec<UploadWarning>, ValidationError> {
+        check_upload(self, site, upload)
+    }
+}
+
+/// See [`ProviderRules::check`].
+pub(crate) fn check_upload(
     rules: &ProviderRules,
     site: Option<&SiteRule>,
     upload: &UploadCheck<'_>,
@@ -292,9 +303,9 @@ fn duration_label(seconds: u64) -> String {
 /// A size for people, in the units the providers' documents use (1 MB = 2^20 bytes).
 ///
 /// ```
-/// assert_eq!(files_core::rules::size_label(134_217_728), "128 MB");
-/// assert_eq!(files_core::rules::size_label(146_800_640), "140 MB");
-/// assert_eq!(files_core::rules::size_label(1_500), "1.5 KB");
+/// assert_eq!(files_core::extend::rules::size_label(134_217_728), "128 MB");
+/// assert_eq!(files_core::extend::rules::size_label(146_800_640), "140 MB");
+/// assert_eq!(files_core::extend::rules::size_label(1_500), "1.5 KB");
 /// ```
 pub fn size_label(bytes: u64) -> String {
     const UNITS: [(u64, &str); 4] = [

@@ -13,9 +13,9 @@
 //!            └──────────────────────────────────────────────────────────────────────────┘
 //! ```
 //!
-//! Every machine is built from [`Exchange`] — one request, judged by the retry rules in
-//! [`retry`], re-sent from the start of its body while they allow — and a little state of its
-//! own:
+//! Every machine is built from [`Exchange`] — one request, judged by the retry rules
+//! (`retry.rs`), re-sent from the start of its body while they allow — and a little state of
+//! its own:
 //!
 //! | machine | states | output |
 //! |---|---|---|
@@ -41,8 +41,9 @@ mod inspect;
 mod list_all;
 mod notice;
 mod page_walk;
+mod part_share;
 mod redact;
-pub mod retry;
+pub(crate) mod retry;
 mod upload_parts;
 mod upload_steps;
 mod wait;
@@ -63,7 +64,7 @@ use crate::observer::{Observer, RetryNotice};
 use crate::options::Timeouts;
 use crate::probe::FileProbe;
 use crate::purpose::FileStatus;
-use crate::uploads::PartShare;
+
 use crate::wire::{MAX_ERROR_BODY, MAX_JSON_BODY};
 
 pub use create::CreateFile;
@@ -72,6 +73,8 @@ pub use exchange::Exchange;
 pub use list_all::ListAll;
 pub(crate) use notice::Outbox;
 pub use notice::{News, Notice};
+pub use part_share::{FileTally, PartShare};
+pub use retry::reason as failure_reason;
 pub use upload_parts::UploadInParts;
 pub use upload_steps::AddPart;
 pub use wait::{MIN_POLL_INTERVAL, WaitForProcessing, is_final};

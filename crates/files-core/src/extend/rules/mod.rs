@@ -2,7 +2,7 @@
 //!
 //! The tables come from `spec/` at the workspace root: `cargo xtask codegen` writes the format
 //! catalogue here ([`FORMATS`]) and each provider's [`ProviderRules`] into its crate, whose
-//! table the emulator uses too, so client and emulator enforce the same rules. [`check_upload`] applies a
+//! table the emulator uses too, so client and emulator enforce the same rules. [`ProviderRules::check`] applies a
 //! provider's rules to an [`UploadCheck`](crate::provider::UploadCheck): the purpose (and the site's purposes), the size, the
 //! format by extension and by leading bytes, and the expiry. It refuses with a
 //! [`ValidationError`](crate::ValidationError) whose [`RuleKind`] says which rule failed, and
@@ -10,8 +10,8 @@
 //! [`UploadWarning`]s of what it accepted with a caveat.
 //!
 //! ```
-//! use files_core::rules::{check_upload, FORMATS, ProviderRules, PurposeRule, Formats};
-//! use files_core::provider::UploadCheck;
+//! use files_core::extend::rules::{FORMATS, ProviderRules, PurposeRule, Formats};
+//! use files_core::extend::provider::UploadCheck;
 //! use files_core::{Purpose, RuleKind};
 //!
 //! static RULES: ProviderRules = ProviderRules {
@@ -26,9 +26,9 @@
 //! };
 //! let purpose = Purpose::BATCH;
 //! let ok = UploadCheck::new(&purpose, Some("a.jsonl"), Some(14)).with_prefix(b"{\"a\":1}\n{\"b\":2}");
-//! assert!(check_upload(&RULES, None, &ok).is_ok());
+//! assert!(RULES.check(None, &ok).is_ok());
 //! let csv = UploadCheck::new(&purpose, Some("a.csv"), Some(5)).with_prefix(b"a,b\n1");
-//! assert_eq!(check_upload(&RULES, None, &csv).unwrap_err().kind, RuleKind::FormatNotAccepted);
+//! assert_eq!(RULES.check(None, &csv).unwrap_err().kind, RuleKind::FormatNotAccepted);
 //! # let _ = FORMATS;
 //! ```
 
@@ -39,10 +39,10 @@ mod formats;
 mod media;
 mod sniff;
 
-pub use check::{animated_gif, check_upload, size_label};
-pub use formats::{FORMATS, PREFIX_BYTES};
+pub use check::{animated_gif, size_label};
+pub use formats::FORMATS;
+pub(crate) use formats::PREFIX_BYTES;
 pub use media::GifImages;
-pub use sniff::{Sniffed, sniff};
 
 use std::fmt;
 
@@ -122,7 +122,7 @@ impl FormatRule {
 }
 
 /// The extension of `filename` (after its last dot), if it has one.
-pub fn extension(filename: &str) -> Option<&str> {
+pub(crate) fn extension(filename: &str) -> Option<&str> {
     let base = filename.rsplit(['/', '\\']).next().unwrap_or(filename);
     match base.rsplit_once('.') {
         Some((stem, ext)) if !stem.is_empty() && !ext.is_empty() => Some(ext),

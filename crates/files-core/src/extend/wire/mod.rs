@@ -11,16 +11,19 @@ mod request;
 mod response;
 mod uploads_api;
 
-pub use file_form::{build_upload, check_upload};
-pub use multipart::{Boundary, MultipartBody, escape_quoted, file_name_of, guess_content_type};
-pub use request::{
-    USER_AGENT, build_content, build_content_from, build_delete, build_list, build_retrieve,
+pub use file_form::build_upload;
+pub(crate) use file_form::check_upload;
+pub use multipart::{Boundary, MultipartBody, escape_quoted};
+pub(crate) use multipart::{file_name_of, guess_content_type};
+pub use request::USER_AGENT;
+pub(crate) use request::{
+    build_content, build_content_from, build_delete, build_list, build_retrieve,
 };
-pub use response::{
-    MAX_ERROR_BODY, MAX_JSON_BODY, api_error, body_too_large, decode_json, finish_json, request_id,
-    requested_wait, should_retry, snippet, summarize,
-};
-pub use uploads_api::{
+pub use response::request_id;
+#[cfg(test)]
+pub(crate) use response::requested_wait;
+pub(crate) use response::{MAX_ERROR_BODY, MAX_JSON_BODY, api_error, finish_json, snippet};
+pub(crate) use uploads_api::{
     build_add_part, build_cancel_upload, build_complete_upload, build_create_upload,
 };
 

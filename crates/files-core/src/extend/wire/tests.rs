@@ -116,7 +116,7 @@ impl Provider for TestProvider {
         upload: &UploadCheck<'_>,
     ) -> Result<Vec<UploadWarning>, ValidationError> {
         match self.rules {
-            Some(rules) => crate::rules::check_upload(rules, None, upload),
+            Some(rules) => rules.check(None, upload),
             None => Ok(Vec::new()),
         }
     }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::PartRange;
+use crate::uploads::PartRange;
 
 /// One part's place in the whole file, carried by each attempt at sending it.
 #[derive(Debug, Clone)]

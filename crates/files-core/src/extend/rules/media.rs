@@ -6,7 +6,7 @@
 /// be fed. More than one image is an animation.
 ///
 /// ```
-/// use files_core::rules::GifImages;
+/// use files_core::extend::rules::GifImages;
 /// let mut gif = GifImages::new();
 /// gif.feed(b"GIF89a\x01\x00\x01\x00\x00\x00\x00");
 /// gif.feed(b"\x2c\0\0\0\0\x01\0\x01\0\0\x02\x02\x44\x01\0\x3b");
