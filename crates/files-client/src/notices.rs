@@ -1,9 +1,10 @@
 //! What both drivers do with the notices a machine queues: hand each to its observer, after
 //! every poll, before doing what the poll asked (so a retry is heard before its pause).
 //!
-//! The observer is the caller's code. A panic in it is caught here and logged: it cannot
-//! unwind through the driver's loop, leave an attempt unfinished or an Upload open, and the
-//! operation goes on.
+//! The observer is the caller's code. A panic in it while it hears a notice is caught here and
+//! logged, and the operation goes on. (Byte counts reach the observer from the pump, on the
+//! thread moving the bytes: a panic there fails a part's attempt, which the driver catches, or
+//! unwinds to the caller of a single request, as the caller's own panic.)
 
 use std::panic::AssertUnwindSafe;
 

@@ -605,4 +605,53 @@ mod asynchronous {
             .unwrap();
         assert_eq!(err.to_string(), blocking);
     }
+
+    /// A clock whose sleeps never end: a resume stays under way.
+    struct Stuck;
+
+    #[async_trait::async_trait]
+    impl AsyncEnvironment for Stuck {
+        fn now(&self) -> Now {
+            Now {
+                monotonic: Duration::ZERO,
+                wall: UNIX_EPOCH,
+            }
+        }
+        fn random(&self) -> u128 {
+            7
+        }
+        async fn sleep(&self, _: Duration) {
+            std::future::pending::<()>().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_download_counts_its_requests_while_a_resume_is_under_way() {
+        use futures_util::{FutureExt, StreamExt};
+        let transport = async_transport_fn(|_request| async {
+            // Ten bytes announced, four sent, then the connection fails.
+            let chunks = futures_util::stream::iter([
+                Ok(bytes::Bytes::from_static(b"abcd")),
+                Err(TransportError::new(
+                    files_core::TransportErrorKind::Io,
+                    "reset",
+                )),
+            ]);
+            Ok(http::Response::builder()
+                .status(200)
+                .header("content-length", "10")
+                .body(AsyncResponseBody::new(chunks))
+                .unwrap())
+        });
+        let client = AsyncClient::new(provider(), transport).with_environment(Stuck);
+        let mut download = client.files().content("file-1").await.unwrap();
+        assert_eq!(download.attempts(), 1);
+        let first = download.next().await.unwrap().unwrap();
+        assert_eq!(&first[..], b"abcd");
+        assert!(
+            download.next().now_or_never().is_none(),
+            "the resume waits out its pause"
+        );
+        assert_eq!(download.attempts(), 1, "the one request sent so far");
+    }
 }

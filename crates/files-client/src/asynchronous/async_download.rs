@@ -35,6 +35,8 @@ pub struct AsyncDownload {
     body: AsyncContentBody,
     /// The machine; out in `resuming` while it runs.
     fetch: Option<FetchContent>,
+    /// The machine's request count when it went out, for [`AsyncDownload::attempts`].
+    attempts_before: u32,
     driver: AsyncDriver,
     resuming: Option<Pin<Box<dyn Future<Output = Next> + Send>>>,
     done: bool,
@@ -57,6 +59,7 @@ impl AsyncDownload {
         let Streamed { body, observer } = streamed.ok_or_else(trace::missing_body)?;
         Ok(AsyncDownload {
             body: AsyncContentBody::new(delivery.info, body, observer),
+            attempts_before: fetch.attempts(),
             fetch: Some(fetch),
             driver,
             resuming: None,
@@ -74,9 +77,12 @@ impl AsyncDownload {
         self.body.received()
     }
 
-    /// Requests sent for this download so far (more than one after a retry or a resume).
+    /// Requests sent for this download so far (more than one after a retry or a resume;
+    /// while a resume is under way, those before it).
     pub fn attempts(&self) -> u32 {
-        self.fetch.as_ref().map_or(0, FetchContent::attempts)
+        self.fetch
+            .as_ref()
+            .map_or(self.attempts_before, FetchContent::attempts)
     }
 
     /// Tells the machine the body was cut, and starts running it to its next answer.
@@ -85,6 +91,7 @@ impl AsyncDownload {
             .fetch
             .take()
             .ok_or_else(|| driver_bug("resumed a download twice at once"))?;
+        self.attempts_before = fetch.attempts();
         let received = self.body.received();
         fetch.handle(Event::Cut { error, received }, self.driver.env.now());
         let driver = self.driver.clone();

@@ -228,7 +228,9 @@ pub struct OneShotStream {
 
 impl OneShotStream {
     /// Holds `stream`, which must yield exactly `len` bytes. What `stream` is, only the pump
-    /// that later [takes](Self::take) it knows.
+    /// that later [takes](Self::take) it knows: make one with `files_io::one_shot_stream`
+    /// (anything else is refused when the upload is sent).
+    #[doc(hidden)]
     pub fn from_erased(stream: Box<dyn Any + Send>, len: u64) -> Self {
         OneShotStream {
             stream: Arc::new(Mutex::new(Some(stream))),

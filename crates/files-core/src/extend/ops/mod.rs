@@ -4,10 +4,12 @@
 //! ```text
 //!            ┌──────────────── driver (files-client: blocking or async) ───────────────┐
 //!            │  loop {                                                                  │
-//!            │    match op.poll(now, random) {                                          │
+//!            │    let next = op.poll(now, random);                                      │
+//!            │    deliver each op.poll_notice() to its observer                         │
+//!            │    match next {                                                          │
 //!            │      Next::Inspect{path}  → local files: size + first bytes → handle(..) │
 //!            │      Next::Send(attempt)  → pump body → transport → handle(Response ..)  │
-//!            │      Next::Sleep(pause)   → tell the observer, sleep                     │
+//!            │      Next::Sleep(pause)   → sleep                                        │
 //!            │      Next::Done(result)   → return it                                    │
 //!            │  } }                                                                     │
 //!            └──────────────────────────────────────────────────────────────────────────┘
@@ -19,16 +21,20 @@
 //!
 //! | machine | states | output |
 //! |---|---|---|
-//! | [`CreateFile`] | inspect the path → build (with a random boundary) → exchange | [`FileObject`](crate::FileObject) |
+//! | [`CreateFile`] | inspect and check the path → build (with a random boundary) → exchange | [`FileObject`](crate::FileObject) |
 //! | [`Exchange::list_page`], [`Exchange::retrieve`], [`Exchange::delete`] | exchange | the decoded object |
-//! | [`Exchange::content`] | exchange whose success body is handed to the driver unread | [`ContentInfo`](crate::ContentInfo) |
+//! | [`FetchContent`] | exchange whose success body is handed to the driver unread; after [`Event::Cut`], a pause and a continuation from the byte reached | a [`Delivery`] per answer |
+//! | [`AddPart`] | one part of an Upload (with a random boundary) | [`UploadPart`](crate::uploads::UploadPart) |
 //! | [`ListAll`] | exchange per page, following the cursor | each page's files, then `None` |
 //! | [`WaitForProcessing`] | retrieve → sleep → retrieve … until the status is final or time is up | the file |
-//! | [`UploadInParts`] | inspect → create the Upload → parts started side by side ([`Next::Start`], [`Next::Await`]) with the file read for its MD5 ([`Next::Read`]) → complete, or cancel | the file |
+//! | [`UploadInParts`] | inspect and check → create the Upload → parts started side by side ([`Next::Start`], [`Next::Await`]) with the file read for its MD5 ([`Next::Read`]) → complete, or cancel | the file |
 //!
 //! A machine that sends several requests at once returns [`Next::Start`] for each (the
 //! driver runs them side by side: threads or futures) and [`Next::Await`] when it has nothing
 //! else to do; each outcome comes back as [`Event::Finished`] with the attempt's [`Slot`].
+//!
+//! What the application should hear — a retry, a rule's warning, an Upload started, a part
+//! done — a machine queues as a [`Notice`]; the driver delivers it. No machine calls user code.
 //!
 //! A machine never reads a clock, sleeps, draws randomness or touches a file or socket: the
 //! time and a random number come with each [`Operation::poll`], and outcomes come back through
@@ -109,8 +115,10 @@ pub trait Operation: Send {
     fn handle(&mut self, event: Event, now: Now);
 
     /// The oldest [`Notice`] the machine has queued for the application, if any. The driver
-    /// takes them all after every `poll` and `handle` and delivers them; the machine never
-    /// calls an [`Observer`] itself.
+    /// takes them all after every `poll` (before doing what it asked) and delivers them; the
+    /// machine never calls an [`Observer`] itself. A notice queued in `handle` is heard after
+    /// the next `poll`, so the machines here queue only while polled: what they queue is heard
+    /// before the instruction it goes with.
     fn poll_notice(&mut self) -> Option<Notice>;
 }
 

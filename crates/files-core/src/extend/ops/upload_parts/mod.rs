@@ -121,6 +121,14 @@ impl UploadInParts {
                 content_type: upload.content_type().map(ToOwned::to_owned),
                 expires_after: upload.expires_after(),
             }),
+            (Some(path), None) => Err(Some(
+                ValidationError::new(
+                    "file name",
+                    path.display().to_string(),
+                    "is missing: give the upload a file name",
+                )
+                .into(),
+            )),
             _ => Err(Some(
                 ValidationError::new(
                     "upload source",

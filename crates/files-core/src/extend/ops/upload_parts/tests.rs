@@ -466,3 +466,21 @@ fn a_cancel_refused_with_the_same_answer_says_the_upload_takes_nothing_more() {
 fn it_is_named_for_traces_and_notices() {
     assert_eq!(machine(PartOptions::new()).name(), "uploads.upload");
 }
+
+#[test]
+fn a_path_with_no_file_name_is_refused_for_what_it_is() {
+    let upload = UploadRequest::from_path("/data/..", Purpose::BATCH);
+    let provider = Arc::new(TestProvider::openai_like());
+    let mut s = Scenario::new(UploadInParts::new(
+        provider,
+        &upload,
+        PartOptions::new(),
+        RequestOptions::new(),
+    ));
+    let err = s.expect_done().unwrap_err();
+    assert!(matches!(err, Error::Validation(_)), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "file name /data/..: is missing: give the upload a file name"
+    );
+}
