@@ -149,9 +149,8 @@ impl Operation for CreateFile {
                             self.state = State::Inspecting(inspection);
                             return Next::Inspect { path, prefix_len };
                         }
-                        Step::Sized(len) => match self.in_parts(len) {
+                        Step::Sized(probe) => match self.in_parts(probe.len) {
                             Some(parts) => {
-                                let probe = inspection.probe().unwrap_or_default();
                                 let machine = UploadInParts::new(
                                     self.provider.clone(),
                                     &self.upload,

@@ -45,9 +45,9 @@ pub(crate) enum Step {
     /// Inspect `path`: its size and `prefix_len` first bytes; answer with
     /// [`Event::Inspected`] through [`Inspection::handle`].
     Inspect { path: PathBuf, prefix_len: usize },
-    /// The size is known and nothing is checked yet: poll again to go on, or take the file
-    /// elsewhere with [`Inspection::probe`].
-    Sized(u64),
+    /// The size is known (the probe holds no bytes yet) and nothing is checked: poll again to
+    /// go on, or take the file and its probe elsewhere.
+    Sized(FileProbe),
     /// Checked (or validation is off): the probe, and the last check's warnings.
     Checked {
         probe: FileProbe,
@@ -81,14 +81,6 @@ impl Inspection {
         }
     }
 
-    /// The probe of a file whose size is known ([`Step::Sized`]), for the machine it goes to.
-    pub(crate) fn probe(self) -> Option<FileProbe> {
-        match self.state {
-            State::Sized(probe) | State::SizeHeard(probe) | State::Prefixed(probe) => Some(probe),
-            _ => None,
-        }
-    }
-
     /// What to do next. `check` applies the caller's rules to a probe, with its first bytes
     /// (`true`) or its size alone (`false`); with `validates` false nothing is checked and no
     /// byte of the file is read.
@@ -106,9 +98,8 @@ impl Inspection {
                 }
             }
             State::Sized(probe) => {
-                let len = probe.len;
-                self.state = State::SizeHeard(probe);
-                Step::Sized(len)
+                self.state = State::SizeHeard(probe.clone());
+                Step::Sized(probe)
             }
             State::SizeHeard(probe) if !validates => Step::Checked {
                 probe,

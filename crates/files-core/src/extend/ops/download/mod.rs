@@ -41,6 +41,8 @@ enum State {
         exchange: Box<Exchange<ContentInfo>>,
         received: u64,
     },
+    /// Fed an event out of turn: the next poll fails with this.
+    Refused(Error),
     /// Failed for good: every later poll fails too.
     Failed,
 }
@@ -103,7 +105,7 @@ impl FetchContent {
     /// Decides about a cut: the pause before the continuation, or the final error.
     fn after_cut(&mut self, error: Error, received: u64, random: u128) -> Next<Delivery> {
         let Some(resumption) = &mut self.resumption else {
-            return self.failed(error);
+            return self.failed(out_of_order("cut a download that never started"));
         };
         match resumption.after_failure(error, received, random) {
             Ok((pause, exchange)) => {
@@ -153,6 +155,7 @@ impl Operation for FetchContent {
                 }
             }
             State::Cut { error, received } => self.after_cut(error, received, random),
+            State::Refused(error) => self.failed(error),
             State::Continuing {
                 mut exchange,
                 received,
@@ -206,13 +209,7 @@ impl Operation for FetchContent {
             (State::Continuing { exchange, .. }, event) if !matches!(event, Event::Cut { .. }) => {
                 exchange.handle(event, now)
             }
-            _ => {
-                self.state = State::Cut {
-                    error: out_of_order("fed a download the wrong event"),
-                    received: 0,
-                };
-                self.resumption = None;
-            }
+            _ => self.state = State::Refused(out_of_order("fed a download the wrong event")),
         }
     }
 

@@ -218,8 +218,12 @@ impl Flight {
         now: Now,
         random: u128,
     ) -> FlightNext {
-        let step = self.step_of(range);
         let (number, count) = self.place_of(range);
+        let step = UploadStep::Part {
+            number,
+            count,
+            range,
+        };
         let share = PartShare::new(number, count, range, self.tally.clone());
         let mut exchange = Exchange::add_part(
             provider,
