@@ -156,3 +156,32 @@ impl fmt::Display for ApiErrorKind {
         f.write_str(self.name())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_no_table_names_fall_into_their_class() {
+        assert_eq!(
+            ApiErrorKind::classify(399, None, None),
+            ApiErrorKind::Redirect
+        );
+        assert_eq!(
+            ApiErrorKind::classify(418, None, None),
+            ApiErrorKind::BadRequest
+        );
+        assert_eq!(
+            ApiErrorKind::classify(599, None, None),
+            ApiErrorKind::ServerError
+        );
+        assert_eq!(ApiErrorKind::classify(99, None, None), ApiErrorKind::Other);
+    }
+
+    #[test]
+    fn a_kind_shows_its_name() {
+        let kind = ApiErrorKind::classify(404, None, None);
+        assert_eq!(kind.to_string(), kind.name());
+        assert!(!kind.to_string().is_empty());
+    }
+}

@@ -52,3 +52,28 @@ fn status_text(status: &Option<crate::FileStatus>) -> String {
         None => "unprocessed".to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_decode_error_names_its_request_id_when_there_is_one() {
+        let mut e = DecodeError {
+            expected: "a file object".into(),
+            problem: "is not JSON".into(),
+            snippet: "<html>".into(),
+            status: 200,
+            request_id: None,
+        };
+        assert_eq!(
+            e.to_string(),
+            "expected a file object (HTTP 200), but the body is not JSON: \"<html>\""
+        );
+        e.request_id = Some("req_1".into());
+        assert!(
+            e.to_string().ends_with("\"<html>\" [request id req_1]"),
+            "{e}"
+        );
+    }
+}

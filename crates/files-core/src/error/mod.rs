@@ -228,4 +228,83 @@ mod tests {
         assert_eq!(e.kind, TransportErrorKind::Timeout);
         assert_eq!(e.to_string(), "timed out: reading the response: deadline");
     }
+
+    fn upload_failure(after: UploadAfterFailure, source: Error) -> Error {
+        UploadFailure {
+            upload_id: Some("upload_1".into()),
+            step: UploadStep::Complete,
+            after,
+            source,
+        }
+        .into()
+    }
+
+    fn rate_limited() -> Error {
+        ApiError {
+            request_id: Some("req_429".into()),
+            retry_after: Some(Duration::from_secs(3)),
+            attempts: 2,
+            ..ApiError::new(429, "slow down")
+        }
+        .into()
+    }
+
+    #[test]
+    fn an_upload_failure_answers_for_its_source() {
+        let failed = upload_failure(UploadAfterFailure::Cancelled, rate_limited());
+        assert_eq!(failed.request_id(), Some("req_429"));
+        assert!(failed.is_retryable());
+        assert_eq!(failed.api_error_kind(), Some(ApiErrorKind::RateLimited));
+        assert_eq!(failed.retry_after(), Some(Duration::from_secs(3)));
+        assert_eq!(failed.attempts(), Some(2));
+        let expired = upload_failure(UploadAfterFailure::Expired { at: 1 }, rate_limited());
+        assert!(
+            !expired.is_retryable(),
+            "an expired Upload takes nothing more"
+        );
+        let refused = upload_failure(
+            UploadAfterFailure::Cancelled,
+            ValidationError::new("part", "1", "too large").into(),
+        );
+        assert!(!refused.is_retryable());
+        assert_eq!(
+            (
+                refused.request_id(),
+                refused.api_error_kind(),
+                refused.attempts()
+            ),
+            (None, None, None)
+        );
+    }
+
+    #[test]
+    fn each_kind_answers_the_questions_it_can() {
+        let decode: Error = DecodeError {
+            expected: "a file object".into(),
+            problem: "is not JSON".into(),
+            snippet: "<html>".into(),
+            status: 200,
+            request_id: Some("req_d".into()),
+        }
+        .into();
+        assert_eq!(decode.request_id(), Some("req_d"));
+        assert_eq!(decode.api_error_kind(), None);
+        let timeout: Error = TransportError::new(TransportErrorKind::Timeout, "no answer").into();
+        assert_eq!(timeout.api_error_kind(), None);
+        assert_eq!(timeout.retry_after(), None);
+    }
+
+    #[test]
+    fn as_an_io_error_only_a_timeout_is_timed_out() {
+        let timeout: Error = TransportError::new(TransportErrorKind::Timeout, "no answer").into();
+        assert_eq!(
+            std::io::Error::from(timeout).kind(),
+            std::io::ErrorKind::TimedOut
+        );
+        let cut: Error = TransportError::new(TransportErrorKind::Io, "reset").into();
+        assert_eq!(std::io::Error::from(cut).kind(), std::io::ErrorKind::Other);
+        let io = std::io::Error::from(rate_limited());
+        assert_eq!(io.kind(), std::io::ErrorKind::Other);
+        assert!(io.to_string().starts_with("HTTP 429"), "{io}");
+    }
 }
