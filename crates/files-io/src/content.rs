@@ -300,6 +300,7 @@ mod tests {
             ResponseBody::new(io::Cursor::new(b"abcdef".to_vec())),
             Some(counts.clone()),
         );
+        assert_eq!((d.info().status, d.info().len), (200, Some(6)));
         let mut buf = [0u8; 4];
         drain(&mut d, &mut buf);
         assert_eq!(
@@ -337,6 +338,7 @@ mod tests {
             AsyncResponseBody::from_bytes(&b"abc"[..]),
             None,
         );
+        assert_eq!((d.info().status, d.info().len), (200, Some(5)));
         let items: Vec<_> = futures_util::FutureExt::now_or_never(d.collect::<Vec<_>>()).unwrap();
         assert_eq!(items.len(), 2);
         assert!(

@@ -21,6 +21,8 @@ use crate::pump::BodyPump;
 pub(crate) struct MemoryFiles {
     files: HashMap<PathBuf, Bytes>,
     chunk: usize,
+    /// How many ranges either face opened.
+    opens: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl MemoryFiles {
@@ -28,6 +30,7 @@ impl MemoryFiles {
         MemoryFiles {
             files: HashMap::new(),
             chunk: 64 * 1024,
+            opens: Arc::default(),
         }
     }
 
@@ -41,7 +44,14 @@ impl MemoryFiles {
         self
     }
 
+    /// How many ranges have been opened, by either face.
+    pub(crate) fn opens(&self) -> usize {
+        self.opens.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     fn range_bytes(&self, range: &PathRange) -> io::Result<Bytes> {
+        self.opens
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let bytes = self
             .files
             .get(&range.path)

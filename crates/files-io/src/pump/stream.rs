@@ -71,7 +71,6 @@ impl BodyStream {
             overflow: false,
         };
         Ok(Some(match segment {
-            Segment::Bytes(bytes) if bytes.is_empty() => return Ok(None),
             Segment::Bytes(bytes) => Current::Bytes(bytes),
             Segment::Path(range) if range.len == 0 => return Ok(None),
             Segment::Path(range) => {

@@ -424,13 +424,20 @@ fn a_one_shot_source_is_replayable_until_an_attempt_takes_it() {
 
 #[test]
 fn an_empty_range_of_a_file_is_never_opened() {
-    // The file does not exist: opening it would fail, so rendering shows it was not opened.
+    // The file does not exist: opening it would fail, and neither face even asks.
     let body = Body::from_segments(vec![
         Segment::Bytes(Bytes::from_static(b"<")),
         Segment::Path(PathRange::whole("/absent.bin", 0)),
         Segment::Bytes(Bytes::from_static(b">")),
     ]);
-    assert_eq!(MemoryFiles::new().render(body).unwrap(), b"<>");
+    let files = MemoryFiles::new();
+    assert_eq!(files.render(body.clone()).unwrap(), b"<>");
+    let (bytes, failure) = files.pump_async(body);
+    assert_eq!(
+        (bytes, failure.map(|e| e.to_string())),
+        (b"<>".to_vec(), None)
+    );
+    assert_eq!(files.opens(), 0, "no face opened the empty range");
 }
 
 /// A reader that is interrupted before each byte it gives, and fails if it is read again
