@@ -287,7 +287,11 @@ pub(crate) mod tests {
         prop_oneof![
             1 => Just(Drawn::Sent(Value::Null, Some(None))),
             1 => Just(Drawn::Missing),
-            3 => whole(broken).prop_map(some),
+            3 => whole(broken).prop_map(|d| match d {
+                // `null` is a value of another type for a number, but none for an optional one.
+                Drawn::Sent(Value::Null, _) => Drawn::Sent(Value::Null, Some(None)),
+                other => some(other),
+            }),
         ]
         .boxed()
     }
