@@ -79,11 +79,17 @@ mod tests {
 
     #[test]
     fn the_file_count_is_the_sum_of_the_parts_and_a_retry_takes_its_bytes_back() {
-        let file = FileTally::new(30, 10);
+        // Far from the file's size, so no count is cut to it.
+        let file = FileTally::new(100, 10);
         assert_eq!(file.moved(0, 4), 14, "part a sends 4");
         assert_eq!(file.moved(0, 10), 24, "part b sends all 10");
         assert_eq!(file.moved(4, 0), 20, "a retry of a starts again");
-        assert_eq!(file.moved(0, 10), 30, "a sends all 10");
+        assert_eq!(file.moved(0, 6), 26, "a sends 6 again");
+        assert_eq!(file.moved(6, 10), 30, "and 4 more");
+        assert_eq!(file.moved(10, 3), 23, "a retry of b has sent 3 again");
+        assert_eq!(file.moved(3, 4), 24, "and one more");
         assert_eq!(FileTally::new(5, 9).moved(0, 1), 5, "never past the size");
+        assert_eq!((file.len(), file.is_empty()), (100, false));
+        assert!(FileTally::new(0, 0).is_empty());
     }
 }

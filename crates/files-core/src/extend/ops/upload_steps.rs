@@ -177,5 +177,24 @@ mod tests {
             r#"{"id":"part_1","object":"upload.part","upload_id":"upload_1","created_at":1}"#,
         );
         assert_eq!(s.expect_done().unwrap().id, "part_1");
+        assert_eq!(s.op.name(), "uploads.add_part");
+    }
+
+    #[test]
+    fn a_part_s_retry_is_queued_for_the_observer() {
+        struct Anyone;
+        impl crate::Observer for Anyone {}
+        let provider: Arc<dyn Provider> = Arc::new(TestProvider::openai_like());
+        let options = RequestOptions::new().observer(Arc::new(Anyone));
+        let range = PathRange::whole("/data/big.bin", 10);
+        let mut s = Scenario::new(AddPart::new(provider, "upload_1", range, options));
+        s.expect_send();
+        s.respond(503, &[], "");
+        s.expect_sleep();
+        let queued = s.notices();
+        let [crate::ops::News::Retrying(notice)] = &queued[..] else {
+            panic!("expected the retry to be queued, got {queued:?}")
+        };
+        assert_eq!(notice.operation, "uploads.add_part");
     }
 }

@@ -251,6 +251,7 @@ mod tests {
     #[test]
     fn a_cut_is_resumed_from_the_byte_reached_and_heard_before_the_pause() {
         let mut s = fetch(2);
+        assert_eq!(s.op.name(), "files.content");
         let first = s.expect_send();
         assert!(first.stream_success, "the body goes to the caller unread");
         assert!(first.request.headers().get("range").is_none());
@@ -323,6 +324,12 @@ mod tests {
             again.to_string(),
             "HTTP client error: this download failed earlier; start it again with content()"
         );
+        cut(&mut s, 30);
+        assert_eq!(
+            s.expect_done().unwrap_err().to_string(),
+            again.to_string(),
+            "a failed download ignores what it is fed"
+        );
     }
 
     #[test]
@@ -371,6 +378,20 @@ mod tests {
         let err = s.expect_done().unwrap_err();
         assert!(
             err.to_string().contains("while the body was being read"),
+            "{err}"
+        );
+        // A cut while a continuation is out is no cut of a body the caller reads.
+        let mut s = fetch(2);
+        s.expect_send();
+        s.stream(200, FIRST);
+        s.expect_done().unwrap_or_else(|e| panic!("{e}"));
+        cut(&mut s, 5);
+        s.expect_sleep();
+        s.expect_send();
+        cut(&mut s, 6);
+        let err = s.expect_done().unwrap_err();
+        assert!(
+            err.to_string().contains("fed a download the wrong event"),
             "{err}"
         );
     }
