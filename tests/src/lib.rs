@@ -19,35 +19,52 @@ use std::path::{Path, PathBuf};
 use files_cli::{Api, DynProvider};
 use files_client::RequestOptions;
 use files_emulator::{Dialect, Emulator, EmulatorConfig};
+use files_spec::SpecProvider;
 use provider_openai::OpenAi;
 use provider_stepfun::StepFun;
 use sha2::{Digest, Sha256};
 
-/// One cell of the {OpenAI, StepFun} × {ureq, reqwest} matrix.
+/// One cell of the {every bundled provider} × {ureq, reqwest} matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Wire {
-    /// OpenAI dialect, blocking ureq transport.
-    OpenAiUreq,
-    /// OpenAI dialect, async reqwest transport.
-    OpenAiReqwest,
-    /// StepFun dialect, blocking ureq transport.
-    StepFunUreq,
-    /// StepFun dialect, async reqwest transport.
-    StepFunReqwest,
+pub struct Wire {
+    /// The provider's id (`openai`, `azure`…).
+    pub provider: &'static str,
+    /// Whether the transport is the async one (reqwest) rather than ureq.
+    pub asynchronous: bool,
 }
 
+#[allow(non_upper_case_globals)]
 impl Wire {
+    /// OpenAI dialect, blocking ureq transport.
+    pub const OpenAiUreq: Wire = Wire::new("openai", false);
+    /// OpenAI dialect, async reqwest transport.
+    pub const OpenAiReqwest: Wire = Wire::new("openai", true);
+    /// StepFun dialect, blocking ureq transport.
+    pub const StepFunUreq: Wire = Wire::new("stepfun", false);
+    /// StepFun dialect, async reqwest transport.
+    pub const StepFunReqwest: Wire = Wire::new("stepfun", true);
+
+    /// The cell of `provider` over the async transport or the blocking one.
+    pub const fn new(provider: &'static str, asynchronous: bool) -> Wire {
+        Wire {
+            provider,
+            asynchronous,
+        }
+    }
+
     /// The emulator dialect.
     pub fn dialect(self) -> Dialect {
-        match self {
-            Wire::OpenAiUreq | Wire::OpenAiReqwest => Dialect::OpenAi,
-            Wire::StepFunUreq | Wire::StepFunReqwest => Dialect::StepFun,
-        }
+        Dialect::named(self.provider).expect("a bundled provider")
     }
 
     /// Whether the transport is the async one.
     pub fn is_async(self) -> bool {
-        matches!(self, Wire::OpenAiReqwest | Wire::StepFunReqwest)
+        self.asynchronous
+    }
+
+    /// The header the provider's key goes in.
+    pub fn auth_header(self) -> String {
+        self.dialect().wire().auth.header_name().to_owned()
     }
 }
 
@@ -89,15 +106,20 @@ impl Setup {
 
     /// A client like [`Setup::api_for`], with `options` for every request.
     pub fn api_with(wire: Wire, base_url: &str, key: &str, options: RequestOptions) -> Api {
-        let provider: DynProvider = match wire.dialect() {
-            Dialect::OpenAi => Box::new(
+        let provider: DynProvider = match wire.provider {
+            "openai" => Box::new(
                 OpenAi::new(key)
                     .with_base_url(base_url)
                     .expect("a valid base URL"),
             ),
-            _ => Box::new(
+            "stepfun" => Box::new(
                 StepFun::new(key)
                     .with_base_url(base_url)
+                    .expect("a valid base URL"),
+            ),
+            other => Box::new(
+                SpecProvider::new(files_spec::bundled::named(other).expect("bundled"), key)
+                    .and_then(|p| p.with_base_url(base_url))
                     .expect("a valid base URL"),
             ),
         };
@@ -121,9 +143,10 @@ impl Setup {
 
     /// A purpose the dialect accepts, and a file name that suits it.
     pub fn purpose_and_name(&self) -> (files_client::Purpose, &'static str) {
-        match self.wire.dialect() {
-            Dialect::OpenAi => (files_client::Purpose::ASSISTANTS, "notes.txt"),
-            _ => (files_client::Purpose::FILE_EXTRACT, "notes.txt"),
+        match self.wire.provider {
+            "openai" => (files_client::Purpose::ASSISTANTS, "notes.txt"),
+            "stepfun" => (files_client::Purpose::FILE_EXTRACT, "notes.txt"),
+            _ => purpose_for(&self.wire.dialect()),
         }
     }
 
@@ -131,6 +154,28 @@ impl Setup {
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
+}
+
+/// The first purpose `dialect` accepts at its first site, with a file name its formats
+/// take (`notes.txt`, or `notes.jsonl` for a purpose that takes only JSON Lines).
+pub fn purpose_for(dialect: &Dialect) -> (files_client::Purpose, &'static str) {
+    use files_core::extend::rules::Formats;
+    let rules = dialect.rules();
+    let site = rules.sites.first();
+    let rule = rules
+        .purposes
+        .iter()
+        .filter(|p| site.is_none_or(|s| s.purposes.contains(&p.name)))
+        .find(|p| match p.formats {
+            Formats::Any => true,
+            Formats::Only(list) => list.contains(&"txt") || list.contains(&"jsonl"),
+        })
+        .expect("a purpose that takes text or JSON Lines");
+    let name = match rule.formats {
+        Formats::Only(list) if !list.contains(&"txt") => "notes.jsonl",
+        _ => "notes.txt",
+    };
+    (files_client::Purpose::new(rule.name), name)
 }
 
 /// `len` bytes of deterministic pseudo-random JSON Lines (xorshift numbers in hex, one JSON

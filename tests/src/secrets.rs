@@ -19,7 +19,10 @@ pub fn assert_hidden(what: &str, text: &str) {
 
 /// Every error a client can get from a server that quotes the key, as each transport sees it.
 pub fn errors_from_a_server_that_quotes_the_key(wire: Wire) -> Vec<Error> {
-    let s = Setup::with_config(wire, EmulatorConfig::new(Dialect::OpenAi).with_api_key(KEY));
+    let s = Setup::with_config(
+        wire,
+        EmulatorConfig::new(Dialect::openai()).with_api_key(KEY),
+    );
     let quoted = format!("Incorrect API key provided: {KEY}. Your key {KEY} was refused.");
     s.emulator.inject(
         Fault::respond(

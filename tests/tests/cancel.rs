@@ -41,7 +41,7 @@ fn parts_sent(requests: &[RecordedRequest]) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_download_dropped_part_way_leaves_no_temporary_file_and_the_old_file_as_it_was() {
-    let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+    let emulator = Emulator::start(Dialect::openai()).unwrap();
     let client = client(&emulator);
     let dir = tempfile::tempdir().unwrap();
     let source = dir.path().join("source.jsonl");
@@ -82,7 +82,7 @@ async fn a_download_dropped_part_way_leaves_no_temporary_file_and_the_old_file_a
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_in_parts_dropped_part_way_sends_no_further_part_and_leaves_the_upload_open() {
-    let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+    let emulator = Emulator::start(Dialect::openai()).unwrap();
     let client = client(&emulator);
     let dir = tempfile::tempdir().unwrap();
     let source = dir.path().join("big.jsonl");

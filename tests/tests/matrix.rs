@@ -1,5 +1,6 @@
-//! The {ureq, reqwest} × {OpenAI, StepFun} matrix over real loopback sockets: every file
-//! operation through the real client, transport and provider against the emulator.
+//! The {ureq, reqwest} × {every bundled provider} matrix over real loopback sockets: every
+//! file operation through the real client, transport and provider against the emulator
+//! speaking that provider's dialect from its spec.
 
 use std::io::Cursor;
 
@@ -21,6 +22,30 @@ macro_rules! matrix {
                 fn stepfun_ureq() { super::$scenario(Wire::StepFunUreq) }
                 #[test]
                 fn stepfun_reqwest() { super::$scenario(Wire::StepFunReqwest) }
+                #[test]
+                fn azure_ureq() { super::$scenario(Wire::new("azure", false)) }
+                #[test]
+                fn azure_reqwest() { super::$scenario(Wire::new("azure", true)) }
+                #[test]
+                fn moonshot_ureq() { super::$scenario(Wire::new("moonshot", false)) }
+                #[test]
+                fn moonshot_reqwest() { super::$scenario(Wire::new("moonshot", true)) }
+                #[test]
+                fn dashscope_ureq() { super::$scenario(Wire::new("dashscope", false)) }
+                #[test]
+                fn dashscope_reqwest() { super::$scenario(Wire::new("dashscope", true)) }
+                #[test]
+                fn mistral_ureq() { super::$scenario(Wire::new("mistral", false)) }
+                #[test]
+                fn mistral_reqwest() { super::$scenario(Wire::new("mistral", true)) }
+                #[test]
+                fn groq_ureq() { super::$scenario(Wire::new("groq", false)) }
+                #[test]
+                fn groq_reqwest() { super::$scenario(Wire::new("groq", true)) }
+                #[test]
+                fn zhipu_ureq() { super::$scenario(Wire::new("zhipu", false)) }
+                #[test]
+                fn zhipu_reqwest() { super::$scenario(Wire::new("zhipu", true)) }
             }
         )*
     };
@@ -38,10 +63,26 @@ matrix!(
 );
 
 /// Upload a multi-MB file from a path, list, retrieve, download (same hash), delete.
+/// The content type the client gives a part named `name`.
+fn content_type_of(name: &str) -> &'static str {
+    if name.ends_with(".jsonl") {
+        "application/jsonl"
+    } else {
+        "text/plain"
+    }
+}
+
+/// `stem` with the extension of `name` (`notes.jsonl` → `stem.jsonl`).
+fn named_like(stem: &str, name: &str) -> String {
+    let ext = name.rsplit_once('.').map_or("txt", |(_, ext)| ext);
+    format!("{stem}.{ext}")
+}
+
 fn path_round_trip(wire: Wire) {
     let s = Setup::new(wire);
-    let (purpose, _) = s.purpose_and_name();
-    let source = s.path("big sample.txt");
+    let (purpose, name) = s.purpose_and_name();
+    let file_name = named_like("big sample", name);
+    let source = s.path(&file_name);
     let len = 3 * 1024 * 1024 + 17;
     let hash = write_sample(&source, len, 7);
 
@@ -50,7 +91,7 @@ fn path_round_trip(wire: Wire) {
         .create(UploadRequest::from_path(&source, purpose.clone()))
         .unwrap();
     assert_eq!(file.bytes, len as u64);
-    assert_eq!(file.filename, "big sample.txt");
+    assert_eq!(file.filename, file_name);
     assert_eq!(file.purpose, purpose);
 
     // On the wire: an exact Content-Length, never chunked, the base name only.
@@ -63,10 +104,17 @@ fn path_round_trip(wire: Wire) {
     assert!(!upload.chunked, "{upload:?}");
     assert_eq!(upload.content_length, Some(upload.body_bytes));
     let part = upload.file_part.clone().unwrap();
-    assert_eq!(part.filename.as_deref(), Some("big sample.txt"));
-    assert_eq!(part.content_type.as_deref(), Some("text/plain"));
+    assert_eq!(part.filename.as_deref(), Some(file_name.as_str()));
+    assert_eq!(part.content_type.as_deref(), Some(content_type_of(name)));
     assert_eq!(part.bytes, len as u64);
-    assert_eq!(upload.header("authorization"), Some("***"));
+    assert_eq!(upload.header(&wire.auth_header()), Some("***"));
+    if wire.auth_header() != "authorization" {
+        assert_eq!(
+            upload.header("authorization"),
+            None,
+            "never a Bearer header too"
+        );
+    }
     assert_eq!(
         upload.header("user-agent"),
         Some(files_core::extend::wire::USER_AGENT)
@@ -106,7 +154,7 @@ fn upload_from_bytes(wire: Wire) {
         .file_part
         .clone()
         .unwrap();
-    assert_eq!(part.content_type.as_deref(), Some("text/plain"));
+    assert_eq!(part.content_type.as_deref(), Some(content_type_of(name)));
     let mut out = Vec::new();
     assert_eq!(
         s.api.download_to_writer(&file.id, &mut out).unwrap(),
@@ -118,12 +166,12 @@ fn upload_from_bytes(wire: Wire) {
 /// Upload from a reader with a declared length.
 fn upload_from_reader(wire: Wire) {
     let s = Setup::new(wire);
-    let (purpose, _) = s.purpose_and_name();
+    let (purpose, name) = s.purpose_and_name();
     let bytes = sample_bytes(300_001, 5);
     let upload = UploadRequest::from_reader(
         Cursor::new(bytes.clone()),
         bytes.len() as u64,
-        "stream.txt",
+        named_like("stream", name),
         purpose,
     )
     .with_content_type("application/x-custom");
@@ -212,7 +260,11 @@ fn base_url_with_a_path_prefix(wire: Wire) {
     let (purpose, name) = s.purpose_and_name();
     let file = s
         .api
-        .create(UploadRequest::from_bytes(&b"hi"[..], name, purpose))
+        .create(UploadRequest::from_bytes(
+            sample_bytes(100, 1),
+            name,
+            purpose,
+        ))
         .unwrap();
     assert_eq!(s.api.retrieve(&file.id).unwrap().id, file.id);
     assert!(

@@ -14,7 +14,7 @@ fn openai(emulator: &Emulator) -> OpenAi {
 
 #[test]
 fn list_all_follows_the_cursor_and_filters_by_purpose() {
-    let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+    let emulator = Emulator::start(Dialect::openai()).unwrap();
     let client = Client::new(openai(&emulator), UreqTransport::new().unwrap());
     for i in 0..5 {
         client
@@ -63,7 +63,7 @@ fn list_all_follows_the_cursor_and_filters_by_purpose() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expiry_and_account_headers_reach_the_server() {
-    let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+    let emulator = Emulator::start(Dialect::openai()).unwrap();
     let provider = openai(&emulator)
         .with_organization("org-7")
         .with_project("proj-9");
@@ -85,7 +85,7 @@ async fn expiry_and_account_headers_reach_the_server() {
 
 #[test]
 fn rule_breaking_requests_are_refused_before_a_byte_is_sent() {
-    let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+    let emulator = Emulator::start(Dialect::openai()).unwrap();
     let client = Client::new(openai(&emulator), UreqTransport::new().unwrap());
     let err = client
         .files()
@@ -130,7 +130,7 @@ fn rule_breaking_requests_are_refused_before_a_byte_is_sent() {
 
 #[test]
 fn content_is_the_original_bytes() {
-    let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+    let emulator = Emulator::start(Dialect::openai()).unwrap();
     let client = Client::new(openai(&emulator), UreqTransport::new().unwrap());
     let bytes: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
     let file = client

@@ -32,7 +32,7 @@ fn emulator_refuses(s: &Setup, upload: UploadRequest, param: &str) -> String {
     match api.create(upload) {
         Err(Error::Api(e)) => {
             assert_eq!(e.status, 400, "{e}");
-            if s.emulator.dialect() == files_emulator::Dialect::OpenAi {
+            if s.emulator.dialect() == files_emulator::Dialect::openai() {
                 assert_eq!(e.param.as_deref(), Some(param), "{e}");
             }
             assert_eq!(s.emulator.requests().len(), before + 1, "it was sent");
@@ -217,7 +217,7 @@ fn stepfun_client(
 
 #[test]
 fn a_site_accepts_only_its_purposes_on_both_sides() {
-    let config = files_emulator::EmulatorConfig::new(files_emulator::Dialect::StepFun)
+    let config = files_emulator::EmulatorConfig::new(files_emulator::Dialect::stepfun())
         .with_site("international")
         .unwrap();
     let emulator = files_emulator::Emulator::start_with(config).unwrap();
@@ -329,7 +329,7 @@ impl files_io::local::LocalFiles for Recording {
 
 #[test]
 fn the_emulator_walks_a_whole_gif_where_the_client_sees_a_prefix() {
-    let emulator = files_emulator::Emulator::start(files_emulator::Dialect::StepFun).unwrap();
+    let emulator = files_emulator::Emulator::start(files_emulator::Dialect::stepfun()).unwrap();
     let client = stepfun_client(
         &emulator,
         Region::China,
@@ -374,7 +374,7 @@ fn openai_s_batch_limit_holds_on_both_sides() {
 #[test]
 fn the_stepfun_file_cap_is_answered_like_the_provider() {
     let config =
-        files_emulator::EmulatorConfig::new(files_emulator::Dialect::StepFun).with_max_files(2);
+        files_emulator::EmulatorConfig::new(files_emulator::Dialect::stepfun()).with_max_files(2);
     let emulator = files_emulator::Emulator::start_with(config).unwrap();
     let client = stepfun_client(
         &emulator,
@@ -404,7 +404,7 @@ fn warnings_reach_the_observer_and_the_upload_goes_through() {
             self.0.lock().unwrap().push(warning.message.clone());
         }
     }
-    let emulator = files_emulator::Emulator::start(files_emulator::Dialect::StepFun).unwrap();
+    let emulator = files_emulator::Emulator::start(files_emulator::Dialect::stepfun()).unwrap();
     let seen = std::sync::Arc::new(Warnings::default());
     let client = stepfun_client(
         &emulator,
@@ -518,7 +518,7 @@ fn an_emulator_that_takes_any_size_stores_a_file_over_the_limit() {
     let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
     file.set_len(64 * MB + 1).unwrap();
     drop(file);
-    let config = files_emulator::EmulatorConfig::new(files_emulator::Dialect::StepFun);
+    let config = files_emulator::EmulatorConfig::new(files_emulator::Dialect::stepfun());
     let unchecked = RequestOptions::new().validate(false);
     let upload = || UploadRequest::from_path(&path, Purpose::FILE_EXTRACT);
 

@@ -29,7 +29,7 @@ fn no_debug_display_or_error_shows_the_key() {
     let client = Client::new(openai(), UreqTransport::new().unwrap()).with_options(options.clone());
     let async_client = AsyncClient::new(openai(), ReqwestTransport::new().unwrap());
     let emulator =
-        Emulator::start_with(EmulatorConfig::new(Dialect::OpenAi).with_api_key(KEY)).unwrap();
+        Emulator::start_with(EmulatorConfig::new(Dialect::openai()).with_api_key(KEY)).unwrap();
     let key = ApiKey::new(KEY);
     for (what, text) in [
         ("OpenAi", format!("{:?}", openai())),
@@ -44,7 +44,7 @@ fn no_debug_display_or_error_shows_the_key() {
             "EmulatorConfig",
             format!(
                 "{:?}",
-                EmulatorConfig::new(Dialect::StepFun).with_api_key(KEY)
+                EmulatorConfig::new(Dialect::stepfun()).with_api_key(KEY)
             ),
         ),
     ] {

@@ -23,8 +23,10 @@ fn no_trace_shows_the_key() {
             captured.0.lock().unwrap().clear();
             assert_errors_hide_the_key(wire);
             // And a normal round trip, traced.
-            let s =
-                Setup::with_config(wire, EmulatorConfig::new(Dialect::OpenAi).with_api_key(KEY));
+            let s = Setup::with_config(
+                wire,
+                EmulatorConfig::new(Dialect::openai()).with_api_key(KEY),
+            );
             let file = s
                 .api
                 .create(UploadRequest::from_bytes("{}\n", "a.jsonl", Purpose::BATCH))

@@ -16,7 +16,7 @@ fn stepfun(emulator: &Emulator) -> StepFun {
 
 /// An emulator that may fetch from the test's own loopback server.
 fn trusting_emulator() -> Emulator {
-    Emulator::start_with(EmulatorConfig::new(Dialect::StepFun).with_private_urls_allowed(true))
+    Emulator::start_with(EmulatorConfig::new(Dialect::stepfun()).with_private_urls_allowed(true))
         .unwrap()
 }
 
@@ -70,7 +70,7 @@ async fn upload_from_a_remote_url_async() {
 #[test]
 fn a_url_upload_never_reaches_a_private_address_by_default() {
     let source = image_server();
-    let emulator = Emulator::start(Dialect::StepFun).unwrap();
+    let emulator = Emulator::start(Dialect::stepfun()).unwrap();
     let client = Client::new(stepfun(&emulator), UreqTransport::new().unwrap());
     let port = source.addr().port();
     for url in [
@@ -99,7 +99,7 @@ fn a_url_upload_never_reaches_a_private_address_by_default() {
 
 #[test]
 fn openai_only_options_are_refused_before_sending() {
-    let emulator = Emulator::start(Dialect::StepFun).unwrap();
+    let emulator = Emulator::start(Dialect::stepfun()).unwrap();
     let client = Client::new(stepfun(&emulator), UreqTransport::new().unwrap());
     let err = client
         .files()
@@ -125,7 +125,7 @@ fn openai_only_options_are_refused_before_sending() {
 
 #[test]
 fn listing_has_no_pagination_and_content_is_text() {
-    let emulator = Emulator::start(Dialect::StepFun).unwrap();
+    let emulator = Emulator::start(Dialect::stepfun()).unwrap();
     let client = Client::new(stepfun(&emulator), UreqTransport::new().unwrap());
     let file = client
         .files()

@@ -18,7 +18,7 @@ fn openai(base_url: &str, key: &str) -> OpenAi {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_async_stream_uploads_with_an_exact_length() {
-    let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+    let emulator = Emulator::start(Dialect::openai()).unwrap();
     let client = AsyncClient::new(
         openai(&emulator.base_url(), emulator.api_key()),
         ReqwestTransport::new().unwrap(),
@@ -49,7 +49,7 @@ async fn an_async_stream_uploads_with_an_exact_length() {
 
 #[test]
 fn a_blocking_transport_refuses_an_async_stream_with_a_clear_error() {
-    let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+    let emulator = Emulator::start(Dialect::openai()).unwrap();
     let client = Client::new(
         openai(&emulator.base_url(), emulator.api_key()),
         UreqTransport::new().unwrap(),
@@ -71,7 +71,7 @@ fn a_blocking_transport_refuses_an_async_stream_with_a_clear_error() {
 
 #[test]
 fn a_reader_shorter_than_declared_fails_the_upload() {
-    let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+    let emulator = Emulator::start(Dialect::openai()).unwrap();
     let client = Client::new(
         openai(&emulator.base_url(), emulator.api_key()),
         UreqTransport::new().unwrap(),
@@ -90,7 +90,7 @@ fn a_reader_shorter_than_declared_fails_the_upload() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stream_longer_than_declared_fails_the_upload() {
-    let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+    let emulator = Emulator::start(Dialect::openai()).unwrap();
     let client = AsyncClient::new(
         openai(&emulator.base_url(), emulator.api_key()),
         ReqwestTransport::new().unwrap(),

@@ -15,7 +15,7 @@ use transport_ureq::UreqTransport;
 fn https_emulator() -> (Emulator, String) {
     let identity = TlsIdentity::self_signed(&["localhost", "127.0.0.1"]).unwrap();
     let pem = identity.certificate_pem().to_owned();
-    let config = EmulatorConfig::new(Dialect::OpenAi).with_tls(identity);
+    let config = EmulatorConfig::new(Dialect::openai()).with_tls(identity);
     (Emulator::start_with(config).unwrap(), pem)
 }
 
@@ -123,7 +123,7 @@ fn a_certificate_for_another_name_is_refused() {
     let identity = TlsIdentity::self_signed(&["files.example"]).unwrap();
     let pem = identity.certificate_pem().to_owned();
     let emulator =
-        Emulator::start_with(EmulatorConfig::new(Dialect::OpenAi).with_tls(identity)).unwrap();
+        Emulator::start_with(EmulatorConfig::new(Dialect::openai()).with_tls(identity)).unwrap();
     let transport = UreqTransport::builder()
         .honour_ssl_cert_file(false)
         .add_root_certificates_pem(pem.as_bytes(), "cert")

@@ -14,7 +14,7 @@ const CONTENT: &[u8] = b"PRIVATE-BODY-MARKER\n";
 #[test]
 fn one_span_per_operation_an_event_per_attempt_and_no_secrets() {
     let emulator =
-        Emulator::start_with(EmulatorConfig::new(Dialect::OpenAi).with_api_key(KEY)).unwrap();
+        Emulator::start_with(EmulatorConfig::new(Dialect::openai()).with_api_key(KEY)).unwrap();
     emulator.inject(
         Fault::status(503, json!({"error": {"message": "Overloaded"}}))
             .with_header("retry-after-ms", "5")
@@ -97,7 +97,7 @@ fn one_span_per_operation_an_event_per_attempt_and_no_secrets() {
 #[test]
 fn the_parts_of_an_upload_log_in_the_operation_s_span_from_either_client() {
     let emulator =
-        Emulator::start_with(EmulatorConfig::new(Dialect::OpenAi).with_api_key(KEY)).unwrap();
+        Emulator::start_with(EmulatorConfig::new(Dialect::openai()).with_api_key(KEY)).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let source = dir.path().join("big.jsonl");
     files_tests::write_sample(&source, 200_000, 9);

@@ -21,6 +21,8 @@ const FORBIDDEN_PATHS: &[(&str, &str)] = &[
     ("std::io::stderr", "writes to the terminal"),
     ("Instant::now", "reads the clock"),
     ("SystemTime::now", "reads the clock"),
+    ("now_utc", "reads the clock"),
+    ("now_local", "reads the clock"),
     ("RandomState", "draws OS randomness"),
     ("getrandom", "draws OS randomness"),
     ("OsRng", "draws OS randomness"),

@@ -28,9 +28,19 @@ pub struct Connection {
     /// Which provider's API to speak.
     #[arg(long, global = true, value_enum, default_value_t = ProviderName::Openai, env = "FILES_PROVIDER")]
     pub provider: ProviderName,
+    /// Speak the provider this spec file describes (a gateway of your own; see README),
+    /// instead of a bundled one.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub provider_spec: Option<PathBuf>,
     /// Override the API base URL (its path prefix is kept), e.g. http://127.0.0.1:8321/v1.
+    /// For Azure, the resource's endpoint (`https://NAME.openai.azure.com`; or
+    /// AZURE_OPENAI_ENDPOINT).
     #[arg(long, global = true, value_name = "URL")]
     pub base_url: Option<String>,
+    /// The API version of a dated API, sent on every request (Azure: `api-version`, e.g.
+    /// 2024-10-21; or OPENAI_API_VERSION). Without it, Azure's v1 API is used.
+    #[arg(long, global = true, value_name = "V")]
+    pub api_version: Option<String>,
     /// Read the API key from this file (its first line) instead of OPENAI_API_KEY or
     /// STEP_API_KEY. There is deliberately no --api-key: a key typed on the command line
     /// lands in the shell's history and in every process listing.
@@ -81,6 +91,34 @@ pub enum ProviderName {
     Openai,
     /// StepFun (key from STEP_API_KEY).
     Stepfun,
+    /// Azure OpenAI (key from AZURE_OPENAI_API_KEY, sent as `api-key`).
+    Azure,
+    /// Moonshot, Kimi (key from MOONSHOT_API_KEY).
+    Moonshot,
+    /// Alibaba DashScope, Qwen (key from DASHSCOPE_API_KEY).
+    Dashscope,
+    /// Mistral AI (key from MISTRAL_API_KEY).
+    Mistral,
+    /// Groq (key from GROQ_API_KEY).
+    Groq,
+    /// Zhipu, GLM (key from ZHIPUAI_API_KEY).
+    Zhipu,
+}
+
+impl ProviderName {
+    /// The bundled spec's id.
+    pub fn id(self) -> &'static str {
+        match self {
+            ProviderName::Openai => "openai",
+            ProviderName::Stepfun => "stepfun",
+            ProviderName::Azure => "azure",
+            ProviderName::Moonshot => "moonshot",
+            ProviderName::Dashscope => "dashscope",
+            ProviderName::Mistral => "mistral",
+            ProviderName::Groq => "groq",
+            ProviderName::Zhipu => "zhipu",
+        }
+    }
 }
 
 /// A transport.
@@ -274,9 +312,10 @@ pub struct ServeArgs {
     /// The API key clients must send.
     #[arg(long, default_value = "emulator-key")]
     pub api_key: String,
-    /// The path prefix the API is mounted under (a leading `/` is added if missing).
-    #[arg(long, default_value = "/v1")]
-    pub path_prefix: String,
+    /// The path prefix the API is mounted under (a leading `/` is added if missing); by
+    /// default /v1, or the provider's path after its endpoint (Azure: /openai/v1).
+    #[arg(long)]
+    pub path_prefix: Option<String>,
     /// A fault plan to misbehave by: a JSON array of faults, each matching a method and
     /// path and doing one thing (answer a status, delay, stall, cut the connection); see
     /// docs/reliability.md.

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use files_client::{Error, ListParams, Observer, Order, Polling, Purpose, RequestOptions};
+use files_spec::{ProviderSpec, SpecProvider};
 use provider_openai::OpenAi;
 use provider_stepfun::{Region, StepFun};
 use transport_reqwest::ReqwestTransport;
@@ -132,6 +133,7 @@ pub fn provider_from_env(connection: &Connection) -> CliResult<DynProvider> {
         None => None,
     };
     let provider: DynProvider = match connection.provider {
+        _ if connection.provider_spec.is_some() => spec_provider(connection, key)?,
         ProviderName::Openai => {
             let mut openai = match key {
                 Some(key) => OpenAi::from_env_with_key(key),
@@ -158,8 +160,53 @@ pub fn provider_from_env(connection: &Connection) -> CliResult<DynProvider> {
             }
             Box::new(stepfun)
         }
+        _ => spec_provider(connection, key)?,
     };
     Ok(provider)
+}
+
+/// The spec `--provider-spec` names, or the bundled one of `--provider`.
+pub fn spec_of(connection: &Connection) -> CliResult<Arc<ProviderSpec>> {
+    match &connection.provider_spec {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Failure::local(format!(
+                    "could not read the provider spec {}: {e}",
+                    path.display()
+                ))
+            })?;
+            let spec = ProviderSpec::parse(&path.display().to_string(), &text)
+                .map_err(|e| Failure::usage(e.to_string()))?;
+            Ok(spec.shared())
+        }
+        None => files_spec::bundled::named(connection.provider.id()).ok_or_else(|| {
+            Failure::usage(format!("no bundled provider {}", connection.provider.id()))
+        }),
+    }
+}
+
+/// A provider built from a spec, configured from the environment and the options.
+fn spec_provider(connection: &Connection, key: Option<String>) -> CliResult<DynProvider> {
+    let spec = spec_of(connection)?;
+    let mut provider = match key {
+        Some(key) => SpecProvider::from_env_with_key(spec, key),
+        None => SpecProvider::from_env(spec),
+    }
+    .map_err(key_hint)?;
+    if let Some(url) = &connection.base_url {
+        provider = provider
+            .with_base_url(url)
+            .map_err(|e| Failure::usage(format!("--base-url: {e}")))?;
+    }
+    if let Some(version) = &connection.api_version {
+        provider = provider
+            .with_api_version(version)
+            .map_err(|e| Failure::usage(format!("--api-version: {e}")))?;
+    }
+    provider
+        .ready()
+        .map_err(|e| Failure::from(Error::from(e)))?;
+    Ok(Box::new(provider))
 }
 
 /// A provider that could not be configured from the environment; when it is the key that is
@@ -291,7 +338,10 @@ fn list(api: &Api, mode: Mode, connection: &Connection, args: &ListArgs) -> CliR
     if let Some(after) = &args.after {
         params = params.after(after.as_str());
     }
-    if connection.provider == ProviderName::Stepfun && !params.is_empty() {
+    if connection.provider == ProviderName::Stepfun
+        && connection.provider_spec.is_none()
+        && !params.is_empty()
+    {
         let flags: Vec<String> = params
             .given_names()
             .iter()

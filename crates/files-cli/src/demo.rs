@@ -57,8 +57,17 @@ pub fn run(connection: &Connection, out: &OutputArgs, args: &DemoArgs) -> CliRes
     let json = Mode::of(out) == Mode::Json;
     let say = |text: String| -> CliResult { if json { Ok(()) } else { output::line(&text) } };
     let (dialect, name, purpose) = match connection.provider {
-        ProviderName::Openai => (Dialect::OpenAi, "sample.jsonl", Purpose::BATCH),
-        ProviderName::Stepfun => (Dialect::StepFun, "sample.txt", Purpose::FILE_EXTRACT),
+        ProviderName::Openai => (Dialect::openai(), "sample.jsonl", Purpose::BATCH),
+        ProviderName::Stepfun => (Dialect::stepfun(), "sample.txt", Purpose::FILE_EXTRACT),
+        other => {
+            return Err(Failure::usage(format!(
+                "the demo walks OpenAI's or StepFun's API; to try {} offline, run `files serve \
+                 --provider {}` and point `files --provider {} --base-url URL` at it",
+                other.id(),
+                other.id(),
+                other.id()
+            )));
+        }
     };
     check_sample_size(connection.provider, name, &purpose, args.size)?;
     let dir = WithCleanup::create(
@@ -68,7 +77,7 @@ pub fn run(connection: &Connection, out: &OutputArgs, args: &DemoArgs) -> CliRes
     .map_err(|e| Failure::local(format!("could not create a temporary directory: {e}")))?;
     check_free_space(dir.path(), args.size)?;
     let emulator = WithCleanup::create(
-        || Emulator::start(dialect),
+        || Emulator::start(dialect.clone()),
         |emulator| emulator.storage_path().to_owned(),
     )
     .map_err(|e| Failure::local(format!("could not start the emulator: {e}")))?;
@@ -79,7 +88,7 @@ pub fn run(connection: &Connection, out: &OutputArgs, args: &DemoArgs) -> CliRes
                 .with_base_url(&base_url)
                 .map_err(|e| Failure::usage(e.to_string()))?,
         ),
-        ProviderName::Stepfun => Box::new(
+        _ => Box::new(
             StepFun::new(emulator.api_key())
                 .with_base_url(&base_url)
                 .map_err(|e| Failure::usage(e.to_string()))?,
@@ -226,7 +235,7 @@ fn check_sample_size(
 ) -> CliResult {
     let rules = match provider {
         ProviderName::Openai => &provider_openai::rules::RULES,
-        ProviderName::Stepfun => &provider_stepfun::rules::RULES,
+        _ => &provider_stepfun::rules::RULES,
     };
     let check = UploadCheck::new(purpose, Some(name), Some(size));
     let Err(e) = rules.check(None, &check) else {

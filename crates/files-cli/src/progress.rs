@@ -233,7 +233,7 @@ mod tests {
     /// and so does the bar of its download.
     #[test]
     fn transfer_bars_count_every_byte_of_a_real_upload_and_download() {
-        let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+        let emulator = Emulator::start(Dialect::openai()).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("data.jsonl");
         let size = 3 * 1024 * 1024 + 17;

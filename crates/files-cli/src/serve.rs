@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use files_emulator::{Dialect, EmulatorConfig, Fault, TlsIdentity};
 use futures_util::future::{Either, select};
 
-use crate::args::{Connection, OutputArgs, ProviderName, ServeArgs};
+use crate::args::{Connection, OutputArgs, ServeArgs};
 use crate::failure::{CliResult, Failure};
 use crate::interrupt::WithCleanup;
 use crate::output::{self, Mode};
@@ -29,10 +29,7 @@ pub fn normalise_prefix(prefix: &str) -> String {
 
 /// Runs the emulator in the dialect of `--provider` on `--addr`.
 pub fn run(connection: &Connection, out: &OutputArgs, args: &ServeArgs) -> CliResult {
-    let dialect = match connection.provider {
-        ProviderName::Openai => Dialect::OpenAi,
-        ProviderName::Stepfun => Dialect::StepFun,
-    };
+    let dialect = Dialect::from_spec(crate::commands::spec_of(connection)?);
     let faults = match &args.faults {
         None => Vec::new(),
         Some(path) => {
@@ -46,11 +43,9 @@ pub fn run(connection: &Connection, out: &OutputArgs, args: &ServeArgs) -> CliRe
                 .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?
         }
     };
-    let prefix = normalise_prefix(&args.path_prefix);
     let fault_count = faults.len();
-    let mut config = EmulatorConfig::new(dialect)
+    let mut config = EmulatorConfig::new(dialect.clone())
         .with_api_key(args.api_key.clone())
-        .with_path_prefix(prefix.clone())
         .with_faults(faults)
         .with_private_urls_allowed(args.allow_private_urls)
         .with_any_size(args.any_size);
@@ -59,6 +54,10 @@ pub fn run(connection: &Connection, out: &OutputArgs, args: &ServeArgs) -> CliRe
             .with_site(site)
             .map_err(|e| Failure::usage(format!("--site {site}: {e}")))?;
     }
+    if let Some(prefix) = &args.path_prefix {
+        config = config.with_path_prefix(normalise_prefix(prefix));
+    }
+    let prefix = normalise_prefix(&config.path_prefix);
     if let Some(max_files) = args.max_files {
         config = config.with_max_files(max_files);
     }
@@ -97,10 +96,7 @@ pub fn run(connection: &Connection, out: &OutputArgs, args: &ServeArgs) -> CliRe
         let addr = listener
             .local_addr()
             .map_err(|e| Failure::local(format!("could not read the address listened on: {e}")))?;
-        let key_env = match dialect {
-            Dialect::OpenAi => provider_openai::API_KEY_ENV,
-            _ => provider_stepfun::API_KEY_ENV,
-        };
+        let key_env = dialect.spec().file.provider.api_key_env.clone();
         // Listening on every address: clients (and the certificate) know it as loopback.
         let shown = match addr.ip() {
             ip if !ip.is_unspecified() => addr,

@@ -31,7 +31,7 @@ fn stdout(output: &Output) -> String {
 
 #[test]
 fn every_command_with_options_before_and_after_the_subcommand() {
-    let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+    let emulator = Emulator::start(Dialect::openai()).unwrap();
     let base = emulator.base_url();
     let dir = tempfile::tempdir().unwrap();
     let source = dir.path().join("data.jsonl");
@@ -104,7 +104,7 @@ fn every_command_with_options_before_and_after_the_subcommand() {
 
 #[test]
 fn stepfun_provider_reads_its_own_key() {
-    let emulator = Emulator::start(Dialect::StepFun).unwrap();
+    let emulator = Emulator::start(Dialect::stepfun()).unwrap();
     let base = emulator.base_url();
     let out = stdout(&files(
         &emulator,
@@ -131,7 +131,7 @@ fn failure(output: &Output, lines: usize) -> (Option<i32>, String) {
 
 #[test]
 fn failures_are_an_error_line_with_at_most_one_line_of_advice_and_a_nonzero_exit() {
-    let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+    let emulator = Emulator::start(Dialect::openai()).unwrap();
     let base = emulator.base_url();
     let out = files(
         &emulator,
@@ -296,7 +296,7 @@ fn serve_takes_a_fault_plan() {
 
 #[test]
 fn provider_rules_refuse_before_sending_and_no_validate_leaves_it_to_the_server() {
-    let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+    let emulator = Emulator::start(Dialect::openai()).unwrap();
     let base = emulator.base_url();
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("requests.csv");
@@ -325,7 +325,7 @@ fn provider_rules_refuse_before_sending_and_no_validate_leaves_it_to_the_server(
 
 #[test]
 fn warnings_of_the_rules_go_to_stderr() {
-    let emulator = Emulator::start(Dialect::StepFun).unwrap();
+    let emulator = Emulator::start(Dialect::stepfun()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let notes = dir.path().join("notes.txt");
     std::fs::write(&notes, "some text").unwrap();

@@ -79,7 +79,7 @@ fn partial_download(dir: &Path) -> Option<PathBuf> {
 
 #[test]
 fn a_download_interrupted_mid_transfer_leaves_the_destination_as_it_was() {
-    let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+    let emulator = Emulator::start(Dialect::openai()).unwrap();
     let id = stored_file(&emulator, 4 << 20);
     for (transport, sig, status) in [("ureq", "INT", 130), ("reqwest", "TERM", 143)] {
         // The content stops after 1 MiB, so the command is mid-transfer when signalled.
@@ -265,7 +265,7 @@ fn closed_early(mut command: Command, keep: usize) -> (Vec<u8>, Output) {
 
 #[test]
 fn a_reader_that_closes_the_pipe_ends_the_command_quietly() {
-    let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+    let emulator = Emulator::start(Dialect::openai()).unwrap();
     let id = stored_file(&emulator, 8 << 20);
     for transport in ["ureq", "reqwest"] {
         let mut download = files(&emulator);

@@ -35,7 +35,7 @@ fn https_emulator(dir: &Path) -> (Emulator, std::path::PathBuf) {
     let identity = TlsIdentity::self_signed(&["localhost", "127.0.0.1"]).unwrap();
     let cert = dir.join("cert.pem");
     std::fs::write(&cert, identity.certificate_pem()).unwrap();
-    let config = EmulatorConfig::new(Dialect::OpenAi).with_tls(identity);
+    let config = EmulatorConfig::new(Dialect::openai()).with_tls(identity);
     (Emulator::start_with(config).unwrap(), cert)
 }
 

@@ -129,7 +129,7 @@ fn text(output: &Output) -> (String, String) {
 #[test]
 fn an_upload_killed_half_way_resumes_and_completes_byte_identical() {
     for transport in ["ureq", "reqwest"] {
-        let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+        let emulator = Emulator::start(Dialect::openai()).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let run = Run {
             emulator: &emulator,
@@ -190,7 +190,7 @@ fn an_upload_killed_half_way_resumes_and_completes_byte_identical() {
 
 #[test]
 fn resume_refuses_a_changed_file_and_reports_an_expired_upload() {
-    let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+    let emulator = Emulator::start(Dialect::openai()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let run = Run {
         emulator: &emulator,
@@ -278,7 +278,7 @@ fn resume_refuses_a_changed_file_and_reports_an_expired_upload() {
 
 #[test]
 fn part_flags_are_refused_where_there_is_no_uploads_api() {
-    let emulator = Emulator::start(Dialect::StepFun).unwrap();
+    let emulator = Emulator::start(Dialect::stepfun()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.txt");
     std::fs::write(&path, "hello").unwrap();

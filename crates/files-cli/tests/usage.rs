@@ -15,10 +15,7 @@ use provider_openai::OpenAi;
 /// The binary, pointed at `emulator` with its key in the environment.
 fn files(emulator: &Emulator) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_files"));
-    let key_env = match emulator.dialect() {
-        Dialect::StepFun => "STEP_API_KEY",
-        _ => "OPENAI_API_KEY",
-    };
+    let key_env = emulator.dialect().spec().file.provider.api_key_env.clone();
     command
         .env_remove("OPENAI_API_KEY")
         .env_remove("STEP_API_KEY")
@@ -26,7 +23,7 @@ fn files(emulator: &Emulator) -> Command {
         .env_remove("OPENAI_ORG_ID")
         .env_remove("FILES_PROVIDER")
         .env_remove("RUST_LOG")
-        .env(key_env, emulator.api_key())
+        .env(&key_env, emulator.api_key())
         .arg("--base-url")
         .arg(emulator.base_url());
     if key_env == "STEP_API_KEY" {
@@ -64,7 +61,7 @@ fn store(emulator: &Emulator, name: &str, body: &[u8]) -> String {
 
 #[test]
 fn server_text_with_control_characters_is_escaped_in_every_mode() {
-    let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+    let emulator = Emulator::start(Dialect::openai()).unwrap();
     // A server (or a proxy) that answers with names and ids meant to steer a terminal.
     let hostile = "evil\x1b]0;owned\x07\x1b[2J\nfile-fake  1 B  batch.jsonl";
     let file = serde_json::json!({
@@ -113,7 +110,7 @@ fn server_text_with_control_characters_is_escaped_in_every_mode() {
 
 #[test]
 fn json_and_quiet_output_and_readable_times_and_sizes() {
-    let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+    let emulator = Emulator::start(Dialect::openai()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a.jsonl");
     let b = dir.path().join("b.jsonl");
@@ -188,7 +185,7 @@ fn json_and_quiet_output_and_readable_times_and_sizes() {
 
 #[test]
 fn standard_input_uploads_streamed_or_buffered() {
-    let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+    let emulator = Emulator::start(Dialect::openai()).unwrap();
     let body = b"{\"from\":\"stdin\"}\n";
     for size in [Some("17"), None] {
         let mut command = files(&emulator);
@@ -234,7 +231,7 @@ fn standard_input_uploads_streamed_or_buffered() {
 
 #[test]
 fn exit_statuses_tell_apart_usage_refusal_outage_and_local_files() {
-    let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+    let emulator = Emulator::start(Dialect::openai()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let png = dir.path().join("image.png");
     std::fs::write(&png, b"\x89PNG\r\n\x1a\nrest").unwrap();
@@ -309,7 +306,7 @@ fn the_readme_lists_the_exit_statuses_the_help_does() {
 
 #[test]
 fn header_values_with_line_breaks_are_refused_before_sending() {
-    let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+    let emulator = Emulator::start(Dialect::openai()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let source = dir.path().join("a.jsonl");
     std::fs::write(&source, b"{\"a\":1}\n").unwrap();
@@ -334,7 +331,7 @@ fn header_values_with_line_breaks_are_refused_before_sending() {
 
 #[test]
 fn errors_name_the_flags_and_hint_at_a_missing_v1() {
-    let stepfun = Emulator::start(Dialect::StepFun).unwrap();
+    let stepfun = Emulator::start(Dialect::stepfun()).unwrap();
     let mut command = files(&stepfun);
     command.args(["list", "--limit", "1"]);
     let (code, _, err) = run(command);
@@ -359,7 +356,7 @@ fn errors_name_the_flags_and_hint_at_a_missing_v1() {
     assert!(err.contains("--filename"), "{err}");
     assert!(!err.contains("with_filename"), "{err}");
 
-    let openai = Emulator::start(Dialect::OpenAi).unwrap();
+    let openai = Emulator::start(Dialect::openai()).unwrap();
     let root = openai.base_url().trim_end_matches("/v1").to_owned();
     let mut command = files(&openai);
     command.args(["list", "--base-url", &root]);
@@ -373,7 +370,7 @@ fn errors_name_the_flags_and_hint_at_a_missing_v1() {
 fn downloads_honour_the_umask_keep_a_mode_refuse_to_clobber_and_name_themselves() {
     use std::os::unix::fs::PermissionsExt;
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-    let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+    let emulator = Emulator::start(Dialect::openai()).unwrap();
     let id = store(&emulator, "../../etc/report.jsonl", b"{\"new\":1}\n");
     let dir = tempfile::tempdir().unwrap();
     // What this process's umask gives a new file; the child inherits the umask.
@@ -443,7 +440,7 @@ fn downloads_honour_the_umask_keep_a_mode_refuse_to_clobber_and_name_themselves(
 
 #[test]
 fn the_key_comes_from_a_file_and_never_shows_in_the_log() {
-    let emulator = Emulator::start(Dialect::OpenAi).unwrap();
+    let emulator = Emulator::start(Dialect::openai()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let key_file = dir.path().join("key");
     std::fs::write(&key_file, format!("{}\n", emulator.api_key())).unwrap();

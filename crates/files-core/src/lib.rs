@@ -63,7 +63,7 @@ mod upload_request;
 pub mod uploads;
 
 // Inside the crate the extension modules keep their short paths.
-pub(crate) use extend::{body, ops, probe, provider, rules, wire};
+pub(crate) use extend::{body, dialect, ops, probe, provider, rules, wire};
 
 #[cfg(test)]
 mod testing;

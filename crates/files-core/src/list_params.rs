@@ -51,6 +51,7 @@ pub struct ListParams {
     limit: Option<u32>,
     order: Option<Order>,
     after: Option<String>,
+    page: Option<u64>,
 }
 
 impl ListParams {
@@ -65,7 +66,8 @@ impl ListParams {
         self
     }
 
-    /// At most this many files (1 to 10,000).
+    /// At most this many files a page (1 to 10,000 for OpenAI; each provider's range is its
+    /// dialect's).
     pub fn limit(mut self, limit: u32) -> Self {
         self.limit = Some(limit);
         self
@@ -81,6 +83,18 @@ impl ListParams {
     pub fn after(mut self, cursor: impl Into<String>) -> Self {
         self.after = Some(cursor.into());
         self
+    }
+
+    /// This page of a listing in numbered pages (Mistral's `page`); a walk over every page
+    /// sets it itself.
+    pub fn page(mut self, page: u64) -> Self {
+        self.page = Some(page);
+        self
+    }
+
+    /// The page number, if set.
+    pub fn page_value(&self) -> Option<u64> {
+        self.page
     }
 
     /// The limit, if set.
@@ -111,6 +125,7 @@ impl ListParams {
             ("limit", self.limit.is_some()),
             ("order", self.order.is_some()),
             ("after", self.after.is_some()),
+            ("page", self.page.is_some()),
         ]
         .into_iter()
         .filter_map(|(name, set)| set.then_some(name))

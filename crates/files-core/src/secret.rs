@@ -33,7 +33,16 @@ impl ApiKey {
     /// The `Authorization: Bearer …` header value, marked sensitive so that `http`'s and the
     /// HTTP clients' debug output hides it.
     pub fn bearer_header(&self) -> Result<http::HeaderValue, crate::ValidationError> {
-        let mut value = http::HeaderValue::from_str(&format!("Bearer {}", self.0)).map_err(|_| {
+        Self::sensitive(&format!("Bearer {}", self.0))
+    }
+
+    /// The key alone as a header value (`api-key: KEY`), marked sensitive.
+    pub fn plain_header(&self) -> Result<http::HeaderValue, crate::ValidationError> {
+        Self::sensitive(&self.0)
+    }
+
+    fn sensitive(text: &str) -> Result<http::HeaderValue, crate::ValidationError> {
+        let mut value = http::HeaderValue::from_str(text).map_err(|_| {
             crate::ValidationError::new(
                 "API key",
                 "***",

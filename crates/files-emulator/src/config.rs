@@ -14,7 +14,7 @@ use crate::tls::TlsIdentity;
 /// ```
 /// use files_emulator::{Dialect, EmulatorConfig};
 ///
-/// let config = EmulatorConfig::new(Dialect::OpenAi)
+/// let config = EmulatorConfig::new(Dialect::openai())
 ///     .with_api_key("sk-test")
 ///     .with_path_prefix("/v1/openai/v1")
 ///     .with_max_upload_bytes(1024);
@@ -24,7 +24,8 @@ use crate::tls::TlsIdentity;
 pub struct EmulatorConfig {
     /// Which provider's wire format to speak.
     pub dialect: Dialect,
-    /// The key clients must send as `Authorization: Bearer <api_key>`.
+    /// The key clients must send, where the dialect wants it (`Authorization: Bearer
+    /// <api_key>`, or a header of its own such as `api-key`).
     pub api_key: String,
     /// The path every route lives under, such as `/v1` (the default) or `/v1/openai/v1`.
     ///
@@ -56,13 +57,30 @@ pub struct EmulatorConfig {
     pub tls: Option<TlsIdentity>,
 }
 
+/// The prefix a dialect is served under at `site` (its first site when `None`): `/v1`, or
+/// the path after `{endpoint}` of a site whose base URL is an endpoint plus a path.
+fn default_prefix(dialect: &Dialect, site: Option<&str>) -> String {
+    let sites = &dialect.spec().file.site;
+    let site = match site {
+        Some(name) => sites.iter().find(|s| s.name == name),
+        None => sites.first(),
+    };
+    site.and_then(|s| s.base_url.strip_prefix(files_spec::ENDPOINT))
+        .map_or_else(|| "/v1".to_owned(), str::to_owned)
+}
+
 impl EmulatorConfig {
     /// A configuration for `dialect` with the key `emulator-key`, prefix `/v1` and no size limit.
+    ///
+    /// A provider whose base URL is an endpoint plus a path (Azure's
+    /// `{endpoint}/openai/v1`) is served under that path instead, so the emulator's URL is
+    /// the endpoint a client is given.
     pub fn new(dialect: Dialect) -> Self {
+        let path_prefix = default_prefix(&dialect, None);
         EmulatorConfig {
             dialect,
             api_key: "emulator-key".to_owned(),
-            path_prefix: "/v1".to_owned(),
+            path_prefix,
             max_upload_bytes: None,
             ranges: true,
             faults: Vec::new(),
@@ -129,6 +147,9 @@ impl EmulatorConfig {
                 expected: names.join(", "),
             });
         }
+        if self.path_prefix == default_prefix(&self.dialect, self.site.as_deref()) {
+            self.path_prefix = default_prefix(&self.dialect, Some(site));
+        }
         self.site = Some(site.to_owned());
         Ok(self)
     }
@@ -160,6 +181,17 @@ impl EmulatorConfig {
         self.site
             .as_deref()
             .and_then(|name| self.dialect.rules().site(name))
+    }
+
+    /// The spec's entry for the emulated site, if one was chosen.
+    pub(crate) fn site_spec(&self) -> Option<&files_spec::model::Site> {
+        let name = self.site.as_deref()?;
+        self.dialect
+            .spec()
+            .file
+            .site
+            .iter()
+            .find(|s| s.name == name)
     }
 
     /// The most files the store may hold, if there is a cap.
@@ -207,7 +239,7 @@ mod tests {
     #[test]
     fn normalizes_prefixes() {
         let norm = |p: &str| {
-            EmulatorConfig::new(Dialect::OpenAi)
+            EmulatorConfig::new(Dialect::openai())
                 .with_path_prefix(p)
                 .normalized_prefix()
         };
@@ -220,9 +252,9 @@ mod tests {
 
     #[test]
     fn sites_are_checked_and_caps_come_from_the_spec() {
-        let stepfun = EmulatorConfig::new(Dialect::StepFun);
+        let stepfun = EmulatorConfig::new(Dialect::stepfun());
         assert_eq!(stepfun.file_cap(), Some(1000));
-        assert_eq!(EmulatorConfig::new(Dialect::OpenAi).file_cap(), None);
+        assert_eq!(EmulatorConfig::new(Dialect::openai()).file_cap(), None);
         assert_eq!(stepfun.clone().with_max_files(3).file_cap(), Some(3));
         let china = stepfun.clone().with_site("china").unwrap();
         assert_eq!(china.site_rule().map(|s| s.name), Some("china"));
@@ -232,7 +264,7 @@ mod tests {
 
     #[test]
     fn debug_hides_the_key() {
-        let config = EmulatorConfig::new(Dialect::StepFun).with_api_key("secret-key");
+        let config = EmulatorConfig::new(Dialect::stepfun()).with_api_key("secret-key");
         assert!(!format!("{config:?}").contains("secret-key"));
     }
 }

@@ -55,7 +55,7 @@ pub(crate) async fn upload(
     body: SharedBody,
     file_part: &mut Option<FilePart>,
 ) -> Result<Response, ApiError> {
-    let dialect = state.config.dialect;
+    let dialect = &state.config.dialect;
     let content_type = headers
         .get(CONTENT_TYPE)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
@@ -217,13 +217,17 @@ async fn read_form(
     boundary: String,
     file_part: &mut Option<FilePart>,
 ) -> Result<Form, ApiError> {
-    let dialect = state.config.dialect;
+    let dialect = &state.config.dialect;
+    let fields = &dialect.wire().form;
+    let expires = dialect.rules().expires_after.is_some();
+    let url_upload = dialect.rules().url_upload;
     let mut multipart = multer::Multipart::new(body, boundary);
     let mut form = Form::default();
     while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
         let name = field.name().map(str::to_owned);
-        let slot = match (name.as_deref(), dialect) {
-            (Some("file"), _) if form.file.is_none() => {
+        let name = name.as_deref();
+        let slot = match name {
+            Some(n) if n == fields.file && form.file.is_none() => {
                 // A file over its purpose's limit is refused once counted; when the purpose
                 // came first, its bytes past the limit are not stored meanwhile.
                 let purpose_limit = form
@@ -235,15 +239,15 @@ async fn read_form(
                 form.file = Some(receive_file(state, &mut field, file_part, purpose_limit).await?);
                 continue;
             }
-            (Some("purpose"), _) => &mut form.purpose,
-            (Some("expires_after[anchor]"), Dialect::OpenAi) => &mut form.anchor,
-            (Some("expires_after[seconds]"), Dialect::OpenAi) => &mut form.seconds,
-            (Some("url"), Dialect::StepFun) => &mut form.url,
+            Some(n) if n == fields.purpose => &mut form.purpose,
+            Some("expires_after[anchor]") if expires => &mut form.anchor,
+            Some("expires_after[seconds]") if expires => &mut form.seconds,
+            Some(n) if url_upload && n == fields.url => &mut form.url,
             // Unknown fields (and repeats of the file) are skipped by multer when dropped.
             _ => continue,
         };
         if slot.is_none() {
-            let field_name = name.unwrap_or_default();
+            let field_name = name.unwrap_or_default().to_owned();
             *slot = Some(read_text(&mut field, &field_name).await?);
         }
     }
@@ -329,18 +333,19 @@ async fn receive_file(
 
 /// Checks `purpose` against the values the dialect accepts at `site`.
 fn validate_purpose(
-    dialect: Dialect,
+    dialect: &Dialect,
     site: Option<&SiteRule>,
     purpose: Option<String>,
 ) -> Result<String, ApiError> {
-    let Some(purpose) = purpose else {
+    let required = dialect.wire().form.purpose_required;
+    let Some(purpose) = purpose.or_else(|| (!required).then(String::new)) else {
         return Err(ApiError::bad_request(
             Some("purpose"),
             "Missing required parameter: 'purpose'.",
         ));
     };
     let accepted = dialect.upload_purposes(site);
-    if accepted.contains(&purpose.as_str()) {
+    if accepted.contains(&purpose.as_str()) || (purpose.is_empty() && !required) {
         return Ok(purpose);
     }
     let list = accepted
@@ -395,21 +400,25 @@ mod tests {
 
     #[test]
     fn purposes_are_checked_per_dialect() {
-        assert!(validate_purpose(Dialect::OpenAi, None, Some("batch".into())).is_ok());
-        let err = validate_purpose(Dialect::OpenAi, None, Some("storage".into())).err();
+        assert!(validate_purpose(&Dialect::openai(), None, Some("batch".into())).is_ok());
+        let err = validate_purpose(&Dialect::openai(), None, Some("storage".into())).err();
         let err = err.map(|e| (e.param, e.message)).unwrap_or_default();
         assert_eq!(err.0, Some("purpose"));
         assert!(err.1.contains("'user_data'"));
-        assert!(validate_purpose(Dialect::StepFun, None, Some("storage".into())).is_ok());
-        assert!(validate_purpose(Dialect::StepFun, None, None).is_err());
-        let international = Dialect::StepFun.rules().site("international");
-        let err = validate_purpose(Dialect::StepFun, international, Some("file-extract".into()));
+        assert!(validate_purpose(&Dialect::stepfun(), None, Some("storage".into())).is_ok());
+        assert!(validate_purpose(&Dialect::stepfun(), None, None).is_err());
+        let international = Dialect::stepfun().rules().site("international");
+        let err = validate_purpose(
+            &Dialect::stepfun(),
+            international,
+            Some("file-extract".into()),
+        );
         assert!(err.is_err(), "the international site takes only storage");
     }
 
     #[test]
     fn expires_after_is_range_checked() {
-        let range = Dialect::OpenAi.rules().expires_after.unwrap();
+        let range = Dialect::openai().rules().expires_after.unwrap();
         let check = |a: Option<&str>, s: Option<&str>| {
             validate_expires_after(range, a.map(Into::into), s.map(Into::into)).map_err(|e| e.param)
         };
@@ -441,7 +450,7 @@ mod tests {
     #[test]
     fn a_remote_fetch_is_capped_at_the_purpose_limit() {
         const MB: u64 = 1024 * 1024;
-        let rules = Dialect::StepFun.rules();
+        let rules = Dialect::stepfun().rules();
         assert_eq!(remote_limit(rules, "storage", None), Some(128 * MB));
         assert_eq!(remote_limit(rules, "file-extract", None), Some(64 * MB));
         assert_eq!(remote_limit(rules, "storage", Some(10)), Some(10));

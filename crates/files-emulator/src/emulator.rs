@@ -34,7 +34,7 @@ pub(crate) fn storage_dir() -> std::io::Result<TempDir> {
 /// ```
 /// use files_emulator::{Dialect, Emulator};
 ///
-/// let emulator = Emulator::start(Dialect::StepFun)?;
+/// let emulator = Emulator::start(Dialect::stepfun())?;
 /// assert!(emulator.base_url().ends_with("/v1"));
 /// assert_eq!(emulator.api_key(), "emulator-key");
 /// assert!(emulator.requests().is_empty());
@@ -142,7 +142,7 @@ impl Emulator {
 
     /// The dialect the server speaks.
     pub fn dialect(&self) -> Dialect {
-        self.state.config.dialect
+        self.state.config.dialect.clone()
     }
 
     /// Every request received so far, in the order they arrived.
@@ -206,7 +206,7 @@ mod tests {
     #[test]
     fn handle_is_shareable_and_cleans_up() {
         assert_send_sync::<Emulator>();
-        let emulator = Emulator::start(Dialect::OpenAi).unwrap_or_else(|e| panic!("{e}"));
+        let emulator = Emulator::start(Dialect::openai()).unwrap_or_else(|e| panic!("{e}"));
         let dir = emulator._storage.path().to_owned();
         assert!(dir.is_dir());
         drop(emulator);

@@ -85,24 +85,25 @@ impl ApiError {
     }
 
     /// The envelope body for `dialect`.
-    pub(crate) fn body(&self, dialect: Dialect) -> Envelope<'_> {
-        let error = match dialect {
-            Dialect::OpenAi => ErrorDetail::OpenAi {
+    pub(crate) fn body(&self, dialect: &Dialect) -> Envelope<'_> {
+        let error = if dialect.short_errors() {
+            ErrorDetail::StepFun {
+                message: &self.message,
+                kind: self.kind,
+            }
+        } else {
+            ErrorDetail::OpenAi {
                 message: &self.message,
                 kind: self.kind,
                 param: self.param,
                 code: self.code,
-            },
-            Dialect::StepFun => ErrorDetail::StepFun {
-                message: &self.message,
-                kind: self.kind,
-            },
+            }
         };
         Envelope { error }
     }
 
     /// The complete response for `dialect`.
-    pub(crate) fn into_response_for(self, dialect: Dialect) -> Response {
+    pub(crate) fn into_response_for(self, dialect: &Dialect) -> Response {
         (self.status, Json(self.body(dialect))).into_response()
     }
 }
@@ -140,11 +141,11 @@ mod tests {
     #[test]
     fn envelopes_differ_by_dialect() {
         let err = ApiError::no_such_file("file-x");
-        let to_json = |d| serde_json::to_value(err.body(d)).unwrap_or_default();
-        let openai = to_json(Dialect::OpenAi);
+        let to_json = |d: Dialect| serde_json::to_value(err.body(&d)).unwrap_or_default();
+        let openai = to_json(Dialect::openai());
         assert_eq!(openai["error"]["param"], "id");
         assert!(openai["error"]["code"].is_null());
-        let stepfun = to_json(Dialect::StepFun);
+        let stepfun = to_json(Dialect::stepfun());
         assert_eq!(stepfun["error"]["message"], "No such File object: file-x");
         assert!(stepfun["error"].get("param").is_none());
         assert!(stepfun["error"].get("code").is_none());

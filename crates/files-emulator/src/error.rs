@@ -30,6 +30,8 @@ pub enum EmulatorError {
     #[error("TLS: {0}")]
     Tls(String),
     /// A dialect name other than `openai` or `stepfun`.
-    #[error("unknown dialect {0:?}: expected \"openai\" or \"stepfun\"")]
+    #[error(
+        "unknown provider {0:?}: expected one of openai, stepfun, azure, moonshot, dashscope, mistral, groq, zhipu, or a spec file"
+    )]
     UnknownDialect(String),
 }

@@ -13,76 +13,87 @@ use http::header::{
 use http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use serde::Serialize;
 
+#[cfg(test)]
 use crate::dialect::Dialect;
 use crate::envelope::ApiError;
+use files_core::extend::dialect::{ListStyle, Paging};
+use files_core::extend::provider::ContentKind;
 use files_core::extend::rules::ListLimitRule;
 
 use crate::range::{self, RangeAnswer};
 use crate::state::AppState;
-use crate::store::{FileObject, StoredFile};
+use crate::store::StoredFile;
 
-/// `GET {prefix}/files`.
+/// `GET {prefix}/files`, in the dialect's list style: its parameter names and ranges, and
+/// a cursor, numbered pages, or one page of everything.
 pub(crate) fn list(state: &AppState, uri: &Uri) -> Result<Response, ApiError> {
-    let dialect = state.config.dialect;
-    if dialect == Dialect::StepFun {
-        // StepFun documents no query parameters and returns everything, newest first.
-        let files = state.store.sorted(false);
-        let data = files.iter().map(|f| f.object(dialect)).collect();
-        return Ok(Json(StepFunList {
-            object: "list",
-            data,
-        })
-        .into_response());
-    }
-
-    let limits = dialect
-        .rules()
-        .list_limit
-        .ok_or_else(|| ApiError::internal(format!("the {dialect} rules have no list limits")))?;
-    let query = ListQuery::parse(uri, limits)?;
+    let dialect = &state.config.dialect;
+    let style = &dialect.wire().list;
+    let query = ListQuery::parse(uri, style, dialect.rules().list_limit)?;
     let all = state.store.sorted(query.ascending);
-    let start = match &query.after {
-        None => 0,
-        Some(after) => {
-            let index = all.iter().position(|f| &f.id == after).ok_or_else(|| {
-                ApiError::bad_request(
-                    Some("after"),
-                    format!("Invalid 'after': no file with id '{after}' exists."),
-                )
-            })?;
-            index + 1
-        }
-    };
-    let mut matching = all[start..]
+    let matching: Vec<&StoredFile> = all
         .iter()
-        .filter(|f| query.purpose.as_ref().is_none_or(|p| &f.purpose == p));
-    let page: Vec<&StoredFile> = matching.by_ref().take(query.limit).collect();
-    let has_more = matching.next().is_some();
-    Ok(Json(OpenAiList {
-        object: "list",
-        data: page.iter().map(|f| f.object(dialect)).collect(),
-        first_id: page.first().map(|f| f.id.as_str()),
-        last_id: page.last().map(|f| f.id.as_str()),
-        has_more,
-    })
-    .into_response())
-}
-
-/// OpenAI's list response.
-#[derive(Debug, Serialize)]
-struct OpenAiList<'a> {
-    object: &'static str,
-    data: Vec<FileObject<'a>>,
-    first_id: Option<&'a str>,
-    last_id: Option<&'a str>,
-    has_more: bool,
-}
-
-/// StepFun's list response: no pagination fields.
-#[derive(Debug, Serialize)]
-struct StepFunList<'a> {
-    object: &'static str,
-    data: Vec<FileObject<'a>>,
+        .filter(|f| query.purpose.as_ref().is_none_or(|p| &f.purpose == p))
+        .collect();
+    let mut answer = serde_json::Map::new();
+    answer.insert("object".to_owned(), "list".into());
+    let object = |f: &StoredFile| serde_json::to_value(f.object(dialect)).unwrap_or_default();
+    match &style.paging {
+        Paging::Cursor {
+            has_more, last_id, ..
+        } => {
+            let start = match &query.after {
+                None => 0,
+                Some(after) => {
+                    let index = matching
+                        .iter()
+                        .position(|f| &f.id == after)
+                        .ok_or_else(|| {
+                            ApiError::bad_request(
+                                Some("after"),
+                                format!("Invalid 'after': no file with id '{after}' exists."),
+                            )
+                        })?;
+                    index + 1
+                }
+            };
+            let rest = &matching[start..];
+            let limit = query.limit.unwrap_or(rest.len()).min(rest.len());
+            let page = &rest[..limit];
+            answer.insert("data".to_owned(), page.iter().map(|f| object(f)).collect());
+            if let Some(last_id) = last_id {
+                let id = |f: Option<&&StoredFile>| {
+                    f.map_or(serde_json::Value::Null, |f| f.id.clone().into())
+                };
+                answer.insert("first_id".to_owned(), id(page.first()));
+                answer.insert(last_id.clone(), id(page.last()));
+            }
+            answer.insert(has_more.clone(), (rest.len() > limit).into());
+        }
+        Paging::Pages { first, total, .. } => {
+            let size = query.limit.unwrap_or(matching.len().max(1));
+            let number = query.page.unwrap_or(*first);
+            let index = usize::try_from(number.saturating_sub(*first)).unwrap_or(usize::MAX);
+            let start = index.saturating_mul(size).min(matching.len());
+            let end = start.saturating_add(size).min(matching.len());
+            answer.insert(
+                "data".to_owned(),
+                matching[start..end].iter().map(|f| object(f)).collect(),
+            );
+            if let Some(total) = total {
+                answer.insert(total.clone(), matching.len().into());
+            }
+        }
+        // One page of everything (a limit, where the dialect takes one, still applies).
+        _ => {
+            let page = match query.limit {
+                Some(limit) => &matching[..limit.min(matching.len())],
+                None => &matching[..],
+            };
+            answer.insert("data".to_owned(), page.iter().map(|f| object(f)).collect());
+        }
+    }
+    Ok(Json(serde_json::Value::Object(answer)).into_response())
 }
 
 /// The response to a delete.
@@ -93,20 +104,25 @@ struct Deleted {
     deleted: bool,
 }
 
-/// OpenAI's list parameters, validated.
+/// A listing's parameters, validated as the dialect names them.
 #[derive(Debug, PartialEq, Eq)]
 struct ListQuery {
     purpose: Option<String>,
-    limit: usize,
+    limit: Option<usize>,
     ascending: bool,
     after: Option<String>,
+    page: Option<u64>,
 }
 
 impl ListQuery {
-    /// The query of `uri`, its `limit` within `limits` (the dialect's, from the spec).
-    fn parse(uri: &Uri, limits: ListLimitRule) -> Result<Self, ApiError> {
-        let (min_limit, max_limit) = (limits.min as usize, limits.max as usize);
-        let default_limit = limits.default as usize;
+    /// The query of `uri` as `style` names its parameters, the page size within `limits`
+    /// (the dialect's, from the spec); a parameter the dialect does not take is ignored, as
+    /// servers do.
+    fn parse(
+        uri: &Uri,
+        style: &ListStyle,
+        limits: Option<ListLimitRule>,
+    ) -> Result<Self, ApiError> {
         let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(uri)
             .map_err(|e| ApiError::bad_request(None, format!("Invalid query string: {e}")))?;
         let get = |name: &str| {
@@ -115,35 +131,70 @@ impl ListQuery {
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.clone())
         };
-        let limit = match get("limit") {
-            None => default_limit,
-            Some(raw) => match raw.trim().parse::<usize>() {
-                Ok(n) if (min_limit..=max_limit).contains(&n) => n,
-                _ => {
+        let (size_name, page_name) = match &style.paging {
+            Paging::Pages { page, size, .. } => (Some(size.as_str()), Some(page.as_str())),
+            _ => (None, None),
+        };
+        let limit_name = style.limit.as_ref().map(|l| l.name.as_str()).or(size_name);
+        let limit = match limit_name.and_then(get) {
+            None => limits.map(|l| l.default as usize),
+            Some(raw) => {
+                let (min, max) =
+                    limits.map_or((1, usize::MAX), |l| (l.min as usize, l.max as usize));
+                match raw.trim().parse::<usize>() {
+                    Ok(n) if (min..=max).contains(&n) => Some(n),
+                    _ => {
+                        let name = limit_name.unwrap_or("limit");
+                        return Err(ApiError::bad_request(
+                            Some("limit"),
+                            format!(
+                                "Invalid '{name}': '{raw}'. Expected an integer between {min} and {max}."
+                            ),
+                        ));
+                    }
+                }
+            }
+        };
+        let ascending = match &style.order {
+            None => false,
+            Some((name, values)) => match get(name) {
+                None => false,
+                Some(v) if v == "asc" => true,
+                Some(v) if values.contains(&v) => false,
+                Some(other) => {
                     return Err(ApiError::bad_request(
-                        Some("limit"),
+                        Some("order"),
                         format!(
-                            "Invalid 'limit': '{raw}'. Expected an integer between {min_limit} and {max_limit}."
+                            "Invalid '{name}': '{other}'. Expected {}.",
+                            values
+                                .iter()
+                                .map(|v| format!("'{v}'"))
+                                .collect::<Vec<_>>()
+                                .join(" or ")
                         ),
                     ));
                 }
             },
         };
-        let ascending = match get("order").as_deref() {
-            None | Some("desc") => false,
-            Some("asc") => true,
-            Some(other) => {
-                return Err(ApiError::bad_request(
-                    Some("order"),
-                    format!("Invalid 'order': '{other}'. Expected 'asc' or 'desc'."),
-                ));
-            }
+        let after = match &style.paging {
+            Paging::Cursor { param, .. } => get(param),
+            _ => None,
+        };
+        let page = match page_name.and_then(get) {
+            None => None,
+            Some(raw) => Some(raw.trim().parse::<u64>().map_err(|_| {
+                ApiError::bad_request(
+                    Some("page"),
+                    format!("Invalid 'page': '{raw}'. Expected a whole number."),
+                )
+            })?),
         };
         Ok(ListQuery {
-            purpose: get("purpose"),
+            purpose: style.purpose.as_deref().and_then(get),
             limit,
             ascending,
-            after: get("after"),
+            after,
+            page,
         })
     }
 }
@@ -154,7 +205,7 @@ pub(crate) fn retrieve(state: &AppState, id: &str) -> Result<Response, ApiError>
         .store
         .get(id)
         .ok_or_else(|| ApiError::no_such_file(id))?;
-    Ok(Json(file.object(state.config.dialect)).into_response())
+    Ok(Json(file.object(&state.config.dialect)).into_response())
 }
 
 /// `DELETE {prefix}/files/{id}`.
@@ -197,9 +248,9 @@ pub(crate) async fn content(
         .await
         .map_err(|e| ApiError::internal(format!("Could not read the file: {e}")))?
         .len();
-    let content_type = match state.config.dialect {
-        Dialect::OpenAi => "application/octet-stream",
-        Dialect::StepFun => "text/plain; charset=utf-8",
+    let content_type = match state.config.dialect.spec().features.content {
+        ContentKind::ExtractedText => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
     };
     let etag = format!("\"{}-{length}\"", file.id);
     let last_modified =
@@ -260,17 +311,18 @@ mod tests {
 
     fn parse(query: &str) -> Result<ListQuery, Option<&'static str>> {
         let uri: Uri = format!("/v1/files?{query}").parse().map_err(|_| None)?;
-        let limits = Dialect::OpenAi.rules().list_limit.unwrap();
-        ListQuery::parse(&uri, limits).map_err(|e| e.param)
+        let dialect = Dialect::openai();
+        ListQuery::parse(&uri, &dialect.wire().list, dialect.rules().list_limit)
+            .map_err(|e| e.param)
     }
 
     #[test]
     fn list_query_defaults_and_errors() {
         let q = parse("").unwrap_or_else(|_| panic!("empty query rejected"));
-        assert_eq!((q.limit, q.ascending, q.after), (10_000, false, None));
+        assert_eq!((q.limit, q.ascending, q.after), (Some(10_000), false, None));
         let q = parse("limit=2&order=asc&after=file-x&purpose=batch")
             .unwrap_or_else(|_| panic!("valid query rejected"));
-        assert_eq!(q.limit, 2);
+        assert_eq!(q.limit, Some(2));
         assert!(q.ascending);
         assert_eq!(q.after.as_deref(), Some("file-x"));
         assert_eq!(q.purpose.as_deref(), Some("batch"));

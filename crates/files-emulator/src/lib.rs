@@ -12,7 +12,7 @@
 //! use provider_openai::OpenAi;
 //! use transport_ureq::UreqTransport;
 //!
-//! let emulator = Emulator::start(Dialect::OpenAi)?;
+//! let emulator = Emulator::start(Dialect::openai())?;
 //! let openai = OpenAi::new(emulator.api_key()).with_base_url(&emulator.base_url())?;
 //! let client = Client::new(openai, UreqTransport::new()?);
 //!

@@ -12,7 +12,8 @@ pub struct RecordedRequest {
     /// The request target's path including its query string, such as `/v1/files?limit=2`.
     pub path: String,
     /// Every request header in received order; credentials (`Authorization`,
-    /// `Proxy-Authorization`, `api-key`, `x-api-key`) are replaced by `***`.
+    /// `Proxy-Authorization`, `api-key`, `x-api-key`, and the dialect's own key header) are
+    /// replaced by `***`.
     pub headers: Vec<(String, String)>,
     /// The number of body bytes actually received.
     pub body_bytes: u64,
@@ -53,11 +54,18 @@ const REDACTED_HEADERS: [&str; 4] = [
 ];
 
 /// Builds the record of a request's head; the body fields are filled in later.
-pub(crate) fn record_head(method: &str, path: &str, headers: &HeaderMap) -> RecordedRequest {
+/// A request's head as recorded; `auth_header` (the dialect's key header) is redacted too.
+pub(crate) fn record_head(
+    method: &str,
+    path: &str,
+    headers: &HeaderMap,
+    auth_header: &str,
+) -> RecordedRequest {
     let recorded_headers = headers
         .iter()
         .map(|(name, value)| {
-            let value = if REDACTED_HEADERS.contains(&name.as_str()) {
+            let value = if REDACTED_HEADERS.contains(&name.as_str()) || name.as_str() == auth_header
+            {
                 "***".to_owned()
             } else {
                 String::from_utf8_lossy(value.as_bytes()).into_owned()
@@ -139,7 +147,7 @@ mod tests {
             HeaderValue::from_static("gzip, Chunked"),
         );
         headers.insert("content-length", HeaderValue::from_static("12"));
-        let record = record_head("POST", "/v1/files", &headers);
+        let record = record_head("POST", "/v1/files", &headers, "authorization");
         assert_eq!(record.header("Authorization"), Some("***"));
         assert!(!format!("{record:?}").contains("sk-secret"));
         assert!(record.chunked);

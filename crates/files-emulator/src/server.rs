@@ -22,6 +22,7 @@ use crate::record::{FilePart, record_head};
 use crate::state::AppState;
 use crate::tls::TlsListener;
 use crate::{create_file, files, ids, uploads_api};
+use files_core::extend::dialect::Auth;
 
 /// How long a response cut waits after its last byte, so the server writes it out first.
 const CUT_FLUSH: std::time::Duration = std::time::Duration::from_millis(20);
@@ -37,7 +38,7 @@ const CUT_FLUSH: std::time::Duration = std::time::Duration::from_millis(20);
 ///
 /// # async fn run() -> std::io::Result<()> {
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-/// let config = EmulatorConfig::new(Dialect::OpenAi).with_api_key("sk-local");
+/// let config = EmulatorConfig::new(Dialect::openai()).with_api_key("sk-local");
 /// serve(listener, config, async {
 ///     let _ = tokio::signal::ctrl_c().await;
 /// })
@@ -103,9 +104,12 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
         .uri
         .path_and_query()
         .map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned());
-    let index = state
-        .log
-        .push(record_head(parts.method.as_str(), &target, &parts.headers));
+    let index = state.log.push(record_head(
+        parts.method.as_str(),
+        &target,
+        &parts.headers,
+        state.config.dialect.wire().auth.header_name(),
+    ));
     let mut body = SharedBody::new(body);
     let mut file_part = None;
     let mut cut = None;
@@ -149,7 +153,7 @@ async fn route(
     connection: Option<Connection>,
     cut: &mut Option<Connection>,
 ) -> Response {
-    let dialect = state.config.dialect;
+    let dialect = &state.config.dialect;
     let path = parts.uri.path();
     let method = parts.method.as_str();
     let Some(rest) = strip_prefix(path, &state.prefix) else {
@@ -195,6 +199,47 @@ async fn route(
     }
 }
 
+/// One route of the Files API, as the dialect's paths name it.
+#[derive(Debug, PartialEq, Eq)]
+enum Route<'a> {
+    Files,
+    File(&'a str),
+    Content(&'a str),
+    Uploads,
+    UploadStep(&'a str, &'a str),
+}
+
+/// The route `rest` (the path below the prefix) is, in the dialect's paths.
+fn route_of<'a>(dialect: &Dialect, rest: &'a str) -> Option<Route<'a>> {
+    let paths = &dialect.wire().paths;
+    if rest == paths.files {
+        return Some(Route::Files);
+    }
+    if let Some(id) = match_id(&paths.file, rest) {
+        return Some(Route::File(id));
+    }
+    if let Some(id) = paths.content.as_deref().and_then(|t| match_id(t, rest)) {
+        return Some(Route::Content(id));
+    }
+    let uploads = paths.uploads.as_deref()?;
+    if rest == uploads {
+        return Some(Route::Uploads);
+    }
+    let tail = rest.strip_prefix(uploads)?.strip_prefix('/')?;
+    match tail.split('/').collect::<Vec<_>>().as_slice() {
+        [id, step] if !id.is_empty() => Some(Route::UploadStep(id, step)),
+        _ => None,
+    }
+}
+
+/// The id in `rest` where `template` (e.g. `/files/{id}/content`) has `{id}`: one
+/// non-empty segment.
+fn match_id<'a>(template: &str, rest: &'a str) -> Option<&'a str> {
+    let (before, after) = template.split_once("{id}")?;
+    let id = rest.strip_prefix(before)?.strip_suffix(after)?;
+    (!id.is_empty() && !id.contains('/')).then_some(id)
+}
+
 /// Authenticates and routes a request (below the prefix: `rest`).
 async fn handle(
     state: &AppState,
@@ -203,40 +248,30 @@ async fn handle(
     body: SharedBody,
     file_part: &mut Option<FilePart>,
 ) -> Response {
-    let dialect = state.config.dialect;
+    let dialect = &state.config.dialect;
     let (path, method) = (parts.uri.path(), parts.method.as_str());
-    if let Err(e) = check_auth(state, parts) {
+    if let Err(e) = check_auth(state, parts).and_then(|()| check_query(state, parts)) {
         return e.into_response_for(dialect);
     }
-    let segments: Vec<&str> = rest.strip_prefix('/').unwrap_or(rest).split('/').collect();
-    let result = match (&parts.method, segments.as_slice()) {
-        (&Method::POST, ["files"]) => {
+    let uploads = dialect.rules().uploads.is_some();
+    let result = match (&parts.method, route_of(dialect, rest)) {
+        (&Method::POST, Some(Route::Files)) => {
             create_file::upload(state, &parts.headers, body, file_part).await
         }
-        (&Method::POST, ["uploads"]) if state.config.dialect.rules().uploads.is_some() => {
-            uploads_api::create(state, body).await
-        }
-        (&Method::POST, ["uploads", id, "parts"])
-            if state.config.dialect.rules().uploads.is_some() =>
-        {
+        (&Method::POST, Some(Route::Uploads)) if uploads => uploads_api::create(state, body).await,
+        (&Method::POST, Some(Route::UploadStep(id, "parts"))) if uploads => {
             uploads_api::add_part(state, id, &parts.headers, body, file_part).await
         }
-        (&Method::POST, ["uploads", id, "complete"])
-            if state.config.dialect.rules().uploads.is_some() =>
-        {
+        (&Method::POST, Some(Route::UploadStep(id, "complete"))) if uploads => {
             uploads_api::complete(state, id, body).await
         }
-        (&Method::POST, ["uploads", id, "cancel"])
-            if state.config.dialect.rules().uploads.is_some() =>
-        {
+        (&Method::POST, Some(Route::UploadStep(id, "cancel"))) if uploads => {
             uploads_api::cancel(state, id)
         }
-        (&Method::GET, ["files"]) => files::list(state, &parts.uri),
-        (&Method::GET, ["files", id]) if !id.is_empty() => files::retrieve(state, id),
-        (&Method::DELETE, ["files", id]) if !id.is_empty() => files::delete(state, id).await,
-        (&Method::GET, ["files", id, "content"]) if !id.is_empty() => {
-            files::content(state, id, &parts.headers).await
-        }
+        (&Method::GET, Some(Route::Files)) => files::list(state, &parts.uri),
+        (&Method::GET, Some(Route::File(id))) => files::retrieve(state, id),
+        (&Method::DELETE, Some(Route::File(id))) => files::delete(state, id).await,
+        (&Method::GET, Some(Route::Content(id))) => files::content(state, id, &parts.headers).await,
         _ => Err(ApiError::invalid_url(method, path)),
     };
     result.unwrap_or_else(|e| e.into_response_for(dialect))
@@ -248,14 +283,37 @@ fn strip_prefix<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
     (rest.is_empty() || rest.starts_with('/')).then_some(rest)
 }
 
-/// Checks `Authorization: Bearer <api_key>`.
+/// Checks the key where the dialect wants it: `Authorization: Bearer <api_key>`, or the
+/// key alone in a header of its own (`api-key`). A key sent the other way is refused as
+/// the provider refuses it, saying where it goes.
 fn check_auth(state: &AppState, parts: &Parts) -> Result<(), ApiError> {
-    let hint = match state.config.dialect {
-        Dialect::OpenAi => {
-            " You can find your API key at https://platform.openai.com/account/api-keys."
-        }
-        Dialect::StepFun => "",
+    let dialect = &state.config.dialect;
+    let hint = if dialect.is_openai() {
+        " You can find your API key at https://platform.openai.com/account/api-keys."
+    } else {
+        ""
     };
+    if let Auth::Header(name) = &dialect.wire().auth {
+        let given = parts
+            .headers
+            .get(name.as_str())
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned());
+        return match given {
+            Some(key) if key == state.config.api_key => Ok(()),
+            Some(_) => Err(ApiError::unauthorized(format!(
+                "Access denied due to an invalid key: check the key sent in the '{name}' header."
+            ))),
+            None if parts.headers.contains_key(AUTHORIZATION) => {
+                Err(ApiError::unauthorized(format!(
+                    "Access denied: {} takes the key in the '{name}' header, not in Authorization.",
+                    dialect.spec().name()
+                )))
+            }
+            None => Err(ApiError::unauthorized(format!(
+                "Access denied due to a missing key: send it in the '{name}' header."
+            ))),
+        };
+    }
     let missing = || {
         ApiError::unauthorized(format!(
             "You didn't provide an API key. You need to provide your API key in an \
@@ -282,6 +340,47 @@ fn check_auth(state: &AppState, parts: &Parts) -> Result<(), ApiError> {
         }
         _ => Err(incorrect()),
     }
+}
+
+/// Checks the query parameters the site requires on every request (Azure's dated API:
+/// `api-version`): present, and equal to a fixed value the spec gives.
+fn check_query(state: &AppState, parts: &Parts) -> Result<(), ApiError> {
+    let Some(site) = state.config.site_spec() else {
+        return Ok(());
+    };
+    if site.query.is_empty() {
+        return Ok(());
+    }
+    let pairs: Vec<(String, String)> = parts
+        .uri
+        .query()
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    for (name, want) in &site.query {
+        match pairs.iter().find(|(k, _)| k == name) {
+            None => {
+                return Err(ApiError::bad_request(
+                    None,
+                    format!(
+                        "Missing required query parameter '{name}': {} ({} site) takes it on \
+                         every request.",
+                        state.config.dialect.spec().name(),
+                        site.name
+                    ),
+                ));
+            }
+            Some((_, value))
+                if want != files_spec::API_VERSION && value != want || value.trim().is_empty() =>
+            {
+                return Err(ApiError::bad_request(
+                    None,
+                    format!("Invalid value for query parameter '{name}': '{value}'."),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// The response a fault describes.
@@ -346,6 +445,28 @@ fn cut_short(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn routes_follow_the_dialect_s_paths() {
+        let openai = Dialect::openai();
+        assert_eq!(route_of(&openai, "/files"), Some(Route::Files));
+        assert_eq!(route_of(&openai, "/files/f-1"), Some(Route::File("f-1")));
+        assert_eq!(
+            route_of(&openai, "/files/f-1/content"),
+            Some(Route::Content("f-1"))
+        );
+        assert_eq!(route_of(&openai, "/files/"), None);
+        assert_eq!(route_of(&openai, "/files/a/b/content"), None);
+        assert_eq!(
+            route_of(&openai, "/uploads/u-1/parts"),
+            Some(Route::UploadStep("u-1", "parts"))
+        );
+        assert_eq!(
+            route_of(&Dialect::stepfun(), "/uploads"),
+            None,
+            "StepFun has no Uploads API"
+        );
+    }
 
     #[test]
     fn prefixes_match_whole_segments() {

@@ -23,59 +23,71 @@ pub(crate) struct StoredFile {
 }
 
 impl StoredFile {
-    /// The file object as `dialect` serializes it (fields in the provider's order).
-    pub(crate) fn object(&self, dialect: Dialect) -> FileObject<'_> {
-        match dialect {
-            Dialect::OpenAi => FileObject::OpenAi {
-                id: &self.id,
-                object: "file",
-                bytes: self.bytes,
-                created_at: self.created_at,
-                filename: &self.filename,
-                purpose: &self.purpose,
-                status: "processed",
-                expires_at: self.expires_at,
-                status_details: None,
-            },
-            Dialect::StepFun => FileObject::StepFun {
-                id: &self.id,
-                object: "file",
-                bytes: self.bytes,
-                created_at: self.created_at,
-                filename: &self.filename,
-                purpose: &self.purpose,
-                status: "processed",
-            },
+    /// The file object as `dialect` writes it: its field names and time form, in the
+    /// provider's order; `expires_at` and `status_details` where uploads may expire.
+    pub(crate) fn object<'a>(&'a self, dialect: &'a Dialect) -> FileObject<'a> {
+        FileObject {
+            file: self,
+            dialect,
         }
     }
 }
 
-/// A file object on the wire.
-#[derive(Debug, Serialize)]
-#[serde(untagged)]
-pub(crate) enum FileObject<'a> {
-    /// OpenAI's shape, with `expires_at` and `status_details`.
-    OpenAi {
-        id: &'a str,
-        object: &'static str,
-        bytes: u64,
-        created_at: u64,
-        filename: &'a str,
-        purpose: &'a str,
-        status: &'static str,
-        expires_at: Option<u64>,
-        status_details: Option<()>,
-    },
-    /// StepFun's shape.
-    StepFun {
-        id: &'a str,
-        object: &'static str,
-        bytes: u64,
-        created_at: u64,
-        filename: &'a str,
-        purpose: &'a str,
-        status: &'static str,
-    },
+/// A file object on the wire, in a dialect.
+#[derive(Debug)]
+pub(crate) struct FileObject<'a> {
+    file: &'a StoredFile,
+    dialect: &'a Dialect,
+}
+
+impl Serialize for FileObject<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let (file, spec) = (self.file, self.dialect.spec());
+        let fields = &self.dialect.wire().object;
+        let rfc3339 = fields.time_form == files_core::extend::dialect::TimeForm::Rfc3339;
+        let statuses = &spec.file.provider.file_statuses;
+        let status = statuses
+            .iter()
+            .find(|s| *s == "processed")
+            .or(statuses.first())
+            .map_or("processed", String::as_str);
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("id", &file.id)?;
+        map.serialize_entry("object", "file")?;
+        if fields.bytes == "size_bytes" || rfc3339 {
+            // A gateway's forms: the size as a string of digits.
+            map.serialize_entry(&fields.bytes, &file.bytes.to_string())?;
+        } else {
+            map.serialize_entry(&fields.bytes, &file.bytes)?;
+        }
+        if rfc3339 {
+            map.serialize_entry(&fields.created_at, &rfc3339_of(file.created_at))?;
+        } else {
+            map.serialize_entry(&fields.created_at, &file.created_at)?;
+        }
+        map.serialize_entry(&fields.filename, &file.filename)?;
+        map.serialize_entry("purpose", &file.purpose)?;
+        map.serialize_entry("status", status)?;
+        if spec.file.expires_after.is_some() {
+            match (file.expires_at, rfc3339) {
+                (Some(at), true) => map.serialize_entry("expires_at", &rfc3339_of(at))?,
+                (at, _) => map.serialize_entry("expires_at", &at)?,
+            }
+            map.serialize_entry("status_details", &None::<()>)?;
+        }
+        map.end()
+    }
+}
+
+/// Unix seconds as an RFC 3339 time in UTC.
+fn rfc3339_of(seconds: u64) -> String {
+    let at = i64::try_from(seconds)
+        .ok()
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 /// The current time in whole seconds since the Unix epoch.
@@ -242,7 +254,7 @@ mod tests {
     #[test]
     fn file_objects_differ_by_dialect() {
         let f = file("file-1", 7);
-        let text = serde_json::to_string(&f.object(Dialect::OpenAi)).unwrap_or_default();
+        let text = serde_json::to_string(&f.object(&Dialect::openai())).unwrap_or_default();
         assert!(
             text.starts_with(r#"{"id":"file-1","object":"file","bytes":1,"#),
             "{text}"
@@ -251,11 +263,11 @@ mod tests {
             text.ends_with(r#""expires_at":null,"status_details":null}"#),
             "{text}"
         );
-        let to_json = |d| serde_json::to_value(f.object(d)).unwrap_or_default();
-        let openai = to_json(Dialect::OpenAi);
+        let to_json = |d: Dialect| serde_json::to_value(f.object(&d)).unwrap_or_default();
+        let openai = to_json(Dialect::openai());
         assert!(openai["expires_at"].is_null());
         assert!(openai.get("status_details").is_some());
-        let stepfun = to_json(Dialect::StepFun);
+        let stepfun = to_json(Dialect::stepfun());
         assert!(stepfun.get("expires_at").is_none());
         assert!(stepfun.get("status_details").is_none());
         assert_eq!(stepfun["status"], "processed");

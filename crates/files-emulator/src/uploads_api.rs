@@ -119,7 +119,7 @@ struct UploadObject<'a> {
 }
 
 impl UploadRecord {
-    fn object(&self) -> UploadObject<'_> {
+    fn object<'a>(&'a self, dialect: &'a Dialect) -> UploadObject<'a> {
         UploadObject {
             id: &self.id,
             object: "upload",
@@ -129,7 +129,7 @@ impl UploadRecord {
             purpose: &self.purpose,
             status: self.status,
             expires_at: self.expires_at,
-            file: self.file.as_ref().map(|f| f.object(Dialect::OpenAi)),
+            file: self.file.as_ref().map(|f| f.object(dialect)),
         }
     }
 
@@ -303,7 +303,7 @@ pub(crate) async fn create(state: &AppState, body: SharedBody) -> Result<Respons
         file: None,
         completing: false,
     };
-    let answer = Json(record.object()).into_response();
+    let answer = Json(record.object(&state.config.dialect)).into_response();
     state.uploads.lock().insert(record.id.clone(), record);
     Ok(answer)
 }
@@ -527,7 +527,7 @@ pub(crate) async fn complete(
     record.status = "completed";
     record.drop_parts();
     record.file = Some(stored);
-    Ok(Json(record.object()).into_response())
+    Ok(Json(record.object(&state.config.dialect)).into_response())
 }
 
 /// Writes the parts at `paths` one after another to `target`; returns the MD5 of it all.
@@ -565,5 +565,5 @@ pub(crate) fn cancel(state: &AppState, id: &str) -> Result<Response, ApiError> {
     }
     record.status = "cancelled";
     record.drop_parts();
-    Ok(Json(record.object()).into_response())
+    Ok(Json(record.object(&state.config.dialect)).into_response())
 }

@@ -13,7 +13,7 @@ use serde_json::json;
 
 #[tokio::test]
 async fn a_fault_fires_for_its_route_the_number_of_times_given() {
-    let em = Emulator::start(Dialect::OpenAi).expect("start");
+    let em = Emulator::start(Dialect::openai()).expect("start");
     em.inject(
         Fault::status(503, json!({"error": {"message": "Overloaded"}}))
             .with_header("retry-after-ms", "7")
@@ -40,7 +40,7 @@ async fn a_fault_fires_for_its_route_the_number_of_times_given() {
 
 #[tokio::test]
 async fn a_delay_holds_the_answer_back_then_handles_the_request() {
-    let em = Emulator::start(Dialect::OpenAi).expect("start");
+    let em = Emulator::start(Dialect::openai()).expect("start");
     em.inject(Fault::delay(Duration::from_millis(150)).on("GET", "/files"));
     let started = Instant::now();
     assert_eq!(call(&em, Method::GET, "/files").await.0, 200);
@@ -49,7 +49,7 @@ async fn a_delay_holds_the_answer_back_then_handles_the_request() {
 
 #[tokio::test]
 async fn a_cut_connection_ends_an_upload_mid_way_and_stores_nothing() {
-    let em = Emulator::start(Dialect::OpenAi).expect("start");
+    let em = Emulator::start(Dialect::openai()).expect("start");
     em.inject(Fault::cut_after_request_bytes(64 * 1024).on("POST", "/files"));
     let bytes = vec![b'x'; 4 * 1024 * 1024];
     let body = form(&[Part::Text("purpose", "batch"), file("a.jsonl", &bytes)]);
@@ -71,7 +71,7 @@ async fn a_cut_connection_ends_an_upload_mid_way_and_stores_nothing() {
 
 #[tokio::test]
 async fn a_stalled_response_sends_its_head_and_a_few_bytes_then_nothing() {
-    let em = Emulator::start(Dialect::OpenAi).expect("start");
+    let em = Emulator::start(Dialect::openai()).expect("start");
     em.inject(Fault::stall_after_response_bytes(5).on("GET", "/files"));
     let response = client()
         .get(format!("{}/files", em.base_url()))
@@ -134,7 +134,7 @@ async fn get_content(
 
 #[tokio::test]
 async fn content_serves_ranges_with_validators() {
-    let em = Emulator::start(Dialect::OpenAi).expect("start");
+    let em = Emulator::start(Dialect::openai()).expect("start");
     let bytes: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
     let id = upload(&em, "r.bin", "user_data", &bytes).await["id"]
         .as_str()
@@ -174,7 +174,7 @@ async fn content_serves_ranges_with_validators() {
 #[tokio::test]
 async fn an_emulator_without_ranges_sends_everything() {
     let em = Emulator::start_with(
-        files_emulator::EmulatorConfig::new(Dialect::OpenAi).with_ranges(false),
+        files_emulator::EmulatorConfig::new(Dialect::openai()).with_ranges(false),
     )
     .expect("start");
     let id = upload(&em, "r.bin", "user_data", b"0123456789").await["id"]
@@ -189,7 +189,7 @@ async fn an_emulator_without_ranges_sends_everything() {
 
 #[tokio::test]
 async fn a_response_cut_closes_the_connection_after_the_bytes_given() {
-    let em = Emulator::start(Dialect::OpenAi).expect("start");
+    let em = Emulator::start(Dialect::openai()).expect("start");
     let bytes: Vec<u8> = (0..256 * 1024u32).map(|i| (i % 251) as u8).collect();
     let id = upload(&em, "c.bin", "user_data", &bytes).await["id"]
         .as_str()
@@ -235,7 +235,7 @@ async fn a_response_cut_closes_the_connection_after_the_bytes_given() {
 
 #[tokio::test]
 async fn a_fault_can_fire_for_every_kth_request() {
-    let em = Emulator::start(Dialect::OpenAi).expect("start");
+    let em = Emulator::start(Dialect::openai()).expect("start");
     em.inject(
         Fault::status(500, json!({"error": {"message": "every third"}}))
             .on("GET", "/files")
@@ -258,7 +258,7 @@ async fn a_plan_given_at_start_is_queued() {
     )
     .expect("plan");
     let em = Emulator::start_with(
-        files_emulator::EmulatorConfig::new(Dialect::OpenAi).with_faults(plan),
+        files_emulator::EmulatorConfig::new(Dialect::openai()).with_faults(plan),
     )
     .expect("start");
     let (status, json) = call(&em, Method::GET, "/files").await;

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 #[tokio::test]
 async fn upload_list_retrieve_content_delete_round_trip() {
-    let em = Emulator::start(Dialect::OpenAi).expect("start");
+    let em = Emulator::start(Dialect::openai()).expect("start");
     let created = upload(&em, "train.jsonl", "fine-tune", b"{\"a\":1}\n").await;
     let id = created["id"].as_str().expect("id").to_owned();
     assert!(id.starts_with("file-") && id.len() == 29, "{id}");
@@ -68,7 +68,7 @@ async fn upload_list_retrieve_content_delete_round_trip() {
 
 #[tokio::test]
 async fn pagination_follows_limit_after_and_order() {
-    let em = Emulator::start(Dialect::OpenAi).expect("start");
+    let em = Emulator::start(Dialect::openai()).expect("start");
     let mut ids = Vec::new();
     for n in 0..5 {
         let purpose = if n % 2 == 0 { "batch" } else { "user_data" };
@@ -141,7 +141,7 @@ async fn pagination_follows_limit_after_and_order() {
 
 #[tokio::test]
 async fn auth_is_required() {
-    let em = Emulator::start_with(EmulatorConfig::new(Dialect::OpenAi).with_api_key("sk-right"))
+    let em = Emulator::start_with(EmulatorConfig::new(Dialect::openai()).with_api_key("sk-right"))
         .expect("start");
     let url = format!("{}/files", em.base_url());
     let missing = client().get(&url).send().await.expect("send");
@@ -188,7 +188,7 @@ async fn auth_is_required() {
 
 #[tokio::test]
 async fn unknown_ids_and_urls_are_404() {
-    let em = Emulator::start(Dialect::OpenAi).expect("start");
+    let em = Emulator::start(Dialect::openai()).expect("start");
     for (method, path) in [
         (Method::GET, "/files/file-nope"),
         (Method::DELETE, "/files/file-nope"),
@@ -209,7 +209,7 @@ async fn unknown_ids_and_urls_are_404() {
 
 #[tokio::test]
 async fn upload_validation_errors() {
-    let em = Emulator::start(Dialect::OpenAi).expect("start");
+    let em = Emulator::start(Dialect::openai()).expect("start");
     let cases: Vec<(Vec<u8>, &str)> = vec![
         (form(&[file("a.jsonl", b"x")]), "purpose"),
         (
@@ -298,7 +298,7 @@ async fn upload_validation_errors() {
 #[tokio::test]
 async fn multi_segment_prefix_works() {
     let em = Emulator::start_with(
-        EmulatorConfig::new(Dialect::OpenAi).with_path_prefix("/v1/openai/v1"),
+        EmulatorConfig::new(Dialect::openai()).with_path_prefix("/v1/openai/v1"),
     )
     .expect("start");
     assert!(em.base_url().ends_with("/v1/openai/v1"));
@@ -328,7 +328,7 @@ async fn multi_segment_prefix_works() {
 
 #[tokio::test]
 async fn injected_faults_are_served_in_order() {
-    let em = Emulator::start(Dialect::OpenAi).expect("start");
+    let em = Emulator::start(Dialect::openai()).expect("start");
     em.inject(Fault::html_bad_gateway());
     em.inject(
         Fault::status(
@@ -378,7 +378,7 @@ async fn injected_faults_are_served_in_order() {
 
 #[tokio::test]
 async fn five_mib_chunked_upload_streams_through() {
-    let em = Emulator::start(Dialect::OpenAi).expect("start");
+    let em = Emulator::start(Dialect::openai()).expect("start");
     let payload: Vec<u8> = (0..5 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
     let body = form(&[
         Part::Text("purpose", "assistants"),
@@ -426,7 +426,7 @@ async fn five_mib_chunked_upload_streams_through() {
 
 #[tokio::test]
 async fn content_length_upload_is_recorded_as_such() {
-    let em = Emulator::start(Dialect::OpenAi).expect("start");
+    let em = Emulator::start(Dialect::openai()).expect("start");
     // Encoded by reqwest's own multipart writer, as a real client would.
     let form = reqwest::multipart::Form::new()
         .text("purpose", "vision")
@@ -467,7 +467,7 @@ async fn content_length_upload_is_recorded_as_such() {
 
 #[tokio::test]
 async fn oversized_upload_is_413() {
-    let em = Emulator::start_with(EmulatorConfig::new(Dialect::OpenAi).with_max_upload_bytes(10))
+    let em = Emulator::start_with(EmulatorConfig::new(Dialect::openai()).with_max_upload_bytes(10))
         .expect("start");
     let (status, err) = post_form(
         &em,

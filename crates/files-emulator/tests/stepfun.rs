@@ -21,7 +21,7 @@ fn assert_stepfun_error(json: &Value) {
 
 #[tokio::test]
 async fn upload_list_retrieve_content_delete_round_trip() {
-    let em = Emulator::start(Dialect::StepFun).expect("start");
+    let em = Emulator::start(Dialect::stepfun()).expect("start");
     let created = upload(&em, "report.pdf", "file-extract", b"%PDF-1.4 text").await;
     let id = created["id"].as_str().expect("id").to_owned();
     assert_eq!(
@@ -75,7 +75,7 @@ async fn upload_list_retrieve_content_delete_round_trip() {
 
 #[tokio::test]
 async fn errors_use_the_short_envelope() {
-    let em = Emulator::start(Dialect::StepFun).expect("start");
+    let em = Emulator::start(Dialect::stepfun()).expect("start");
     let missing_key = client()
         .get(format!("{}/files", em.base_url()))
         .send()
@@ -112,12 +112,13 @@ async fn errors_use_the_short_envelope() {
 
 #[tokio::test]
 async fn url_upload_fetches_the_remote_file() {
-    let source = Emulator::start(Dialect::OpenAi).expect("start source");
+    let source = Emulator::start(Dialect::openai()).expect("start source");
     // The sources are on loopback: allowed here, refused by default (see below).
-    let em =
-        Emulator::start_with(EmulatorConfig::new(Dialect::StepFun).with_private_urls_allowed(true))
-            .expect("start");
-    let guarded = Emulator::start(Dialect::StepFun).expect("start");
+    let em = Emulator::start_with(
+        EmulatorConfig::new(Dialect::stepfun()).with_private_urls_allowed(true),
+    )
+    .expect("start");
+    let guarded = Emulator::start(Dialect::stepfun()).expect("start");
 
     // The fetch sends no key, so another emulator's content URL answers 401: a clear 400 here.
     let original = upload(

@@ -21,8 +21,8 @@ fn read_json(mut response: ureq::http::Response<ureq::Body>) -> Value {
 
 #[test]
 fn works_from_a_plain_test_and_stops_on_drop() {
-    let em = Emulator::start(Dialect::StepFun).expect("start");
-    assert_eq!(em.dialect(), Dialect::StepFun);
+    let em = Emulator::start(Dialect::stepfun()).expect("start");
+    assert_eq!(em.dialect(), Dialect::stepfun());
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
@@ -92,7 +92,7 @@ async fn serve_runs_until_shutdown() {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let config = EmulatorConfig::new(Dialect::OpenAi)
+    let config = EmulatorConfig::new(Dialect::openai())
         .with_api_key("sk-serve")
         .with_path_prefix("/");
     let server = tokio::spawn(serve(listener, config, async {
@@ -110,7 +110,7 @@ async fn serve_runs_until_shutdown() {
     assert_eq!(list["has_more"], false);
 
     // An emulator can also be started (and dropped) from inside a runtime.
-    let inner = Emulator::start(Dialect::OpenAi).expect("start inside runtime");
+    let inner = Emulator::start(Dialect::openai()).expect("start inside runtime");
     drop(inner);
 
     let _ = stop.send(());

@@ -123,6 +123,6 @@ pub static RULES: ProviderRules = ProviderRules {
         max_part_bytes: 67108864,
         switch_above: 536870912,
         expires_after_seconds: 3600,
-        purposes: &["assistants", "batch", "fine-tune", "vision"],
+        purposes: &["assistants", "batch", "fine-tune", "vision", "user_data", "evals"],
     }),
 };

@@ -194,7 +194,7 @@ impl Observer for Retries {
 pub fn run(config: SoakConfig) -> Result<SoakReport, Box<SoakFailure>> {
     let started = Instant::now();
     let mut rng = Rng::new(config.seed);
-    let emulator = Emulator::start(Dialect::OpenAi).expect("the emulator starts");
+    let emulator = Emulator::start(Dialect::openai()).expect("the emulator starts");
     for fault in fault_plan(&mut rng) {
         emulator.inject(fault);
     }

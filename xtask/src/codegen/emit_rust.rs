@@ -160,19 +160,24 @@ pub fn error_kinds(spec: &Spec) -> String {
 
 /// `crates/files-core/src/purpose/known.rs`: `Purpose` and its known values.
 pub fn purposes(spec: &Spec) -> String {
-    let mut out = header("spec/openai.toml and spec/stepfun.toml");
+    let mut out = header("the provider files of spec/");
     out.push_str(
         "//! [`Purpose`] with a constant for every purpose a provider's spec names.\n\n\
          use crate::open_string::open_string;\n\n\
          open_string! {\n    \
-         /// What a file is for. The two providers' vocabularies do not overlap; both are here as\n    \
-         /// constants, and any other value the server sends deserializes and round-trips.\n    \
+         /// What a file is for. Every purpose a bundled provider's spec names is here as a\n    \
+         /// constant (under the first provider that names it), and any other value the server\n    \
+         /// sends deserializes and round-trips.\n    \
          ///\n    /// ```\n    /// use files_core::Purpose;\n    \
          /// assert_eq!(Purpose::new(\"batch\"), Purpose::BATCH);\n    \
          /// assert!(!Purpose::new(\"something-new\").is_known());\n    /// ```\n    Purpose {\n",
     );
+    let mut seen = std::collections::BTreeSet::new();
     for p in &spec.providers {
         for purpose in &p.purpose {
+            if !seen.insert(purpose.name.clone()) {
+                continue;
+            }
             writeln!(
                 out,
                 "        /// {}: {}\n        {} = {:?},",
@@ -184,6 +189,9 @@ pub fn purposes(spec: &Spec) -> String {
             .unwrap();
         }
         for name in &p.provider.response_only_purposes {
+            if !seen.insert(name.clone()) {
+                continue;
+            }
             writeln!(
                 out,
                 "        /// {}: a file the API wrote (seen in responses only).\n        {} = {:?},",
@@ -220,7 +228,7 @@ fn rules_literal(p: &ProviderSpec) -> String {
     out.push_str("    ],\n    purposes: &[\n");
     for purpose in &p.purpose {
         let formats = match &purpose.formats {
-            FormatsSpec::Any(_) => "Formats::Any".to_owned(),
+            FormatsSpec::Word(_) => "Formats::Any".to_owned(),
             FormatsSpec::Only(list) => format!("Formats::Only({})", strs(list)),
         };
         let opt = |v: Option<String>| v.map_or("None".to_owned(), |v| format!("Some({v})"));
@@ -231,7 +239,7 @@ fn rules_literal(p: &ProviderSpec) -> String {
              wav_note: {:?},\n            deprecated: {},\n            default_expires_after: {},\n        }},",
             purpose.name,
             purpose.doc,
-            purpose.max_bytes,
+            purpose.max_bytes.unwrap_or(u64::MAX),
             purpose.static_gif,
             opt(purpose.wav_seconds.map(|[a, b]| format!("({a}, {b})"))),
             purpose.wav_note,
@@ -251,13 +259,16 @@ fn rules_literal(p: &ProviderSpec) -> String {
         .unwrap(),
         None => out.push_str("    expires_after: None,\n"),
     }
-    match (p.list.limit, p.list.default_limit) {
-        (Some([min, max]), Some(default)) => writeln!(
+    match &p.list.limit {
+        Some(limit) => writeln!(
             out,
-            "    list_limit: Some(ListLimitRule {{\n        min: {min},\n        max: {max},\n        default: {default},\n    }}),"
+            "    list_limit: Some(ListLimitRule {{\n        min: {},\n        max: {},\n        default: {},\n    }}),",
+            limit.min,
+            limit.max,
+            limit.default.unwrap_or(limit.max)
         )
         .unwrap(),
-        _ => out.push_str("    list_limit: None,\n"),
+        None => out.push_str("    list_limit: None,\n"),
     }
     writeln!(
         out,
@@ -311,7 +322,8 @@ pub fn provider_rules(p: &ProviderSpec) -> String {
     }
     let content = match p.provider.content.as_str() {
         "extracted_text" => "ExtractedText",
-        _ => "OriginalBytes",
+        "original_bytes" => "OriginalBytes",
+        _ => "Unknown",
     };
     writeln!(
         out,
@@ -320,7 +332,7 @@ pub fn provider_rules(p: &ProviderSpec) -> String {
          .with_expires_after({})\n    .with_list_parameters({})\n    .with_content(ContentKind::{content});\n",
         p.provider.url_upload,
         p.expires_after.is_some(),
-        !p.list.parameters.is_empty()
+        p.list.paging != "none" || p.list.purpose.is_some()
     )
     .unwrap();
     writeln!(
@@ -329,5 +341,18 @@ pub fn provider_rules(p: &ProviderSpec) -> String {
         rules_literal(p)
     )
     .unwrap();
+    out
+}
+
+/// `crates/files-spec/src/bundled/texts.rs`: every provider file's text.
+pub fn bundled_texts(spec: &Spec) -> String {
+    let mut out = header("spec/*.toml (the provider files)");
+    out.push_str(
+        "//! The bundled specs' texts.\n\n/// Each bundled spec: its file name and its text.\npub const SPECS: &[(&str, &str)] = &[\n",
+    );
+    for (name, text) in &spec.texts {
+        writeln!(out, "    ({name:?}, r####\"{text}\"####),").unwrap();
+    }
+    out.push_str("];\n");
     out
 }

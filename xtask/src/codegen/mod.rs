@@ -34,7 +34,15 @@ pub fn outputs(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
             emit_docs::providers_md(&spec),
         ),
     ];
-    for provider in &spec.providers {
+    files.push((
+        PathBuf::from("crates/files-spec/src/bundled/texts.rs"),
+        emit_rust::bundled_texts(&spec),
+    ));
+    for provider in spec
+        .providers
+        .iter()
+        .filter(|p| spec::RULE_CRATES.contains(&p.provider.id.as_str()))
+    {
         files.push((
             PathBuf::from(format!(
                 "crates/provider-{}/src/rules.rs",
@@ -168,6 +176,9 @@ mod tests {
         )
         .unwrap();
         let err = check(dir.path()).unwrap_err();
-        assert!(err.contains("unknown format mp5"), "{err}");
+        assert!(
+            err.contains("spec/stepfun.toml: [[purpose]] storage: formats: unknown format \"mp5\""),
+            "{err}"
+        );
     }
 }

@@ -1,6 +1,5 @@
 //! The shape of `spec/*.toml`, read and cross-checked.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -12,6 +11,8 @@ pub struct Spec {
     pub formats: Vec<Format>,
     pub kinds: Vec<Kind>,
     pub providers: Vec<ProviderSpec>,
+    /// Each provider file's name and text, for the bundled copies.
+    pub texts: Vec<(String, String)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -80,116 +81,22 @@ pub struct Kind {
     pub when_status: Option<u16>,
 }
 
-/// One provider's file.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProviderSpec {
-    pub provider: ProviderInfo,
-    pub site: Vec<Site>,
-    pub endpoints: BTreeMap<String, String>,
-    pub list: ListSpec,
-    pub expires_after: Option<ExpiresAfter>,
-    pub account: Account,
-    pub uploads: Option<Uploads>,
-    pub purpose: Vec<PurposeSpec>,
-    pub error: Vec<ErrorSpec>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProviderInfo {
-    pub name: String,
-    pub id: String,
-    pub api_key_env: String,
-    pub auth: String,
-    pub url_upload: bool,
-    pub content: String,
-    pub file_statuses: Vec<String>,
-    pub response_only_purposes: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Site {
-    pub name: String,
-    pub base_url: String,
-    pub purposes: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListSpec {
-    pub parameters: Vec<String>,
-    pub limit: Option<[u64; 2]>,
-    pub default_limit: Option<u64>,
-    #[serde(default)]
-    pub orders: Vec<String>,
-    pub default_order: Option<String>,
-    pub pagination: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExpiresAfter {
-    pub anchor: String,
-    pub min_seconds: u64,
-    pub max_seconds: u64,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Account {
-    pub max_files: u64,
-    pub max_total_bytes: u64,
-    pub total_label: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Uploads {
-    pub max_bytes: u64,
-    pub max_part_bytes: u64,
-    pub switch_above: u64,
-    pub expires_after_seconds: u64,
-    pub purposes: Vec<String>,
-    pub statuses: Vec<String>,
-}
-
-/// `"any"` or a list of format names.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub enum FormatsSpec {
-    Any(String),
-    Only(Vec<String>),
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PurposeSpec {
-    pub name: String,
-    pub doc: String,
-    pub max_bytes: u64,
-    pub formats: FormatsSpec,
-    #[serde(default)]
-    pub static_gif: bool,
-    pub wav_seconds: Option<[u32; 2]>,
-    #[serde(default)]
-    pub wav_note: String,
-    pub deprecated: Option<String>,
-    pub default_expires_after: Option<u64>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ErrorSpec {
-    pub status: u16,
-    pub code: Option<String>,
-    pub kind: String,
-    pub meaning: String,
-}
+pub use files_spec::model::{FormatsSpec, SpecFile as ProviderSpec};
 
 /// The provider files, in the order the outputs list them.
-pub const PROVIDER_FILES: [&str; 2] = ["openai.toml", "stepfun.toml"];
+pub const PROVIDER_FILES: [&str; 8] = [
+    "openai.toml",
+    "stepfun.toml",
+    "azure.toml",
+    "moonshot.toml",
+    "dashscope.toml",
+    "mistral.toml",
+    "groq.toml",
+    "zhipu.toml",
+];
+
+/// The providers whose crates hold their generated rules (`crates/provider-<id>/src/rules.rs`).
+pub const RULE_CRATES: [&str; 2] = ["openai", "stepfun"];
 
 fn read<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> Result<T, String> {
     let path = dir.join(name);
@@ -204,11 +111,18 @@ impl Spec {
         let dir = root.join("spec");
         let formats: FormatsFile = read(&dir, "formats.toml")?;
         let errors: ErrorsFile = read(&dir, "errors.toml")?;
-        let providers = PROVIDER_FILES
-            .iter()
-            .map(|name| read(&dir, name))
-            .collect::<Result<Vec<ProviderSpec>, String>>()?;
+        let mut providers = Vec::new();
+        let mut texts = Vec::new();
+        for name in PROVIDER_FILES {
+            let path = dir.join(name);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("could not read {}: {e}", path.display()))?;
+            let origin = format!("spec/{name}");
+            providers.push(files_spec::read(&origin, &text).map_err(|e| e.to_string())?);
+            texts.push((name.to_owned(), text));
+        }
         let spec = Spec {
+            texts,
             prefix_bytes: formats.prefix_bytes,
             formats: formats.format,
             kinds: errors.kind,
@@ -216,11 +130,6 @@ impl Spec {
         };
         spec.cross_check()?;
         Ok(spec)
-    }
-
-    /// The kind a status means for any server, from `errors.toml`.
-    pub fn kind_of_status(&self, status: u16) -> Option<&Kind> {
-        self.kinds.iter().find(|k| k.statuses.contains(&status))
     }
 
     fn cross_check(&self) -> Result<(), String> {
@@ -261,86 +170,21 @@ impl Spec {
                 }
             }
         }
-        for p in &self.providers {
-            let name = &p.provider.name;
-            let purposes: Vec<&str> = p.purpose.iter().map(|x| x.name.as_str()).collect();
-            for purpose in &p.purpose {
-                if let FormatsSpec::Only(list) = &purpose.formats {
-                    for f in list {
-                        if !self.formats.iter().any(|x| &x.name == f) {
-                            problems.push(format!(
-                                "{name} purpose {}: unknown format {f}",
-                                purpose.name
-                            ));
-                        }
-                    }
-                }
-                if let FormatsSpec::Any(word) = &purpose.formats
-                    && word != "any"
-                {
-                    problems.push(format!(
-                        "{name} purpose {}: formats is \"any\" or a list",
-                        purpose.name
-                    ));
-                }
-                if purpose.wav_seconds.is_some() && purpose.wav_note.is_empty() {
-                    problems.push(format!(
-                        "{name} purpose {}: wav_seconds needs a wav_note (what the audio is for)",
-                        purpose.name
-                    ));
-                }
-                if let Some(instead) = &purpose.deprecated
-                    && !purposes.contains(&instead.as_str())
-                {
-                    problems.push(format!(
-                        "{name} purpose {}: replaced by unknown {instead}",
-                        purpose.name
-                    ));
-                }
+        let formats: Vec<&str> = self.formats.iter().map(|f| f.name.as_str()).collect();
+        let kinds: Vec<&str> = self.kinds.iter().map(|k| k.name.as_str()).collect();
+        let catalogue = files_spec::Catalogue {
+            formats: &formats,
+            kinds: &kinds,
+        };
+        for (p, (name, _)) in self.providers.iter().zip(&self.texts) {
+            if let Err(e) = files_spec::check(&format!("spec/{name}"), p, catalogue) {
+                problems.push(e.to_string());
             }
-            let uploads = p.uploads.iter().flat_map(|u| &u.purposes);
-            for purpose in p.site.iter().flat_map(|s| &s.purposes).chain(uploads) {
-                if !purposes.contains(&purpose.as_str()) {
-                    problems.push(format!(
-                        "{name}: {purpose} is listed but has no [[purpose]]"
-                    ));
-                }
-            }
-            if !matches!(
-                p.provider.content.as_str(),
-                "original_bytes" | "extracted_text"
-            ) {
+            if format!("{}.toml", p.provider.id) != *name {
                 problems.push(format!(
-                    "{name}: content is \"original_bytes\" or \"extracted_text\", not {:?}",
-                    p.provider.content
+                    "spec/{name}: [provider] id is {:?}; the file is named for it",
+                    p.provider.id
                 ));
-            }
-            if p.site.is_empty() {
-                problems.push(format!("{name} needs at least one [[site]]"));
-            }
-            for error in &p.error {
-                if !self.kinds.iter().any(|k| k.name == error.kind) {
-                    problems.push(format!(
-                        "{name} status {}: unknown kind {}",
-                        error.status, error.kind
-                    ));
-                    continue;
-                }
-                let generic = match &error.code {
-                    Some(code) => self.kinds.iter().find(|k| {
-                        k.when_code.as_ref() == Some(code) && k.when_status == Some(error.status)
-                    }),
-                    None => self.kind_of_status(error.status),
-                };
-                if generic.map(|k| k.name.as_str()) != Some(error.kind.as_str()) {
-                    problems.push(format!(
-                        "{name} says status {} is {}, but errors.toml gives it {}; the client \
-                         sorts errors by errors.toml, so change one of them",
-                        error.status,
-                        error.kind,
-                        generic.map_or("no kind", |k| k.name.as_str())
-                    ));
-                }
             }
         }
         if problems.is_empty() {

@@ -36,6 +36,12 @@ pub struct ApiError {
     /// Why the client did not retry a failure that is usually retried, when that is not
     /// the spent retry budget.
     pub not_retried: Option<String>,
+    /// The kind the provider's own error table gives this answer (Zhipu's 429 with code
+    /// 1113 is a spent balance), ahead of the global classification.
+    pub provider_kind: Option<ApiErrorKind>,
+    /// Whether the provider's error table says such an answer is retried, when it differs
+    /// from the status's rule.
+    pub provider_retry: Option<bool>,
 }
 
 impl ApiError {
@@ -53,6 +59,8 @@ impl ApiError {
             should_retry: None,
             attempts: 1,
             not_retried: None,
+            provider_kind: None,
+            provider_retry: None,
         }
     }
 
@@ -66,6 +74,9 @@ impl ApiError {
     /// What kind of failure this is, from the status and the provider's type and code; see
     /// [`ApiErrorKind::classify`].
     pub fn kind(&self) -> ApiErrorKind {
+        if let Some(kind) = self.provider_kind {
+            return kind;
+        }
         ApiErrorKind::classify(
             self.status,
             self.error_type.as_deref(),
@@ -74,12 +85,17 @@ impl ApiError {
     }
 
     /// Whether the official SDKs would retry this answer: `x-should-retry` when the server
-    /// sent it, else the statuses 408, 409, 429 and 5xx; never a 429 for a spent quota.
+    /// sent it, else the provider's error table when it decides, else the statuses 408,
+    /// 409, 429 and 5xx; never a 429 for a spent quota or balance.
     pub fn is_retryable(&self) -> bool {
-        if self.status == 429 && self.is_quota_exhausted() {
+        let spent = matches!(
+            self.provider_kind,
+            Some(ApiErrorKind::InsufficientQuota | ApiErrorKind::InsufficientBalance)
+        );
+        if self.status == 429 && (self.is_quota_exhausted() || spent) {
             return false;
         }
-        match self.should_retry {
+        match self.should_retry.or(self.provider_retry) {
             Some(decided) => decided,
             None => matches!(self.status, 408 | 409 | 429 | 500..),
         }

@@ -6,6 +6,8 @@
 //!   retry rules, and the notices it queues for the application.
 //! - [`body`]: request bodies as descriptions of segments (the byte pump that sends them is
 //!   `files-io`'s).
+//! - [`dialect`]: how a provider spells what every Files API does (paths, auth, query,
+//!   form fields, list paging, object fields, error codes, request-id headers), as data.
 //! - [`probe`]: what a driver learned about a local file before an upload.
 //! - [`provider`]: what a provider supplies (the [`Provider`](provider::Provider) trait).
 //! - [`rules`]: provider rules as data (generated from `spec/`), and the checks that apply
@@ -14,6 +16,7 @@
 //!   request without sending it.
 
 pub mod body;
+pub mod dialect;
 pub mod ops;
 pub mod probe;
 pub mod provider;

@@ -2,9 +2,11 @@
 //! which features it has and which uploads it accepts — and [`BaseUrl`].
 
 use std::fmt;
+use std::sync::Arc;
 
 use http::HeaderMap;
 
+use crate::dialect::Dialect;
 use crate::error::ValidationError;
 use crate::purpose::Purpose;
 use crate::rules::{UploadWarning, UploadsRule};
@@ -24,6 +26,18 @@ pub trait Provider: Send + Sync {
 
     /// What the provider's Files API supports.
     fn features(&self) -> Features;
+
+    /// How the provider spells each request and answer: paths, fixed query parameters,
+    /// form fields, list paging, object fields, its error table, request-id headers. The
+    /// default is OpenAI's ([`Dialect::openai`]), with a one-page listing that takes no
+    /// parameter when [`Features::list_parameters`] is false.
+    fn dialect(&self) -> Arc<Dialect> {
+        if self.features().list_parameters {
+            Dialect::openai_shared()
+        } else {
+            Dialect::single_page_shared()
+        }
+    }
 
     /// The limits of the provider's Uploads API (files sent in parts), if it has one. The
     /// default has none.
@@ -60,6 +74,9 @@ macro_rules! forward_provider {
             fn features(&self) -> Features {
                 (**self).features()
             }
+            fn dialect(&self) -> Arc<Dialect> {
+                (**self).dialect()
+            }
             fn uploads(&self) -> Option<UploadsRule> {
                 (**self).uploads()
             }
@@ -80,6 +97,8 @@ pub enum ContentKind {
     OriginalBytes,
     /// Text extracted from the file (StepFun).
     ExtractedText,
+    /// Not documented: the content is asked for as any type and delivered as it comes.
+    Unknown,
 }
 
 /// The features of a provider's Files API that change how requests are built.
@@ -90,7 +109,9 @@ pub struct Features {
     pub url_upload: bool,
     /// An expiry on upload (`expires_after[…]` form fields).
     pub expires_after: bool,
-    /// List parameters: `purpose`, `limit`, `order`, `after`.
+    /// List parameters: `purpose`, `limit`, `order`, `after`. Only the default
+    /// [`Provider::dialect`] reads it; a dialect of the provider's own says what its listing
+    /// takes.
     pub list_parameters: bool,
     /// What the content endpoint returns.
     pub content: ContentKind,

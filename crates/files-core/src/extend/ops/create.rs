@@ -176,7 +176,13 @@ impl Operation for CreateFile {
                         probe.as_ref(),
                         Boundary::from_random(random),
                     );
-                    let exchange = Exchange::json(self.name(), request, decode_file, &self.options);
+                    let exchange = Exchange::json(
+                        self.name(),
+                        self.provider.dialect(),
+                        request,
+                        decode_file,
+                        &self.options,
+                    );
                     self.state = State::Sending(Box::new(exchange));
                 }
                 State::Sending(mut exchange) => {

@@ -41,11 +41,12 @@ impl std::fmt::Debug for ListAll {
 impl ListAll {
     /// A walk over every page of the listing `params` asks for.
     pub fn new(provider: Arc<dyn Provider>, params: ListParams, options: RequestOptions) -> Self {
+        let walk = PageWalk::new(params, provider.dialect());
         ListAll {
             provider,
             outbox: Outbox::new(options.observer_value()),
             options,
-            walk: PageWalk::new(params),
+            walk,
             page: None,
             finished: false,
         }

@@ -24,6 +24,7 @@ impl Exchange<Upload> {
     ) -> Self {
         Exchange::json(
             "uploads.create",
+            provider.dialect(),
             build_create_upload(provider, upload),
             decode_upload,
             options,
@@ -40,6 +41,7 @@ impl Exchange<Upload> {
     ) -> Self {
         Exchange::json(
             "uploads.complete",
+            provider.dialect(),
             build_complete_upload(provider, upload_id, part_ids, md5),
             decode_upload,
             options,
@@ -54,6 +56,7 @@ impl Exchange<Upload> {
     ) -> Self {
         Exchange::json(
             "uploads.cancel",
+            provider.dialect(),
             build_cancel_upload(provider, upload_id),
             decode_upload,
             options,
@@ -72,8 +75,9 @@ impl Exchange<UploadPart> {
     ) -> Self {
         Exchange::json(
             "uploads.add_part",
+            provider.dialect(),
             build_add_part(provider, upload_id, range, boundary),
-            |head, body| finish_json(head, body, "an Upload part"),
+            |_, head, body| finish_json(head, body, "an Upload part"),
             options,
         )
     }

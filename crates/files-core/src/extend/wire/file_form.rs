@@ -8,7 +8,7 @@ use crate::provider::{Provider, UploadCheck};
 use crate::rules::{RuleKind, UploadWarning};
 use crate::upload_request::{UploadRequest, UploadSource};
 use crate::wire::multipart::{Boundary, MultipartBody, guess_content_type};
-use crate::wire::request::{files_url, invalid_request, json_request_builder};
+use crate::wire::request::{invalid_request, json_request_builder, url_of};
 
 /// Builds the upload request: checks that the provider has the features it needs and that it
 /// is well-formed, then lays out the multipart body. The provider's rules are checked by the
@@ -97,8 +97,10 @@ pub fn build_upload(
         (None, None) => "application/octet-stream".to_owned(),
     };
 
+    let dialect = provider.dialect();
+    let fields = &dialect.form;
     let mut form = MultipartBody::new(boundary);
-    form.text("purpose", upload.purpose().as_str());
+    form.text(&fields.purpose, upload.purpose().as_str());
     if let Some(seconds) = upload.expires_after() {
         form.text("expires_after[anchor]", "created_at");
         form.text("expires_after[seconds]", &seconds.to_string());
@@ -113,16 +115,17 @@ pub fn build_upload(
     match (content, url) {
         (Some(content), _) => {
             let name = filename.as_deref().unwrap_or("upload");
-            form.file("file", name, &content_type, content);
+            form.file(&fields.file, name, &content_type, content);
         }
         (None, Some(url)) => {
-            form.text("url", url);
+            form.text(&fields.url, url);
         }
         (None, None) => {}
     }
     let form_type = form.content_type();
     let body = form.finish();
-    let request = json_request_builder(provider, http::Method::POST, &files_url(provider, &[]))?
+    let url = url_of(provider, &dialect, &dialect.paths.files, "");
+    let request = json_request_builder(provider, &dialect, http::Method::POST, &url)?
         .header(http::header::CONTENT_TYPE, form_type)
         .header(http::header::CONTENT_LENGTH, body.len())
         .body(body)

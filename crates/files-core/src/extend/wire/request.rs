@@ -2,43 +2,65 @@
 //! shares (URL, authentication, standard headers).
 
 use http::{HeaderValue, Method, header};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
 
 use crate::body::Body;
+use crate::dialect::{Dialect, ListStyle, PATH_SEGMENT, Paging};
 use crate::error::{Error, ValidationError};
-use crate::list_params::{ListParams, MAX_LIST_LIMIT};
+use crate::list_params::ListParams;
 use crate::provider::{ContentKind, Provider};
+use crate::rules::RuleKind;
 
 /// The `User-Agent` every request carries.
 pub const USER_AGENT: &str = concat!("llm-files/", env!("CARGO_PKG_VERSION"));
 
-/// Characters escaped in a file id used as a path segment: all but RFC 3986's unreserved
-/// ones, so ids that carry `/`, `+`, `=` or `%` (as encoded ids of proxies do) stay one segment
-/// and mean the same to every server.
-const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// The URL of `/files` followed by `segments`, each percent-encoded.
-pub(crate) fn files_url(provider: &dyn Provider, segments: &[&str]) -> String {
-    resource_url(provider, "/files", segments)
+/// The URL of `path` (already encoded) under the provider's base URL, with the dialect's
+/// fixed query parameters and then `extra` (already encoded, without `?`).
+pub(crate) fn url_of(
+    provider: &dyn Provider,
+    dialect: &Dialect,
+    path: &str,
+    extra: &str,
+) -> String {
+    let mut url = provider.base_url().join(path);
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in &dialect.query {
+        query.append_pair(name, value);
+    }
+    let mut query = query.finish();
+    if !extra.is_empty() {
+        if !query.is_empty() {
+            query.push('&');
+        }
+        query.push_str(extra);
+    }
+    if !query.is_empty() {
+        url.push('?');
+        url.push_str(&query);
+    }
+    url
 }
 
 /// The URL of `root` (e.g. `/uploads`) followed by `segments`, each percent-encoded.
-pub(crate) fn resource_url(provider: &dyn Provider, root: &str, segments: &[&str]) -> String {
+pub(crate) fn resource_url(
+    provider: &dyn Provider,
+    dialect: &Dialect,
+    root: &str,
+    segments: &[&str],
+) -> String {
     let mut path = String::from(root);
     for segment in segments {
         path.push('/');
         path.extend(utf8_percent_encode(segment, PATH_SEGMENT));
     }
-    provider.base_url().join(&path)
+    url_of(provider, dialect, &path, "")
 }
 
-/// A request builder with the URL, authentication, `User-Agent` and `Accept: application/json`.
+/// A request builder with the URL, authentication, the dialect's fixed headers, `User-Agent`
+/// and `Accept: application/json`.
 pub(crate) fn json_request_builder(
     provider: &dyn Provider,
+    dialect: &Dialect,
     method: Method,
     url: &str,
 ) -> Result<http::request::Builder, Error> {
@@ -48,6 +70,20 @@ pub(crate) fn json_request_builder(
         .header(header::USER_AGENT, USER_AGENT)
         .header(header::ACCEPT, "application/json");
     if let Some(headers) = builder.headers_mut() {
+        for (name, value) in &dialect.headers {
+            let bad = |rule: &str| {
+                ValidationError::new(
+                    "provider header",
+                    format!("{name}: {value:?}"),
+                    rule.to_owned(),
+                )
+            };
+            let name = header::HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| bad("is not a valid header name"))?;
+            let value = HeaderValue::from_str(value)
+                .map_err(|_| bad("must be printable ASCII without line breaks"))?;
+            headers.insert(name, value);
+        }
         provider.authorize(headers)?;
     }
     Ok(builder)
@@ -93,95 +129,148 @@ pub(crate) fn without_body(builder: http::request::Builder) -> Result<http::Requ
     builder.body(Body::empty()).map_err(invalid_request)
 }
 
-/// `GET /files` with the listing's query parameters.
+/// `GET /files` with the listing's query parameters, named and checked as the provider's
+/// dialect says.
 pub fn build_list(
     provider: &dyn Provider,
     params: &ListParams,
 ) -> Result<http::Request<Body>, Error> {
-    let mut url = files_url(provider, &[]);
-    if !params.is_empty() {
-        if !provider.features().list_parameters {
-            return Err(ValidationError::new(
-                "list parameters",
-                params.given_names().join(", "),
-                format!(
-                    "{} lists all files at once and takes no purpose, limit, order or after",
-                    provider.name()
-                ),
-            )
-            .into());
-        }
-        if let Some(limit) = params.limit_value()
-            && !(1..=MAX_LIST_LIMIT).contains(&limit)
-        {
-            return Err(ValidationError::new(
-                "limit",
-                limit.to_string(),
-                "must be between 1 and 10000",
-            )
-            .with_limit(format!("1..={MAX_LIST_LIMIT}"))
-            .into());
-        }
-        if let Some(after) = params.after_value() {
-            check_file_id(after)?;
-        }
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        if let Some(purpose) = params.purpose_value() {
-            query.append_pair("purpose", purpose.as_str());
-        }
-        if let Some(limit) = params.limit_value() {
-            query.append_pair("limit", &limit.to_string());
-        }
-        if let Some(order) = params.order_value() {
-            query.append_pair("order", order.as_str());
-        }
-        if let Some(after) = params.after_value() {
-            query.append_pair("after", after);
-        }
-        url.push('?');
-        url.push_str(&query.finish());
+    let dialect = provider.dialect();
+    let query = list_query(provider.name(), &dialect.list, params)?;
+    let url = url_of(provider, &dialect, &dialect.paths.files, &query);
+    without_body(json_request_builder(provider, &dialect, Method::GET, &url)?)
+}
+
+/// The listing's query string (encoded, without `?`).
+fn list_query(provider: &str, style: &ListStyle, params: &ListParams) -> Result<String, Error> {
+    let refuse = |what: &str, value: String| -> Error {
+        let takes = style.parameter_names();
+        let rule = if takes.is_empty() {
+            format!("{provider} lists all files at once and takes no parameter")
+        } else {
+            format!("{provider}'s listing takes only {}", takes.join(", "))
+        };
+        ValidationError::new(what, value, rule).into()
+    };
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    if let Some(purpose) = params.purpose_value() {
+        let name = style
+            .purpose
+            .as_deref()
+            .ok_or_else(|| refuse("purpose", purpose.as_str().to_owned()))?;
+        query.append_pair(name, purpose.as_str());
     }
-    without_body(json_request_builder(provider, Method::GET, &url)?)
+    let page_size = match &style.paging {
+        Paging::Pages { size, .. } => Some(size.as_str()),
+        _ => None,
+    };
+    if let Some(limit) = params.limit_value() {
+        match (&style.limit, page_size) {
+            (Some(rule), _) => {
+                if !(rule.min..=rule.max).contains(&limit) {
+                    return Err(ValidationError::new(
+                        "limit",
+                        limit.to_string(),
+                        format!(
+                            "must be between {} and {} for {provider}",
+                            rule.min, rule.max
+                        ),
+                    )
+                    .with_limit(format!("{}..={}", rule.min, rule.max))
+                    .into());
+                }
+                query.append_pair(&rule.name, &limit.to_string());
+            }
+            (None, Some(size)) => {
+                query.append_pair(size, &limit.to_string());
+            }
+            (None, None) => return Err(refuse("limit", limit.to_string())),
+        }
+    }
+    if let Some(order) = params.order_value() {
+        let (name, values) = style
+            .order
+            .as_ref()
+            .ok_or_else(|| refuse("order", order.as_str().to_owned()))?;
+        if !values.iter().any(|v| v == order.as_str()) {
+            return Err(ValidationError::new(
+                "order",
+                order.as_str(),
+                format!("{provider} orders by {}", values.join(" or ")),
+            )
+            .into());
+        }
+        query.append_pair(name, order.as_str());
+    }
+    if let Some(after) = params.after_value() {
+        let Paging::Cursor { param, .. } = &style.paging else {
+            return Err(refuse("after", after.to_owned()));
+        };
+        check_file_id(after)?;
+        query.append_pair(param, after);
+    }
+    if let Some(page) = params.page_value() {
+        let Paging::Pages { page: name, .. } = &style.paging else {
+            return Err(refuse("page", page.to_string()));
+        };
+        query.append_pair(name, &page.to_string());
+    }
+    Ok(query.finish())
+}
+
+/// The URL of the file `id`'s metadata.
+fn file_url(provider: &dyn Provider, dialect: &Dialect, id: &str) -> Result<String, Error> {
+    check_file_id(id)?;
+    Ok(url_of(provider, dialect, &dialect.paths.file_path(id), ""))
 }
 
 /// `GET /files/{id}`.
 pub fn build_retrieve(provider: &dyn Provider, id: &str) -> Result<http::Request<Body>, Error> {
-    check_file_id(id)?;
-    without_body(json_request_builder(
-        provider,
-        Method::GET,
-        &files_url(provider, &[id]),
-    )?)
+    let dialect = provider.dialect();
+    let url = file_url(provider, &dialect, id)?;
+    without_body(json_request_builder(provider, &dialect, Method::GET, &url)?)
 }
 
 /// `DELETE /files/{id}`.
 pub fn build_delete(provider: &dyn Provider, id: &str) -> Result<http::Request<Body>, Error> {
-    check_file_id(id)?;
+    let dialect = provider.dialect();
+    let url = file_url(provider, &dialect, id)?;
     without_body(json_request_builder(
         provider,
+        &dialect,
         Method::DELETE,
-        &files_url(provider, &[id]),
+        &url,
     )?)
 }
 
 /// `GET /files/{id}/content`, asking for raw bytes or text as the provider serves them.
 pub fn build_content(provider: &dyn Provider, id: &str) -> Result<http::Request<Body>, Error> {
     check_file_id(id)?;
-    let mut builder = json_request_builder(
-        provider,
-        Method::GET,
-        &files_url(provider, &[id, "content"]),
-    )?;
+    let dialect = provider.dialect();
+    let Some(path) = dialect.paths.content_path(id) else {
+        return Err(ValidationError::new(
+            "content download",
+            id,
+            format!(
+                "{} has no endpoint that returns a file's content",
+                provider.name()
+            ),
+        )
+        .with_kind(RuleKind::Unsupported)
+        .into());
+    };
+    let url = url_of(provider, &dialect, &path, "");
+    let mut builder = json_request_builder(provider, &dialect, Method::GET, &url)?;
     let accept = match provider.features().content {
         ContentKind::OriginalBytes => "application/binary",
         ContentKind::ExtractedText => "text/plain, */*",
+        ContentKind::Unknown => "*/*",
     };
     if let Some(headers) = builder.headers_mut() {
         headers.insert(header::ACCEPT, HeaderValue::from_static(accept));
     }
     without_body(builder)
 }
-
 /// `GET /files/{id}/content` for the bytes from `offset` on: `Range: bytes=offset-`, and
 /// `If-Range: validator` so a changed file comes back whole. A validator that is not a valid
 /// header value is left out, and then no range is asked for either (a `206` could not be

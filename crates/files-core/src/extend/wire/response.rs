@@ -8,6 +8,7 @@ use http::response::Parts;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::dialect::{Dialect, ErrorRule};
 use crate::error::{ApiError, DecodeError, Error};
 
 /// The most bytes read from a JSON success response (a listing of 10,000 files fits easily).
@@ -19,11 +20,20 @@ pub const MAX_ERROR_BODY: usize = 64 * 1024;
 /// How much of an unexpected body an error quotes.
 const SNIPPET_CHARS: usize = 300;
 
-/// The `x-request-id` header, if the server sent one.
+/// The response headers servers commonly put a request id in, tried in this order after a
+/// dialect's own ([`Dialect::request_id_headers`]).
+pub const REQUEST_ID_HEADERS: &[&str] = &[
+    "x-request-id",
+    "request-id",
+    "apim-request-id",
+    "x-ms-request-id",
+];
+
+/// The request id, if the server sent one under a name of [`REQUEST_ID_HEADERS`].
 pub fn request_id(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
+    REQUEST_ID_HEADERS
+        .iter()
+        .find_map(|name| headers.get(*name)?.to_str().ok())
         .map(str::to_owned)
 }
 
@@ -152,10 +162,27 @@ impl ForeignError {
 /// "text"}`) give their message, with the body kept as `raw_body`; any other body (a proxy's
 /// HTML page, plain text, nothing) is summarised into a readable message and kept as
 /// `raw_body`. The retry headers are read too.
-pub fn api_error(parts: &Parts, body: &[u8], now: SystemTime) -> ApiError {
+///
+/// The dialect's error table sorts it ahead of the global one ([`ApiError::kind`]), and its
+/// request-id headers are read first.
+pub fn api_error(dialect: &Dialect, parts: &Parts, body: &[u8], now: SystemTime) -> ApiError {
+    let mut error = read_api_error(dialect, parts, body, now);
+    if let Some(rule) = ErrorRule::find(
+        &dialect.errors,
+        error.status,
+        error.error_type.as_deref(),
+        error.code.as_deref(),
+    ) {
+        error.provider_kind = Some(rule.kind);
+        error.provider_retry = rule.retry;
+    }
+    error
+}
+
+fn read_api_error(dialect: &Dialect, parts: &Parts, body: &[u8], now: SystemTime) -> ApiError {
     let status = parts.status.as_u16();
     let base = ApiError {
-        request_id: request_id(&parts.headers),
+        request_id: dialect.request_id(&parts.headers),
         retry_after: requested_wait(&parts.headers, now),
         should_retry: should_retry(&parts.headers),
         ..ApiError::new(status, String::new())
@@ -328,7 +355,7 @@ mod tests {
     #[test]
     fn openai_envelope_gives_every_field() {
         let p = parts(404, &[("x-request-id", "req_9")]);
-        let e = api_error(
+        let e = api_error(&Dialect::openai(),
             &p,
             br#"{"error":{"message":"No such File object: file-x","type":"invalid_request_error","param":"id","code":null}}"#,
             now(),
@@ -345,6 +372,7 @@ mod tests {
     #[test]
     fn stepfun_envelope_without_param_or_code() {
         let e = api_error(
+            &Dialect::openai(),
             &parts(402, &[]),
             br#"{"error":{"message":"insufficient balance","type":"billing"}}"#,
             now(),
@@ -358,6 +386,7 @@ mod tests {
     fn proxy_html_gives_a_readable_error() {
         let html = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
         let e = api_error(
+            &Dialect::openai(),
             &parts(502, &[("content-type", "text/html")]),
             html.as_bytes(),
             now(),
@@ -375,7 +404,8 @@ mod tests {
 
     #[test]
     fn the_error_shapes_of_compatible_servers_give_their_message() {
-        let read = |body: &str| api_error(&parts(400, &[]), body.as_bytes(), now());
+        let read =
+            |body: &str| api_error(&Dialect::openai(), &parts(400, &[]), body.as_bytes(), now());
         // LiteLLM's string code, a number, null.
         let e = read(r#"{"error":{"message":"bad model","type":null,"code":"400"}}"#);
         assert_eq!(
@@ -413,6 +443,7 @@ mod tests {
         );
         // LocalAI's plain text, and nothing at all.
         let e = api_error(
+            &Dialect::openai(),
             &parts(500, &[("content-type", "text/plain")]),
             b"failed to find file",
             now(),
@@ -421,7 +452,7 @@ mod tests {
             e.message,
             "the server answered with a non-API body (text/plain): failed to find file"
         );
-        let e = api_error(&parts(503, &[]), b"", now());
+        let e = api_error(&Dialect::openai(), &parts(503, &[]), b"", now());
         assert!(e.message.contains("empty body"), "{}", e.message);
         // JSON of no known shape is summarised, not lost.
         let e = read(r#"{"status":"bad"}"#);
@@ -458,6 +489,7 @@ mod tests {
         assert_eq!(wait(&[("retry-after-ms", "-5")]), None);
         assert_eq!(wait(&[]), None);
         let e = api_error(
+            &Dialect::openai(),
             &parts(429, &[("retry-after", "2"), ("x-should-retry", "false")]),
             b"",
             now(),
@@ -553,7 +585,7 @@ mod tests {
         ) {
             let body = serde_json::to_vec(&json).unwrap_or_default();
             let text = String::from_utf8_lossy(&body).into_owned();
-            let e = api_error(&parts(status, &[]), &body, now());
+            let e = api_error(&Dialect::openai(), &parts(status, &[]), &body, now());
             prop_assert_eq!(e.status, status);
             match expected {
                 Some((message, kind, param, code)) => {
@@ -580,7 +612,7 @@ mod tests {
                 }
             }
             let piece = &body[..cut.index(body.len())];
-            let e = api_error(&parts(status, &[]), piece, now());
+            let e = api_error(&Dialect::openai(), &parts(status, &[]), piece, now());
             let expected = if piece.is_empty() {
                 "the server answered with an empty body (no content type) instead of an API \
                  error"
@@ -631,7 +663,7 @@ mod tests {
 
         #[test]
         fn any_error_body_gives_an_error_without_panicking(status in 400u16..600, body in proptest::collection::vec(any::<u8>(), 0..600)) {
-            let e = api_error(&parts(status, &[]), &body, now());
+            let e = api_error(&Dialect::openai(), &parts(status, &[]), &body, now());
             prop_assert_eq!(e.status, status);
             prop_assert!(!e.message.is_empty());
             prop_assert!(e.message.chars().count() <= 400);

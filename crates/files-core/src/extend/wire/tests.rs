@@ -170,7 +170,11 @@ fn list_query_is_encoded_and_checked() {
         ("limit", "0", Some("1..=10000"))
     );
     let err = build_list(&TestProvider::stepfun_like(), &ListParams::new().limit(3)).unwrap_err();
-    assert!(err.to_string().contains("takes no purpose, limit"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("lists all files at once and takes no parameter"),
+        "{err}"
+    );
     assert_eq!(
         build_list(&TestProvider::stepfun_like(), &ListParams::new())
             .unwrap()

@@ -1,9 +1,12 @@
 //! Pure builders for the Uploads API: create an Upload, add a part, complete, cancel.
 
+use std::sync::Arc;
+
 use http::Method;
 use serde::Serialize;
 
 use crate::body::{Body, PathRange, Segment};
+use crate::dialect::Dialect;
 use crate::error::{Error, ValidationError};
 use crate::provider::Provider;
 use crate::rules::RuleKind;
@@ -36,9 +39,13 @@ struct CompleteBody<'a> {
     md5: Option<&'a str>,
 }
 
-fn require_uploads(provider: &dyn Provider) -> Result<(), Error> {
-    if provider.uploads().is_some() {
-        return Ok(());
+/// The provider's dialect and the Uploads API's root path, or the error that it has none.
+fn require_uploads(provider: &dyn Provider) -> Result<(Arc<Dialect>, String), Error> {
+    let dialect = provider.dialect();
+    if provider.uploads().is_some()
+        && let Some(root) = dialect.paths.uploads.clone()
+    {
+        return Ok((dialect, root));
     }
     Err(ValidationError::new(
         "Uploads API",
@@ -54,6 +61,7 @@ fn require_uploads(provider: &dyn Provider) -> Result<(), Error> {
 
 fn json_body(
     provider: &dyn Provider,
+    dialect: &Dialect,
     url: &str,
     value: &impl Serialize,
 ) -> Result<http::Request<Body>, Error> {
@@ -65,7 +73,7 @@ fn json_body(
         )
     })?;
     let body = Body::from_bytes(json);
-    json_request_builder(provider, Method::POST, url)?
+    json_request_builder(provider, dialect, Method::POST, url)?
         .header(http::header::CONTENT_TYPE, "application/json")
         .header(http::header::CONTENT_LENGTH, body.len())
         .body(body)
@@ -77,7 +85,7 @@ pub fn build_create_upload(
     provider: &dyn Provider,
     upload: &NewUpload,
 ) -> Result<http::Request<Body>, Error> {
-    require_uploads(provider)?;
+    let (dialect, root) = require_uploads(provider)?;
     upload.check()?;
     let body = CreateBody {
         filename: &upload.filename,
@@ -89,7 +97,8 @@ pub fn build_create_upload(
             seconds,
         }),
     };
-    json_body(provider, &resource_url(provider, "/uploads", &[]), &body)
+    let url = resource_url(provider, &dialect, &root, &[]);
+    json_body(provider, &dialect, &url, &body)
 }
 
 /// `POST /uploads/{id}/parts`: a form with one field, `data`, whose content is `range` of the
@@ -100,7 +109,7 @@ pub fn build_add_part(
     range: PathRange,
     boundary: Boundary,
 ) -> Result<http::Request<Body>, Error> {
-    require_uploads(provider)?;
+    let (dialect, root) = require_uploads(provider)?;
     check_id("upload id", upload_id)?;
     if range.len == 0 {
         return Err(ValidationError::new("part", "0 bytes", "must hold at least one byte").into());
@@ -114,15 +123,12 @@ pub fn build_add_part(
     );
     let form_type = form.content_type();
     let body = form.finish();
-    json_request_builder(
-        provider,
-        Method::POST,
-        &resource_url(provider, "/uploads", &[upload_id, "parts"]),
-    )?
-    .header(http::header::CONTENT_TYPE, form_type)
-    .header(http::header::CONTENT_LENGTH, body.len())
-    .body(body)
-    .map_err(invalid_request)
+    let url = resource_url(provider, &dialect, &root, &[upload_id, "parts"]);
+    json_request_builder(provider, &dialect, Method::POST, &url)?
+        .header(http::header::CONTENT_TYPE, form_type)
+        .header(http::header::CONTENT_LENGTH, body.len())
+        .body(body)
+        .map_err(invalid_request)
 }
 
 /// `POST /uploads/{id}/complete` with the part ids in file order and, optionally, the MD5
@@ -133,7 +139,7 @@ pub fn build_complete_upload(
     part_ids: &[String],
     md5: Option<&str>,
 ) -> Result<http::Request<Body>, Error> {
-    require_uploads(provider)?;
+    let (dialect, root) = require_uploads(provider)?;
     check_id("upload id", upload_id)?;
     if part_ids.is_empty() {
         return Err(ValidationError::new(
@@ -151,11 +157,8 @@ pub fn build_complete_upload(
     {
         return Err(ValidationError::new("md5", md5, "must be 32 hexadecimal digits").into());
     }
-    json_body(
-        provider,
-        &resource_url(provider, "/uploads", &[upload_id, "complete"]),
-        &CompleteBody { part_ids, md5 },
-    )
+    let url = resource_url(provider, &dialect, &root, &[upload_id, "complete"]);
+    json_body(provider, &dialect, &url, &CompleteBody { part_ids, md5 })
 }
 
 /// `POST /uploads/{id}/cancel`.
@@ -163,14 +166,11 @@ pub fn build_cancel_upload(
     provider: &dyn Provider,
     upload_id: &str,
 ) -> Result<http::Request<Body>, Error> {
-    require_uploads(provider)?;
+    let (dialect, root) = require_uploads(provider)?;
     check_id("upload id", upload_id)?;
-    let builder = json_request_builder(
-        provider,
-        Method::POST,
-        &resource_url(provider, "/uploads", &[upload_id, "cancel"]),
-    )?
-    .header(http::header::CONTENT_LENGTH, 0);
+    let url = resource_url(provider, &dialect, &root, &[upload_id, "cancel"]);
+    let builder = json_request_builder(provider, &dialect, Method::POST, &url)?
+        .header(http::header::CONTENT_LENGTH, 0);
     without_body(builder)
 }
 

@@ -20,6 +20,7 @@ use super::retry::{self, Verdict};
 use super::{Attempt, Event, News, Next, Notice, Now, Operation, Outbox, Pause, PauseCause};
 use crate::body::Body;
 use crate::content_info::ContentInfo;
+use crate::dialect::Dialect;
 use crate::error::{Error, TransportError, TransportErrorKind};
 use crate::file_objects::{DeletedFile, FileList, FileObject};
 use crate::list_params::ListParams;
@@ -30,8 +31,8 @@ use crate::wire::{self, api_error, finish_json};
 
 /// How a success is turned into the output.
 enum Decode<O> {
-    /// The body is read and decoded.
-    Buffered(fn(&Parts, &[u8]) -> Result<O, Error>),
+    /// The body is read and decoded, as the provider's dialect says.
+    Buffered(fn(&Dialect, &Parts, &[u8]) -> Result<O, Error>),
     /// The body goes to the caller unread; the output comes from the head.
     Streamed(fn(&Parts) -> O),
 }
@@ -87,6 +88,7 @@ enum State<O> {
 /// the decoded answer (or, for [`Exchange::content`], the head of a body left to stream).
 pub struct Exchange<O> {
     name: &'static str,
+    dialect: Arc<Dialect>,
     prepared: Option<Prepared>,
     decode: Decode<O>,
     max_retries: u32,
@@ -111,6 +113,7 @@ impl<O> std::fmt::Debug for Exchange<O> {
 impl<O: Send> Exchange<O> {
     fn new(
         name: &'static str,
+        dialect: Arc<Dialect>,
         request: Result<http::Request<Body>, Error>,
         decode: Decode<O>,
         options: &RequestOptions,
@@ -124,6 +127,7 @@ impl<O: Send> Exchange<O> {
         };
         Exchange {
             name,
+            dialect,
             prepared,
             decode,
             max_retries: options.max_retries_value(),
@@ -137,15 +141,17 @@ impl<O: Send> Exchange<O> {
         }
     }
 
-    /// A request whose JSON answer is decoded by `decode`; a builder's error ends the
+    /// A request whose JSON answer is decoded by `decode`, in the provider's `dialect`
+    /// (which also sorts its errors and finds its request id); a builder's error ends the
     /// operation at its first poll, before anything is sent.
     pub fn json(
         name: &'static str,
+        dialect: Arc<Dialect>,
         request: Result<http::Request<Body>, Error>,
-        decode: fn(&Parts, &[u8]) -> Result<O, Error>,
+        decode: fn(&Dialect, &Parts, &[u8]) -> Result<O, Error>,
         options: &RequestOptions,
     ) -> Self {
-        Exchange::new(name, request, Decode::Buffered(decode), options)
+        Exchange::new(name, dialect, request, Decode::Buffered(decode), options)
     }
 
     /// Marks every attempt's payload as `share` of a whole file (a part of an upload in
@@ -290,7 +296,7 @@ impl<O: Send> Operation for Exchange<O> {
 
 impl<O: Send> Exchange<O> {
     fn answer(&mut self, head: &Parts, body: &Bytes, now: Now) -> State<O> {
-        if let Some(id) = wire::request_id(&head.headers) {
+        if let Some(id) = self.dialect.request_id(&head.headers) {
             self.last_request_id = Some(id);
         }
         // A server may quote the key it refused: errors are made from the body with every
@@ -301,10 +307,10 @@ impl<O: Send> Exchange<O> {
             .and_then(|p| Secrets::of(&p.headers).scrub(body));
         let shown = scrubbed.as_ref().unwrap_or(body);
         if !head.status.is_success() {
-            return State::Failed(api_error(head, shown, now.wall).into());
+            return State::Failed(api_error(&self.dialect, head, shown, now.wall).into());
         }
         match &self.decode {
-            Decode::Buffered(decode) => State::Answered(match decode(head, body) {
+            Decode::Buffered(decode) => State::Answered(match decode(&self.dialect, head, body) {
                 Err(Error::Decode(mut e)) if scrubbed.is_some() => {
                     e.snippet = wire::snippet(shown);
                     Err(Error::Decode(e))
@@ -340,8 +346,9 @@ impl Exchange<FileList> {
     ) -> Self {
         Exchange::json(
             "files.list",
+            provider.dialect(),
             wire::build_list(provider, params),
-            |head, body| finish_json(head, body, "a file list"),
+            wire::decode_list,
             options,
         )
     }
@@ -352,6 +359,7 @@ impl Exchange<FileObject> {
     pub fn retrieve(provider: &dyn Provider, id: &str, options: &RequestOptions) -> Self {
         Exchange::json(
             "files.retrieve",
+            provider.dialect(),
             wire::build_retrieve(provider, id),
             decode_file,
             options,
@@ -359,9 +367,13 @@ impl Exchange<FileObject> {
     }
 }
 
-/// Decodes a file object.
-pub(crate) fn decode_file(head: &Parts, body: &[u8]) -> Result<FileObject, Error> {
-    finish_json(head, body, "a file object")
+/// Decodes a file object in the provider's dialect.
+pub(crate) fn decode_file(
+    dialect: &Dialect,
+    head: &Parts,
+    body: &[u8],
+) -> Result<FileObject, Error> {
+    wire::decode_file(dialect, head, body)
 }
 
 impl Exchange<DeletedFile> {
@@ -369,8 +381,9 @@ impl Exchange<DeletedFile> {
     pub fn delete(provider: &dyn Provider, id: &str, options: &RequestOptions) -> Self {
         Exchange::json(
             "files.delete",
+            provider.dialect(),
             wire::build_delete(provider, id),
-            |head, body| finish_json(head, body, "a deleted-file object"),
+            |_, head, body| finish_json(head, body, "a deleted-file object"),
             options,
         )
     }
@@ -382,6 +395,7 @@ impl Exchange<ContentInfo> {
     pub fn content(provider: &dyn Provider, id: &str, options: &RequestOptions) -> Self {
         Exchange::new(
             "files.content",
+            provider.dialect(),
             wire::build_content(provider, id),
             Decode::Streamed(ContentInfo::from_parts),
             options,
@@ -403,6 +417,7 @@ impl Exchange<ContentInfo> {
         };
         Exchange::new(
             "files.content",
+            provider.dialect(),
             request,
             Decode::Streamed(ContentInfo::from_parts),
             options,

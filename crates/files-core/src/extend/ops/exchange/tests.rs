@@ -262,7 +262,13 @@ fn attempts_for(answers: &[(u16, String, Option<String>, Vec<u8>)], now: Now) ->
             .status(status)
             .body(())
             .unwrap_or_else(|e| panic!("{status}: {e}"));
-        let quota = wire::api_error(&head.into_parts().0, body, now.wall).is_quota_exhausted();
+        let quota = wire::api_error(
+            &crate::dialect::Dialect::openai(),
+            &head.into_parts().0,
+            body,
+            now.wall,
+        )
+        .is_quota_exhausted();
         let retried = matches!(status, 408 | 409 | 429 | 500..=599) && !quota;
         if !retried || wait.is_some_and(|w| w > retry::MAX_REQUESTED_WAIT) {
             return n as u32 + 1;

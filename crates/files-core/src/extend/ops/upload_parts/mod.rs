@@ -313,6 +313,7 @@ impl UploadInParts {
         }
         let exchange = Exchange::json(
             "uploads.cancel",
+            self.provider.dialect(),
             build_cancel_upload(&*self.provider, &upload_id),
             decode_upload,
             &self.options,
@@ -325,7 +326,11 @@ impl UploadInParts {
 }
 
 /// Decodes an Upload object.
-pub(crate) fn decode_upload(head: &http::response::Parts, body: &[u8]) -> Result<Upload, Error> {
+pub(crate) fn decode_upload(
+    _: &crate::dialect::Dialect,
+    head: &http::response::Parts,
+    body: &[u8],
+) -> Result<Upload, Error> {
     finish_json(head, body, "an Upload object")
 }
 
@@ -403,6 +408,7 @@ impl Operation for UploadInParts {
                     .with_expires_after(source.expires_after);
                     let exchange = Exchange::json(
                         "uploads.create",
+                        self.provider.dialect(),
                         build_create_upload(&*self.provider, &new),
                         decode_upload,
                         &self.options,
@@ -441,6 +447,7 @@ impl Operation for UploadInParts {
                         FlightNext::Complete { part_ids, md5 } => {
                             let exchange = Exchange::json(
                                 "uploads.complete",
+                                self.provider.dialect(),
                                 build_complete_upload(
                                     &*self.provider,
                                     &flight.upload_id,
