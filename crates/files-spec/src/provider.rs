@@ -46,14 +46,23 @@ impl SpecProvider {
     /// `{endpoint}`, give the endpoint with [`SpecProvider::with_base_url`]; until then
     /// every request fails, before it is sent, saying so ([`SpecProvider::ready`]).
     pub fn new(spec: Arc<ProviderSpec>, key: impl Into<ApiKey>) -> Result<Self, ValidationError> {
+        SpecProvider::configured(spec, key.into(), None, None)
+    }
+
+    fn configured(
+        spec: Arc<ProviderSpec>,
+        key: ApiKey,
+        base_override: Option<String>,
+        api_version: Option<String>,
+    ) -> Result<Self, ValidationError> {
         let mut provider = SpecProvider {
             resolved: placeholder(),
             spec,
-            key: key.into(),
+            key,
             site: 0,
             site_chosen: false,
-            base_override: None,
-            api_version: None,
+            base_override,
+            api_version,
             pending: None,
         };
         provider.reresolve()?;
@@ -86,18 +95,7 @@ impl SpecProvider {
         let p = &spec.file.provider;
         let base = p.base_url_env.as_deref().and_then(env_var);
         let version = p.api_version_env.as_deref().and_then(env_var);
-        let mut provider = SpecProvider {
-            resolved: placeholder(),
-            spec,
-            key: key.into(),
-            site: 0,
-            site_chosen: false,
-            base_override: base,
-            api_version: version,
-            pending: None,
-        };
-        provider.reresolve()?;
-        Ok(provider)
+        SpecProvider::configured(spec, key.into(), base, version)
     }
 
     /// Points the client at `url`: the endpoint for a site whose base URL holds
