@@ -132,9 +132,9 @@ pub fn provider_from_env(connection: &Connection) -> CliResult<DynProvider> {
         Some(path) => Some(read_key(path)?),
         None => None,
     };
-    let provider: DynProvider = match connection.provider {
+    let provider: DynProvider = match connection.provider.id() {
         _ if connection.provider_spec.is_some() => spec_provider(connection, key)?,
-        ProviderName::Openai => {
+        "openai" => {
             let mut openai = match key {
                 Some(key) => OpenAi::from_env_with_key(key),
                 None => OpenAi::from_env(),
@@ -147,7 +147,7 @@ pub fn provider_from_env(connection: &Connection) -> CliResult<DynProvider> {
             }
             Box::new(openai)
         }
-        ProviderName::Stepfun => {
+        "stepfun" => {
             let stepfun = match key {
                 Some(key) => StepFun::new(key),
                 None => StepFun::from_env().map_err(key_hint)?,
@@ -338,7 +338,7 @@ fn list(api: &Api, mode: Mode, connection: &Connection, args: &ListArgs) -> CliR
     if let Some(after) = &args.after {
         params = params.after(after.as_str());
     }
-    if connection.provider == ProviderName::Stepfun
+    if connection.provider == ProviderName::STEPFUN
         && connection.provider_spec.is_none()
         && !params.is_empty()
     {

@@ -56,16 +56,14 @@ const COPIES_ON_DISK: u64 = 3;
 pub fn run(connection: &Connection, out: &OutputArgs, args: &DemoArgs) -> CliResult {
     let json = Mode::of(out) == Mode::Json;
     let say = |text: String| -> CliResult { if json { Ok(()) } else { output::line(&text) } };
-    let (dialect, name, purpose) = match connection.provider {
-        ProviderName::Openai => (Dialect::openai(), "sample.jsonl", Purpose::BATCH),
-        ProviderName::Stepfun => (Dialect::stepfun(), "sample.txt", Purpose::FILE_EXTRACT),
+    let (dialect, name, purpose) = match connection.provider.id() {
+        "openai" => (Dialect::openai(), "sample.jsonl", Purpose::BATCH),
+        "stepfun" => (Dialect::stepfun(), "sample.txt", Purpose::FILE_EXTRACT),
         other => {
             return Err(Failure::usage(format!(
-                "the demo walks OpenAI's or StepFun's API; to try {} offline, run `files serve \
-                 --provider {}` and point `files --provider {} --base-url URL` at it",
-                other.id(),
-                other.id(),
-                other.id()
+                "the demo walks OpenAI's or StepFun's API; to try {other} offline, run `files \
+                 serve --provider {other}` and point `files --provider {other} --base-url URL` \
+                 at it"
             )));
         }
     };
@@ -82,8 +80,8 @@ pub fn run(connection: &Connection, out: &OutputArgs, args: &DemoArgs) -> CliRes
     )
     .map_err(|e| Failure::local(format!("could not start the emulator: {e}")))?;
     let base_url = emulator.base_url();
-    let provider: DynProvider = match connection.provider {
-        ProviderName::Openai => Box::new(
+    let provider: DynProvider = match connection.provider.id() {
+        "openai" => Box::new(
             OpenAi::new(emulator.api_key())
                 .with_base_url(&base_url)
                 .map_err(|e| Failure::usage(e.to_string()))?,
@@ -233,8 +231,8 @@ fn check_sample_size(
     purpose: &Purpose,
     size: u64,
 ) -> CliResult {
-    let rules = match provider {
-        ProviderName::Openai => &provider_openai::rules::RULES,
+    let rules = match provider.id() {
+        "openai" => &provider_openai::rules::RULES,
         _ => &provider_stepfun::rules::RULES,
     };
     let check = UploadCheck::new(purpose, Some(name), Some(size));
@@ -338,23 +336,23 @@ mod tests {
     fn a_sample_larger_than_the_provider_takes_is_refused_with_the_size_it_takes() {
         let batch = Purpose::BATCH;
         let err =
-            check_sample_size(ProviderName::Openai, "sample.jsonl", &batch, 201 << 20).unwrap_err();
+            check_sample_size(ProviderName::OPENAI, "sample.jsonl", &batch, 201 << 20).unwrap_err();
         assert!(
             err.message.contains("choose --size 200MiB or less"),
             "{}",
             err.message
         );
         assert!(err.message.contains("`batch`"), "{}", err.message);
-        assert!(check_sample_size(ProviderName::Openai, "sample.jsonl", &batch, 200 << 20).is_ok());
+        assert!(check_sample_size(ProviderName::OPENAI, "sample.jsonl", &batch, 200 << 20).is_ok());
         let extract = Purpose::FILE_EXTRACT;
         let err =
-            check_sample_size(ProviderName::Stepfun, "sample.txt", &extract, u64::MAX).unwrap_err();
+            check_sample_size(ProviderName::STEPFUN, "sample.txt", &extract, u64::MAX).unwrap_err();
         assert!(
             err.message.contains("choose --size 64MiB or less"),
             "{}",
             err.message
         );
-        assert!(check_sample_size(ProviderName::Stepfun, "sample.txt", &extract, 1).is_ok());
+        assert!(check_sample_size(ProviderName::STEPFUN, "sample.txt", &extract, 1).is_ok());
         assert_eq!(size_argument(3 << 30), "3GiB");
         assert_eq!(size_argument((1 << 20) + 1), "1048577");
         assert_eq!(size_argument(1536), "1536");

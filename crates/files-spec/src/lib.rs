@@ -41,12 +41,15 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod build;
 pub mod bundled;
+mod check;
 mod error;
 pub mod model;
 mod provider;
 mod spec;
 
+pub use check::{Catalogue, check};
 pub use error::SpecError;
 pub use provider::SpecProvider;
-pub use spec::{API_VERSION, Catalogue, ENDPOINT, ProviderSpec, check, read};
+pub use spec::{API_VERSION, ENDPOINT, ProviderSpec, read};

@@ -75,24 +75,18 @@ fn default_content() -> String {
 
 /// `[auth]`: how the key is sent, and fixed headers.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct AuthSpec {
-    #[serde(default = "default_auth")]
     pub style: String,
     pub header: Option<String>,
-    #[serde(default)]
     pub headers: BTreeMap<String, String>,
-}
-
-fn default_auth() -> String {
-    "bearer".to_owned()
 }
 
 impl Default for AuthSpec {
     fn default() -> Self {
         AuthSpec {
-            style: default_auth(),
+            style: "bearer".to_owned(),
             header: None,
             headers: BTreeMap::new(),
         }
@@ -112,7 +106,9 @@ pub struct Site {
     pub query: BTreeMap<String, String>,
 }
 
-/// `[endpoints]`: each operation's path; `{id}` is the file id.
+/// `[endpoints]`: each operation's path; `{id}` is the file id. Without the table, OpenAI's
+/// paths (content included, no Uploads API); in a table, a missing `content` or `uploads`
+/// means the API has none.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(missing_docs)]
@@ -146,35 +142,20 @@ impl Default for Endpoints {
 
 /// `[form]`: the upload form's field names.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct FormSpec {
-    #[serde(default = "default_file_field")]
     pub file: String,
-    #[serde(default = "default_purpose_field")]
     pub purpose: String,
-    #[serde(default = "yes")]
     pub purpose_required: bool,
     pub url: Option<String>,
-}
-
-fn default_file_field() -> String {
-    "file".to_owned()
-}
-
-fn default_purpose_field() -> String {
-    "purpose".to_owned()
-}
-
-fn yes() -> bool {
-    true
 }
 
 impl Default for FormSpec {
     fn default() -> Self {
         FormSpec {
-            file: default_file_field(),
-            purpose: default_purpose_field(),
+            file: "file".to_owned(),
+            purpose: "purpose".to_owned(),
             purpose_required: true,
             url: None,
         }
@@ -183,22 +164,16 @@ impl Default for FormSpec {
 
 /// `[list]`: the listing's parameters and paging.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct ListSpec {
     pub purpose: Option<String>,
     pub limit: Option<LimitSpec>,
     pub order: Option<OrderSpec>,
-    #[serde(default = "default_paging")]
     pub paging: String,
     pub cursor: Option<CursorSpec>,
     pub pages: Option<PagesSpec>,
-    #[serde(default = "yes")]
     pub documented: bool,
-}
-
-fn default_paging() -> String {
-    "none".to_owned()
 }
 
 impl Default for ListSpec {
@@ -207,7 +182,7 @@ impl Default for ListSpec {
             purpose: None,
             limit: None,
             order: None,
-            paging: default_paging(),
+            paging: "none".to_owned(),
             cursor: None,
             pages: None,
             documented: true,
@@ -265,42 +240,22 @@ pub struct PagesSpec {
 
 /// `[object]`: a file object's field names and time form.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct ObjectSpec {
-    #[serde(default = "default_bytes")]
     pub bytes: String,
-    #[serde(default = "default_created_at")]
     pub created_at: String,
-    #[serde(default = "default_time")]
     pub time: String,
-    #[serde(default = "default_filename")]
     pub filename: String,
-}
-
-fn default_bytes() -> String {
-    "bytes".to_owned()
-}
-
-fn default_created_at() -> String {
-    "created_at".to_owned()
-}
-
-fn default_time() -> String {
-    "unix".to_owned()
-}
-
-fn default_filename() -> String {
-    "filename".to_owned()
 }
 
 impl Default for ObjectSpec {
     fn default() -> Self {
         ObjectSpec {
-            bytes: default_bytes(),
-            created_at: default_created_at(),
-            time: default_time(),
-            filename: default_filename(),
+            bytes: "bytes".to_owned(),
+            created_at: "created_at".to_owned(),
+            time: "unix".to_owned(),
+            filename: "filename".to_owned(),
         }
     }
 }

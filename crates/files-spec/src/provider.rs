@@ -139,6 +139,7 @@ impl SpecProvider {
     /// Sends `version` as the API version: the site whose query takes `{api_version}`
     /// (Azure's dated API) is used unless a site was chosen.
     pub fn with_api_version(mut self, version: &str) -> Result<Self, ValidationError> {
+        check_version(version)?;
         self.api_version = Some(version.to_owned());
         self.reresolve()?;
         Ok(self)
@@ -147,11 +148,6 @@ impl SpecProvider {
     /// The spec it follows.
     pub fn spec(&self) -> &Arc<ProviderSpec> {
         &self.spec
-    }
-
-    /// The name of the site in use.
-    pub fn site_name(&self) -> &str {
-        &self.spec.file.site[self.current_site()].name
     }
 
     fn current_site(&self) -> usize {
@@ -268,13 +264,7 @@ fn resolve(
                     ),
                 )));
             };
-            if version.trim().is_empty() || version.chars().any(char::is_control) {
-                return Err(Missing::Wrong(ValidationError::new(
-                    "API version",
-                    format!("{version:?}"),
-                    "must be a version such as 2024-10-21",
-                )));
-            }
+            check_version(version).map_err(Missing::Wrong)?;
             version.trim().to_owned()
         } else {
             value.clone()
@@ -293,6 +283,19 @@ fn resolve(
         dialect,
         site: site_rule,
     })
+}
+
+/// Refuses an API version that is blank or holds a control character (a line break would
+/// end up in every URL).
+fn check_version(version: &str) -> Result<(), ValidationError> {
+    if version.trim().is_empty() || version.chars().any(char::is_control) {
+        return Err(ValidationError::new(
+            "API version",
+            format!("{version:?}"),
+            "must be a version such as 2024-10-21",
+        ));
+    }
+    Ok(())
 }
 
 impl fmt::Debug for SpecProvider {
@@ -348,5 +351,105 @@ impl Provider for SpecProvider {
         upload: &UploadCheck<'_>,
     ) -> Result<Vec<UploadWarning>, ValidationError> {
         self.spec.rules.check(self.resolved.site, upload)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundled;
+
+    fn headers_of(provider: &SpecProvider) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        provider.authorize(&mut headers).unwrap();
+        headers
+    }
+
+    #[test]
+    fn azure_v1_takes_the_endpoint_and_sends_the_key_as_api_key() {
+        let azure = SpecProvider::new(bundled::azure(), "az-secret").unwrap();
+        let err = azure.ready().unwrap_err();
+        assert!(err.rule.contains("AZURE_OPENAI_ENDPOINT"), "{err}");
+        assert!(
+            azure.authorize(&mut HeaderMap::new()).is_err(),
+            "no request goes out before the endpoint is known"
+        );
+        let azure = azure
+            .with_base_url("https://res.openai.azure.com/")
+            .unwrap();
+        assert!(azure.ready().is_ok());
+        assert_eq!(
+            azure.base_url().as_str(),
+            "https://res.openai.azure.com/openai/v1"
+        );
+        assert!(azure.dialect().query.is_empty(), "v1 needs no api-version");
+        let headers = headers_of(&azure);
+        assert_eq!(headers["api-key"], "az-secret");
+        assert!(headers["api-key"].is_sensitive());
+        assert!(!headers.contains_key("authorization"), "never Bearer");
+        assert!(!format!("{azure:?}").contains("az-secret"));
+    }
+
+    #[test]
+    fn an_api_version_selects_the_dated_api_and_goes_on_every_request() {
+        let azure = SpecProvider::new(bundled::azure(), "k")
+            .and_then(|p| p.with_api_version("2024-10-21"))
+            .and_then(|p| p.with_base_url("https://res.openai.azure.com"))
+            .unwrap();
+        assert_eq!(
+            azure.base_url().as_str(),
+            "https://res.openai.azure.com/openai"
+        );
+        assert_eq!(
+            azure.dialect().query,
+            [("api-version".to_owned(), "2024-10-21".to_owned())]
+        );
+        let full = SpecProvider::new(bundled::azure(), "k")
+            .and_then(|p| p.with_base_url("https://res.openai.azure.com/openai/v1"))
+            .unwrap();
+        assert_eq!(
+            full.base_url().as_str(),
+            "https://res.openai.azure.com/openai/v1",
+            "a URL that already ends in the site's path is taken as it is"
+        );
+        let err = SpecProvider::new(bundled::azure(), "k")
+            .and_then(|p| p.with_api_version("2024\n10"))
+            .unwrap_err();
+        assert_eq!(err.what, "API version");
+    }
+
+    #[test]
+    fn a_site_whose_query_needs_a_version_waits_for_one() {
+        let dated = SpecProvider::new(bundled::azure(), "k")
+            .and_then(|p| p.with_site("dated"))
+            .and_then(|p| p.with_base_url("https://res.openai.azure.com"))
+            .unwrap();
+        let err = dated.ready().unwrap_err();
+        assert!(err.rule.contains("--api-version"), "{err}");
+        assert!(err.rule.contains("OPENAI_API_VERSION"), "{err}");
+        let dated = dated.with_api_version("2024-10-21").unwrap();
+        assert!(dated.ready().is_ok());
+        assert_eq!(dated.dialect().query[0].1, "2024-10-21");
+        let err = SpecProvider::new(bundled::azure(), "k")
+            .and_then(|p| p.with_site("nowhere"))
+            .unwrap_err();
+        assert!(err.rule.contains("v1, dated"), "{err}");
+    }
+
+    #[test]
+    fn a_bearer_provider_checks_at_the_site_its_base_url_names() {
+        let moonshot = SpecProvider::new(bundled::moonshot(), "mk").unwrap();
+        assert_eq!(moonshot.base_url().as_str(), "https://api.moonshot.ai/v1");
+        assert_eq!(headers_of(&moonshot)["authorization"], "Bearer mk");
+        let china = moonshot
+            .with_base_url("https://api.moonshot.cn/v1")
+            .unwrap();
+        assert_eq!(china.resolved.site.map(|s| s.name), Some("china"));
+        let elsewhere = china.with_base_url("http://127.0.0.1:9/v1").unwrap();
+        assert_eq!(
+            elsewhere.resolved.site, None,
+            "any site's purposes at a base URL of no site"
+        );
+        assert!(elsewhere.with_base_url("localhost:9").is_err());
     }
 }

@@ -98,11 +98,6 @@ impl ListStyle {
         }
     }
 
-    /// Whether the listing takes a cursor.
-    pub fn takes_cursor(&self) -> bool {
-        matches!(self.paging, Paging::Cursor { .. })
-    }
-
     /// The names of the parameters it takes, for messages.
     pub fn parameter_names(&self) -> Vec<&str> {
         let mut names = Vec::new();

@@ -50,14 +50,6 @@ impl Auth {
             Auth::Header(name) => name,
         }
     }
-
-    /// What the emulator and messages call it: `Authorization: Bearer KEY`, `api-key: KEY`.
-    pub fn describe(&self) -> String {
-        match self {
-            Auth::Bearer => "Authorization: Bearer KEY".to_owned(),
-            Auth::Header(name) => format!("{name}: KEY"),
-        }
-    }
 }
 
 /// The path of each operation under the base URL; `{id}` stands for the file id (percent-
@@ -247,6 +239,6 @@ mod tests {
     #[test]
     fn auth_names_its_header() {
         assert_eq!(Auth::Bearer.header_name(), "authorization");
-        assert_eq!(Auth::Header("api-key".into()).describe(), "api-key: KEY");
+        assert_eq!(Auth::Header("api-key".into()).header_name(), "api-key");
     }
 }

@@ -24,10 +24,10 @@ pub(crate) struct PageWalk {
 impl PageWalk {
     pub(crate) fn new(params: ListParams, dialect: Arc<Dialect>) -> Self {
         let (next, page) = match &dialect.list.paging {
-            Paging::Pages { first, .. } if params.page_value().is_none() => {
-                (params.clone().page(*first), Some((*first, 0)))
+            Paging::Pages { first, .. } => {
+                let number = params.page_value().unwrap_or(*first);
+                (params.clone().page(number), Some((number, 0)))
             }
-            Paging::Pages { .. } => (params.clone(), params.page_value().map(|p| (p, 0))),
             _ => (params.clone(), None),
         };
         PageWalk {

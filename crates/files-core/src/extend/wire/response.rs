@@ -256,16 +256,24 @@ pub fn decode_json<T: DeserializeOwned>(
     body: &[u8],
     expected: &str,
 ) -> Result<T, Error> {
-    serde_json::from_slice(body).map_err(|e| {
-        DecodeError {
-            expected: expected.to_owned(),
-            problem: format!("is not valid: {e}"),
-            snippet: snippet(body),
-            status: parts.status.as_u16(),
-            request_id: request_id(&parts.headers),
-        }
-        .into()
-    })
+    serde_json::from_slice(body).map_err(|e| invalid_json(parts, body, expected, &e))
+}
+
+/// The error for a success body that is not `expected`: what serde said, and the body's start.
+pub(crate) fn invalid_json(
+    parts: &Parts,
+    body: &[u8],
+    expected: &str,
+    error: &serde_json::Error,
+) -> Error {
+    DecodeError {
+        expected: expected.to_owned(),
+        problem: format!("is not valid: {error}"),
+        snippet: snippet(body),
+        status: parts.status.as_u16(),
+        request_id: request_id(&parts.headers),
+    }
+    .into()
 }
 
 /// Decodes a success body read up to one byte more than [`MAX_JSON_BODY`]: an oversized body
