@@ -11,6 +11,11 @@
 //!   `docs/providers.md` from `spec/`; `--check` writes nothing and fails naming each stale
 //!   file. A `#[test]` runs the check too.
 //!
+//! - `cargo xtask conformance [--python | --node]`: the official openai-python and
+//!   openai-node SDKs, installed from the package registries into `target/conformance`,
+//!   driven against `files serve` (see `conformance.rs` and `xtask/conformance/`). `.ci/run`
+//!   runs it.
+//!
 //! - `cargo xtask soak [--seed N] [--clients N] [--operations N] [--max-file BYTES]`: the long
 //!   soak — 32 clients on both transports, 60 operations each, files up to 16 MiB, a seeded
 //!   random fault plan, from the clock's seed unless `--seed` is given — in release mode;
@@ -40,6 +45,7 @@
 
 mod bench;
 mod codegen;
+mod conformance;
 mod mutants;
 mod source_scan;
 
@@ -80,6 +86,7 @@ fn main() -> ExitCode {
         Some("soak") => soak(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         Some("mutants") => mutants::run(&args[1..]),
+        Some("conformance") => conformance::run(&args[1..]),
         Some("codegen") => match args.get(1).map(String::as_str) {
             None => codegen::write(&workspace_root()),
             Some("--check") => codegen::check(&workspace_root()),
@@ -89,7 +96,7 @@ fn main() -> ExitCode {
         },
         _ => {
             eprintln!(
-                "usage: cargo xtask <sans-io | codegen [--check] | soak [options] | bench [uploads] [--quick] | mutants [options]>"
+                "usage: cargo xtask <sans-io | codegen [--check] | conformance [--python | --node] | soak [options] | bench [uploads] [--quick] | mutants [options]>"
             );
             eprintln!(
                 "  sans-io  check that files-core does no IO (its dependencies and its source) \
@@ -98,6 +105,10 @@ fn main() -> ExitCode {
             eprintln!(
                 "  codegen  write the provider rules, error kinds and docs/providers.md from \
                  spec/; with --check, write nothing and fail if any of them is stale"
+            );
+            eprintln!(
+                "  conformance  the official openai-python and openai-node SDKs against files \
+                 serve (installed into target/conformance from PyPI and npm)"
             );
             eprintln!(
                 "  soak     the long soak under random faults, in release mode; options: \

@@ -165,6 +165,24 @@ mod tests {
     }
 
     #[test]
+    fn numbered_pages_count_up_and_the_total_decides_over_a_full_page() {
+        let mut walk = PageWalk::new(ListParams::new().limit(2), pages(Some("total")));
+        walk.next_params();
+        walk.take(numbered(&["a", "b"], Some(5))).unwrap();
+        walk.next_params();
+        walk.take(numbered(&["c", "d"], Some(5))).unwrap();
+        assert_eq!(walk.next_params(), Some(ListParams::new().limit(2).page(2)));
+        let mut exact = PageWalk::new(ListParams::new().limit(2), pages(Some("total")));
+        exact.next_params();
+        exact.take(numbered(&["a", "b"], Some(2))).unwrap();
+        assert_eq!(
+            exact.next_params(),
+            None,
+            "a full page that reaches the total is the last"
+        );
+    }
+
+    #[test]
     fn numbered_pages_end_on_an_empty_page_even_below_the_total() {
         let mut walk = PageWalk::new(ListParams::new(), pages(Some("total")));
         walk.next_params();

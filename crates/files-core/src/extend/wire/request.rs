@@ -299,3 +299,71 @@ pub fn build_content_from(
     }
     Ok(request)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::LimitParam;
+    use crate::list_params::Order;
+
+    fn pages(limit: Option<LimitParam>) -> ListStyle {
+        let mut style = ListStyle::single_page();
+        style.limit = limit;
+        style.paging = Paging::Pages {
+            page: "page".to_owned(),
+            size: "page_size".to_owned(),
+            first: 0,
+            total: None,
+        };
+        style
+    }
+
+    #[test]
+    fn numbered_pages_take_the_size_by_its_name_and_refuse_a_cursor() {
+        let style = pages(None);
+        let query = list_query("M", &style, &ListParams::new().limit(5).page(2)).unwrap();
+        assert_eq!(
+            query, "page_size=5&page=2",
+            "a size with no documented range"
+        );
+        let err = list_query("M", &style, &ListParams::new().after("f-1")).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("M's listing takes only page, page_size"),
+            "{err}"
+        );
+        let ranged = pages(Some(LimitParam::new("page_size", 1, 100)));
+        assert!(list_query("M", &ranged, &ListParams::new().limit(101)).is_err());
+        assert_eq!(
+            list_query("M", &ranged, &ListParams::new().limit(100)).unwrap(),
+            "page_size=100"
+        );
+        assert_eq!(
+            ranged.parameter_names(),
+            ["page_size", "page"],
+            "the size is named once"
+        );
+    }
+
+    #[test]
+    fn an_order_is_sent_only_in_a_value_the_provider_takes() {
+        let mut style = ListStyle::openai();
+        assert_eq!(
+            list_query("O", &style, &ListParams::new().order(Order::Asc)).unwrap(),
+            "order=asc"
+        );
+        style.order = Some(("order".to_owned(), vec!["created_at".to_owned()]));
+        let err = list_query("Z", &style, &ListParams::new().order(Order::Asc)).unwrap_err();
+        assert!(err.to_string().contains("Z orders by created_at"), "{err}");
+        assert_eq!(
+            ListStyle::openai().parameter_names(),
+            ["purpose", "limit", "order", "after"]
+        );
+        let err =
+            list_query("S", &ListStyle::single_page(), &ListParams::new().page(1)).unwrap_err();
+        assert!(
+            err.to_string().contains("S lists all files at once"),
+            "{err}"
+        );
+    }
+}
