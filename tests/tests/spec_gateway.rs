@@ -246,3 +246,54 @@ fn a_bad_spec_is_refused_with_the_line_or_the_field() {
         "{err}"
     );
 }
+
+#[test]
+fn azure_s_v1_api_takes_a_bearer_key_too_and_its_dated_api_does_not() {
+    let agent = ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build(),
+    );
+    let get = |emulator: &Emulator, query: &str, header: (&str, String)| {
+        let response = agent
+            .get(&format!("{}/files{query}", emulator.base_url()))
+            .header(header.0, header.1)
+            .call()
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.into_body().read_to_string().unwrap())
+    };
+    let v1 = Emulator::start(Dialect::named("azure").unwrap()).unwrap();
+    let bearer = ("authorization", format!("Bearer {}", v1.api_key()));
+    assert_eq!(get(&v1, "", bearer).0, 200, "v1 takes Bearer");
+    assert_eq!(get(&v1, "", ("api-key", v1.api_key().to_owned())).0, 200);
+    assert_eq!(get(&v1, "", ("api-key", "wrong".to_owned())).0, 401);
+
+    let dated = Emulator::start_with(
+        EmulatorConfig::new(Dialect::named("azure").unwrap())
+            .with_site("dated")
+            .unwrap(),
+    )
+    .unwrap();
+    let key = dated.api_key().to_owned();
+    let (status, text) = get(
+        &dated,
+        "?api-version=2024-10-21",
+        ("authorization", format!("Bearer {key}")),
+    );
+    assert_eq!(status, 401);
+    assert!(
+        text.contains("'api-key' header, not in Authorization"),
+        "{text}"
+    );
+    let (status, text) = get(&dated, "", ("api-key", key.clone()));
+    assert_eq!(status, 400);
+    assert!(
+        text.contains("Missing required query parameter 'api-version'"),
+        "{text}"
+    );
+    assert_eq!(
+        get(&dated, "?api-version=2024-10-21", ("api-key", key)).0,
+        200
+    );
+}

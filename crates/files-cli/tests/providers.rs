@@ -215,3 +215,137 @@ fn azure_with_an_api_version_sends_it_on_every_request_and_the_key_as_api_key() 
         assert_eq!(request.header("authorization"), None, "never Bearer");
     }
 }
+
+/// A gateway described only by a spec file, served by `files serve --provider-spec` and
+/// used by `files --provider-spec`, both processes reading the same file.
+const GATEWAY: &str = r#"
+[provider]
+name = "Acme Gateway"
+id = "acme"
+api_key_env = "ACME_FILES_KEY"
+
+[auth]
+style = "header"
+header = "x-acme-key"
+
+[[site]]
+name = "default"
+base_url = "https://files.acme.example/api"
+purposes = ["docs"]
+query = { tenant = "team-7" }
+
+[endpoints]
+files = "/objects"
+file = "/objects/{id}"
+content = "/objects/{id}/blob"
+
+[list]
+paging = "pages"
+pages = { page = "page", size = "per_page", first = 1, total = "total" }
+
+[object]
+bytes = "size_bytes"
+time = "rfc3339"
+
+[[purpose]]
+name = "docs"
+"#;
+
+/// Kills `files serve` when the test ends, passed or not.
+struct Served(std::process::Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn files_serve_and_files_take_the_same_spec_file() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("acme.toml");
+    std::fs::write(&spec, GATEWAY).unwrap();
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_files"));
+    serve
+        .arg("--provider-spec")
+        .arg(&spec)
+        .args([
+            "--json",
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--site",
+            "default",
+        ])
+        .args(["--path-prefix", "/api", "--api-key", "acme-key"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut served = Served(serve.spawn().unwrap());
+    let mut line = String::new();
+    std::io::BufReader::new(served.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let announced: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(announced["provider"], "acme");
+    let base_url = announced["base_url"].as_str().unwrap().to_owned();
+    let source = dir.path().join("a.txt");
+    std::fs::write(&source, "hello").unwrap();
+    let files = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_files"));
+        command
+            .env_clear()
+            .env("ACME_FILES_KEY", "acme-key")
+            .arg("--provider-spec")
+            .arg(&spec)
+            .args(["--base-url", &base_url])
+            .args(args);
+        command
+    };
+    let mut upload = files(&["upload", "--purpose", "docs", "-q"]);
+    upload.arg(&source);
+    let id = run(upload).trim().to_owned();
+    assert_eq!(run(files(&["list", "-q"])).trim(), id);
+    let object: serde_json::Value =
+        serde_json::from_str(&run(files(&["get", &id, "--json"]))).unwrap();
+    assert_eq!(object["bytes"], 5, "size_bytes as a string, read as a size");
+    assert_eq!(run(files(&["download", &id, "-o", "-"])), "hello");
+    run(files(&["delete", &id]));
+    drop(served);
+}
+
+#[test]
+fn a_bad_spec_file_is_refused_with_its_name_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("broken.toml");
+    std::fs::write(
+        &spec,
+        GATEWAY.replace("paging = \"pages\"", "paging = pages"),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_files"))
+        .env_clear()
+        .arg("--provider-spec")
+        .arg(&spec)
+        .arg("list")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "a usage error");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("broken.toml: line 23, column 10: string values must be quoted"),
+        "{stderr}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_files"))
+        .env_clear()
+        .args(["--provider", "nonesuch", "list"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("azure, moonshot"),
+        "the names are listed: {stderr}"
+    );
+}

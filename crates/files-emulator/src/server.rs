@@ -293,7 +293,26 @@ fn check_auth(state: &AppState, parts: &Parts) -> Result<(), ApiError> {
     } else {
         ""
     };
-    if let Auth::Header(name) = &dialect.wire().auth {
+    let site = state.config.site.as_deref().or(dialect
+        .spec()
+        .file
+        .site
+        .first()
+        .map(|s| s.name.as_str()));
+    let bearer_too = site.is_some_and(|site| {
+        dialect
+            .spec()
+            .file
+            .auth
+            .bearer_too
+            .iter()
+            .any(|s| s == site)
+    });
+    // A site that takes Bearer too (Azure's v1) checks the header when it is sent, else the
+    // Authorization header below.
+    if let Auth::Header(name) = &dialect.wire().auth
+        && (!bearer_too || parts.headers.contains_key(name.as_str()))
+    {
         let given = parts
             .headers
             .get(name.as_str())

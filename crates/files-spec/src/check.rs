@@ -112,6 +112,17 @@ fn check_auth(origin: &str, file: &SpecFile) -> Checked {
             );
         }
     }
+    if let Some(site) = file
+        .auth
+        .bearer_too
+        .iter()
+        .find(|name| !file.site.iter().any(|s| &s.name == *name))
+    {
+        return fail(
+            "[auth] bearer_too",
+            format!("{site:?} is not a site of this spec"),
+        );
+    }
     for (name, value) in &file.auth.headers {
         header_name(origin, "[auth] headers", name)?;
         if http::HeaderValue::from_str(value).is_err() {

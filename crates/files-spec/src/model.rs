@@ -81,6 +81,9 @@ pub struct AuthSpec {
     pub style: String,
     pub header: Option<String>,
     pub headers: BTreeMap<String, String>,
+    /// The sites that take `Authorization: Bearer KEY` as well as the header (Azure's v1
+    /// API); the client still sends the header, the emulator accepts either there.
+    pub bearer_too: Vec<String>,
 }
 
 impl Default for AuthSpec {
@@ -89,6 +92,7 @@ impl Default for AuthSpec {
             style: "bearer".to_owned(),
             header: None,
             headers: BTreeMap::new(),
+            bearer_too: Vec::new(),
         }
     }
 }

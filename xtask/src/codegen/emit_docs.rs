@@ -68,6 +68,14 @@ pub fn providers_md(spec: &Spec) -> String {
             Some(header) if p.auth.style == "header" => format!("`{header}: KEY`"),
             _ => "`Authorization: Bearer KEY`".to_owned(),
         };
+        if !p.auth.bearer_too.is_empty() {
+            write!(
+                text,
+                " (also `Authorization: Bearer KEY` on {})",
+                p.auth.bearer_too.join(", ")
+            )
+            .unwrap();
+        }
         for (name, value) in &p.auth.headers {
             write!(text, "; `{name}: {value}`").unwrap();
         }
@@ -148,12 +156,14 @@ pub fn providers_md(spec: &Spec) -> String {
             parts.push(format!("`{name}`"));
         }
         if let Some(limit) = &l.limit {
-            let max = if limit.max == u32::MAX {
-                "no documented maximum".to_owned()
+            let mut text = if limit.max == u32::MAX {
+                format!(
+                    "`{}` from {} (no documented maximum)",
+                    limit.name, limit.min
+                )
             } else {
-                limit.max.to_string()
+                format!("`{}` {}–{}", limit.name, limit.min, limit.max)
             };
-            let mut text = format!("`{}` {}–{max}", limit.name, limit.min);
             if let Some(d) = limit.default {
                 write!(text, " (default {d})").unwrap();
             }

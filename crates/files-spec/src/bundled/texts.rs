@@ -328,7 +328,7 @@ id = "azure"
 api_key_env = "AZURE_OPENAI_API_KEY"
 base_url_env = "AZURE_OPENAI_ENDPOINT"  # fills `{endpoint}`: https://{resource}.openai.azure.com
 api_version_env = "OPENAI_API_VERSION"
-auth_note = "the v1 API also takes Authorization: Bearer (Entra ID tokens, or the key through a plain OpenAI client); uploads answer 201 Created with a Location header"
+auth_note = "Entra ID tokens go in Authorization: Bearer on v1; uploads answer 201 Created with a Location header"
 request_id_headers = ["apim-request-id", "x-request-id"]
 url_upload = false
 content = "original_bytes"
@@ -354,6 +354,8 @@ query = { "api-version" = "{api_version}" }
 [auth]
 style = "header"
 header = "api-key"
+# The v1 API also takes the key (or an Entra ID token) as `Authorization: Bearer`.
+bearer_too = ["v1"]
 
 # Each operation's path under the base URL; `{id}` is the file id.
 # No `uploads`: whether the v1 API has the Uploads API is unknown (a .NET SDK thread reports 404).
