@@ -10,50 +10,7 @@ use files_emulator::{Dialect, Emulator, EmulatorConfig};
 use files_spec::{ProviderSpec, SpecProvider};
 use files_tests::{sample_bytes, sha256, sha256_file};
 
-const SPEC: &str = r#"
-[provider]
-name = "Acme Gateway"
-id = "acme"
-api_key_env = "ACME_FILES_KEY"
-request_id_headers = ["x-acme-trace"]
-content = "original_bytes"
-file_statuses = ["stored"]
-
-[auth]
-style = "header"
-header = "x-acme-key"
-
-[[site]]
-name = "default"
-base_url = "https://files.acme.example/api"
-purposes = ["docs"]
-query = { tenant = "team-7" }
-
-[endpoints]
-files = "/storage/objects"
-file = "/storage/objects/{id}"
-content = "/storage/objects/{id}/blob"
-
-[form]
-file = "upload"
-purpose = "category"
-
-[list]
-limit = { name = "per_page", min = 1, max = 50, default = 20 }
-paging = "pages"
-pages = { page = "page", size = "per_page", first = 1, total = "total_count" }
-
-[object]
-bytes = "size_bytes"
-created_at = "created"
-time = "rfc3339"
-
-[[purpose]]
-name = "docs"
-doc = "Documents."
-max_bytes = 10485760
-formats = "any"
-"#;
+const SPEC: &str = include_str!("../fixtures/acme-gateway.toml");
 
 fn spec() -> std::sync::Arc<ProviderSpec> {
     ProviderSpec::parse("acme.toml", SPEC)
@@ -222,7 +179,7 @@ fn a_bad_spec_is_refused_with_the_line_or_the_field() {
     )
     .unwrap_err();
     assert_eq!(err.origin, "acme.toml");
-    assert_eq!(err.location, "line 31, column 10", "{err}");
+    assert_eq!(err.location, "line 32, column 10", "{err}");
     assert!(err.problem.contains("expected a string"), "{err}");
     let err = ProviderSpec::parse(
         "acme.toml",

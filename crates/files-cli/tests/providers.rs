@@ -218,38 +218,7 @@ fn azure_with_an_api_version_sends_it_on_every_request_and_the_key_as_api_key() 
 
 /// A gateway described only by a spec file, served by `files serve --provider-spec` and
 /// used by `files --provider-spec`, both processes reading the same file.
-const GATEWAY: &str = r#"
-[provider]
-name = "Acme Gateway"
-id = "acme"
-api_key_env = "ACME_FILES_KEY"
-
-[auth]
-style = "header"
-header = "x-acme-key"
-
-[[site]]
-name = "default"
-base_url = "https://files.acme.example/api"
-purposes = ["docs"]
-query = { tenant = "team-7" }
-
-[endpoints]
-files = "/objects"
-file = "/objects/{id}"
-content = "/objects/{id}/blob"
-
-[list]
-paging = "pages"
-pages = { page = "page", size = "per_page", first = 1, total = "total" }
-
-[object]
-bytes = "size_bytes"
-time = "rfc3339"
-
-[[purpose]]
-name = "docs"
-"#;
+const GATEWAY: &str = include_str!("../../../tests/fixtures/acme-gateway.toml");
 
 /// Kills `files serve` when the test ends, passed or not.
 struct Served(std::process::Child);
@@ -335,7 +304,7 @@ fn a_bad_spec_file_is_refused_with_its_name_and_line() {
     assert_eq!(out.status.code(), Some(2), "a usage error");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("broken.toml: line 23, column 10: string values must be quoted"),
+        stderr.contains("broken.toml: line 32, column 10: string values must be quoted"),
         "{stderr}"
     );
     let out = Command::new(env!("CARGO_BIN_EXE_files"))
