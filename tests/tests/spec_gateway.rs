@@ -198,6 +198,10 @@ fn a_bad_spec_is_refused_with_the_line_or_the_field() {
     .unwrap_err();
     assert_eq!(err.location, "[auth] style");
     assert!(
+        err.problem.contains("the key in the URL) is not supported"),
+        "{err}"
+    );
+    assert!(
         err.to_string()
             .contains("allowed are \"bearer\" and \"header\""),
         "{err}"

@@ -10,7 +10,7 @@ pub use known::Purpose;
 
 open_string! {
     /// A file's processing status. Optional and deprecated on OpenAI; StepFun sends
-    /// `processed` or `success`, or nothing.
+    /// `processed` or `success`, or nothing; Moonshot `ok`.
     FileStatus {
         /// Uploaded, not yet processed (OpenAI).
         UPLOADED = "uploaded",
@@ -22,6 +22,8 @@ open_string! {
         SUCCESS = "success",
         /// Deleted while it was being processed (Azure OpenAI).
         DELETED = "deleted",
+        /// Ready (Moonshot).
+        OK = "ok",
     }
 }
 

@@ -105,6 +105,15 @@ fn check_auth(origin: &str, file: &SpecFile) -> Checked {
                 "style = \"header\" needs the header's name, e.g. header = \"api-key\"".to_owned(),
             );
         }
+        ("query", _) => {
+            return fail(
+                "[auth] style",
+                "\"query\" (the key in the URL) is not supported: the client keeps keys out of \
+                 URLs, which land in logs and error messages; allowed are \"bearer\" and \
+                 \"header\""
+                    .to_owned(),
+            );
+        }
         (other, _) => {
             return fail(
                 "[auth] style",

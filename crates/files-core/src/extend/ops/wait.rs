@@ -37,6 +37,7 @@ pub fn is_final(status: Option<&FileStatus>) -> bool {
             FileStatus::ERROR,
             FileStatus::SUCCESS,
             FileStatus::DELETED,
+            FileStatus::OK,
         ]
         .contains(s),
     }
@@ -186,6 +187,7 @@ mod tests {
             Some("error"),
             Some("success"),
             Some("deleted"),
+            Some("ok"),
             None,
         ] {
             let mut s = wait(Polling::new());
