@@ -26,9 +26,10 @@ pub(crate) fn content_of(word: &str) -> ContentKind {
 /// The spec's dialect, without a site's query parameters.
 pub(crate) fn dialect_of(file: &SpecFile) -> Dialect {
     let mut dialect = Dialect::openai();
+    // A checked spec names a header exactly when its style is "header".
     dialect.auth = match &file.auth.header {
-        Some(name) if file.auth.style == "header" => Auth::Header(name.to_ascii_lowercase()),
-        _ => Auth::Bearer,
+        Some(name) => Auth::Header(name.to_ascii_lowercase()),
+        None => Auth::Bearer,
     };
     dialect.headers = file
         .auth
@@ -61,13 +62,14 @@ pub(crate) fn dialect_of(file: &SpecFile) -> Dialect {
         .order
         .as_ref()
         .map(|o| (o.name.clone(), o.values.clone()));
+    // A checked spec has the table of its paging style, and only that one.
     style.paging = match (&list.cursor, &list.pages) {
-        (Some(c), _) if list.paging == "cursor" => Paging::Cursor {
+        (Some(c), _) => Paging::Cursor {
             param: c.param.clone(),
             has_more: c.has_more.clone(),
             last_id: c.last_id.clone(),
         },
-        (_, Some(p)) if list.paging == "pages" => Paging::Pages {
+        (_, Some(p)) => Paging::Pages {
             page: p.page.clone(),
             size: p.size.clone(),
             first: p.first,
@@ -181,5 +183,120 @@ pub(crate) fn rules_of(file: &SpecFile) -> ProviderRules {
             expires_after_seconds: u.expires_after_seconds,
             purposes: leak_strs(&u.purposes),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{ProviderSpec, SpecProvider, bundled};
+    use files_core::ApiErrorKind;
+    use files_core::Provider;
+    use files_core::extend::dialect::{Auth, Paging, TimeForm};
+    use files_core::extend::provider::{ContentKind, UploadCheck};
+    use files_core::extend::rules::Formats;
+
+    const GATEWAY: &str = r#"
+[provider]
+name = "Gateway"
+id = "gateway"
+api_key_env = "GATEWAY_KEY"
+content = "extracted_text"
+[auth]
+style = "header"
+header = "X-Key"
+headers = { "x-version" = "2" }
+[[site]]
+name = "default"
+base_url = "https://files.example.com/v2"
+purposes = ["docs"]
+[list]
+paging = "pages"
+pages = { page = "p", size = "n", first = 1, total = "count" }
+[object]
+bytes = "size_bytes"
+time = "rfc3339"
+[[purpose]]
+name = "docs"
+max_bytes = 10
+formats = ["txt"]
+[[error]]
+status = 429
+code = "1113"
+kind = "insufficient_balance"
+retry = false
+"#;
+
+    #[test]
+    fn a_spec_becomes_its_dialect() {
+        let spec = ProviderSpec::parse("g.toml", GATEWAY).unwrap();
+        let d = &spec.dialect;
+        assert_eq!(
+            d.auth,
+            Auth::Header("x-key".to_owned()),
+            "header names in lower case"
+        );
+        assert_eq!(d.headers, [("x-version".to_owned(), "2".to_owned())]);
+        assert_eq!(
+            d.list.paging,
+            Paging::Pages {
+                page: "p".to_owned(),
+                size: "n".to_owned(),
+                first: 1,
+                total: Some("count".to_owned())
+            }
+        );
+        assert_eq!(d.object.bytes, "size_bytes");
+        assert_eq!(d.object.time_form, TimeForm::Rfc3339);
+        assert_eq!(d.errors.len(), 1);
+        assert_eq!(d.errors[0].kind, ApiErrorKind::InsufficientBalance);
+        assert_eq!(d.errors[0].code.as_deref(), Some("1113"));
+        assert_eq!(d.errors[0].retry, Some(false));
+        assert_eq!(spec.features.content, ContentKind::ExtractedText);
+        let rules = spec.rules;
+        assert_eq!(rules.sites[0].purposes, ["docs"]);
+        assert_eq!(
+            rules.purpose("docs").unwrap().formats,
+            Formats::Only(&["txt"])
+        );
+        assert_eq!(rules.purpose("docs").unwrap().max_bytes, 10);
+    }
+
+    #[test]
+    fn the_bundled_specs_keep_their_providers_behaviour() {
+        let openai = bundled::openai();
+        assert!(matches!(openai.dialect.list.paging, Paging::Cursor { .. }));
+        assert_eq!(openai.dialect.auth, Auth::Bearer);
+        assert_eq!(openai.features.content, ContentKind::OriginalBytes);
+        assert_eq!(
+            bundled::stepfun().features.content,
+            ContentKind::ExtractedText
+        );
+        assert_eq!(bundled::zhipu().features.content, ContentKind::Unknown);
+        assert_eq!(bundled::stepfun().dialect.list.paging, Paging::None);
+        let zhipu = bundled::zhipu();
+        let spent = zhipu
+            .dialect
+            .errors
+            .iter()
+            .find(|e| e.code.as_deref() == Some("1113"));
+        assert_eq!(
+            spent.map(|e| (e.kind, e.retry)),
+            Some((ApiErrorKind::InsufficientBalance, Some(false)))
+        );
+    }
+
+    #[test]
+    fn a_spec_provider_answers_with_its_spec() {
+        let openai = SpecProvider::new(bundled::openai(), "sk-1").unwrap();
+        assert_eq!(openai.name(), "OpenAI");
+        assert!(openai.uploads().is_some(), "OpenAI has the Uploads API");
+        assert!(openai.features().expires_after);
+        let groq = SpecProvider::new(bundled::groq(), "gk").unwrap();
+        assert!(groq.uploads().is_none());
+        let purpose = files_core::Purpose::BATCH;
+        let refused = groq.check_upload(&UploadCheck::new(&purpose, Some("a.txt"), Some(5)));
+        assert!(refused.is_err(), "Groq's batch takes JSON Lines only");
+        let debug = format!("{groq:?}");
+        assert!(debug.contains("groq") && !debug.contains("gk\""), "{debug}");
     }
 }

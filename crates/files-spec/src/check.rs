@@ -581,6 +581,21 @@ formats = ["txt"]
     }
 
     #[test]
+    fn what_is_allowed_is_read() {
+        for (from, to) in [
+            ("id = \"gateway\"", "id = \"gate-2\""),
+            ("[[site]]", "[auth]\nbearer_too = [\"default\"]\n\n[[site]]"),
+            (
+                "paging = \"cursor\"",
+                "paging = \"cursor\"\nlimit = { name = \"n\", min = 5, max = 5 }",
+            ),
+        ] {
+            let text = BASE.replacen(from, to, 1);
+            assert!(ProviderSpec::parse("g.toml", &text).is_ok(), "{to}");
+        }
+    }
+
+    #[test]
     fn the_provider_table_is_checked_word_by_word() {
         let with = |line: &str| {
             BASE.replacen(
