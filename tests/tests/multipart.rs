@@ -125,7 +125,7 @@ proptest! {
         let upload = UploadRequest::from_bytes(content.clone(), filename.clone(), Purpose::ASSISTANTS);
         let boundary = Boundary::from_random(random);
         // Any name is sent (escaped); only a blank one is refused.
-        let request = match build_upload(&provider, &upload, None, boundary.clone()) {
+        let request = match build_upload(&provider, &upload, None, boundary.clone(), &[]) {
             Ok(request) => request,
             Err(e) => {
                 prop_assert!(filename.trim().is_empty(), "{:?} refused: {}", filename, e);
@@ -140,5 +140,50 @@ proptest! {
         prop_assert_eq!(names, ["purpose", "file"]);
         prop_assert_eq!(&parts[0].bytes, b"assistants");
         prop_assert_eq!(&parts[1].bytes, &content);
+    }
+
+    #[test]
+    fn extra_fields_reach_the_form_intact_or_are_refused_before_sending(
+        extra in proptest::collection::vec((filename(), filename()), 0..4),
+        random in any::<u128>(),
+    ) {
+        let provider = OpenAi::new("sk-test").with_base_url("http://127.0.0.1:9/v1").unwrap();
+        let upload = UploadRequest::from_bytes(&b"{}"[..], "a.jsonl", Purpose::BATCH);
+        let mut options = files_core::RequestOptions::new();
+        for (name, value) in &extra {
+            match options.clone().form_field(name, value) {
+                Ok(next) => options = next,
+                Err(e) => {
+                    // Only what cannot be sent as given is refused at once.
+                    let bad = name.trim().is_empty()
+                        || name.chars().chain(value.chars()).any(char::is_control);
+                    prop_assert!(bad, "{:?}={:?} refused: {}", name, value, e);
+                }
+            }
+        }
+        let boundary = Boundary::from_random(random);
+        let fields = options.extra_form_fields().to_vec();
+        let request = match build_upload(&provider, &upload, None, boundary.clone(), &fields) {
+            Ok(request) => request,
+            Err(e) => {
+                let own = ["file", "purpose", "url", "expires_after[anchor]", "expires_after[seconds]"];
+                prop_assert!(
+                    fields.iter().any(|(n, _)| own.iter().any(|o| o.eq_ignore_ascii_case(n))),
+                    "refused: {}", e
+                );
+                return Ok(());
+            }
+        };
+        let length: u64 = request.headers()[http::header::CONTENT_LENGTH].to_str().unwrap().parse().unwrap();
+        let bytes = render(request.into_body());
+        prop_assert_eq!(bytes.len() as u64, length);
+        let parts = parse(bytes, boundary.as_str()).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(parts.len(), fields.len() + 2, "no value adds or removes a part");
+        for (part, (name, value)) in parts[1..].iter().zip(&fields) {
+            let escaped = escape_quoted(name);
+            prop_assert_eq!(part.name.as_deref(), Some(escaped.as_str()));
+            prop_assert_eq!(&part.bytes, value.as_bytes());
+        }
+        prop_assert_eq!(parts.last().and_then(|p| p.filename.as_deref()), Some("a.jsonl"));
     }
 }

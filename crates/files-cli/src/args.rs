@@ -63,6 +63,20 @@ pub struct Connection {
     /// word either way.
     #[arg(long, global = true)]
     pub no_validate: bool,
+    /// Add a header to every request, e.g. --header 'X-Trace: 1' (repeatable). The key's
+    /// header and the body's framing headers are the client's and are refused; so is a value
+    /// with a line break.
+    #[arg(long = "header", global = true, value_name = "'NAME: VALUE'")]
+    pub headers: Vec<String>,
+    /// Add a query parameter to every request, e.g. --extra-query tenant=a (repeatable). A
+    /// parameter the client sends itself (limit, after, api-version…) is refused.
+    #[arg(long, global = true, value_name = "NAME=VALUE")]
+    pub extra_query: Vec<String>,
+    /// Add a field to the upload's form, e.g. --extra-field target_model_names=gpt-4o
+    /// (repeatable); through the Uploads API, to its JSON bodies. The form's own fields
+    /// (file, purpose…) are refused.
+    #[arg(long, global = true, value_name = "NAME=VALUE")]
+    pub extra_field: Vec<String>,
 }
 
 /// How results are shown; accepted before or after the subcommand.

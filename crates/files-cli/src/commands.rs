@@ -257,9 +257,12 @@ pub fn client(
 ) -> CliResult<Api> {
     let mut all: Vec<Arc<dyn Observer>> = vec![Arc::new(WarningPrinter)];
     all.extend(observers);
-    let options = RequestOptions::new()
-        .validate(!connection.no_validate)
-        .observer(Arc::new(Observers(all)));
+    let options = extras(
+        connection,
+        RequestOptions::new()
+            .validate(!connection.no_validate)
+            .observer(Arc::new(Observers(all))),
+    )?;
     let cacert = match &connection.cacert {
         Some(path) => Some(read_cacert(path)?),
         None => None,
@@ -288,6 +291,42 @@ pub fn client(
                 .map_err(|e| Failure::local(format!("could not start the async client: {e}")))?
         }
     })
+}
+
+/// `options` with the headers, query parameters and fields the command line adds.
+fn extras(connection: &Connection, mut options: RequestOptions) -> CliResult<RequestOptions> {
+    let refused =
+        |flag: &str, e: files_client::ValidationError| Failure::usage(format!("{flag}: {e}"));
+    for header in &connection.headers {
+        let Some((name, value)) = header.split_once(':') else {
+            return Err(Failure::usage(format!(
+                "--header {header:?}: give it as 'NAME: VALUE'"
+            )));
+        };
+        options = options
+            .header(name.trim(), value.trim())
+            .map_err(|e| refused("--header", e))?;
+    }
+    for pair in &connection.extra_query {
+        let (name, value) = name_value("--extra-query", pair)?;
+        options = options
+            .query(name, value)
+            .map_err(|e| refused("--extra-query", e))?;
+    }
+    for pair in &connection.extra_field {
+        let (name, value) = name_value("--extra-field", pair)?;
+        options = options
+            .form_field(name, value)
+            .and_then(|o| o.json_field(name, value))
+            .map_err(|e| refused("--extra-field", e))?;
+    }
+    Ok(options)
+}
+
+/// `NAME=VALUE` split at its first `=`.
+fn name_value<'a>(flag: &str, pair: &'a str) -> CliResult<(&'a str, &'a str)> {
+    pair.split_once('=')
+        .ok_or_else(|| Failure::usage(format!("{flag} {pair:?}: give it as NAME=VALUE")))
 }
 
 /// The PEM bundle `--cacert` names, and the name to give it in messages.

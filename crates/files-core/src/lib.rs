@@ -52,6 +52,7 @@ mod error;
 #[rustfmt::skip]
 mod error_kind;
 pub mod extend;
+mod extras;
 mod file_objects;
 mod list_params;
 mod observer;

@@ -1,5 +1,6 @@
 //! [`RequestOptions`]: what a caller can tune per client and per call — retries, timeouts,
-//! extra headers, a progress observer — and [`Polling`] for waiting on processing.
+//! extra headers, query parameters and fields, a progress observer — and [`Polling`] for
+//! waiting on processing.
 
 use std::fmt;
 use std::sync::Arc;
@@ -8,6 +9,7 @@ use std::time::Duration;
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::error::ValidationError;
+use crate::extras::{self, Extras};
 use crate::observer::Observer;
 
 /// How many times a failed request is retried by default, as the official SDKs do.
@@ -97,6 +99,7 @@ pub struct RequestOptions {
     headers: HeaderMap,
     observer: Option<Arc<dyn Observer>>,
     validate: Option<bool>,
+    extras: Extras,
 }
 
 impl RequestOptions {
@@ -127,7 +130,9 @@ impl RequestOptions {
     /// Adds a header to every request. A name or value that cannot be an HTTP header — a
     /// value with a line break, say — is refused, never altered, and so are the headers that
     /// frame the body (`Content-Length`, `Content-Type`, `Transfer-Encoding`, `Host`), which
-    /// the client sets itself.
+    /// the client sets itself. The header that carries the key (`Authorization`, or the
+    /// provider's own such as `api-key`) and the provider's fixed headers are refused when a
+    /// request is built, before it is sent; `User-Agent` and `Accept` may be replaced.
     pub fn header(mut self, name: &str, value: &str) -> Result<Self, ValidationError> {
         let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
             ValidationError::new(
@@ -157,6 +162,50 @@ impl RequestOptions {
         Ok(self)
     }
 
+    /// Adds a query parameter to every request (the listing's pages, uploads, downloads, the
+    /// Uploads API), after the provider's own; the value is percent-encoded. A name the client
+    /// sends itself on a request (the listing's `limit` or `after`, a provider's fixed
+    /// `api-version`) is refused when that request is built, before it is sent.
+    ///
+    /// ```
+    /// use files_core::RequestOptions;
+    /// let options = RequestOptions::new().query("tenant", "a")?;
+    /// assert_eq!(options.extra_query(), [("tenant".to_owned(), "a".to_owned())]);
+    /// assert!(RequestOptions::new().query("tenant", "a\r\nb").is_err());
+    /// # Ok::<(), files_core::ValidationError>(())
+    /// ```
+    pub fn query(mut self, name: &str, value: &str) -> Result<Self, ValidationError> {
+        extras::check_name("query parameter", name)?;
+        extras::check_value("query parameter", name, value)?;
+        extras::set(&mut self.extras.query, name, value.to_owned());
+        Ok(self)
+    }
+
+    /// Adds a text field to the upload form of `POST /files` (before the file part), e.g.
+    /// LiteLLM's `target_model_names`. The form's own fields (`file`, `purpose`, a URL
+    /// upload's `url`, `expires_after[…]`, as the provider names them) are refused when the
+    /// upload is built, before it is sent.
+    pub fn form_field(mut self, name: &str, value: &str) -> Result<Self, ValidationError> {
+        extras::check_name("form field", name)?;
+        extras::check_value("form field", name, value)?;
+        extras::set(&mut self.extras.form, name, value.to_owned());
+        Ok(self)
+    }
+
+    /// Adds a field to the JSON bodies of the Uploads API (its create and complete
+    /// requests). The fields the client sends itself there (`filename`, `purpose`, `bytes`,
+    /// `mime_type`, `expires_after`, `part_ids`, `md5`) are refused when the request is
+    /// built, before it is sent.
+    pub fn json_field(
+        mut self,
+        name: &str,
+        value: impl Into<serde_json::Value>,
+    ) -> Result<Self, ValidationError> {
+        extras::check_name("JSON field", name)?;
+        extras::set(&mut self.extras.json, name, value.into());
+        Ok(self)
+    }
+
     /// Whether an upload is checked against the provider's rules before it is sent (default
     /// `true`). Turn it off for an OpenAI-compatible server whose rules differ: the server
     /// then has the last word.
@@ -172,7 +221,8 @@ impl RequestOptions {
     }
 
     /// These options over `base`: each setting of `self` wins, the rest come from `base`;
-    /// headers are merged, `self`'s replacing `base`'s of the same name.
+    /// headers, query parameters and fields are merged, `self`'s replacing `base`'s of the
+    /// same name.
     pub fn over(&self, base: &RequestOptions) -> RequestOptions {
         let mut headers = base.headers.clone();
         for (name, value) in &self.headers {
@@ -185,6 +235,7 @@ impl RequestOptions {
             headers,
             observer: self.observer.clone().or_else(|| base.observer.clone()),
             validate: self.validate.or(base.validate),
+            extras: self.extras.over(&base.extras),
         }
     }
 
@@ -206,6 +257,21 @@ impl RequestOptions {
         &self.headers
     }
 
+    /// The extra query parameters, in the order set.
+    pub fn extra_query(&self) -> &[(String, String)] {
+        &self.extras.query
+    }
+
+    /// The extra fields of the upload form, in the order set.
+    pub fn extra_form_fields(&self) -> &[(String, String)] {
+        &self.extras.form
+    }
+
+    /// The extra fields of the Uploads API's JSON bodies, in the order set.
+    pub fn extra_json_fields(&self) -> &[(String, serde_json::Value)] {
+        &self.extras.json
+    }
+
     /// Whether uploads are checked against the provider's rules (default `true`).
     pub fn validates(&self) -> bool {
         self.validate.unwrap_or(true)
@@ -218,14 +284,21 @@ impl RequestOptions {
 }
 
 impl fmt::Debug for RequestOptions {
-    /// Header values are not shown: an extra header may carry a credential.
+    /// Values are not shown, only names: an extra header or parameter may carry a credential.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<&str> = self.headers.keys().map(HeaderName::as_str).collect();
+        let names_of = |list: &[(String, String)]| -> Vec<String> {
+            list.iter().map(|(n, _)| n.clone()).collect()
+        };
+        let json: Vec<&str> = self.extras.json.iter().map(|(n, _)| n.as_str()).collect();
         f.debug_struct("RequestOptions")
             .field("max_retries", &self.max_retries)
             .field("request_timeout", &self.request_timeout)
             .field("idle_timeout", &self.idle_timeout)
             .field("header_names", &names)
+            .field("query_names", &names_of(&self.extras.query))
+            .field("form_field_names", &names_of(&self.extras.form))
+            .field("json_field_names", &json)
             .field("observer", &self.observer.is_some())
             .field("validate", &self.validate)
             .finish()
@@ -334,6 +407,56 @@ mod tests {
             text.contains("api-key") && !text.contains("sk-secret"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn extras_merge_by_name_and_show_no_values() {
+        let client = RequestOptions::new()
+            .query("tenant", "a")
+            .unwrap()
+            .form_field("target_model_names", "gpt-4o")
+            .unwrap()
+            .json_field("tag", "client")
+            .unwrap();
+        let call = RequestOptions::new()
+            .query("tenant", "b")
+            .unwrap()
+            .json_field("n", 2)
+            .unwrap();
+        let merged = call.over(&client);
+        assert_eq!(merged.extra_query(), [("tenant".into(), "b".into())]);
+        assert_eq!(
+            merged.extra_form_fields(),
+            [("target_model_names".into(), "gpt-4o".into())]
+        );
+        assert_eq!(
+            merged.extra_json_fields(),
+            [
+                ("tag".into(), serde_json::json!("client")),
+                ("n".into(), serde_json::json!(2))
+            ]
+        );
+        let text = format!("{merged:?}");
+        assert!(
+            text.contains("tenant") && text.contains("target_model_names"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("gpt-4o") && !text.contains("client"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn extras_with_line_breaks_or_no_name_are_refused() {
+        let err = RequestOptions::new().query("a", "1\r\n2").unwrap_err();
+        assert_eq!(err.what, "query parameter value");
+        let err = RequestOptions::new().form_field("a\nb", "1").unwrap_err();
+        assert_eq!(err.what, "form field name");
+        let err = RequestOptions::new().form_field("a", "x\r\ny").unwrap_err();
+        assert_eq!(err.what, "form field value");
+        let err = RequestOptions::new().json_field("", 1).unwrap_err();
+        assert_eq!(err.what, "JSON field name");
     }
 
     #[test]

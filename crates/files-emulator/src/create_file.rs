@@ -15,7 +15,7 @@ use crate::dialect::Dialect;
 use crate::disk::DiskWriter;
 use crate::envelope::ApiError;
 use crate::ids;
-use crate::record::FilePart;
+use crate::record::{BodySeen, FilePart};
 use crate::state::AppState;
 use crate::store::{StoredFile, TempUpload};
 
@@ -47,13 +47,13 @@ struct Form {
 
 /// Handles an upload: parses the form while streaming the file to disk, validates, stores.
 ///
-/// `file_part` is filled in as soon as a `file` part starts, so the request log has it even
-/// when the upload is rejected.
+/// `seen.file_part` is filled in as soon as a `file` part starts, so the request log has it
+/// even when the upload is rejected, and `seen.form_fields` as each text field is read.
 pub(crate) async fn upload(
     state: &AppState,
     headers: &HeaderMap,
     body: SharedBody,
-    file_part: &mut Option<FilePart>,
+    seen: &mut BodySeen,
 ) -> Result<Response, ApiError> {
     let dialect = &state.config.dialect;
     let content_type = headers
@@ -73,7 +73,7 @@ pub(crate) async fn upload(
                 ),
             )
         })?;
-    let form = read_form(state, body, boundary, file_part).await?;
+    let form = read_form(state, body, boundary, seen).await?;
 
     if let Some(max) = state.config.max_upload_bytes
         && form.file.as_ref().is_some_and(|file| file.too_large)
@@ -215,7 +215,7 @@ async fn read_form(
     state: &AppState,
     body: SharedBody,
     boundary: String,
-    file_part: &mut Option<FilePart>,
+    seen: &mut BodySeen,
 ) -> Result<Form, ApiError> {
     let dialect = &state.config.dialect;
     let fields = &dialect.wire().form;
@@ -236,19 +236,30 @@ async fn read_form(
                     .and_then(|p| dialect.rules().purpose(p))
                     .map(|p| p.max_bytes)
                     .filter(|_| !state.config.any_size);
-                form.file = Some(receive_file(state, &mut field, file_part, purpose_limit).await?);
+                form.file = Some(
+                    receive_file(state, &mut field, &mut seen.file_part, purpose_limit).await?,
+                );
                 continue;
             }
             Some(n) if n == fields.purpose => &mut form.purpose,
             Some("expires_after[anchor]") if expires => &mut form.anchor,
             Some("expires_after[seconds]") if expires => &mut form.seconds,
             Some(n) if url_upload && n == fields.url => &mut form.url,
-            // Unknown fields (and repeats of the file) are skipped by multer when dropped.
-            _ => continue,
+            // Repeats of the file are skipped by multer when dropped.
+            Some(n) if n == fields.file => continue,
+            // Other fields are not the API's: recorded, and otherwise ignored.
+            Some(n) => {
+                let text = read_text(&mut field, n).await?;
+                seen.form_fields.push((n.to_owned(), text));
+                continue;
+            }
+            None => continue,
         };
         if slot.is_none() {
             let field_name = name.unwrap_or_default().to_owned();
-            *slot = Some(read_text(&mut field, &field_name).await?);
+            let text = read_text(&mut field, &field_name).await?;
+            seen.form_fields.push((field_name, text.clone()));
+            *slot = Some(text);
         }
     }
     Ok(form)

@@ -23,6 +23,9 @@ pub struct RecordedRequest {
     pub content_length: Option<u64>,
     /// The multipart `file` part of an upload, if there was one.
     pub file_part: Option<FilePart>,
+    /// The text fields of an upload's multipart form (`POST /files`), in received order,
+    /// the file part left out.
+    pub form_fields: Vec<(String, String)>,
 }
 
 impl RecordedRequest {
@@ -94,7 +97,17 @@ pub(crate) fn record_head(
         chunked,
         content_length,
         file_part: None,
+        form_fields: Vec::new(),
     }
+}
+
+/// What a handler saw of a request's body, for its record.
+#[derive(Debug, Default)]
+pub(crate) struct BodySeen {
+    /// The multipart file part, once it starts.
+    pub(crate) file_part: Option<FilePart>,
+    /// The form's text fields, as read.
+    pub(crate) form_fields: Vec<(String, String)>,
 }
 
 /// The in-order log of requests, shared between the server and the [`Emulator`](crate::Emulator) handle.
@@ -116,10 +129,11 @@ impl RequestLog {
     }
 
     /// Fills in the body facts of the record at `index`.
-    pub(crate) fn complete(&self, index: usize, body_bytes: u64, file_part: Option<FilePart>) {
+    pub(crate) fn complete(&self, index: usize, body_bytes: u64, seen: BodySeen) {
         if let Some(entry) = self.lock().get_mut(index) {
             entry.body_bytes = body_bytes;
-            entry.file_part = file_part;
+            entry.file_part = seen.file_part;
+            entry.form_fields = seen.form_fields;
         }
     }
 

@@ -18,7 +18,7 @@ use crate::conn::{Connection, CuttableListener};
 use crate::dialect::Dialect;
 use crate::envelope::ApiError;
 use crate::fault::{FaultAction, MAX_STALL};
-use crate::record::{FilePart, record_head};
+use crate::record::{BodySeen, record_head};
 use crate::state::AppState;
 use crate::tls::TlsListener;
 use crate::{create_file, files, ids, uploads_api};
@@ -111,14 +111,14 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
         state.config.dialect.wire().auth.header_name(),
     ));
     let mut body = SharedBody::new(body);
-    let mut file_part = None;
+    let mut seen = BodySeen::default();
     let mut cut = None;
 
     let mut response = route(
         &state,
         &parts,
         body.clone(),
-        &mut file_part,
+        &mut seen,
         connection,
         &mut cut,
     )
@@ -126,13 +126,13 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
 
     if let Some(connection) = cut {
         // The record is complete before the client can see the cut.
-        state.log.complete(index, body.bytes_received(), file_part);
+        state.log.complete(index, body.bytes_received(), seen);
         connection.cut();
         return response;
     }
     // Read whatever the handler left, so the client can finish sending and the count is whole.
     body.drain().await;
-    state.log.complete(index, body.bytes_received(), file_part);
+    state.log.complete(index, body.bytes_received(), seen);
     let request_id = HeaderName::from_static("x-request-id");
     if !response.headers().contains_key(&request_id)
         && let Ok(value) = HeaderValue::from_str(&ids::request_id())
@@ -149,7 +149,7 @@ async fn route(
     state: &AppState,
     parts: &Parts,
     mut body: SharedBody,
-    file_part: &mut Option<FilePart>,
+    seen: &mut BodySeen,
     connection: Option<Connection>,
     cut: &mut Option<Connection>,
 ) -> Response {
@@ -185,7 +185,7 @@ async fn route(
         Some(FaultAction::StallAfterResponseBytes(bytes)) => truncate = Some((bytes, true)),
         Some(FaultAction::CutAfterResponseBytes(bytes)) => truncate = Some((bytes, false)),
     }
-    let response = handle(state, parts, rest, body, file_part).await;
+    let response = handle(state, parts, rest, body, seen).await;
     match truncate {
         Some((bytes, true)) => {
             let stopped = state.stopped();
@@ -246,7 +246,7 @@ async fn handle(
     parts: &Parts,
     rest: &str,
     body: SharedBody,
-    file_part: &mut Option<FilePart>,
+    seen: &mut BodySeen,
 ) -> Response {
     let dialect = &state.config.dialect;
     let (path, method) = (parts.uri.path(), parts.method.as_str());
@@ -256,11 +256,11 @@ async fn handle(
     let uploads = dialect.rules().uploads.is_some();
     let result = match (&parts.method, route_of(dialect, rest)) {
         (&Method::POST, Some(Route::Files)) => {
-            create_file::upload(state, &parts.headers, body, file_part).await
+            create_file::upload(state, &parts.headers, body, seen).await
         }
         (&Method::POST, Some(Route::Uploads)) if uploads => uploads_api::create(state, body).await,
         (&Method::POST, Some(Route::UploadStep(id, "parts"))) if uploads => {
-            uploads_api::add_part(state, id, &parts.headers, body, file_part).await
+            uploads_api::add_part(state, id, &parts.headers, body, &mut seen.file_part).await
         }
         (&Method::POST, Some(Route::UploadStep(id, "complete"))) if uploads => {
             uploads_api::complete(state, id, body).await

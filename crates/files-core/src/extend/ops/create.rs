@@ -175,6 +175,7 @@ impl Operation for CreateFile {
                         &self.upload,
                         probe.as_ref(),
                         Boundary::from_random(random),
+                        self.options.extra_form_fields(),
                     );
                     let exchange = Exchange::json(
                         self.name(),

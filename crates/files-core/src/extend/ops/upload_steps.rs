@@ -25,7 +25,7 @@ impl Exchange<Upload> {
         Exchange::json(
             "uploads.create",
             provider.dialect(),
-            build_create_upload(provider, upload),
+            build_create_upload(provider, upload, options.extra_json_fields()),
             decode_upload,
             options,
         )
@@ -42,7 +42,13 @@ impl Exchange<Upload> {
         Exchange::json(
             "uploads.complete",
             provider.dialect(),
-            build_complete_upload(provider, upload_id, part_ids, md5),
+            build_complete_upload(
+                provider,
+                upload_id,
+                part_ids,
+                md5,
+                options.extra_json_fields(),
+            ),
             decode_upload,
             options,
         )

@@ -3,6 +3,7 @@
 
 use crate::body::{Body, PathRange, Segment};
 use crate::error::{Error, ValidationError};
+use crate::extras::refuse_reserved;
 use crate::probe::{FileProbe, PROBE_PREFIX_LEN};
 use crate::provider::{Provider, UploadCheck};
 use crate::rules::{RuleKind, UploadWarning};
@@ -10,16 +11,24 @@ use crate::upload_request::{UploadRequest, UploadSource};
 use crate::wire::multipart::{Boundary, MultipartBody, guess_content_type};
 use crate::wire::request::{invalid_request, json_request_builder, url_of};
 
+/// The form field of an expiry's anchor.
+const EXPIRES_ANCHOR: &str = "expires_after[anchor]";
+/// The form field of an expiry's seconds.
+const EXPIRES_SECONDS: &str = "expires_after[seconds]";
+
 /// Builds the upload request: checks that the provider has the features it needs and that it
 /// is well-formed, then lays out the multipart body. The provider's rules are checked by the
 /// machine before this ([`Provider::check_upload`]), unless the caller turned validation off. `probe` is
 /// required for a path source (its length); the boundary is the caller's so the result is
-/// reproducible.
+/// reproducible. `extra_fields` are the caller's own text fields
+/// ([`RequestOptions::form_field`](crate::RequestOptions::form_field)), sent after the
+/// purpose; one the form has itself is refused.
 pub fn build_upload(
     provider: &dyn Provider,
     upload: &UploadRequest,
     probe: Option<&FileProbe>,
     boundary: Boundary,
+    extra_fields: &[(String, String)],
 ) -> Result<http::Request<Body>, Error> {
     let features = provider.features();
     let filename = upload.filename();
@@ -102,8 +111,19 @@ pub fn build_upload(
     let mut form = MultipartBody::new(boundary);
     form.text(&fields.purpose, upload.purpose().as_str());
     if let Some(seconds) = upload.expires_after() {
-        form.text("expires_after[anchor]", "created_at");
-        form.text("expires_after[seconds]", &seconds.to_string());
+        form.text(EXPIRES_ANCHOR, "created_at");
+        form.text(EXPIRES_SECONDS, &seconds.to_string());
+    }
+    let own = [
+        fields.file.as_str(),
+        fields.purpose.as_str(),
+        fields.url.as_str(),
+        EXPIRES_ANCHOR,
+        EXPIRES_SECONDS,
+    ];
+    for (name, value) in extra_fields {
+        refuse_reserved("form field", name, &own, "the upload form")?;
+        form.text(name, value);
     }
     let content = match upload.source() {
         UploadSource::Path(path) => Some(Segment::Path(PathRange::whole(path.clone(), len))),

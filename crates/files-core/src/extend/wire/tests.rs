@@ -232,6 +232,39 @@ fn ids_are_path_segments() {
 }
 
 #[test]
+fn extra_form_fields_follow_the_purpose_and_never_replace_the_forms_own() {
+    let p = TestProvider::openai_like();
+    let upload = UploadRequest::from_bytes(&b"{}"[..], "a.jsonl", Purpose::BATCH);
+    let extra = [("target_model_names".to_owned(), "gpt-4o".to_owned())];
+    let req = build_upload(&p, &upload, None, Boundary::new("B").unwrap(), &extra).unwrap();
+    let head = match &req.body().segments()[0] {
+        Segment::Bytes(b) => String::from_utf8(b.to_vec()).unwrap(),
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        head.starts_with(
+            "--B\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n\
+             --B\r\nContent-Disposition: form-data; name=\"target_model_names\"\r\n\r\n\
+             gpt-4o\r\n--B\r\n"
+        ),
+        "{head}"
+    );
+    assert_eq!(
+        req.headers()["content-length"],
+        req.body().len().to_string().as_str()
+    );
+    for own in ["file", "Purpose", "url", "expires_after[seconds]"] {
+        let extra = [(own.to_owned(), "x".to_owned())];
+        let err = build_upload(&p, &upload, None, boundary(), &extra).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with(&format!("form field {own}: is sent by the client")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn a_path_upload_declares_its_exact_length_without_reading_the_file() {
     let p = TestProvider::openai_like();
     let upload = UploadRequest::from_path("/data/секрет/big file.jsonl", Purpose::BATCH)
@@ -240,7 +273,7 @@ fn a_path_upload_declares_its_exact_length_without_reading_the_file() {
         len: 100_000_000_000,
         prefix: bytes::Bytes::new(),
     };
-    let req = build_upload(&p, &upload, Some(&probe), Boundary::new("B").unwrap()).unwrap();
+    let req = build_upload(&p, &upload, Some(&probe), Boundary::new("B").unwrap(), &[]).unwrap();
     let declared: u64 = req.headers()["content-length"]
         .to_str()
         .unwrap()
@@ -268,7 +301,7 @@ fn declared_length_equals_the_bytes_rendered() {
         prefix: bytes::Bytes::new(),
     };
     let upload = UploadRequest::from_path("a.pdf", Purpose::ASSISTANTS);
-    let req = build_upload(&p, &upload, Some(&probe), boundary()).unwrap();
+    let req = build_upload(&p, &upload, Some(&probe), boundary(), &[]).unwrap();
     let declared: u64 = req.headers()["content-length"]
         .to_str()
         .unwrap()
@@ -284,16 +317,16 @@ fn provider_features_are_enforced_before_sending() {
     let openai = TestProvider::openai_like();
     let stepfun = TestProvider::stepfun_like();
     let url = UploadRequest::from_url("https://example.com/a.png", Purpose::STORAGE);
-    let err = build_upload(&openai, &url, None, boundary()).unwrap_err();
+    let err = build_upload(&openai, &url, None, boundary(), &[]).unwrap_err();
     assert!(
         err.to_string().contains("does not upload from a URL"),
         "{err}"
     );
     let named = UploadRequest::from_url("https://example.com/a.png", Purpose::STORAGE)
         .with_filename("b.png");
-    let err = build_upload(&stepfun, &named, None, boundary()).unwrap_err();
+    let err = build_upload(&stepfun, &named, None, boundary(), &[]).unwrap_err();
     assert!(err.to_string().contains("sends only the URL"), "{err}");
-    let req = build_upload(&stepfun, &url, None, boundary()).unwrap();
+    let req = build_upload(&stepfun, &url, None, boundary(), &[]).unwrap();
     let text = String::from_utf8(render(req.into_body())).unwrap();
     assert!(
         text.contains("name=\"url\"\r\n\r\nhttps://example.com/a.png\r\n"),
@@ -303,20 +336,21 @@ fn provider_features_are_enforced_before_sending() {
 
     let expiring =
         UploadRequest::from_bytes(&b"x"[..], "a.txt", Purpose::STORAGE).with_expires_after(4000);
-    assert!(build_upload(&stepfun, &expiring, None, boundary()).is_err());
+    assert!(build_upload(&stepfun, &expiring, None, boundary(), &[]).is_err());
     let nameless = UploadRequest::new(
         UploadSource::Bytes(bytes::Bytes::from_static(b"x")),
         Purpose::BATCH,
     );
-    assert!(build_upload(&openai, &nameless, None, boundary()).is_err());
+    assert!(build_upload(&openai, &nameless, None, boundary(), &[]).is_err());
     let unprobed = UploadRequest::from_path("a.txt", Purpose::BATCH);
-    assert!(build_upload(&openai, &unprobed, None, boundary()).is_err());
+    assert!(build_upload(&openai, &unprobed, None, boundary(), &[]).is_err());
 }
 
 #[test]
 fn a_content_type_with_a_line_break_is_refused_not_altered() {
     let upload = UploadRequest::from_bytes(&b"x"[..], "a.txt", Purpose::ASSISTANTS)
         .with_content_type("text/plain\r\nX-Injected: yes");
-    let err = build_upload(&TestProvider::openai_like(), &upload, None, boundary()).unwrap_err();
+    let err =
+        build_upload(&TestProvider::openai_like(), &upload, None, boundary(), &[]).unwrap_err();
     assert!(err.to_string().contains("content type"), "{err}");
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::body::{Body, PathRange, Segment};
 use crate::dialect::Dialect;
 use crate::error::{Error, ValidationError};
+use crate::extras::refuse_reserved;
 use crate::provider::Provider;
 use crate::rules::RuleKind;
 use crate::uploads::NewUpload;
@@ -59,19 +60,48 @@ fn require_uploads(provider: &dyn Provider) -> Result<(Arc<Dialect>, String), Er
     .into())
 }
 
+/// The fields of the create request's body, sent or not.
+const CREATE_FIELDS: &[&str] = &["filename", "purpose", "bytes", "mime_type", "expires_after"];
+/// The fields of the complete request's body, sent or not.
+const COMPLETE_FIELDS: &[&str] = &["part_ids", "md5"];
+
+/// The JSON body `value` with the caller's `extra` fields added, as a `POST` to `url`;
+/// `request` names the request and the fields its body may hold, which an extra may not.
 fn json_body(
     provider: &dyn Provider,
     dialect: &Dialect,
     url: &str,
     value: &impl Serialize,
+    extra: &[(String, serde_json::Value)],
+    (request, own): (&str, &[&str]),
 ) -> Result<http::Request<Body>, Error> {
-    let json = serde_json::to_vec(value).map_err(|e| {
+    let unwritable = |e: serde_json::Error| {
         ValidationError::new(
             "request body",
             e.to_string(),
             "could not be written as JSON",
         )
-    })?;
+    };
+    for (name, _) in extra {
+        refuse_reserved("JSON field", name, own, request)?;
+    }
+    let json = if extra.is_empty() {
+        serde_json::to_vec(value).map_err(unwritable)?
+    } else {
+        let mut object = match serde_json::to_value(value).map_err(unwritable)? {
+            serde_json::Value::Object(object) => object,
+            other => {
+                return Err(ValidationError::new(
+                    "request body",
+                    other.to_string(),
+                    "is not a JSON object",
+                )
+                .into());
+            }
+        };
+        object.extend(extra.iter().cloned());
+        serde_json::to_vec(&object).map_err(unwritable)?
+    };
     let body = Body::from_bytes(json);
     json_request_builder(provider, dialect, Method::POST, url)?
         .header(http::header::CONTENT_TYPE, "application/json")
@@ -80,10 +110,12 @@ fn json_body(
         .map_err(invalid_request)
 }
 
-/// `POST /uploads` with the file's name, purpose, size, MIME type and optional expiry.
+/// `POST /uploads` with the file's name, purpose, size, MIME type and optional expiry, and
+/// the caller's `extra` fields ([`RequestOptions::json_field`](crate::RequestOptions::json_field)).
 pub fn build_create_upload(
     provider: &dyn Provider,
     upload: &NewUpload,
+    extra: &[(String, serde_json::Value)],
 ) -> Result<http::Request<Body>, Error> {
     let (dialect, root) = require_uploads(provider)?;
     upload.check()?;
@@ -98,7 +130,8 @@ pub fn build_create_upload(
         }),
     };
     let url = resource_url(provider, &dialect, &root, &[]);
-    json_body(provider, &dialect, &url, &body)
+    let request = ("the Upload's creation", CREATE_FIELDS);
+    json_body(provider, &dialect, &url, &body, extra, request)
 }
 
 /// `POST /uploads/{id}/parts`: a form with one field, `data`, whose content is `range` of the
@@ -132,12 +165,13 @@ pub fn build_add_part(
 }
 
 /// `POST /uploads/{id}/complete` with the part ids in file order and, optionally, the MD5
-/// of the whole file (32 lowercase hex digits).
+/// of the whole file (32 lowercase hex digits), and the caller's `extra` fields.
 pub fn build_complete_upload(
     provider: &dyn Provider,
     upload_id: &str,
     part_ids: &[String],
     md5: Option<&str>,
+    extra: &[(String, serde_json::Value)],
 ) -> Result<http::Request<Body>, Error> {
     let (dialect, root) = require_uploads(provider)?;
     check_id("upload id", upload_id)?;
@@ -158,7 +192,9 @@ pub fn build_complete_upload(
         return Err(ValidationError::new("md5", md5, "must be 32 hexadecimal digits").into());
     }
     let url = resource_url(provider, &dialect, &root, &[upload_id, "complete"]);
-    json_body(provider, &dialect, &url, &CompleteBody { part_ids, md5 })
+    let body = CompleteBody { part_ids, md5 };
+    let request = ("the Upload's completion", COMPLETE_FIELDS);
+    json_body(provider, &dialect, &url, &body, extra, request)
 }
 
 /// `POST /uploads/{id}/cancel`.
@@ -195,7 +231,7 @@ mod tests {
         let provider = TestProvider::openai_like();
         let upload = NewUpload::new("big.jsonl", Purpose::BATCH, 10, "application/jsonl")
             .with_expires_after(Some(7200));
-        let (parts, body) = text(build_create_upload(&provider, &upload).unwrap());
+        let (parts, body) = text(build_create_upload(&provider, &upload, &[]).unwrap());
         assert_eq!(parts.uri.path(), "/v1/openai/v1/uploads");
         assert_eq!(parts.headers["content-type"], "application/json");
         let json: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -237,17 +273,50 @@ mod tests {
         let ids = ["part_b".to_owned(), "part_a".to_owned()];
         let md5 = "0123456789abcdef0123456789abcdef";
         let (parts, body) =
-            text(build_complete_upload(&provider, "upload_1", &ids, Some(md5)).unwrap());
+            text(build_complete_upload(&provider, "upload_1", &ids, Some(md5), &[]).unwrap());
         assert_eq!(parts.uri.path(), "/v1/openai/v1/uploads/upload_1/complete");
         assert_eq!(
             body,
             format!("{{\"part_ids\":[\"part_b\",\"part_a\"],\"md5\":\"{md5}\"}}")
         );
-        assert!(build_complete_upload(&provider, "upload_1", &ids, Some("xyz")).is_err());
-        assert!(build_complete_upload(&provider, "upload_1", &[], None).is_err());
+        assert!(build_complete_upload(&provider, "upload_1", &ids, Some("xyz"), &[]).is_err());
+        assert!(build_complete_upload(&provider, "upload_1", &[], None, &[]).is_err());
         let (parts, body) = text(build_cancel_upload(&provider, "upload_1").unwrap());
         assert_eq!(parts.uri.path(), "/v1/openai/v1/uploads/upload_1/cancel");
         assert!(body.is_empty());
+    }
+
+    #[test]
+    fn extra_json_fields_are_added_but_never_replace_the_clients() {
+        let provider = TestProvider::openai_like();
+        let upload = NewUpload::new("big.jsonl", Purpose::BATCH, 10, "application/jsonl");
+        let extra = [
+            ("target_model_names".to_owned(), serde_json::json!("gpt-4o")),
+            ("tags".to_owned(), serde_json::json!(["a", 1])),
+        ];
+        let (_, body) = text(build_create_upload(&provider, &upload, &extra).unwrap());
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["target_model_names"], "gpt-4o");
+        assert_eq!(json["tags"], serde_json::json!(["a", 1]));
+        assert_eq!(json["filename"], "big.jsonl");
+        // An expiry the client did not send this time is still the client's.
+        for own in ["purpose", "Bytes", "expires_after"] {
+            let extra = [(own.to_owned(), serde_json::json!(1))];
+            let err = build_create_upload(&provider, &upload, &extra).unwrap_err();
+            assert!(
+                err.to_string()
+                    .starts_with(&format!("JSON field {own}: is sent by the client")),
+                "{err}"
+            );
+        }
+        let ids = ["part_a".to_owned()];
+        let extra = [("md5".to_owned(), serde_json::json!("x"))];
+        let err = build_complete_upload(&provider, "upload_1", &ids, None, &extra).unwrap_err();
+        assert!(err.to_string().contains("the Upload's completion"), "{err}");
+        let extra = [("note".to_owned(), serde_json::json!("x"))];
+        let (_, body) =
+            text(build_complete_upload(&provider, "upload_1", &ids, None, &extra).unwrap());
+        assert_eq!(body, r#"{"note":"x","part_ids":["part_a"]}"#);
     }
 
     #[test]

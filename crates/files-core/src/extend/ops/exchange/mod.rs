@@ -21,7 +21,8 @@ use super::{Attempt, Event, News, Next, Notice, Now, Operation, Outbox, Pause, P
 use crate::body::Body;
 use crate::content_info::ContentInfo;
 use crate::dialect::Dialect;
-use crate::error::{Error, TransportError, TransportErrorKind};
+use crate::error::{Error, TransportError, TransportErrorKind, ValidationError};
+use crate::extras::refuse_reserved;
 use crate::file_objects::{DeletedFile, FileList, FileObject};
 use crate::list_params::ListParams;
 use crate::observer::{Observer, RetryNotice};
@@ -47,18 +48,32 @@ struct Prepared {
 }
 
 impl Prepared {
-    fn new(request: http::Request<Body>, extra_headers: &HeaderMap) -> Self {
+    /// The request with the caller's extra headers and query parameters added; an extra that
+    /// would replace what the client sends itself (the key's header, the provider's fixed
+    /// headers and query parameters, the listing's parameters, one already in the query) is
+    /// refused.
+    fn new(
+        request: http::Request<Body>,
+        options: &RequestOptions,
+        dialect: &Dialect,
+    ) -> Result<Self, Error> {
         let (mut parts, body) = request.into_parts();
-        for (name, value) in extra_headers {
+        let mut own_headers: Vec<&str> = vec![dialect.auth.header_name()];
+        own_headers.extend(dialect.headers.iter().map(|(name, _)| name.as_str()));
+        for (name, value) in options.headers() {
+            refuse_reserved("header", name.as_str(), &own_headers, "every request")?;
             parts.headers.insert(name.clone(), value.clone());
         }
-        Prepared {
+        if !options.extra_query().is_empty() {
+            parts.uri = with_extra_query(&parts.uri, options.extra_query(), dialect)?;
+        }
+        Ok(Prepared {
             method: parts.method,
             uri: parts.uri,
             version: parts.version,
             headers: parts.headers,
             body,
-        }
+        })
     }
 
     fn request(&self) -> http::Request<Body> {
@@ -118,11 +133,9 @@ impl<O: Send> Exchange<O> {
         decode: Decode<O>,
         options: &RequestOptions,
     ) -> Self {
-        let (prepared, state) = match request {
-            Ok(request) => (
-                Some(Prepared::new(request, options.headers())),
-                State::Ready,
-            ),
+        let prepared = request.and_then(|request| Prepared::new(request, options, &dialect));
+        let (prepared, state) = match prepared {
+            Ok(prepared) => (Some(prepared), State::Ready),
             Err(e) => (None, State::Answered(Err(e))),
         };
         Exchange {
@@ -322,6 +335,51 @@ impl<O: Send> Exchange<O> {
             ))),
         }
     }
+}
+
+/// `uri` with `extra` appended to its query; a name the query or the provider's dialect
+/// already uses is refused.
+fn with_extra_query(
+    uri: &Uri,
+    extra: &[(String, String)],
+    dialect: &Dialect,
+) -> Result<Uri, Error> {
+    let query = uri.query().unwrap_or("");
+    let present: Vec<String> = form_urlencoded::parse(query.as_bytes())
+        .map(|(name, _)| name.into_owned())
+        .collect();
+    let mut own: Vec<&str> = present.iter().map(String::as_str).collect();
+    own.extend(dialect.query.iter().map(|(name, _)| name.as_str()));
+    own.extend(dialect.list.parameter_names());
+    own.sort_unstable();
+    own.dedup();
+    let mut added = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in extra {
+        refuse_reserved("query parameter", name, &own, "this request")?;
+        added.append_pair(name, value);
+    }
+    let added = added.finish();
+    let joined = if query.is_empty() {
+        format!("{}?{added}", uri.path())
+    } else {
+        format!("{}?{query}&{added}", uri.path())
+    };
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = Some(joined.parse().map_err(|e: http::uri::InvalidUri| {
+        ValidationError::new(
+            "query parameters",
+            e.to_string(),
+            "could not be added to the URL",
+        )
+    })?);
+    Uri::from_parts(parts).map_err(|e| {
+        ValidationError::new(
+            "query parameters",
+            e.to_string(),
+            "could not be added to the URL",
+        )
+        .into()
+    })
 }
 
 /// The error of a driver that broke the protocol: a bug, reported rather than panicked on.

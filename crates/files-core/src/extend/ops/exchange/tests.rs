@@ -109,6 +109,66 @@ fn extra_headers_and_timeouts_reach_every_attempt() {
 }
 
 #[test]
+fn extra_query_parameters_follow_the_clients_own_on_every_attempt() {
+    let provider = TestProvider::openai_like();
+    let options = RequestOptions::new()
+        .query("tenant", "a b&c")
+        .unwrap()
+        .query("trace", "1")
+        .unwrap();
+    let params = ListParams::new().limit(5);
+    let mut s = Scenario::new(Exchange::list_page(&provider, &params, &options));
+    let attempt = s.expect_send();
+    assert_eq!(
+        attempt.request.uri().query(),
+        Some("limit=5&tenant=a+b%26c&trace=1")
+    );
+    s.fail(TransportError::new(TransportErrorKind::Timeout, "slow"));
+    s.expect_sleep();
+    let again = s.expect_send();
+    assert_eq!(
+        again.request.uri().query(),
+        Some("limit=5&tenant=a+b%26c&trace=1")
+    );
+    // A request without a query of its own gets one.
+    let mut s = Scenario::new(retrieve(options));
+    assert_eq!(
+        s.expect_send().request.uri().to_string(),
+        "http://127.0.0.1:9/v1/openai/v1/files/file-1?tenant=a+b%26c&trace=1"
+    );
+}
+
+#[test]
+fn an_extra_that_would_replace_the_clients_own_is_refused_before_sending() {
+    let provider = TestProvider::openai_like();
+    // `after` is the listing's even on a first page that does not send it.
+    for name in ["limit", "after", "ORDER"] {
+        let options = RequestOptions::new().query(name, "x").unwrap();
+        let mut s = Scenario::new(Exchange::list_page(&provider, &ListParams::new(), &options));
+        let err = s.expect_done().unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with(&format!("query parameter {name}: is sent by the client")),
+            "{err}"
+        );
+    }
+    let options = RequestOptions::new()
+        .header("Authorization", "Bearer other")
+        .unwrap();
+    let mut s = Scenario::new(retrieve(options));
+    let err = s.expect_done().unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("header authorization: is sent by the client itself"),
+        "{err}"
+    );
+    assert!(
+        !err.to_string().contains("other"),
+        "the value is not shown: {err}"
+    );
+}
+
+#[test]
 fn a_validation_error_ends_the_operation_before_anything_is_sent() {
     let mut s = Scenario::new(Exchange::retrieve(
         &TestProvider::openai_like(),

@@ -409,7 +409,11 @@ impl Operation for UploadInParts {
                     let exchange = Exchange::json(
                         "uploads.create",
                         self.provider.dialect(),
-                        build_create_upload(&*self.provider, &new),
+                        build_create_upload(
+                            &*self.provider,
+                            &new,
+                            self.options.extra_json_fields(),
+                        ),
                         decode_upload,
                         &self.options,
                     );
@@ -453,6 +457,7 @@ impl Operation for UploadInParts {
                                     &flight.upload_id,
                                     &part_ids,
                                     md5.as_deref(),
+                                    self.options.extra_json_fields(),
                                 ),
                                 decode_upload,
                                 &self.options,
