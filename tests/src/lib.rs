@@ -416,3 +416,22 @@ pub struct ReadmeExamples;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/reliability.md")]
 pub struct ReliabilityExamples;
+
+/// An observer that keeps the kinds of the warnings it hears, for assertions.
+#[derive(Debug, Clone, Default)]
+pub struct WarningLog(std::sync::Arc<std::sync::Mutex<Vec<files_client::WarningKind>>>);
+
+impl WarningLog {
+    /// The kinds heard so far, in order.
+    pub fn kinds(&self) -> Vec<files_client::WarningKind> {
+        self.0.lock().map(|k| k.clone()).unwrap_or_default()
+    }
+}
+
+impl files_client::Observer for WarningLog {
+    fn warning(&self, warning: &files_client::UploadWarning) {
+        if let Ok(mut kinds) = self.0.lock() {
+            kinds.push(warning.kind);
+        }
+    }
+}

@@ -22,6 +22,22 @@ fn check(
         .map_err(|e| (e.kind, e.to_string()))
 }
 
+/// A strict check (an undocumented purpose refused) of `bytes` named `name` for `purpose`.
+fn check_strict(
+    provider: &dyn Provider,
+    purpose: &Purpose,
+    name: &str,
+    bytes: &[u8],
+) -> Result<Vec<WarningKind>, (RuleKind, String)> {
+    let upload = UploadCheck::new(purpose, Some(name), Some(bytes.len() as u64))
+        .with_prefix(bytes)
+        .with_strict_purpose(true);
+    provider
+        .check_upload(&upload)
+        .map(|w| w.into_iter().map(|w| w.kind).collect())
+        .map_err(|e| (e.kind, e.to_string()))
+}
+
 /// A check of a file's size alone, as the client does from its metadata.
 fn check_size(
     provider: &dyn Provider,
@@ -75,10 +91,32 @@ fn openai_purposes_sizes_and_json_lines() {
         Ok(vec![])
     );
 
-    refused(
+    // StepFun's `storage` is no purpose OpenAI documents: sent with a warning, unchecked
+    // (a PNG is no format any purpose's rule would be asked about), or refused strictly.
+    assert_eq!(
         check(&openai, &Purpose::STORAGE, "a.png", &png()),
+        Ok(vec![WarningKind::UnknownPurpose])
+    );
+    refused(
+        check_strict(&openai, &Purpose::STORAGE, "a.png", &png()),
         RuleKind::PurposeNotAccepted,
-        &["`storage`", "OpenAI", "`batch`", "`user_data`"],
+        &["`storage`", "OpenAI", "strict", "`batch`", "`user_data`"],
+    );
+    // Slips of documented purposes are refused either way.
+    for (slip, meant) in [
+        ("batc", "`batch`"),
+        ("Batch", "`batch`"),
+        ("fine_tune", "`fine-tune`"),
+    ] {
+        refused(
+            check(&openai, &Purpose::new(slip), "a.jsonl", &jsonl(1)),
+            RuleKind::PurposeNotAccepted,
+            &["did you mean", meant],
+        );
+    }
+    assert_eq!(
+        check(&openai, &Purpose::new("responses"), "a.jsonl", &jsonl(1)),
+        Ok(vec![WarningKind::UnknownPurpose])
     );
     refused(
         check(&openai, &batch, "requests.csv", b"a,b\n1,2\n"),
@@ -248,12 +286,16 @@ fn stepfun_sites_static_gifs_voice_length_and_deprecation() {
         Ok(vec![])
     );
     refused(
-        check(&china, &Purpose::BATCH, "a.jsonl", &jsonl(1)),
+        check_strict(&china, &Purpose::BATCH, "a.jsonl", &jsonl(1)),
         RuleKind::PurposeNotAccepted,
         &[
-            "StepFun does not accept it",
+            "StepFun does not document it",
             "`storage`, `file-extract`, `retrieval-text`, `retrieval-image`",
         ],
+    );
+    assert_eq!(
+        check(&china, &Purpose::BATCH, "a.jsonl", &jsonl(1)),
+        Ok(vec![WarningKind::UnknownPurpose])
     );
 
     refused(

@@ -76,14 +76,40 @@ fn bytes(b: Vec<u8>, name: &str, purpose: Purpose) -> impl Fn() -> UploadRequest
     move || UploadRequest::from_bytes(b.clone(), name.clone(), purpose.clone())
 }
 
+/// An undocumented purpose: a strict client refuses it before sending; an open one (the
+/// default) sends it with a warning, and the emulator, answering as the documented API does,
+/// refuses it.
+fn strict_refusal(s: &Setup, make: impl Fn() -> UploadRequest) {
+    let strict = s.api_with_options(RequestOptions::new().strict_purposes(true));
+    let before = s.emulator.requests().len();
+    match strict.create(make()) {
+        Err(Error::Validation(e)) => {
+            assert_eq!(e.kind, RuleKind::PurposeNotAccepted, "{e}");
+            assert!(e.to_string().contains("strict"), "{e}");
+        }
+        other => panic!("expected a strict refusal, got {other:?}"),
+    }
+    assert_eq!(s.emulator.requests().len(), before, "nothing is sent");
+    let warnings = files_tests::WarningLog::default();
+    let open = s.api_with_options(
+        RequestOptions::new()
+            .max_retries(0)
+            .observer(std::sync::Arc::new(warnings.clone())),
+    );
+    match open.create(make()) {
+        Err(Error::Api(e)) => assert_eq!(e.status, 400, "{e}"),
+        other => panic!("expected the emulator's 400, got {other:?}"),
+    }
+    assert_eq!(s.emulator.requests().len(), before + 1, "it was sent");
+    assert_eq!(
+        warnings.kinds(),
+        [files_client::WarningKind::UnknownPurpose]
+    );
+}
+
 fn openai_rules_hold_on_both_sides(wire: Wire) {
     let s = Setup::new(wire);
-    same_refusal(
-        &s,
-        bytes(png(), "a.png", Purpose::STORAGE),
-        RuleKind::PurposeNotAccepted,
-        "purpose",
-    );
+    strict_refusal(&s, bytes(png(), "a.png", Purpose::STORAGE));
     same_refusal(
         &s,
         bytes(b"a,b\n".to_vec(), "a.csv", Purpose::BATCH),
@@ -146,12 +172,7 @@ fn stepfun_rules_hold_on_both_sides(wire: Wire) {
         RuleKind::FormatNotAccepted,
         "file",
     );
-    same_refusal(
-        &s,
-        bytes(png(), "a.png", Purpose::BATCH),
-        RuleKind::PurposeNotAccepted,
-        "purpose",
-    );
+    strict_refusal(&s, bytes(png(), "a.png", Purpose::BATCH));
     same_refusal(
         &s,
         bytes(pdf(), "notes.txt", Purpose::FILE_EXTRACT),

@@ -63,6 +63,11 @@ pub struct Connection {
     /// word either way.
     #[arg(long, global = true)]
     pub no_validate: bool,
+    /// Refuse a purpose the provider does not document. Without it, such a purpose is sent
+    /// with a warning and no size or format check (a near miss of a documented one, such as
+    /// `batc` or `Batch`, is refused either way, naming the purpose meant).
+    #[arg(long, global = true, conflicts_with = "no_validate")]
+    pub strict: bool,
     /// Add a header to every request, e.g. --header 'X-Trace: 1' (repeatable). The key's
     /// header and the body's framing headers are the client's and are refused; so is a value
     /// with a line break.

@@ -261,6 +261,7 @@ pub fn client(
         connection,
         RequestOptions::new()
             .validate(!connection.no_validate)
+            .strict_purposes(connection.strict)
             .observer(Arc::new(Observers(all))),
     )?;
     let cacert = match &connection.cacert {

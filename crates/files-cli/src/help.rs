@@ -17,6 +17,7 @@ const NOT_APPLICABLE: &[(&str, &[&str])] = &[
             "transport",
             "region",
             "no_validate",
+            "strict",
             "headers",
             "extra_query",
             "extra_field",
@@ -46,6 +47,7 @@ const NOT_APPLICABLE: &[(&str, &[&str])] = &[
             "transport",
             "region",
             "no_validate",
+            "strict",
             "headers",
             "extra_query",
             "extra_field",
@@ -96,8 +98,10 @@ fn purpose_help() -> String {
             .join(", ")
     };
     format!(
-        "What the file is for.\n\nOpenAI: {}\nStepFun: {}\n\nWith --no-validate any value \
-         is sent as given.",
+        "What the file is for.\n\nOpenAI: {}\nStepFun: {}\n\nA purpose the provider does \
+         not document is sent with a warning and no size or format check; a near miss of one \
+         it does (batc, Batch, fine_tune) is refused, naming the purpose meant. --strict \
+         refuses every undocumented purpose; with --no-validate any value is sent as given.",
         list(&provider_openai::rules::RULES),
         list(&provider_stepfun::rules::RULES)
     )

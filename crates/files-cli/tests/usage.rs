@@ -230,6 +230,64 @@ fn standard_input_uploads_streamed_or_buffered() {
 }
 
 #[test]
+fn an_undocumented_purpose_is_sent_with_a_warning_and_a_slip_is_refused() {
+    let emulator = Emulator::start(Dialect::openai()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("notes.jsonl");
+    std::fs::write(&source, b"{}\n").unwrap();
+
+    let mut command = files(&emulator);
+    command
+        .args(["upload", "--purpose", "responses"])
+        .arg(&source);
+    let (code, _, err) = run(command);
+    assert!(
+        err.contains(
+            "warning: purpose `responses` is not one OpenAI documents for uploads (`assistants`"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("sent as given, with no size or format check"),
+        "{err}"
+    );
+    // The emulator answers as the documented API does: it refuses the purpose.
+    assert_eq!(code, Some(3), "{err}");
+    let requests = emulator.requests();
+    assert_eq!(requests.len(), 1, "it was sent");
+    assert_eq!(
+        requests[0].form_fields,
+        [("purpose".to_owned(), "responses".to_owned())]
+    );
+
+    for (slip, meant) in [
+        ("batc", "batch"),
+        ("Batch", "batch"),
+        ("fine_tune", "fine-tune"),
+    ] {
+        let mut command = files(&emulator);
+        command.args(["upload", "--purpose", slip]).arg(&source);
+        let (code, _, err) = run(command);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(
+            err.contains(&format!("purpose `{slip}`: did you mean `{meant}`?")),
+            "{err}"
+        );
+    }
+    let mut command = files(&emulator);
+    command
+        .args(["upload", "--strict", "--purpose", "responses"])
+        .arg(&source);
+    let (code, _, err) = run(command);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("unknown purposes are refused (strict checking)"),
+        "{err}"
+    );
+    assert_eq!(emulator.requests().len(), 1, "no refusal was sent");
+}
+
+#[test]
 fn exit_statuses_tell_apart_usage_refusal_outage_and_local_files() {
     let emulator = Emulator::start(Dialect::openai()).unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -238,7 +296,7 @@ fn exit_statuses_tell_apart_usage_refusal_outage_and_local_files() {
 
     let mut command = files(&emulator);
     command
-        .args(["upload", "--purpose", "no-such-purpose"])
+        .args(["upload", "--strict", "--purpose", "no-such-purpose"])
         .arg(&png);
     assert_eq!(run(command).0, Some(2), "validation");
     let mut command = files(&emulator);

@@ -99,6 +99,7 @@ pub struct RequestOptions {
     headers: HeaderMap,
     observer: Option<Arc<dyn Observer>>,
     validate: Option<bool>,
+    strict_purposes: Option<bool>,
     extras: Extras,
 }
 
@@ -214,6 +215,16 @@ impl RequestOptions {
         self
     }
 
+    /// Whether a purpose the provider's rules do not know is refused before sending (`true`),
+    /// or sent as given with an [`UnknownPurpose`](crate::WarningKind::UnknownPurpose)
+    /// warning and no size or format check (`false`, the default, as the official SDKs send
+    /// any purpose). A near miss of a known purpose (`Batch`, `fine_tune`, `batc`) is refused
+    /// either way, naming the purpose meant; turn validation off to send it anyway.
+    pub fn strict_purposes(mut self, yes: bool) -> Self {
+        self.strict_purposes = Some(yes);
+        self
+    }
+
     /// Reports progress and retries to `observer`.
     pub fn observer(mut self, observer: Arc<dyn Observer>) -> Self {
         self.observer = Some(observer);
@@ -235,6 +246,7 @@ impl RequestOptions {
             headers,
             observer: self.observer.clone().or_else(|| base.observer.clone()),
             validate: self.validate.or(base.validate),
+            strict_purposes: self.strict_purposes.or(base.strict_purposes),
             extras: self.extras.over(&base.extras),
         }
     }
@@ -277,6 +289,11 @@ impl RequestOptions {
         self.validate.unwrap_or(true)
     }
 
+    /// Whether unknown purposes are refused (default `false`).
+    pub fn strict_purposes_value(&self) -> bool {
+        self.strict_purposes.unwrap_or(false)
+    }
+
     /// The observer, if one is set.
     pub fn observer_value(&self) -> Option<&Arc<dyn Observer>> {
         self.observer.as_ref()
@@ -301,6 +318,7 @@ impl fmt::Debug for RequestOptions {
             .field("json_field_names", &json)
             .field("observer", &self.observer.is_some())
             .field("validate", &self.validate)
+            .field("strict_purposes", &self.strict_purposes)
             .finish()
     }
 }
@@ -376,6 +394,15 @@ mod tests {
         assert!(
             RequestOptions::new().validate(true).over(&off).validates(),
             "the call wins"
+        );
+        assert!(!merged.strict_purposes_value(), "open by default");
+        let strict = RequestOptions::new().strict_purposes(true);
+        assert!(RequestOptions::new().over(&strict).strict_purposes_value());
+        assert!(
+            !RequestOptions::new()
+                .strict_purposes(false)
+                .over(&strict)
+                .strict_purposes_value()
         );
     }
 

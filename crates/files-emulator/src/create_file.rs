@@ -97,8 +97,10 @@ pub(crate) async fn upload(
     let (temp, filename, bytes) = match (form.file, form.url) {
         (Some(file), _) => {
             let len = (!state.config.any_size).then_some(file.bytes);
+            // The emulator answers as the documented API: an unknown purpose is refused.
             let check = UploadCheck::new(&wire_purpose, Some(&file.filename), len)
-                .with_prefix(&file.prefix);
+                .with_prefix(&file.prefix)
+                .with_strict_purpose(true);
             check_rules(rules, site, &check)?;
             // The whole file was walked: an animation the prefix did not show is one too.
             if file.gif_images > 1 && rules.purpose(&purpose).is_some_and(|p| p.static_gif) {

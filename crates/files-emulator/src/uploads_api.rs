@@ -253,7 +253,8 @@ pub(crate) async fn create(state: &AppState, body: SharedBody) -> Result<Respons
     let wire_purpose = Purpose::new(purpose.clone());
     let check = UploadCheck::new(&wire_purpose, Some(&filename), Some(bytes))
         .with_size_limit(rule.max_bytes, "the Uploads API")
-        .with_content_type(Some(&mime_type));
+        .with_content_type(Some(&mime_type))
+        .with_strict_purpose(true);
     let rules = state.config.dialect.rules();
     if let Err(refusal) = rules.check(None, &check) {
         let param = match refusal.kind {

@@ -249,6 +249,10 @@ pub struct UploadCheck<'a> {
     /// The size limit that applies instead of the purpose's, with what sets it: the
     /// Uploads API's, for a file sent in parts.
     pub size_limit: Option<(u64, &'static str)>,
+    /// Whether a purpose the rules do not know is refused (`true`) or sent with a warning
+    /// (`false`, the default). A near miss of a known purpose (`Batch`, `fine_tune`, `batc`) is
+    /// refused either way.
+    pub strict_purpose: bool,
 }
 
 impl<'a> UploadCheck<'a> {
@@ -263,7 +267,14 @@ impl<'a> UploadCheck<'a> {
             expires_after: None,
             prefix: None,
             size_limit: None,
+            strict_purpose: false,
         }
+    }
+
+    /// Refuses a purpose the rules do not know (`true`), or sends it with a warning.
+    pub fn with_strict_purpose(mut self, strict: bool) -> Self {
+        self.strict_purpose = strict;
+        self
     }
 
     /// With the file's first bytes.

@@ -99,7 +99,8 @@ impl CreateFile {
         if !self.options.validates() {
             return Ok(());
         }
-        let warnings = check_upload(&*self.provider, &self.upload, None, true)?;
+        let strict = self.options.strict_purposes_value();
+        let warnings = check_upload(&*self.provider, &self.upload, None, true, strict)?;
         self.queue(warnings);
         Ok(())
     }
@@ -141,8 +142,9 @@ impl Operation for CreateFile {
                     },
                 },
                 State::Inspecting(mut inspection) => {
+                    let strict = self.options.strict_purposes_value();
                     let step = inspection.poll(self.options.validates(), |probe, content| {
-                        check_upload(&*self.provider, &self.upload, Some(probe), content)
+                        check_upload(&*self.provider, &self.upload, Some(probe), content, strict)
                     });
                     match step {
                         Step::Inspect { path, prefix_len } => {

@@ -2,6 +2,7 @@
 
 use super::content::check_content;
 use super::media::{gif_image_count, wav_seconds};
+use super::near_miss::near_miss;
 use super::{
     FormatRule, Formats, ProviderRules, PurposeRule, RuleKind, SiteRule, UploadWarning,
     WarningKind, extension,
@@ -34,15 +35,28 @@ pub(crate) fn check_upload(
 ) -> Result<Vec<UploadWarning>, ValidationError> {
     let mut warnings = Vec::new();
     let purpose = upload.purpose.as_str();
-    let Some(rule) = rules.purpose(purpose) else {
-        return Err(purpose_not_accepted(rules, site, purpose));
-    };
-    if let Some(site) = site
+    let rule = rules.purpose(purpose);
+    if rule.is_none() {
+        let meant = near_miss(purpose, rules.purposes.iter().map(|p| p.name));
+        if upload.strict_purpose || meant.is_some() {
+            return Err(purpose_not_accepted(rules, site, purpose, meant));
+        }
+        warnings.push(UploadWarning {
+            kind: WarningKind::UnknownPurpose,
+            message: format!(
+                "purpose `{purpose}` is not one {} documents for uploads ({}); it is sent as \
+                 given, with no size or format check",
+                rules.provider,
+                purpose_list(&documented(rules, site))
+            ),
+        });
+    }
+    if let (Some(site), Some(_)) = (site, rule)
         && !site.purposes.contains(&purpose)
     {
         return Err(purpose_not_on_site(rules, site, purpose));
     }
-    if let Some(instead) = rule.deprecated {
+    if let Some(instead) = rule.and_then(|r| r.deprecated) {
         warnings.push(UploadWarning {
             kind: WarningKind::DeprecatedPurpose,
             message: format!(
@@ -93,6 +107,9 @@ pub(crate) fn check_upload(
         .with_limit(format!("{}..={}", range.min_seconds, range.max_seconds))
         .with_kind(RuleKind::ExpiresAfterOutOfRange));
     }
+    let Some(rule) = rule else {
+        return Ok(warnings);
+    };
     let name = upload.filename.unwrap_or("the file");
     if let Some(len) = upload.len {
         if len == 0 {
@@ -239,28 +256,43 @@ fn purpose_list(purposes: &[&str]) -> String {
     list.join(", ")
 }
 
-fn purpose_not_accepted(
-    rules: &ProviderRules,
-    site: Option<&SiteRule>,
-    purpose: &str,
-) -> ValidationError {
-    let names: Vec<&str> = rules
+/// The purposes the rules document for uploads at `site` (any site: all), deprecated ones
+/// left out.
+fn documented<'a>(rules: &'a ProviderRules, site: Option<&SiteRule>) -> Vec<&'a str> {
+    rules
         .purposes
         .iter()
         .filter(|p| p.deprecated.is_none())
         .filter(|p| site.is_none_or(|s| s.purposes.contains(&p.name)))
         .map(|p| p.name)
-        .collect();
-    ValidationError::new(
-        "purpose",
-        format!("`{purpose}`"),
-        format!(
-            "{} does not accept it for uploads; use one of {}",
+        .collect()
+}
+
+/// The refusal of a purpose the rules do not know: a near miss of `meant`, or, checking
+/// strictly, any.
+fn purpose_not_accepted(
+    rules: &ProviderRules,
+    site: Option<&SiteRule>,
+    purpose: &str,
+    meant: Option<&str>,
+) -> ValidationError {
+    let names = documented(rules, site);
+    let rule = match meant {
+        Some(meant) => format!(
+            "did you mean `{meant}`? {} documents no purpose `{purpose}` (it documents {}); \
+             to send it as given anyway, turn validation off",
             rules.provider,
             purpose_list(&names)
         ),
-    )
-    .with_kind(RuleKind::PurposeNotAccepted)
+        None => format!(
+            "{} does not document it for uploads, and unknown purposes are refused (strict \
+             checking); use one of {}",
+            rules.provider,
+            purpose_list(&names)
+        ),
+    };
+    ValidationError::new("purpose", format!("`{purpose}`"), rule)
+        .with_kind(RuleKind::PurposeNotAccepted)
 }
 
 fn purpose_not_on_site(rules: &ProviderRules, site: &SiteRule, purpose: &str) -> ValidationError {
@@ -384,13 +416,67 @@ mod tests {
         check_upload(&RULES, site, &check).err().map(|e| e.kind)
     }
 
+    /// The outcome of an upload of 200 bytes (over every purpose's limit) named `a.bin`, for
+    /// `purpose`, at the small site, strictly or not.
+    fn unknown(purpose: &str, strict: bool) -> Result<Vec<UploadWarning>, ValidationError> {
+        let purpose = Purpose::new(purpose);
+        let check = UploadCheck::new(&purpose, Some("a.bin"), Some(200))
+            .with_prefix(b"\0\x01")
+            .with_strict_purpose(strict);
+        check_upload(&RULES, RULES.site("small"), &check)
+    }
+
+    #[test]
+    fn an_unknown_purpose_is_sent_with_a_warning_and_no_size_or_format_check() {
+        let warnings = unknown("responses", false).unwrap();
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].kind, WarningKind::UnknownPurpose);
+        assert_eq!(
+            warnings[0].message,
+            "purpose `responses` is not one Example documents for uploads (`media`); it is sent as \
+             given, with no size or format check"
+        );
+        let err = unknown("responses", true).unwrap_err();
+        assert_eq!(err.kind, RuleKind::PurposeNotAccepted);
+        assert_eq!(
+            err.to_string(),
+            "purpose `responses`: Example does not document it for uploads, and unknown purposes \
+             are refused (strict \
+             checking); use one of `media`"
+        );
+        // Its expiry is still checked: the range is the provider's, whatever the purpose.
+        let purpose = Purpose::new("responses");
+        let check = UploadCheck::new(&purpose, Some("a.bin"), Some(2)).with_expires_after(Some(5));
+        assert_eq!(
+            check_upload(&RULES, None, &check).unwrap_err().kind,
+            RuleKind::ExpiresAfterOutOfRange
+        );
+    }
+
+    #[test]
+    fn a_near_miss_is_refused_naming_the_purpose_meant_strict_or_not() {
+        for strict in [false, true] {
+            let err = unknown("MEDIA", strict).unwrap_err();
+            assert_eq!(err.kind, RuleKind::PurposeNotAccepted);
+            assert_eq!(
+                err.to_string(),
+                "purpose `MEDIA`: did you mean `media`? Example documents no purpose `MEDIA` (it \
+                 documents `media`); to send it as given anyway, turn validation off"
+            );
+            // A slip of a purpose of another site names that one.
+            let err = unknown("doc", strict).unwrap_err();
+            assert!(err.rule.starts_with("did you mean `docs`?"), "{err}");
+        }
+    }
+
     #[test]
     fn each_rule_refuses_with_its_kind() {
         let png = b"\x89PNG\r\n\x1a\n....";
         assert_eq!(kind_of("media", "a.png", png, Some("small")), None);
         assert_eq!(
-            kind_of("nope", "a.png", png, None),
-            Some(RuleKind::PurposeNotAccepted)
+            kind_of("Media", "a.png", png, None),
+            Some(RuleKind::PurposeNotAccepted),
+            "a near miss"
         );
         assert_eq!(
             kind_of("docs", "a.txt", b"t", Some("small")),

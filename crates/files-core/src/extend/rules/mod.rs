@@ -37,6 +37,7 @@ mod content;
 #[rustfmt::skip]
 mod formats;
 mod media;
+mod near_miss;
 mod sniff;
 
 pub use check::{animated_gif, size_label};
@@ -359,6 +360,9 @@ pub enum WarningKind {
     AudioDuration,
     /// Text that is not UTF-8 (another encoding): the provider may misread it.
     TextEncoding,
+    /// A purpose the provider's rules do not know: sent as given, with no size or format
+    /// check (none is known for it).
+    UnknownPurpose,
 }
 
 impl fmt::Display for UploadWarning {

@@ -172,12 +172,14 @@ fn source_url(upload: &UploadRequest) -> Option<&str> {
 /// Applies the provider's rules to `upload` and returns their warnings. `probe` is a path's
 /// inspection; with `content` false only what needs no byte of the file is checked (the size
 /// from the metadata comes first), with it true the first bytes too — of the probe, or of
-/// bytes in memory. A reader or a stream is checked by its name and length alone.
+/// bytes in memory. A reader or a stream is checked by its name and length alone. `strict`
+/// refuses a purpose the rules do not know.
 pub fn check_upload(
     provider: &dyn Provider,
     upload: &UploadRequest,
     probe: Option<&FileProbe>,
     content: bool,
+    strict: bool,
 ) -> Result<Vec<UploadWarning>, Error> {
     let filename = upload.filename();
     let prefix = match (upload.source(), probe) {
@@ -193,7 +195,8 @@ pub fn check_upload(
         known_len(upload, probe).filter(|_| url.is_none()),
     )
     .with_expires_after(upload.expires_after())
-    .with_content_type(upload.content_type());
+    .with_content_type(upload.content_type())
+    .with_strict_purpose(strict);
     if let Some(url) = url {
         check = check.with_url(url);
     }

@@ -35,7 +35,7 @@ use crate::options::RequestOptions;
 use crate::probe::FileProbe;
 use crate::provider::{Provider, UploadCheck};
 use crate::purpose::Purpose;
-use crate::rules::{RuleKind, UploadWarning, UploadsRule};
+use crate::rules::{RuleKind, UploadWarning, UploadsRule, WarningKind};
 use crate::upload_request::UploadRequest;
 use crate::uploads::{
     NewUpload, PartOptions, PartPlan, ResumeFrom, Upload, UploadAfterFailure, UploadFailure,
@@ -211,7 +211,22 @@ impl UploadInParts {
     fn check(&self, probe: &FileProbe, content: bool) -> Result<Vec<UploadWarning>, Error> {
         let rule = self.rule()?;
         let source = self.source()?;
-        if !rule.purposes.contains(&source.purpose.as_str()) {
+        let mime_type = self.mime_type(source);
+        let mut check = UploadCheck::new(&source.purpose, Some(&source.filename), Some(probe.len))
+            .with_size_limit(rule.max_bytes, "the Uploads API")
+            .with_expires_after(source.expires_after)
+            .with_content_type(Some(&mime_type))
+            .with_strict_purpose(self.options.strict_purposes_value());
+        if content {
+            check = check.with_prefix(&probe.prefix);
+        }
+        let warnings = self.provider.check_upload(&check)?;
+        // A purpose the provider's rules do not know was let through with a warning: the
+        // Uploads API's list, which names only known ones, is no reason to refuse it.
+        let unknown = warnings
+            .iter()
+            .any(|w| w.kind == WarningKind::UnknownPurpose);
+        if !unknown && !rule.purposes.contains(&source.purpose.as_str()) {
             return Err(ValidationError::new(
                 "purpose",
                 source.purpose.as_str(),
@@ -224,15 +239,7 @@ impl UploadInParts {
             .with_kind(RuleKind::PurposeNotAccepted)
             .into());
         }
-        let mime_type = self.mime_type(source);
-        let mut check = UploadCheck::new(&source.purpose, Some(&source.filename), Some(probe.len))
-            .with_size_limit(rule.max_bytes, "the Uploads API")
-            .with_expires_after(source.expires_after)
-            .with_content_type(Some(&mime_type));
-        if content {
-            check = check.with_prefix(&probe.prefix);
-        }
-        Ok(self.provider.check_upload(&check)?)
+        Ok(warnings)
     }
 
     /// Polls a step's exchange, taking over what it queued for the observer.
