@@ -158,6 +158,30 @@ fn failures_are_an_error_line_with_at_most_one_line_of_advice_and_a_nonzero_exit
     assert!(hex.bytes().all(|b| b.is_ascii_hexdigit()), "{err}");
     assert_eq!(emulator.requests().len(), 1, "a 404 is not retried");
 
+    // A server with no Files API at this address (an inference server, a wrong prefix):
+    // the 404 is the endpoint's, and the advice says so.
+    let other = Emulator::start(Dialect::openai()).unwrap();
+    let elsewhere = other.base_url().replace("/v1", "/serving/v1");
+    let out = files(
+        &other,
+        "OPENAI_API_KEY",
+        &["list", "--base-url", &elsewhere],
+    );
+    let (code, err) = failure(&out, 1);
+    assert_eq!(code, Some(3), "{err}");
+    assert!(
+        err.contains(
+            "— the endpoint itself was not found, not a file: the server may not implement the \
+             Files API (vLLM and Ollama, for instance, have none), or the base URL is wrong"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        other.requests().len(),
+        1,
+        "a 404 for the endpoint is not retried"
+    );
+
     // No key at all: say which variable to set, and (the one line of advice under it) the
     // other way to give a key.
     let out = files(&emulator, "UNUSED_VARIABLE", &["list", "--base-url", &base]);

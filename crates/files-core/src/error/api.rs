@@ -42,6 +42,10 @@ pub struct ApiError {
     /// Whether the provider's error table says such an answer is retried, when it differs
     /// from the status's rule.
     pub provider_retry: Option<bool>,
+    /// For a 404 to an API's own endpoint (listing or uploading at `/files`, creating at
+    /// `/uploads`) rather than to a file: which API (`Files API`, `Uploads API`) the server
+    /// may not implement at all.
+    pub missing_api: Option<String>,
 }
 
 impl ApiError {
@@ -61,6 +65,7 @@ impl ApiError {
             not_retried: None,
             provider_kind: None,
             provider_retry: None,
+            missing_api: None,
         }
     }
 
@@ -125,8 +130,15 @@ impl fmt::Display for ApiError {
             write!(f, " ({})", tags.join(", "))?;
         }
         write!(f, ": {}", self.message)?;
-        if let Some(hint) = self.kind().hint() {
-            write!(f, " — {hint}")?;
+        match (&self.missing_api, self.kind().hint()) {
+            (Some(api), _) if self.status == 404 => write!(
+                f,
+                " — the endpoint itself was not found, not a file: the server may not \
+                 implement the {api} (vLLM and Ollama, for instance, have none), or the base \
+                 URL is wrong (it usually ends in /v1)"
+            )?,
+            (_, Some(hint)) => write!(f, " — {hint}")?,
+            (_, None) => {}
         }
         if let Some(id) = &self.request_id {
             write!(f, " [request id {id}]")?;

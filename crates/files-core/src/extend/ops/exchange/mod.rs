@@ -320,7 +320,14 @@ impl<O: Send> Exchange<O> {
             .and_then(|p| Secrets::of(&p.headers).scrub(body));
         let shown = scrubbed.as_ref().unwrap_or(body);
         if !head.status.is_success() {
-            return State::Failed(api_error(&self.dialect, head, shown, now.wall).into());
+            let mut error = api_error(&self.dialect, head, shown, now.wall);
+            if head.status == http::StatusCode::NOT_FOUND {
+                error.missing_api = self
+                    .prepared
+                    .as_ref()
+                    .and_then(|p| api_of(&p.uri, &self.dialect));
+            }
+            return State::Failed(error.into());
         }
         match &self.decode {
             Decode::Buffered(decode) => State::Answered(match decode(&self.dialect, head, body) {
@@ -334,6 +341,21 @@ impl<O: Send> Exchange<O> {
                 "read a download's body instead of streaming it",
             ))),
         }
+    }
+}
+
+/// The API whose own endpoint `uri` is (the Files API's `/files`, the Uploads API's
+/// `/uploads`), not one of its files or Uploads.
+fn api_of(uri: &Uri, dialect: &Dialect) -> Option<String> {
+    let path = uri.path().trim_end_matches('/');
+    let is =
+        |endpoint: &str| !endpoint.is_empty() && path.ends_with(endpoint.trim_end_matches('/'));
+    if is(&dialect.paths.files) {
+        return Some("Files API".to_owned());
+    }
+    match &dialect.paths.uploads {
+        Some(uploads) if is(uploads) => Some("Uploads API".to_owned()),
+        _ => None,
     }
 }
 

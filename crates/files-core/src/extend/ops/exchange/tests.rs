@@ -169,6 +169,37 @@ fn an_extra_that_would_replace_the_clients_own_is_refused_before_sending() {
 }
 
 #[test]
+fn a_404_for_the_endpoint_itself_says_the_api_may_be_missing() {
+    let provider = TestProvider::openai_like();
+    let not_found = r#"{"error":{"message":"Not Found"}}"#;
+    let options = RequestOptions::new();
+    let mut s = Scenario::new(Exchange::list_page(&provider, &ListParams::new(), &options));
+    s.expect_send();
+    s.respond(404, &[], not_found);
+    let err = s.expect_done().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "HTTP 404 Not Found: Not Found — the endpoint itself was not found, not a file: the \
+         server may not implement the Files API (vLLM and Ollama, for instance, have none), or \
+         the base URL is wrong (it usually ends in /v1)"
+    );
+    // A 404 for a file is the file's.
+    let mut s = Scenario::new(retrieve(options));
+    s.expect_send();
+    s.respond(404, &[], not_found);
+    let err = s.expect_done().unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("no such file or path: check the id"),
+        "{err}"
+    );
+    match err {
+        Error::Api(e) => assert_eq!(e.missing_api, None),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn a_validation_error_ends_the_operation_before_anything_is_sent() {
     let mut s = Scenario::new(Exchange::retrieve(
         &TestProvider::openai_like(),
