@@ -68,6 +68,12 @@ pub struct Connection {
     /// `batc` or `Batch`, is refused either way, naming the purpose meant).
     #[arg(long, global = true, conflicts_with = "no_validate")]
     pub strict: bool,
+    /// Do not look for the file an upload's lost attempt may have stored before sending it
+    /// again. By default, when an attempt fails after its whole body was sent and no answer
+    /// came, the client first lists the files for one of the same name, size and time, and
+    /// takes it instead of uploading a second copy (-v shows the look).
+    #[arg(long, global = true)]
+    pub no_reconcile: bool,
     /// Add a header to every request, e.g. --header 'X-Trace: 1' (repeatable). The key's
     /// header and the body's framing headers are the client's and are refused; so is a value
     /// with a line break.

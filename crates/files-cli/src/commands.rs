@@ -262,6 +262,7 @@ pub fn client(
         RequestOptions::new()
             .validate(!connection.no_validate)
             .strict_purposes(connection.strict)
+            .reconcile(!connection.no_reconcile)
             .observer(Arc::new(Observers(all))),
     )?;
     let cacert = match &connection.cacert {

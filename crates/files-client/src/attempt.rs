@@ -40,10 +40,14 @@ pub(crate) fn received<B>(
 ) -> Received<B> {
     let response = match answer {
         Ok(response) => response,
-        Err(error) => {
+        Err(mut error) => {
             let error = match failure.take() {
                 Some(local) => Error::LocalFile(local),
-                None => Error::Transport(error),
+                None => {
+                    // The server may have acted on a request it received whole.
+                    error.body_sent = failure.whole_body_taken();
+                    Error::Transport(error)
+                }
             };
             return Received::Event(Event::Failed(error));
         }
@@ -60,11 +64,15 @@ pub(crate) fn received<B>(
     }
 }
 
-/// The event for a response whose body was read (or failed to be).
+/// The event for a response whose body was read (or failed to be: an answer had begun, so
+/// the request had reached the server).
 pub(crate) fn read(head: Parts, body: Result<bytes::Bytes, TransportError>) -> Event {
     match body {
         Ok(body) => Event::Response { head, body },
-        Err(error) => Event::Failed(error.into()),
+        Err(mut error) => {
+            error.body_sent = true;
+            Event::Failed(error.into())
+        }
     }
 }
 

@@ -96,8 +96,9 @@ pub use files_core::uploads::{
 pub use files_core::{
     ApiError, ApiErrorKind, ContentInfo, DecodeError, DeletedFile, Error, FileList, FileObject,
     FileStatus, ListParams, LocalFileError, Observer, Order, Polling, ProcessingTimeout, Provider,
-    Purpose, RequestOptions, Result, RetryNotice, RuleKind, Timeouts, TransportError,
-    TransportErrorKind, UploadRequest, UploadSource, UploadWarning, ValidationError, WarningKind,
+    Purpose, ReconcileNotice, RequestOptions, Result, RetryNotice, RuleKind, Timeouts,
+    TransportError, TransportErrorKind, UploadRequest, UploadSource, UploadWarning,
+    ValidationError, WarningKind,
 };
 
 #[cfg(test)]

@@ -24,6 +24,27 @@ fn deliver_one(notice: Notice) {
         News::Warning(warning) => observer.warning(warning),
         News::UploadStarted(started) => observer.upload_started(started),
         News::PartDone(part) => observer.part_done(part),
+        News::Reconciled(notice) => {
+            match (&notice.found, &notice.failed) {
+                (Some(id), _) => tracing::info!(
+                    operation = notice.operation,
+                    file_id = %id,
+                    looked_at = notice.looked_at,
+                    "the lost attempt had stored the file: returning it instead of uploading again"
+                ),
+                (None, Some(failed)) => tracing::info!(
+                    operation = notice.operation,
+                    failed = %failed,
+                    "could not look for the file a lost attempt may have stored; sending again"
+                ),
+                (None, None) => tracing::info!(
+                    operation = notice.operation,
+                    looked_at = notice.looked_at,
+                    "the lost attempt stored no file; sending again"
+                ),
+            }
+            observer.reconciled(notice);
+        }
         _ => {}
     }));
     if heard.is_err() {

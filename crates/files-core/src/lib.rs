@@ -77,7 +77,7 @@ pub use error::{
 pub use error_kind::ApiErrorKind;
 pub use file_objects::{DeletedFile, FileList, FileObject};
 pub use list_params::{ListParams, MAX_LIST_LIMIT, Order};
-pub use observer::{Observer, RetryNotice};
+pub use observer::{Observer, ReconcileNotice, RetryNotice};
 pub use options::{
     DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_RETRIES, DEFAULT_REQUEST_TIMEOUT, Polling, RequestOptions,
     Timeouts,

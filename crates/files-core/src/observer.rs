@@ -65,6 +65,28 @@ pub trait Observer: Send + Sync {
     fn part_done(&self, part: &SentPart) {
         let _ = part;
     }
+
+    /// An upload's attempt failed after its whole body was sent, and the client looked for
+    /// the file it may have stored before sending it again: what it found.
+    fn reconciled(&self, notice: &ReconcileNotice) {
+        let _ = notice;
+    }
+}
+
+/// What an [`Observer`] hears after the client looked for the file a lost attempt may have
+/// stored (see `docs/reliability.md`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReconcileNotice {
+    /// The operation, e.g. `files.create`.
+    pub operation: &'static str,
+    /// The id of the file found, returned instead of uploading again; `None`: none was, and
+    /// the upload is sent again (or its error returned).
+    pub found: Option<String>,
+    /// How many files of the listing were looked at.
+    pub looked_at: usize,
+    /// Why the look could not finish (its listing failed), when it could not.
+    pub failed: Option<String>,
 }
 
 /// What an [`Observer`] hears before a retry.

@@ -100,6 +100,7 @@ pub struct RequestOptions {
     observer: Option<Arc<dyn Observer>>,
     validate: Option<bool>,
     strict_purposes: Option<bool>,
+    reconcile: Option<bool>,
     extras: Extras,
 }
 
@@ -225,6 +226,15 @@ impl RequestOptions {
         self
     }
 
+    /// Whether an upload whose attempt failed after its whole body was sent, with no answer
+    /// read, first looks for the file that attempt may have stored — and returns it — before
+    /// sending the upload again or giving up (default `true`). See `docs/reliability.md` for
+    /// its rules and limits.
+    pub fn reconcile(mut self, yes: bool) -> Self {
+        self.reconcile = Some(yes);
+        self
+    }
+
     /// Reports progress and retries to `observer`.
     pub fn observer(mut self, observer: Arc<dyn Observer>) -> Self {
         self.observer = Some(observer);
@@ -247,6 +257,7 @@ impl RequestOptions {
             observer: self.observer.clone().or_else(|| base.observer.clone()),
             validate: self.validate.or(base.validate),
             strict_purposes: self.strict_purposes.or(base.strict_purposes),
+            reconcile: self.reconcile.or(base.reconcile),
             extras: self.extras.over(&base.extras),
         }
     }
@@ -289,6 +300,11 @@ impl RequestOptions {
         self.validate.unwrap_or(true)
     }
 
+    /// Whether a lost upload is looked for before it is sent again (default `true`).
+    pub fn reconciles(&self) -> bool {
+        self.reconcile.unwrap_or(true)
+    }
+
     /// Whether unknown purposes are refused (default `false`).
     pub fn strict_purposes_value(&self) -> bool {
         self.strict_purposes.unwrap_or(false)
@@ -319,6 +335,7 @@ impl fmt::Debug for RequestOptions {
             .field("observer", &self.observer.is_some())
             .field("validate", &self.validate)
             .field("strict_purposes", &self.strict_purposes)
+            .field("reconcile", &self.reconcile)
             .finish()
     }
 }
@@ -396,6 +413,15 @@ mod tests {
             "the call wins"
         );
         assert!(!merged.strict_purposes_value(), "open by default");
+        assert!(merged.reconciles(), "on by default");
+        let off = RequestOptions::new().reconcile(false);
+        assert!(!RequestOptions::new().over(&off).reconciles());
+        assert!(
+            RequestOptions::new()
+                .reconcile(true)
+                .over(&off)
+                .reconciles()
+        );
         let strict = RequestOptions::new().strict_purposes(true);
         assert!(RequestOptions::new().over(&strict).strict_purposes_value());
         assert!(

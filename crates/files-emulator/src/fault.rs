@@ -12,7 +12,8 @@ pub const MAX_STALL: Duration = Duration::from_secs(30);
 ///
 /// In a JSON fault plan each action is an object with one key: `{"respond": {"status": 503,
 /// "body": …}}`, `{"delay_ms": 500}`, `{"cut_after_request_bytes": 1024}`,
-/// `{"stall_after_response_bytes": 0}`, `{"cut_after_response_bytes": 4096}`.
+/// `{"stall_after_response_bytes": 0}`, `{"cut_after_response_bytes": 4096}`, and the word
+/// `"lose_answer"`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
@@ -47,6 +48,9 @@ pub enum FaultAction {
     /// Handle the request normally, but send only this many bytes of the response body, then
     /// close the connection: a download cut mid-way by a proxy or a reset.
     CutAfterResponseBytes(u64),
+    /// Handle the request normally — an upload is stored — then close the connection
+    /// without answering: the answer lost on its way back.
+    LoseAnswer,
 }
 
 fn json_content_type() -> String {
@@ -241,6 +245,11 @@ impl Fault {
     /// Sends `bytes` of the response body, then closes the connection.
     pub fn cut_after_response_bytes(bytes: u64) -> Fault {
         Fault::new(FaultAction::CutAfterResponseBytes(bytes))
+    }
+
+    /// Handles the request, then closes the connection without answering.
+    pub fn lose_answer() -> Fault {
+        Fault::new(FaultAction::LoseAnswer)
     }
 
     /// Adds a response header, such as `retry-after` or `x-should-retry` (responses only).

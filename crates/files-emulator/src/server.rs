@@ -184,6 +184,12 @@ async fn route(
         }
         Some(FaultAction::StallAfterResponseBytes(bytes)) => truncate = Some((bytes, true)),
         Some(FaultAction::CutAfterResponseBytes(bytes)) => truncate = Some((bytes, false)),
+        Some(FaultAction::LoseAnswer) => {
+            // Whatever the request did is done (an upload stored) before the cut.
+            let _done = handle(state, parts, rest, body, seen).await;
+            *cut = connection;
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
     }
     let response = handle(state, parts, rest, body, seen).await;
     match truncate {

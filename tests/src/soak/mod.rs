@@ -5,9 +5,9 @@
 //! an error the fault plan explains. All clients share one record of what
 //! they were told; at the end it is held against the emulator: every file whose upload
 //! succeeded and whose delete was never tried must be listed and download byte-identical
-//! (none lost), no deleted file may be listed again, every copy that no client was told of
-//! must come from an attempt that went unanswered (a duplicate the retry made), and no
-//! temporary file may remain on either side. [`run`] returns the counts, or every problem
+//! (none lost), no deleted file may be listed again, no file may be stored twice (a client
+//! whose answer was lost finds the stored file before it sends again), and no temporary file
+//! may remain on either side. [`run`] returns the counts, or every problem
 //! found with the seed to replay it. The fault plan and each client's choices come from the
 //! seed; the interleaving of the clients does not, so a seed reproduces the plan and the
 //! workload, not the exact order of events.
@@ -77,6 +77,9 @@ pub struct SoakReport {
     pub faults_fired: u64,
     /// Retries the clients announced (resumed downloads included).
     pub retries: u64,
+    /// Uploads whose answer was lost after the server stored the file, found by the client's
+    /// look instead of being sent again.
+    pub found_again: u64,
     /// Files the emulator held at the end, each downloaded and compared.
     pub files_checked: usize,
     /// Files stored and never deleted (each listed and identical at the end, or lost).
@@ -104,8 +107,8 @@ impl fmt::Display for SoakReport {
         writeln!(f, "  operations: {total} ({})", ops.join(", "))?;
         writeln!(
             f,
-            "  faults fired: {}, retries: {}",
-            self.faults_fired, self.retries
+            "  faults fired: {}, retries: {}, lost answers whose file was found again: {}",
+            self.faults_fired, self.retries, self.found_again
         )?;
         let failures: Vec<String> = self
             .failures
@@ -129,7 +132,7 @@ impl fmt::Display for SoakReport {
         )?;
         write!(
             f,
-            "  lost: {}, duplicates from unanswered attempts: {}, unexplained duplicates: {}",
+            "  lost: {}, duplicates: {} (unexplained by an unanswered attempt: {})",
             self.audit.lost, self.audit.duplicates, self.audit.unexplained_duplicates
         )
     }
@@ -163,10 +166,12 @@ impl fmt::Display for SoakFailure {
     }
 }
 
-/// Counts every retry notice, and keeps those of the operation a client is running.
+/// Counts every retry notice and every file found again after a lost answer, and keeps the
+/// retries of the operation a client is running.
 #[derive(Default)]
 struct Retries {
     total: Arc<AtomicU64>,
+    found_again: Arc<AtomicU64>,
     current: Mutex<Retried>,
 }
 
@@ -178,6 +183,12 @@ impl Retries {
 }
 
 impl Observer for Retries {
+    fn reconciled(&self, notice: &files_client::ReconcileNotice) {
+        if notice.found.is_some() {
+            self.found_again.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     fn retrying(&self, notice: &RetryNotice) {
         self.total.fetch_add(1, Ordering::Relaxed);
         let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
@@ -189,7 +200,7 @@ impl Observer for Retries {
     }
 }
 
-/// Runs a soak; `Ok` only when nothing was lost, corrupted, duplicated without a cause, or
+/// Runs a soak; `Ok` only when nothing was lost, corrupted, duplicated, or
 /// left behind, and every failure is one the fault plan explains.
 pub fn run(config: SoakConfig) -> Result<SoakReport, Box<SoakFailure>> {
     let started = Instant::now();
@@ -200,6 +211,7 @@ pub fn run(config: SoakConfig) -> Result<SoakReport, Box<SoakFailure>> {
     }
     let record = Record::default();
     let total_retries = Arc::new(AtomicU64::new(0));
+    let found_again = Arc::new(AtomicU64::new(0));
 
     std::thread::scope(|scope| {
         let clients: Vec<_> = (0..config.clients)
@@ -211,6 +223,7 @@ pub fn run(config: SoakConfig) -> Result<SoakReport, Box<SoakFailure>> {
                 };
                 let retries = Arc::new(Retries {
                     total: total_retries.clone(),
+                    found_again: found_again.clone(),
                     ..Retries::default()
                 });
                 let options = RequestOptions::new()
@@ -292,6 +305,7 @@ pub fn run(config: SoakConfig) -> Result<SoakReport, Box<SoakFailure>> {
         failures,
         faults_fired: emulator.faults_fired(),
         retries: total_retries.load(Ordering::Relaxed),
+        found_again: found_again.load(Ordering::Relaxed),
         files_checked: files.len(),
         files_kept: kept.len(),
         audit,

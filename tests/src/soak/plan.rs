@@ -51,7 +51,8 @@ pub fn fault_plan(rng: &mut Rng) -> Vec<Fault> {
         for _ in 0..2 {
             let fault = match (method, path, rng.below(4)) {
                 ("POST", _, 0) => Fault::cut_after_request_bytes(rng.below(64 * 1024)),
-                // Stored, but the answer is lost: the retry uploads a second copy.
+                // Stored, but the answer is lost: the client must find the file, not send it
+                // again.
                 ("POST", _, 1) => Fault::cut_after_response_bytes(rng.below(40)),
                 ("GET", "/files/*/content", 0 | 1) => {
                     Fault::cut_after_response_bytes(1 + rng.below(256 * 1024))

@@ -161,16 +161,18 @@ impl Record {
                 *copies.entry(file.filename.as_str()).or_default() += 1;
             }
         }
+        // The client looks for what a lost attempt stored before it sends again: any copy
+        // is a failure, and one no unanswered attempt explains is a worse one.
         for (name, extra) in copies {
             audit.duplicates += u64::from(extra);
             let explained = inner.unanswered.get(name).copied().unwrap_or(0);
             if extra > explained {
                 audit.unexplained_duplicates += u64::from(extra - explained);
-                problems.push(format!(
-                    "{name} is stored {extra} more time(s) than its client was told, but only \
-                     {explained} of its attempts went unanswered"
-                ));
             }
+            problems.push(format!(
+                "duplicate: {name} is stored {extra} more time(s) than its client was told \
+                 ({explained} of its attempts went unanswered)"
+            ));
         }
         inner.problems.extend(problems);
     }
@@ -268,9 +270,23 @@ mod tests {
     #[test]
     fn a_listing_that_matches_the_record_is_clean() {
         let record = record();
+        let (audit, problems) = audit(&record, &[file("a", "a.jsonl"), file("b", "b.jsonl")]);
+        assert_eq!(problems, Vec::<String>::new());
+        assert_eq!(audit, Audit::default());
+    }
+
+    #[test]
+    fn a_copy_is_reported_even_when_an_unanswered_attempt_explains_it() {
+        let record = record();
         let copy = file("b2", "b.jsonl");
         let (audit, problems) = audit(&record, &[file("a", "a.jsonl"), file("b", "b.jsonl"), copy]);
-        assert_eq!(problems, Vec::<String>::new());
+        assert_eq!(
+            problems,
+            [
+                "duplicate: b.jsonl is stored 1 more time(s) than its client was told (1 of its \
+              attempts went unanswered)"
+            ]
+        );
         assert_eq!(
             audit,
             Audit {
@@ -295,8 +311,8 @@ mod tests {
         assert_eq!(
             problems,
             [
-                "a.jsonl is stored 1 more time(s) than its client was told, but only 0 of its \
-              attempts went unanswered"
+                "duplicate: a.jsonl is stored 1 more time(s) than its client was told (0 of its \
+              attempts went unanswered)"
             ]
         );
     }

@@ -52,6 +52,10 @@ pub struct TransportError {
     /// Why the client did not retry a failure that is usually retried, when that is not
     /// the spent retry budget.
     pub not_retried: Option<String>,
+    /// Whether the transport had taken the request's whole body when this failed (or an
+    /// answer had begun): the server may have received the request and acted on it — stored
+    /// an upload — though no answer was read. The driver sets it.
+    pub body_sent: bool,
 }
 
 impl fmt::Display for TransportError {
@@ -74,6 +78,7 @@ impl TransportError {
             attempts: 1,
             request_id: None,
             not_retried: None,
+            body_sent: false,
         }
     }
 

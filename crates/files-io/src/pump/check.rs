@@ -5,6 +5,7 @@
 use std::io;
 use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use files_core::{LocalFileError, LocalFileOp, Observer};
@@ -154,11 +155,23 @@ impl SegmentCheck {
 }
 
 /// Where the pump records a local failure while the transport is sending, so the client can
-/// report it as what it is — a [`LocalFileError`] — whatever error the HTTP client made of it.
+/// report it as what it is — a [`LocalFileError`] — whatever error the HTTP client made of it;
+/// and whether the transport took the whole body, so a failure after it can be told apart (the
+/// server may have acted on the request).
 #[derive(Debug, Clone, Default)]
-pub struct SendFailure(Arc<Mutex<Option<LocalFileError>>>);
+pub struct SendFailure(Arc<Mutex<Option<LocalFileError>>>, Arc<AtomicBool>);
 
 impl SendFailure {
+    /// The transport has taken every byte of the body.
+    pub(crate) fn taken_whole(&self) {
+        self.1.store(true, Ordering::Release);
+    }
+
+    /// Whether the transport took every byte of the body.
+    pub fn whole_body_taken(&self) -> bool {
+        self.1.load(Ordering::Acquire)
+    }
+
     /// Records `error` (the first one wins) and gives the IO error to hand the transport.
     pub(crate) fn record(&self, error: LocalFileError) -> io::Error {
         let for_transport = io::Error::new(error.source.kind(), error.to_string());

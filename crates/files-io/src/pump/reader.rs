@@ -31,6 +31,7 @@ pub(super) fn request_body(
         failure: failure.clone(),
         progress,
         failed: None,
+        left: len,
     };
     (RequestBody::new(reader, len), failure)
 }
@@ -51,6 +52,8 @@ struct BodyReader {
     progress: Option<PayloadProgress>,
     /// Once failed, every later read fails the same way.
     failed: Option<(io::ErrorKind, String)>,
+    /// The bytes of the body not yet handed to the transport.
+    left: u64,
 }
 
 impl BodyReader {
@@ -139,6 +142,10 @@ impl Read for BodyReader {
                     if let Some(progress) = &mut self.progress {
                         progress.advance(n);
                     }
+                    self.left = self.left.saturating_sub(n as u64);
+                    if self.left == 0 {
+                        self.failure.taken_whole();
+                    }
                     return Ok(n);
                 }
                 Ok(None) => {}
@@ -146,6 +153,7 @@ impl Read for BodyReader {
             }
             let Some(segment) = self.segments.next() else {
                 self.current = None;
+                self.failure.taken_whole();
                 return Ok(0);
             };
             match self.open(segment) {

@@ -36,6 +36,7 @@ pub(super) fn async_request_body(
         failure: failure.clone(),
         progress,
         finished: false,
+        left: len,
     };
     (AsyncRequestBody::new(stream, len), failure)
 }
@@ -61,6 +62,8 @@ struct BodyStream {
     failure: SendFailure,
     progress: Option<PayloadProgress>,
     finished: bool,
+    /// The bytes of the body not yet handed to the transport.
+    left: u64,
 }
 
 impl BodyStream {
@@ -151,6 +154,10 @@ impl Stream for BodyStream {
                     if let Some(progress) = &mut this.progress {
                         progress.advance(chunk.len());
                     }
+                    this.left = this.left.saturating_sub(chunk.len() as u64);
+                    if this.left == 0 {
+                        this.failure.taken_whole();
+                    }
                     return Poll::Ready(Some(Ok(chunk)));
                 }
                 Poll::Ready(Ok(None)) => {}
@@ -162,6 +169,7 @@ impl Stream for BodyStream {
             let Some(segment) = this.segments.next() else {
                 this.finished = true;
                 this.current = None;
+                this.failure.taken_whole();
                 return Poll::Ready(None);
             };
             match this.open(segment) {

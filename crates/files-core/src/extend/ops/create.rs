@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use super::exchange::{Exchange, decode_file, polled_when_finished};
 use super::inspect::{Inspection, Step};
+use super::reconcile::{Guarded, Identity, Outcome};
 use super::upload_parts::UploadInParts;
 use super::{Event, News, Next, Notice, Now, Operation, Outbox};
 use crate::error::Error;
@@ -27,7 +28,7 @@ use crate::options::RequestOptions;
 use crate::probe::FileProbe;
 use crate::provider::Provider;
 use crate::rules::UploadWarning;
-use crate::upload_request::UploadRequest;
+use crate::upload_request::{UploadRequest, UploadSource};
 use crate::uploads::PartOptions;
 use crate::wire::{Boundary, build_upload, check_upload};
 
@@ -38,8 +39,10 @@ enum State {
     Inspecting(Inspection),
     /// Checked: build (with the path's probe, if it had one).
     Build(Option<FileProbe>),
-    /// The request is being exchanged.
-    Sending(Box<Exchange<FileObject>>),
+    /// The request is being exchanged; after an attempt that failed with its body sent, the
+    /// listing is searched for the file it may have stored, before the retry is sent (or the
+    /// error returned).
+    Sending(Box<Guarded<FileObject>>),
     /// The file goes through the Uploads API instead.
     InParts(Box<UploadInParts>),
     /// Failed before sending.
@@ -79,6 +82,24 @@ impl CreateFile {
             options,
             state: State::Start,
         }
+    }
+
+    /// What the upload would store, for a look after a lost attempt: its name and exact
+    /// size, when both are known (not for a URL upload).
+    fn identity(&self, probe: Option<&FileProbe>) -> Option<Identity> {
+        if matches!(self.upload.source(), UploadSource::Url(_)) {
+            return None;
+        }
+        let bytes = match (self.upload.declared_len(), probe) {
+            (Some(len), _) => len,
+            (None, Some(probe)) => probe.len,
+            (None, None) => return None,
+        };
+        Some(Identity {
+            filename: self.upload.filename()?,
+            bytes,
+            purpose: self.upload.purpose().clone(),
+        })
     }
 
     /// Whether a local file of `len` bytes goes through the Uploads API, and how: when the
@@ -186,16 +207,22 @@ impl Operation for CreateFile {
                         decode_file,
                         &self.options,
                     );
-                    self.state = State::Sending(Box::new(exchange));
+                    let identity = self.identity(probe.as_ref());
+                    let guarded =
+                        Guarded::new(exchange, identity, self.provider.clone(), &self.options);
+                    self.state = State::Sending(Box::new(guarded));
                 }
-                State::Sending(mut exchange) => {
-                    let next = exchange.poll(now, random);
-                    self.outbox.forward(&mut *exchange);
-                    if !matches!(next, Next::Done(_)) {
-                        self.state = State::Sending(exchange);
+                State::Sending(mut guarded) => match guarded.poll(now, random, &mut self.outbox) {
+                    Next::Done(result) => {
+                        return Next::Done(result.map(|outcome| match outcome {
+                            Outcome::Answered(file) | Outcome::Found(file) => file,
+                        }));
                     }
-                    return next;
-                }
+                    next => {
+                        self.state = State::Sending(guarded);
+                        return next.pass();
+                    }
+                },
                 State::InParts(mut machine) => {
                     let next = machine.poll(now, random);
                     self.outbox.forward(&mut *machine);
@@ -213,7 +240,7 @@ impl Operation for CreateFile {
     fn handle(&mut self, event: Event, now: Now) {
         match (&mut self.state, event) {
             (State::Inspecting(inspection), event) => inspection.handle(event),
-            (State::Sending(exchange), event) => exchange.handle(event, now),
+            (State::Sending(guarded), event) => guarded.handle(event, now),
             (State::InParts(machine), event) => machine.handle(event, now),
             _ => {}
         }

@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use super::Operation;
-use crate::observer::{Observer, RetryNotice};
+use crate::observer::{Observer, ReconcileNotice, RetryNotice};
 use crate::rules::UploadWarning;
 use crate::uploads::{SentPart, UploadStarted};
 
@@ -39,6 +39,9 @@ pub enum News {
     UploadStarted(UploadStarted),
     /// The server took a part ([`Observer::part_done`]).
     PartDone(SentPart),
+    /// The client looked for the file a lost attempt may have stored
+    /// ([`Observer::reconciled`]).
+    Reconciled(ReconcileNotice),
 }
 
 /// A machine's queue of notices: empty, and never filled, when no observer is set.

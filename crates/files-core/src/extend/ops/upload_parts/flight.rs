@@ -45,7 +45,8 @@ pub(super) enum FlightNext {
 pub(super) struct Flight {
     pub(super) upload_id: String,
     path: PathBuf,
-    len: u64,
+    /// The file's size.
+    pub(super) len: u64,
     in_flight: usize,
     /// Offsets of every part of the file, in order: a part's number is its place here.
     offsets: Vec<u64>,

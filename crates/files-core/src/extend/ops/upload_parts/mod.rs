@@ -28,6 +28,7 @@ use std::time::UNIX_EPOCH;
 
 use super::exchange::{Exchange, out_of_order, polled_when_finished};
 use super::inspect::{Inspection, Step};
+use super::reconcile::{Guarded, Identity, Outcome};
 use super::{Event, News, Next, Notice, Now, Operation, Outbox};
 use crate::error::{DecodeError, Error, ValidationError};
 use crate::file_objects::FileObject;
@@ -68,9 +69,11 @@ enum State {
         exchange: Box<Exchange<Upload>>,
     },
     Sending(Box<Flight>),
+    /// Completing, watched: a completion whose answer was lost is looked for in the listing
+    /// before it is sent again.
     Completing {
         upload_id: String,
-        exchange: Box<Exchange<Upload>>,
+        guarded: Box<Guarded<Upload>>,
     },
     Cancelling {
         failure: Box<UploadFailure>,
@@ -469,9 +472,20 @@ impl Operation for UploadInParts {
                                 decode_upload,
                                 &self.options,
                             );
+                            let identity = self.source().ok().map(|source| Identity {
+                                filename: source.filename.clone(),
+                                bytes: flight.len,
+                                purpose: source.purpose.clone(),
+                            });
+                            let guarded = Guarded::new(
+                                exchange,
+                                identity,
+                                self.provider.clone(),
+                                &self.options,
+                            );
                             self.state = State::Completing {
                                 upload_id: flight.upload_id.clone(),
-                                exchange: Box::new(exchange),
+                                guarded: Box::new(guarded),
                             };
                         }
                         FlightNext::Failed(step, error) => {
@@ -481,9 +495,10 @@ impl Operation for UploadInParts {
                 }
                 State::Completing {
                     upload_id,
-                    mut exchange,
-                } => match self.forwarded(&mut *exchange, now, random) {
-                    Next::Done(Ok(upload)) => match completed_file(upload) {
+                    mut guarded,
+                } => match guarded.poll(now, random, &mut self.outbox) {
+                    Next::Done(Ok(Outcome::Found(file))) => return Next::Done(Ok(file)),
+                    Next::Done(Ok(Outcome::Answered(upload))) => match completed_file(upload) {
                         Ok(file) => return Next::Done(Ok(file)),
                         Err(error) => {
                             self.failed(Some(upload_id), UploadStep::Complete, error, now)
@@ -493,10 +508,7 @@ impl Operation for UploadInParts {
                         self.failed(Some(upload_id), UploadStep::Complete, error, now);
                     }
                     next => {
-                        self.state = State::Completing {
-                            upload_id,
-                            exchange,
-                        };
+                        self.state = State::Completing { upload_id, guarded };
                         return next.pass();
                     }
                 },
@@ -530,7 +542,7 @@ impl Operation for UploadInParts {
             (State::Inspecting(inspection), event) => inspection.handle(event),
             (State::Creating { exchange, .. }, event) => exchange.handle(event, now),
             (State::Sending(flight), event) => flight.handle(event, now),
-            (State::Completing { exchange, .. }, event) => exchange.handle(event, now),
+            (State::Completing { guarded, .. }, event) => guarded.handle(event, now),
             (State::Cancelling { exchange, .. }, event) => exchange.handle(event, now),
             _ => {}
         }
