@@ -1,10 +1,11 @@
 //! Whether a purpose nobody documents is a slip of a documented one: the same letters in
-//! another case, `_` for `-`, or an edit or two away (a letter added, dropped, changed, or
-//! two swapped).
+//! another case, `_` for `-`, or a few edits away (a letter added, dropped, changed, or two
+//! swapped): one for a name of up to 4 letters, two up to 8, three for a longer one
+//! (`fine-tuning` for `fine-tune`).
 
 /// The documented name among `known` that `given` is a near miss of, if any: equal but for
-/// case and `_`/`-`, or within one edit of a name of up to 4 letters, two of a longer one.
-/// An exact match is no miss.
+/// case and `_`/`-`, or within one edit of a name of up to 4 letters, two of one up to 8,
+/// three of a longer one. An exact match is no miss.
 pub(crate) fn near_miss<'a>(
     given: &str,
     known: impl IntoIterator<Item = &'a str>,
@@ -16,7 +17,11 @@ pub(crate) fn near_miss<'a>(
             return None;
         }
         let candidate = normalized(name);
-        let limit = if candidate.len() <= 4 { 1 } else { 2 };
+        let limit = match candidate.len() {
+            0..=4 => 1,
+            5..=8 => 2,
+            _ => 3,
+        };
         let distance = edits(&wanted, &candidate);
         if distance <= limit && best.is_none_or(|(d, _)| distance < d) {
             best = Some((distance, name));
@@ -84,6 +89,7 @@ mod tests {
             ("fine_tune", "fine-tune"),
             ("finetune", "fine-tune"),
             ("fine-tnue", "fine-tune"),
+            ("fine-tuning", "fine-tune"),
             ("user-data", "user_data"),
             ("assistant", "assistants"),
             ("eval", "evals"),
@@ -115,6 +121,9 @@ mod tests {
             "two edits of a longer name"
         );
         assert_eq!(near_miss("ba", ["batch"]), None, "three");
+        assert_eq!(near_miss("assistant_s", ["assistants"]), Some("assistants"));
+        assert_eq!(near_miss("assistants_output", ["assistants"]), None, "an output purpose");
+        assert_eq!(near_miss("fine-tune-results", ["fine-tune"]), None);
     }
 
     #[test]
