@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod proxy;
 pub mod samples;
 pub mod secrets;
 pub mod soak;

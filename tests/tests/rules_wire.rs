@@ -518,7 +518,8 @@ fn api_errors_have_a_kind_to_match_and_a_hint() {
             404,
             envelope("gone"),
             ApiErrorKind::NotFound,
-            "base URL ends in /v1",
+            // A 404 for the list is one for the endpoint, not for a file.
+            "may not implement the Files API",
         ),
     ] {
         s.emulator

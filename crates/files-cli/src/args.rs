@@ -22,7 +22,7 @@ pub struct Cli {
 }
 
 /// Options shared by every API command; accepted before or after the subcommand.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Connection")]
 pub struct Connection {
     /// Which provider's API to speak: openai, stepfun, azure, moonshot, dashscope, mistral,
@@ -52,6 +52,14 @@ pub struct Connection {
     /// self-signed certificate). SSL_CERT_FILE, when set, replaces the built-in roots.
     #[arg(long, global = true, value_name = "PATH")]
     pub cacert: Option<PathBuf>,
+    /// Send every request through this HTTP proxy (`http://[USER:PASSWORD@]HOST:PORT`), except
+    /// to the hosts NO_PROXY names, instead of the one HTTPS_PROXY, HTTP_PROXY or ALL_PROXY
+    /// names. Its password is never printed.
+    #[arg(long, global = true, value_name = "URL", conflicts_with = "no_proxy")]
+    pub proxy: Option<String>,
+    /// Connect directly, whatever HTTPS_PROXY, HTTP_PROXY or ALL_PROXY say.
+    #[arg(long, global = true)]
+    pub no_proxy: bool,
     /// Which HTTP transport to use: ureq (blocking) or reqwest (async).
     #[arg(long, global = true, value_enum, default_value_t = TransportName::Ureq)]
     pub transport: TransportName,

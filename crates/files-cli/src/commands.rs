@@ -9,7 +9,7 @@ use files_spec::{ProviderSpec, SpecProvider};
 use provider_openai::OpenAi;
 use provider_stepfun::{Region, StepFun};
 use transport_reqwest::ReqwestTransport;
-use transport_ureq::UreqTransport;
+use transport_ureq::{Proxies, ProxyUrl, UreqTransport};
 
 use crate::args::{
     Command, Connection, ListArgs, OutputArgs, ProviderName, RegionName, TransportName, WaitArgs,
@@ -270,9 +270,10 @@ pub fn client(
         None => None,
     };
     let refused = |e: files_client::TransportError| Failure::usage(e.to_string());
+    let proxies = proxies(connection).map_err(refused)?;
     Ok(match connection.transport {
         TransportName::Ureq => {
-            let mut transport = UreqTransport::builder();
+            let mut transport = UreqTransport::builder().proxies(proxies);
             if let Some((pem, name)) = &cacert {
                 transport = transport
                     .add_root_certificates_pem(pem, name)
@@ -282,7 +283,7 @@ pub fn client(
             Api::blocking_with_files(provider, options, files, transport)
         }
         TransportName::Reqwest => {
-            let mut transport = ReqwestTransport::builder();
+            let mut transport = ReqwestTransport::builder().proxies(proxies);
             if let Some((pem, name)) = &cacert {
                 transport = transport
                     .add_root_certificates_pem(pem, name)
@@ -293,6 +294,15 @@ pub fn client(
                 .map_err(|e| Failure::local(format!("could not start the async client: {e}")))?
         }
     })
+}
+
+/// The proxies `--proxy` or `--no-proxy` name, or else the environment.
+fn proxies(connection: &Connection) -> Result<Proxies, files_client::TransportError> {
+    match &connection.proxy {
+        _ if connection.no_proxy => Ok(Proxies::none()),
+        Some(url) => Ok(Proxies::all(ProxyUrl::parse(url, "--proxy")?)),
+        None => Proxies::from_env(),
+    }
 }
 
 /// `options` with the headers, query parameters and fields the command line adds.

@@ -92,7 +92,14 @@ pub fn run(connection: &Connection, out: &OutputArgs, args: &DemoArgs) -> CliRes
                 .map_err(|e| Failure::usage(e.to_string()))?,
         ),
     };
-    let api = client(connection, provider, vec![], GuardedFiles::default())?;
+    // The emulator is in this process, on loopback: a proxy of the environment's has no
+    // business with it.
+    let direct = Connection {
+        proxy: None,
+        no_proxy: true,
+        ..connection.clone()
+    };
+    let api = client(&direct, provider, vec![], GuardedFiles::default())?;
     say(format!(
         "files demo: {} dialect over {}, emulator at {base_url}",
         dialect,

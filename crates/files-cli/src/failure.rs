@@ -143,6 +143,8 @@ pub fn kind_of(error: &Error) -> FailureKind {
             _ => FailureKind::Refused,
         },
         Error::Transport(t) if t.kind == TransportErrorKind::Unsupported => FailureKind::Usage,
+        // As the 407 a proxy gives a request in absolute form is.
+        Error::Transport(t) if t.kind == TransportErrorKind::Proxy => FailureKind::Refused,
         Error::LocalFile(e) if is_closed_output(e) => FailureKind::ClosedOutput,
         Error::LocalFile(_) => FailureKind::LocalFile,
         Error::Upload(failure) => kind_of(&failure.source),

@@ -6,7 +6,9 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
+
+use common::run;
 
 use files_emulator::{Dialect, Emulator, EmulatorConfig, TlsIdentity};
 
@@ -19,15 +21,6 @@ fn files(base_url: &str) -> Command {
         .env("OPENAI_API_KEY", "emulator-key")
         .args(["--base-url", base_url]);
     command
-}
-
-fn run(command: &mut Command) -> (Option<i32>, String, String) {
-    let out: Output = command.stdin(Stdio::null()).output().unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 /// An HTTPS emulator and its certificate, written to `dir/cert.pem`.

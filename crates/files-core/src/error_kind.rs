@@ -13,6 +13,8 @@ pub enum ApiErrorKind {
     BadRequest,
     /// The API key is missing, wrong or revoked (401).
     Authentication,
+    /// A proxy between the client and the server wants credentials, or refused them (407).
+    ProxyAuthentication,
     /// The key may not do this: organization, project or region (403).
     Permission,
     /// No such file or path (404).
@@ -48,6 +50,7 @@ impl ApiErrorKind {
     pub const ALL: &'static [ApiErrorKind] = &[
         ApiErrorKind::BadRequest,
         ApiErrorKind::Authentication,
+        ApiErrorKind::ProxyAuthentication,
         ApiErrorKind::Permission,
         ApiErrorKind::NotFound,
         ApiErrorKind::Conflict,
@@ -69,6 +72,7 @@ impl ApiErrorKind {
         match self {
             ApiErrorKind::BadRequest => "bad_request",
             ApiErrorKind::Authentication => "authentication",
+            ApiErrorKind::ProxyAuthentication => "proxy_authentication",
             ApiErrorKind::Permission => "permission",
             ApiErrorKind::NotFound => "not_found",
             ApiErrorKind::Conflict => "conflict",
@@ -91,6 +95,7 @@ impl ApiErrorKind {
         match self {
             ApiErrorKind::BadRequest => Some("a parameter was refused: read the message, fix the request and send it again"),
             ApiErrorKind::Authentication => Some("check the API key: set, complete, and issued for this provider and base URL"),
+            ApiErrorKind::ProxyAuthentication => Some("a proxy on the way refused the request: give its user and password in the proxy URL (--proxy, HTTP_PROXY or HTTPS_PROXY) as http://USER:PASSWORD@HOST:PORT"),
             ApiErrorKind::Permission => Some("the key is not allowed to do this (organization, project or region)"),
             ApiErrorKind::NotFound => Some("no such file or path: check the id, and that the base URL ends in /v1"),
             ApiErrorKind::Conflict => Some("the file changed meanwhile: try again"),
@@ -113,6 +118,7 @@ impl ApiErrorKind {
         match status {
             400 => Some(ApiErrorKind::BadRequest),
             401 => Some(ApiErrorKind::Authentication),
+            407 => Some(ApiErrorKind::ProxyAuthentication),
             403 => Some(ApiErrorKind::Permission),
             404 => Some(ApiErrorKind::NotFound),
             409 => Some(ApiErrorKind::Conflict),

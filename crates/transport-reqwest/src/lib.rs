@@ -37,13 +37,20 @@
 //! self-signed certificate). A certificate the client refuses is a
 //! [`TransportErrorKind::Certificate`], which is not retried.
 //!
+//! Proxies follow `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (either case) by the
+//! rule `transport-ureq` follows too ([`Proxies`]), not reqwest's own reading of them; the
+//! builder sets one proxy for every request ([`ReqwestTransportBuilder::proxy`]) or none
+//! ([`ReqwestTransportBuilder::no_proxy`]). An `http://` target goes through a proxy as a
+//! request in absolute form, an `https://` one through a `CONNECT` tunnel. A proxy's password
+//! never appears in an error.
+//!
 //! [reqwest]: https://docs.rs/reqwest/0.13
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod body;
 use transport_tls::ResolvedRoots;
-pub use transport_tls::SSL_CERT_FILE;
+pub use transport_tls::{Proxies, ProxyUrl, SSL_CERT_FILE};
 
 use std::time::Duration;
 
@@ -63,6 +70,8 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
+    /// The rules the client was built with, to scrub errors and name the proxy in them.
+    proxies: Proxies,
 }
 
 impl ReqwestTransport {
@@ -92,12 +101,13 @@ impl ReqwestTransport {
         ReqwestTransportBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             roots: transport_tls::Roots::default(),
+            proxies: None,
         }
     }
 
     /// A transport from a reqwest client builder of the caller's (proxies, client
-    /// certificates, its own roots); redirects are turned off. `SSL_CERT_FILE` is then the
-    /// builder's business: reqwest's platform verifier reads it on Linux.
+    /// certificates, its own roots); redirects are turned off. `SSL_CERT_FILE` and the proxy
+    /// variables are then the builder's business: reqwest reads them by its own rules.
     pub fn from_builder(builder: reqwest::ClientBuilder) -> Result<Self, TransportError> {
         install_crypto_provider();
         let client = builder
@@ -115,7 +125,10 @@ impl ReqwestTransport {
 
     /// A transport over a ready-made client. It should not follow redirects.
     pub fn from_client(client: reqwest::Client) -> Self {
-        ReqwestTransport { client }
+        ReqwestTransport {
+            client,
+            proxies: Proxies::none(),
+        }
     }
 }
 
@@ -125,6 +138,8 @@ impl ReqwestTransport {
 pub struct ReqwestTransportBuilder {
     connect_timeout: Duration,
     roots: transport_tls::Roots,
+    /// `None`: from the environment when built.
+    proxies: Option<Proxies>,
 }
 
 impl ReqwestTransportBuilder {
@@ -169,14 +184,48 @@ impl ReqwestTransportBuilder {
         self
     }
 
+    /// Sends every request through `proxy`, except to the hosts `NO_PROXY` names, instead of
+    /// the proxies the environment names.
+    pub fn proxy(mut self, proxy: ProxyUrl) -> Self {
+        self.proxies = Some(Proxies::all(proxy));
+        self
+    }
+
+    /// Sends every request directly, whatever the environment says.
+    pub fn no_proxy(mut self) -> Self {
+        self.proxies = Some(Proxies::none());
+        self
+    }
+
+    /// Uses these proxy rules instead of the environment's.
+    pub fn proxies(mut self, proxies: Proxies) -> Self {
+        self.proxies = Some(proxies);
+        self
+    }
+
     /// The transport.
     ///
     /// # Errors
     ///
     /// Fails when `SSL_CERT_FILE` is honoured and set, but its file cannot be read or holds
-    /// no certificate, or when the HTTP client cannot be built.
+    /// no certificate, when a proxy variable holds no proxy URL, or when the HTTP client
+    /// cannot be built.
     pub fn build(self) -> Result<ReqwestTransport, TransportError> {
-        let mut builder = reqwest::Client::builder().connect_timeout(self.connect_timeout);
+        let proxies = match self.proxies {
+            Some(proxies) => proxies,
+            None => Proxies::from_env()?,
+        };
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .no_proxy();
+        if !proxies.distinct().is_empty() {
+            let rules = proxies.clone();
+            builder = builder.proxy(reqwest::Proxy::custom(move |url| {
+                rules
+                    .for_target(url.scheme(), url.host_str().unwrap_or(""), url.port())
+                    .map(|proxy| proxy.as_url().to_owned())
+            }));
+        }
         builder = match self.roots.resolve()? {
             ResolvedRoots::BuiltIn(added) if added.is_empty() => builder,
             ResolvedRoots::BuiltIn(added) => builder.tls_certs_merge(certificates(&added)?),
@@ -189,7 +238,9 @@ impl ReqwestTransportBuilder {
                 builder.tls_certs_only(roots)
             }
         };
-        ReqwestTransport::from_builder(builder)
+        let mut transport = ReqwestTransport::from_builder(builder)?;
+        transport.proxies = proxies;
+        Ok(transport)
     }
 }
 
@@ -226,6 +277,12 @@ impl AsyncTransport for ReqwestTransport {
         timeouts: &Timeouts,
     ) -> Result<http::Response<AsyncResponseBody>, TransportError> {
         let (parts, body) = request.into_parts();
+        let via = self.proxies.for_target(
+            parts.uri.scheme_str().unwrap_or("http"),
+            parts.uri.host().unwrap_or(""),
+            parts.uri.port_u16(),
+        );
+        let scrub = |error: TransportError| self.proxies.scrub_error(error, via);
         let (progress, watched) = watch::channel(Sending::default());
         let body = if body.is_empty() {
             progress.send_modify(|s| s.done = true);
@@ -238,7 +295,7 @@ impl AsyncTransport for ReqwestTransport {
                 TransportError::with_source(TransportErrorKind::Other, "preparing the request", e)
             })?;
         let response = tokio::select! {
-            response = self.client.execute(request) => response.map_err(map_error)?,
+            response = self.client.execute(request) => response.map_err(|e| scrub(map_error(e)))?,
             error = watchdog(watched, *timeouts) => return Err(error),
         };
         let mut head = http::Response::builder()
@@ -247,7 +304,11 @@ impl AsyncTransport for ReqwestTransport {
         if let Some(headers) = head.headers_mut() {
             *headers = response.headers().clone();
         }
-        let chunks = idle_limited(response.bytes_stream().map_err(map_error), timeouts.idle);
+        let proxies = self.proxies.clone();
+        let chunks = response
+            .bytes_stream()
+            .map_err(move |e| proxies.scrub_error(map_error(e), None));
+        let chunks = idle_limited(chunks, timeouts.idle);
         head.body(AsyncResponseBody::new(chunks)).map_err(|e| {
             TransportError::with_source(TransportErrorKind::Other, "reading the response head", e)
         })
@@ -383,6 +444,15 @@ fn with_to(authority: &str) -> String {
 mod tests {
     use super::*;
     use std::io::{Read, Write};
+
+    #[test]
+    fn a_proxy_password_stays_out_of_debug() {
+        let proxy = ProxyUrl::parse("http://alice:pw-in-debug@127.0.0.1:3128", "test").unwrap();
+        let transport = ReqwestTransport::builder().proxy(proxy).build().unwrap();
+        let shown = format!("{transport:?}");
+        assert!(!shown.contains("pw-in-debug"), "{shown}");
+        assert!(shown.contains("alice:***@127.0.0.1:3128"), "{shown}");
+    }
 
     #[tokio::test]
     async fn a_silent_server_times_out_after_the_body_is_sent() {

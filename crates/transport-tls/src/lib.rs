@@ -1,7 +1,9 @@
 //! What the two transports of `files-client` (`transport-ureq` and `transport-reqwest`) share
-//! about TLS: which root certificates to trust ([`Roots`]: PEM bundles added to the built-in
-//! roots, or the bundle `SSL_CERT_FILE` names instead), and why the client refused a server's
-//! certificate ([`certificate_refusal`]), so the error can say what to do about it.
+//! about TLS and the way to a server: which root certificates to trust ([`Roots`]: PEM bundles
+//! added to the built-in roots, or the bundle `SSL_CERT_FILE` names instead), why the client
+//! refused a server's certificate ([`certificate_refusal`]), so the error can say what to do
+//! about it, and which proxy a request goes through ([`Proxies`]: one rule for both, from
+//! `HTTPS_PROXY` and its kin or from the caller).
 //!
 //! ```
 //! use transport_tls::{ResolvedRoots, Roots};
@@ -19,8 +21,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod proxy;
 mod refusal;
 mod roots;
 
+pub use proxy::{Proxies, ProxyUrl};
 pub use refusal::{Refusal, certificate_refusal};
 pub use roots::{ResolvedRoots, Roots, SSL_CERT_FILE};

@@ -32,6 +32,12 @@
 //! self-signed certificate). A certificate the client refuses is a
 //! [`TransportErrorKind::Certificate`], which is not retried.
 //!
+//! Proxies follow `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (either case) by the
+//! rule `transport-reqwest` follows too ([`Proxies`]); the builder sets one proxy for every
+//! request ([`UreqTransportBuilder::proxy`]) or none ([`UreqTransportBuilder::no_proxy`]).
+//! ureq reaches an `http://` target through a proxy with `CONNECT`, as it does an `https://`
+//! one. A proxy's password never appears in an error.
+//!
 //! [ureq]: https://docs.rs/ureq/3
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -44,16 +50,18 @@ use files_core::{TransportError, TransportErrorKind};
 use files_io::transport::{RequestBody, ResponseBody, Transport};
 use ureq::SendBody;
 
-pub use transport_tls::SSL_CERT_FILE;
+pub use transport_tls::{Proxies, ProxyUrl, SSL_CERT_FILE};
 use transport_tls::{Refusal, ResolvedRoots};
 
 /// How long to wait for a connection, as the official SDKs do.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The ureq transport. Clone it freely: clones share one connection pool.
+/// The ureq transport. Clone it freely: clones share their connection pools (one for direct
+/// connections, one for each proxy).
 #[derive(Debug, Clone)]
 pub struct UreqTransport {
-    agent: ureq::Agent,
+    agents: Vec<(Option<ProxyUrl>, ureq::Agent)>,
+    proxies: Proxies,
 }
 
 impl UreqTransport {
@@ -90,6 +98,7 @@ impl UreqTransport {
         UreqTransportBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             roots: transport_tls::Roots::default(),
+            proxies: None,
         }
     }
 }
@@ -100,6 +109,8 @@ impl UreqTransport {
 pub struct UreqTransportBuilder {
     connect_timeout: Duration,
     roots: transport_tls::Roots,
+    /// `None`: from the environment when built.
+    proxies: Option<Proxies>,
 }
 
 impl UreqTransportBuilder {
@@ -138,6 +149,25 @@ impl UreqTransportBuilder {
         Ok(self)
     }
 
+    /// Sends every request through `proxy`, except to the hosts `NO_PROXY` names, instead of
+    /// the proxies the environment names.
+    pub fn proxy(mut self, proxy: ProxyUrl) -> Self {
+        self.proxies = Some(Proxies::all(proxy));
+        self
+    }
+
+    /// Sends every request directly, whatever the environment says.
+    pub fn no_proxy(mut self) -> Self {
+        self.proxies = Some(Proxies::none());
+        self
+    }
+
+    /// Uses these proxy rules instead of the environment's.
+    pub fn proxies(mut self, proxies: Proxies) -> Self {
+        self.proxies = Some(proxies);
+        self
+    }
+
     /// Whether `SSL_CERT_FILE`, when set, replaces the built-in roots (yes by default).
     pub fn honour_ssl_cert_file(mut self, honour: bool) -> Self {
         self.roots.honour_ssl_cert_file(honour);
@@ -149,8 +179,12 @@ impl UreqTransportBuilder {
     /// # Errors
     ///
     /// Fails when `SSL_CERT_FILE` is honoured and set, but its file cannot be read or holds
-    /// no certificate.
+    /// no certificate, or when a proxy variable holds no proxy URL.
     pub fn build(self) -> Result<UreqTransport, TransportError> {
+        let proxies = match self.proxies {
+            Some(proxies) => proxies,
+            None => Proxies::from_env()?,
+        };
         let mozilla = webpki_root_certs::TLS_SERVER_ROOT_CERTS;
         // ureq's built-in roots are Mozilla's, so SSL_CERT_FILE left unused changes nothing.
         let roots = match self.roots.resolve()? {
@@ -165,15 +199,31 @@ impl UreqTransportBuilder {
             ResolvedRoots::Only(roots) => certificates(roots.iter()),
         };
         let tls = ureq::tls::TlsConfig::builder().root_certs(roots).build();
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .timeout_connect(Some(self.connect_timeout))
-            .tls_config(tls)
-            .build();
-        Ok(UreqTransport {
-            agent: config.into(),
-        })
+        let agent = |proxy: Option<&ProxyUrl>| -> Result<ureq::Agent, TransportError> {
+            let proxy = match proxy {
+                Some(proxy) => Some(ureq::Proxy::new(proxy.as_url()).map_err(|e| {
+                    let what = format!(
+                        "the proxy {proxy} cannot be used: {}",
+                        proxies.scrub(&e.to_string())
+                    );
+                    TransportError::new(TransportErrorKind::Other, what)
+                })?),
+                None => None,
+            };
+            Ok(ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .timeout_connect(Some(self.connect_timeout))
+                .tls_config(tls.clone())
+                .proxy(proxy)
+                .build()
+                .into())
+        };
+        let mut agents = vec![(None, agent(None)?)];
+        for proxy in proxies.distinct() {
+            agents.push((Some(proxy.clone()), agent(Some(proxy))?));
+        }
+        Ok(UreqTransport { agents, proxies })
     }
 }
 
@@ -194,22 +244,30 @@ impl Transport for UreqTransport {
     ) -> Result<http::Response<ResponseBody>, TransportError> {
         let (parts, body) = request.into_parts();
         let authority = authority(&parts.uri);
+        let via = self.proxies.for_target(
+            parts.uri.scheme_str().unwrap_or("http"),
+            parts.uri.host().unwrap_or(""),
+            parts.uri.port_u16(),
+        );
+        let agent = self
+            .agents
+            .iter()
+            .find(|(proxy, _)| proxy.as_ref() == via)
+            .map_or(&self.agents[0].1, |(_, agent)| agent);
         let body = if body.is_empty() {
             SendBody::none()
         } else {
             SendBody::from_owned_reader(body)
         };
-        let request = self
-            .agent
+        let request = agent
             .configure_request(http::Request::from_parts(parts, body))
             .timeout_recv_response(timeouts.response_head())
             .timeout_per_read(timeouts.idle)
             .timeout_per_write(timeouts.idle)
             .build();
-        let response = self
-            .agent
+        let response = agent
             .run(request)
-            .map_err(|e| map_error(e, &authority))?;
+            .map_err(|e| self.proxies.scrub_error(map_error(e, &authority), via))?;
         let (parts, body) = response.into_parts();
         let reader = body.into_with_config().limit(u64::MAX).reader();
         Ok(http::Response::from_parts(
@@ -276,7 +334,11 @@ fn map_error(error: ureq::Error, authority: &str) -> TransportError {
     let kind = match &error {
         _ if refusal.is_some() => TransportErrorKind::Certificate,
         ureq::Error::Timeout(_) => TransportErrorKind::Timeout,
-        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => TransportErrorKind::Connect,
+        // A proxy that could not open the tunnel: as reqwest reports it (a 407 becomes a
+        // proxy refusal when the proxy's rules see it).
+        ureq::Error::HostNotFound
+        | ureq::Error::ConnectionFailed
+        | ureq::Error::ConnectProxyFailed(_) => TransportErrorKind::Connect,
         ureq::Error::Io(e) if is_lookup_failure(e) => TransportErrorKind::Connect,
         ureq::Error::Io(e) => match e.kind() {
             io::ErrorKind::ConnectionRefused
@@ -309,6 +371,15 @@ fn map_error(error: ureq::Error, authority: &str) -> TransportError {
 mod tests {
     use super::*;
     use std::io::Write;
+
+    #[test]
+    fn a_proxy_password_stays_out_of_debug() {
+        let proxy = ProxyUrl::parse("http://alice:pw-in-debug@127.0.0.1:3128", "test").unwrap();
+        let transport = UreqTransport::builder().proxy(proxy).build().unwrap();
+        let shown = format!("{transport:?}");
+        assert!(!shown.contains("pw-in-debug"), "{shown}");
+        assert!(shown.contains("alice:***@127.0.0.1:3128"), "{shown}");
+    }
 
     #[test]
     fn a_refused_certificate_is_found_inside_ureq_errors() {

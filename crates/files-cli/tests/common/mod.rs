@@ -102,6 +102,23 @@ pub fn finish(mut child: Child, what: &str) -> Output {
     }
 }
 
+/// Runs `command` with no stdin, for at most [`DEADLINE`]: its exit code, stdout and stderr.
+pub fn run(command: &mut std::process::Command) -> (Option<i32>, String, String) {
+    use std::process::Stdio;
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting the command");
+    let out = finish(child, "the command to finish");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Waits for `child` to exit, for at most [`DEADLINE`]; past it, kills the child and fails
 /// the test naming `what`, with its stderr if that is still piped to the test.
 pub fn wait_bounded(child: &mut Child, what: &str) -> ExitStatus {

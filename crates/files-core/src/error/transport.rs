@@ -11,6 +11,10 @@ pub enum TransportErrorKind {
     /// The server's certificate is not trusted: not signed by a known root, expired, or for
     /// another name. Retrying does not help; trusting the right root does.
     Certificate,
+    /// The proxy refused to carry the request: it wants credentials it was not given, or
+    /// refused those it was (`407 Proxy Authentication Required`). Retrying does not help;
+    /// the right user and password in the proxy URL do.
+    Proxy,
     /// A time limit passed.
     Timeout,
     /// Reading or writing bytes failed mid-way, including reading an upload's source.
@@ -26,6 +30,7 @@ impl fmt::Display for TransportErrorKind {
         f.write_str(match self {
             TransportErrorKind::Connect => "could not connect",
             TransportErrorKind::Certificate => "the server's certificate was refused",
+            TransportErrorKind::Proxy => "the proxy refused the request",
             TransportErrorKind::Timeout => "timed out",
             TransportErrorKind::Io => "connection failed while transferring",
             TransportErrorKind::Unsupported => "not supported by this transport",

@@ -122,7 +122,11 @@ mod tests {
         );
         assert_eq!(near_miss("ba", ["batch"]), None, "three");
         assert_eq!(near_miss("assistant_s", ["assistants"]), Some("assistants"));
-        assert_eq!(near_miss("assistants_output", ["assistants"]), None, "an output purpose");
+        assert_eq!(
+            near_miss("assistants_output", ["assistants"]),
+            None,
+            "an output purpose"
+        );
         assert_eq!(near_miss("fine-tune-results", ["fine-tune"]), None);
     }
 
