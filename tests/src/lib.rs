@@ -436,3 +436,12 @@ impl files_client::Observer for WarningLog {
         }
     }
 }
+
+/// The requests that posted an Upload's parts to `emulator`.
+pub fn part_requests(emulator: &Emulator) -> Vec<files_emulator::RecordedRequest> {
+    emulator
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/parts"))
+        .collect()
+}

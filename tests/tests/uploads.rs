@@ -218,11 +218,7 @@ impl Observer for Heard {
 }
 
 fn part_requests(s: &Setup) -> Vec<RecordedRequest> {
-    s.emulator
-        .requests()
-        .into_iter()
-        .filter(|r| r.method == "POST" && r.path.ends_with("/parts"))
-        .collect()
+    files_tests::part_requests(&s.emulator)
 }
 
 fn a_file_sent_in_parts_side_by_side_downloads_byte_identical(wire: Wire) {

@@ -261,7 +261,9 @@ pub struct UploadArgs {
     /// The file part's Content-Type (default: guessed from the name).
     #[arg(long)]
     pub content_type: Option<String>,
-    /// How many bytes standard input holds (`-`): sent as they are read, never buffered.
+    /// How many bytes standard input holds (`-`): sent as they are read, never buffered to
+    /// disk. Over 512 MB (or with --part-size or --parts) through the Uploads API, cut into
+    /// parts as it arrives, with memory for the parts in flight (--parts × --part-size).
     #[arg(long, value_name = "SIZE", value_parser = crate::size::parse_size)]
     pub size: Option<u64>,
     /// Expire the file this many seconds after creation (OpenAI; the range is in

@@ -70,14 +70,6 @@ fn check_flags(args: &UploadArgs) -> CliResult {
             "--size is the length of standard input: use it with `-`",
         ));
     }
-    if let Some(size) = args.size
-        && (args.part_size.is_some() || args.parts.is_some())
-    {
-        return Err(Failure::usage(format!(
-            "--size {size} streams standard input in one request: drop --size to buffer it \
-             and send it in parts"
-        )));
-    }
     Ok(())
 }
 
@@ -161,39 +153,38 @@ fn upload_one(
             rule.max_part_bytes >> 20
         )));
     }
-    let over_limit = match (local, rule) {
-        (Some(path), Some(rule)) => {
+    let over_limit = match (local, args.size, rule) {
+        (Some(path), _, Some(rule)) => {
             std::fs::metadata(path).is_ok_and(|m| m.len() > rule.switch_above)
         }
+        (None, Some(len), Some(rule)) => len > rule.switch_above,
         _ => false,
     };
-    match local {
-        Some(path) if asked_for_parts || over_limit => {
-            let journaled = !is_stdin(source);
-            in_parts(connection, out, provider, upload, path, args, journaled)
-        }
-        _ => {
-            let bar = TransferBar::for_command(out, "upload").map(Arc::new);
-            let observers = bar.iter().map(|b| b.clone() as Arc<dyn Observer>).collect();
-            let api = client(connection, provider, observers, GuardedFiles::default())?;
-            let file = api.create(upload).map_err(fail(connection))?;
-            if let Some(bar) = bar {
-                bar.finish();
-            }
-            output::file(Mode::of(out), &file)
-        }
+    if asked_for_parts || over_limit {
+        // Standard input (buffered, or read as it comes with --size) keeps no journal: it
+        // cannot be resumed.
+        let journaled = local.filter(|_| !is_stdin(source));
+        return in_parts(connection, out, provider, upload, journaled, args);
     }
+    let bar = TransferBar::for_command(out, "upload").map(Arc::new);
+    let observers = bar.iter().map(|b| b.clone() as Arc<dyn Observer>).collect();
+    let api = client(connection, provider, observers, GuardedFiles::default())?;
+    let file = api.create(upload).map_err(fail(connection))?;
+    if let Some(bar) = bar {
+        bar.finish();
+    }
+    output::file(Mode::of(out), &file)
 }
 
-/// Sends `path` through the Uploads API, journaling each part.
+/// Sends `upload` through the Uploads API, journaling each part when it is the local file
+/// `journaled` (standard input is not).
 fn in_parts(
     connection: &Connection,
     out: &OutputArgs,
     provider: DynProvider,
     upload: UploadRequest,
-    path: &Path,
+    journaled: Option<&Path>,
     args: &UploadArgs,
-    journaled: bool,
 ) -> CliResult {
     let settings = UploadSettings {
         purpose: args.purpose.clone(),
@@ -201,19 +192,24 @@ fn in_parts(
         content_type: args.content_type.clone(),
         expires_after: args.expires_after,
     };
-    let at = match journal::journal_path(path, provider.base_url().as_str()) {
-        _ if !journaled => None,
-        Ok(at) => Some(at),
-        Err(why) if args.resume => return Err(Failure::local(why)),
-        Err(why) => {
-            crate::output::note(&format!(
-                "warning: {why}; this upload cannot be resumed if it stops"
-            ));
-            None
+    let (at, identity) = match journaled {
+        None => (None, None),
+        Some(path) => {
+            let identity = FileIdentity::of(path)
+                .map_err(|e| Failure::local(format!("could not read {}: {e}", path.display())))?;
+            match journal::journal_path(path, provider.base_url().as_str()) {
+                Ok(at) => (Some(at), Some(identity)),
+                Err(why) if args.resume => return Err(Failure::local(why)),
+                Err(why) => {
+                    crate::output::note(&format!(
+                        "warning: {why}; this upload cannot be resumed if it stops"
+                    ));
+                    (None, None)
+                }
+            }
         }
     };
-    let identity = FileIdentity::of(path)
-        .map_err(|e| Failure::local(format!("could not read {}: {e}", path.display())))?;
+    let path = journaled.unwrap_or(Path::new("-"));
     let found = match (&at, args.resume) {
         (None, _) => None,
         (Some(at), true) => journal::load(at).map_err(Failure::local)?,
@@ -223,7 +219,7 @@ fn in_parts(
         }),
     };
     let resume = match (args.resume, found) {
-        (true, Some(found)) if found.file != identity => {
+        (true, Some(found)) if Some(&found.file) != identity.as_ref() => {
             return Err(Failure::usage(format!(
                 "{} changed since its upload began (Upload {}): it cannot be resumed; run \
                  without --resume to upload it from the start",
@@ -270,7 +266,7 @@ fn in_parts(
         parts = parts.md5(false);
     }
     let mut observers: Vec<Arc<dyn Observer>> = Vec::new();
-    if let Some(at) = &at {
+    if let (Some(at), Some(identity)) = (&at, identity) {
         let writer = JournalWriter::new(at.clone(), identity, settings, resume.clone());
         observers.push(Arc::new(writer));
     }
@@ -281,13 +277,7 @@ fn in_parts(
     let resume_from = resume
         .map(|j| ResumeFrom::new(j.upload_id.clone(), j.sent()).with_expires_at(j.expires_at));
     let result = api.upload_in_parts(upload, parts, resume_from);
-    let file = finish(
-        result,
-        at.as_deref(),
-        journaled.then_some(path),
-        args,
-        connection,
-    )?;
+    let file = finish(result, at.as_deref(), journaled, args, connection)?;
     output::file(Mode::of(out), &file)
 }
 

@@ -343,3 +343,81 @@ fn part_flags_out_of_range_name_the_flag_and_the_limit() {
         "{stderr}"
     );
 }
+
+/// Runs `files upload - …` with `input` piped to it; its output.
+fn piped(run: &Run<'_>, args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = run
+        .command(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the files binary runs");
+    let mut stdin = child.stdin.take().unwrap();
+    // A reader that stops early closes the pipe: what it did not take is no failure here.
+    let _ = stdin.write_all(input);
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn standard_input_with_size_goes_in_parts_as_it_arrives_on_both_transports() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = write_jsonl(&dir.path().join("big.jsonl"));
+    let size = bytes.len().to_string();
+    for transport in ["ureq", "reqwest"] {
+        let emulator = Emulator::start(Dialect::openai()).unwrap();
+        let run = Run {
+            emulator: &emulator,
+            journals: dir.path().join(format!("journals-{transport}")),
+            transport,
+        };
+        let args = [
+            "upload",
+            "-",
+            "--filename",
+            "big.jsonl",
+            "--size",
+            &size,
+            "--purpose",
+            "batch",
+            "--part-size",
+            "128KiB",
+            "-q",
+        ];
+        let output = piped(&run, &args, &bytes);
+        let (out, err) = text(&output);
+        assert!(output.status.success(), "{transport}: {err}");
+        let id = out.trim();
+        // Nine parts of 128 KiB, and not one byte buffered to disk: no journal either.
+        let parts = emulator
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/parts"))
+            .count();
+        assert_eq!(parts, 9, "{transport}");
+        assert!(
+            run.journal().is_none(),
+            "{transport}: standard input keeps no journal"
+        );
+        let dest = dir.path().join(format!("back-{transport}.jsonl"));
+        let back = run.output(&["download", id, "-o", dest.to_str().unwrap()]);
+        assert!(back.status.success(), "{:?}", text(&back));
+        assert_eq!(std::fs::read(&dest).unwrap(), bytes, "{transport}");
+
+        // Fewer bytes than --size says: refused, the Upload cancelled, nothing stored.
+        let output = piped(&run, &args, &bytes[..bytes.len() - 100]);
+        let (_, err) = text(&output);
+        assert_eq!(output.status.code(), Some(5), "{transport}: {err}");
+        assert!(err.contains("the upload's reader"), "{err}");
+        assert!(err.contains(&format!("declared {size}")), "{err}");
+        assert!(err.contains("cancelled"), "{err}");
+        let listed = run.output(&["list", "-q"]);
+        assert_eq!(
+            text(&listed).0.lines().count(),
+            1,
+            "{transport}: only the first file"
+        );
+    }
+}

@@ -124,9 +124,10 @@ impl UploadRequest {
     }
 
     /// Sends the file through the Uploads API, in parts as `parts` says, whatever its size
-    /// (a local file on a provider that has the API; OpenAI). Without this, a local file
-    /// larger than the provider's `POST /files` limit (512 MB on OpenAI) goes that way with
-    /// the default [`PartOptions`].
+    /// (on a provider that has the API; OpenAI): a local file, bytes, or a reader or stream,
+    /// whose parts are cut as its bytes arrive (memory holds the parts in flight). Without
+    /// this, an upload larger than the provider's `POST /files` limit (512 MB on OpenAI) goes
+    /// that way with the default [`PartOptions`]. A URL cannot.
     pub fn with_parts(mut self, parts: PartOptions) -> Self {
         self.parts = Some(parts);
         self

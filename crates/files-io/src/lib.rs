@@ -34,6 +34,7 @@
 
 pub mod content;
 pub mod local;
+pub mod pull;
 pub mod pump;
 mod stream_upload;
 pub mod transport;

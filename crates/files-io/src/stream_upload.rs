@@ -25,6 +25,11 @@ pub fn one_shot_stream(
 
 /// The stream [`one_shot_stream`] erased, or a local failure if something else was erased.
 pub(crate) fn unerase(erased: Box<dyn std::any::Any + Send>) -> Result<ByteStream, LocalFileError> {
+    // What a pull left of it (`crate::pull`) is a stream as well.
+    let erased = match erased.downcast::<crate::pull::Leftover>() {
+        Ok(leftover) => return Ok(leftover.into_stream()),
+        Err(erased) => erased,
+    };
     erased.downcast::<ByteStream>().map(|s| *s).map_err(|_| {
         LocalFileError::new(
             LocalFileOp::Read,

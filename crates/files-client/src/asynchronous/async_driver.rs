@@ -8,7 +8,7 @@ use std::pin::pin;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
-use files_core::extend::body::PathRange;
+use files_core::extend::body::{OneShotSource, PathRange};
 use files_core::extend::ops::{Attempt, Event, Next, Operation, Slot};
 use files_core::{Error, LocalFileError, LocalFileOp, Result, TransportError};
 use files_io::BodyPump;
@@ -125,6 +125,10 @@ impl AsyncDriver {
                         let bytes = alongside(read, &mut flight, &mut ready).await;
                         op.handle(Event::Read(bytes), self.env.now());
                     }
+                    Next::Pull { source, len } => {
+                        let bytes = alongside(pull(source, len), &mut flight, &mut ready).await;
+                        op.handle(Event::Read(bytes), self.env.now());
+                    }
                     Next::Done(result) => return result.map(|output| (output, kept.take())),
                 }
             }
@@ -222,6 +226,25 @@ async fn alongside<T>(
             Either::Left((output, _)) => return output,
             Either::Right((Some(outcome), _)) => ready.push_back(outcome),
             Either::Right((None, _)) => {}
+        }
+    }
+}
+
+/// The next `len` bytes of a one-shot source: a stream read here, a blocking reader on a
+/// thread where blocking is allowed.
+async fn pull(source: OneShotSource, len: usize) -> Result<Bytes, LocalFileError> {
+    match source {
+        OneShotSource::Stream(stream) => files_io::pull::pull_stream(&stream, len).await,
+        OneShotSource::Reader(reader) => {
+            tokio::task::spawn_blocking(move || files_io::pull::pull_reader(&reader, len))
+                .await
+                .unwrap_or_else(|e| {
+                    Err(LocalFileError::new(
+                        LocalFileOp::Read,
+                        "the upload's reader",
+                        std::io::Error::other(format!("the reading thread failed: {e}")),
+                    ))
+                })
         }
     }
 }

@@ -7,7 +7,7 @@ use files_core::{FileObject, RequestOptions, Result, UploadRequest};
 
 use super::AsyncClient;
 
-/// The Uploads API of an [`AsyncClient`] (OpenAI): a large local file sent in parts, side by side,
+/// The Uploads API of an [`AsyncClient`] (OpenAI): a large file (a local one, bytes, or a reader or stream of known length) sent in parts, side by side,
 /// or the four steps one at a time. `client.files().create(..)` goes this way by itself for a
 /// file over the provider's `POST /files` limit.
 #[derive(Debug, Clone)]
@@ -31,10 +31,11 @@ impl AsyncUploads<'_> {
             .map(|(output, _)| output)
     }
 
-    /// Sends a local file in parts as `parts` says — `parts.in_flight` of them at once, each
-    /// a task of its own on the runtime (aborted if this future is dropped), read straight
-    /// from the file — and completes the Upload with the file's MD5; returns the file it
-    /// became. A part that still fails after its retries
+    /// Sends a file in parts as `parts` says — `parts.in_flight` of them at once, each a task
+    /// of its own on the runtime (aborted if this future is dropped), read straight from the
+    /// file (bytes: slices of them; a reader or stream: cut into parts as it is read, each
+    /// held until the server takes it) — and completes the Upload with the file's MD5;
+    /// returns the file it became. A part that still fails after its retries
     /// cancels the Upload, and the error ([`Error::Upload`](files_core::Error::Upload)) names
     /// the part and the cause.
     ///

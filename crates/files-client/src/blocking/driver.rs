@@ -125,6 +125,10 @@ impl Driver {
                     let bytes = read_range(&*self.files, &path, offset, len);
                     op.handle(Event::Read(bytes), self.env.now());
                 }
+                Next::Pull { source, len } => {
+                    let bytes = files_io::pull::pull_blocking(&source, len);
+                    op.handle(Event::Read(bytes), self.env.now());
+                }
                 Next::Inspect { path, prefix_len } => {
                     let probe = self.files.inspect(&path, prefix_len);
                     op.handle(Event::Inspected(probe), self.env.now());

@@ -213,6 +213,16 @@ impl OneShotReader {
     pub fn is_taken(&self) -> bool {
         self.reader.lock().map_or(true, |r| r.is_none())
     }
+
+    /// Puts back a reader [taken](Self::take) to read a piece of it ([`Next::Pull`]), for the
+    /// next piece.
+    ///
+    /// [`Next::Pull`]: crate::extend::ops::Next::Pull
+    pub fn put_back(&self, reader: Box<dyn Read + Send>) {
+        if let Ok(mut slot) = self.reader.lock() {
+            *slot = Some(reader);
+        }
+    }
 }
 
 /// An async byte stream that can be taken once, with its declared length.
@@ -256,5 +266,52 @@ impl OneShotStream {
     /// Whether an attempt has taken the stream.
     pub fn is_taken(&self) -> bool {
         self.stream.lock().map_or(true, |s| s.is_none())
+    }
+
+    /// Puts back what [`take`](Self::take) gave (or the pump's stream of what is left of it),
+    /// after a piece was read ([`Next::Pull`]).
+    ///
+    /// [`Next::Pull`]: crate::extend::ops::Next::Pull
+    #[doc(hidden)]
+    pub fn put_back_erased(&self, stream: Box<dyn Any + Send>) {
+        if let Ok(mut slot) = self.stream.lock() {
+            *slot = Some(stream);
+        }
+    }
+}
+
+/// A one-shot source the driver reads one piece at a time, in order, for the parts of an
+/// Upload cut as the bytes arrive ([`Next::Pull`]).
+///
+/// [`Next::Pull`]: crate::extend::ops::Next::Pull
+#[derive(Clone)]
+pub enum OneShotSource {
+    /// A blocking reader.
+    Reader(OneShotReader),
+    /// An async stream (async clients only).
+    Stream(OneShotStream),
+}
+
+impl OneShotSource {
+    /// The declared length of the whole source.
+    pub fn len(&self) -> u64 {
+        match self {
+            OneShotSource::Reader(r) => r.len,
+            OneShotSource::Stream(s) => s.len,
+        }
+    }
+
+    /// Whether the declared length is zero.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl fmt::Debug for OneShotSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OneShotSource::Reader(r) => write!(f, "Reader({} bytes)", r.len),
+            OneShotSource::Stream(s) => write!(f, "Stream({} bytes)", s.len),
+        }
     }
 }

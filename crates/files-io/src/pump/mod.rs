@@ -18,6 +18,7 @@ use files_core::Observer;
 use files_core::extend::body::Body;
 
 pub use check::SendFailure;
+pub(crate) use check::Source;
 pub use part::attempt_observer;
 
 use crate::local::{AsyncLocalFiles, LocalFiles};

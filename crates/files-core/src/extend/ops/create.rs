@@ -114,6 +114,16 @@ impl CreateFile {
         }
     }
 
+    /// The upload, sent through the Uploads API as `parts` says.
+    fn parts(&self, parts: PartOptions) -> UploadInParts {
+        UploadInParts::new(
+            self.provider.clone(),
+            &self.upload,
+            parts,
+            self.options.clone(),
+        )
+    }
+
     /// Applies the provider's rules to an upload that is no local file, unless validation is
     /// off, and queues its warnings. (A path's checks are [`Inspection`]'s.)
     fn check(&mut self) -> Result<(), Error> {
@@ -148,18 +158,14 @@ impl Operation for CreateFile {
                     Some(path) => {
                         self.state = State::Inspecting(Inspection::new(path.to_owned()));
                     }
-                    None if self.upload.parts().is_some() => {
-                        let machine = UploadInParts::new(
-                            self.provider.clone(),
-                            &self.upload,
-                            PartOptions::new(),
-                            self.options.clone(),
-                        );
-                        self.state = State::InParts(Box::new(machine));
-                    }
-                    None => match self.check() {
-                        Ok(()) => self.state = State::Build(None),
-                        Err(error) => self.state = State::Failed(error),
+                    // Bytes, a reader or a stream: to the Uploads API when asked, or over
+                    // the switch size; else checked as it is.
+                    None => match self.upload.declared_len().and_then(|l| self.in_parts(l)) {
+                        Some(parts) => self.state = State::InParts(Box::new(self.parts(parts))),
+                        None => match self.check() {
+                            Ok(()) => self.state = State::Build(None),
+                            Err(error) => self.state = State::Failed(error),
+                        },
                     },
                 },
                 State::Inspecting(mut inspection) => {
@@ -174,13 +180,7 @@ impl Operation for CreateFile {
                         }
                         Step::Sized(probe) => match self.in_parts(probe.len) {
                             Some(parts) => {
-                                let machine = UploadInParts::new(
-                                    self.provider.clone(),
-                                    &self.upload,
-                                    parts,
-                                    self.options.clone(),
-                                )
-                                .after_inspection(probe);
+                                let machine = self.parts(parts).after_inspection(probe);
                                 self.state = State::InParts(Box::new(machine));
                             }
                             None => self.state = State::Inspecting(inspection),
@@ -531,28 +531,32 @@ mod tests {
     }
 
     #[test]
-    fn parts_asked_for_bytes_are_refused_not_sent_through_post_files() {
-        // Without the guard, bytes with parts asked for would go out through POST /files and
-        // the caller's request for parts would be dropped without a word.
+    fn parts_asked_for_bytes_or_a_reader_go_through_the_uploads_api() {
+        // Bytes (or a reader) with parts asked for are sent through the Uploads API, not
+        // through POST /files with the caller's request for parts dropped without a word.
+        for upload in [
+            UploadRequest::from_bytes(&b"{}"[..], "a.jsonl", Purpose::BATCH),
+            UploadRequest::from_reader(&b"{}"[..], 2, "a.jsonl", Purpose::BATCH),
+        ] {
+            let mut s = create(upload.with_parts(PartOptions::new()), RequestOptions::new());
+            let created = match s.poll() {
+                Next::Pull { len, .. } => {
+                    // The reader's first part, for the checks.
+                    assert_eq!(len, 2);
+                    s.handle(Event::Read(Ok(bytes::Bytes::from_static(b"{}"))));
+                    s.expect_send()
+                }
+                Next::Send(attempt) => *attempt,
+                other => panic!("expected the Upload created, got {other:?}"),
+            };
+            assert!(
+                created.request.uri().path().ends_with("/uploads"),
+                "{created:?}"
+            );
+        }
+        // A URL has no bytes to cut into parts.
         let mut s = create(
-            UploadRequest::from_bytes(&b"{}"[..], "a.jsonl", Purpose::BATCH)
-                .with_parts(PartOptions::new()),
-            RequestOptions::new(),
-        );
-        let err = match s.expect_done() {
-            Err(Error::Validation(e)) => e,
-            other => panic!("expected a refusal before sending, got {other:?}"),
-        };
-        assert_eq!(err.kind, RuleKind::Unsupported);
-        assert_eq!(err.what, "upload source");
-        assert_eq!(
-            err.rule,
-            "the Uploads API reads each part straight from a local file: give a path (bytes, \
-             readers and streams go through POST /files)"
-        );
-        // A reader too.
-        let mut s = create(
-            UploadRequest::from_reader(&b"{}"[..], 2, "a.jsonl", Purpose::BATCH)
+            UploadRequest::from_url("https://example.com/a.jsonl", Purpose::BATCH)
                 .with_parts(PartOptions::new()),
             RequestOptions::new(),
         );

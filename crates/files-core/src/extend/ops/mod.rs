@@ -65,7 +65,7 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use http::response::Parts;
 
-use crate::body::Body;
+use crate::body::{Body, OneShotSource};
 use crate::error::{Error, LocalFileError};
 use crate::observer::{Observer, RetryNotice};
 use crate::options::Timeouts;
@@ -186,6 +186,15 @@ pub enum Next<O> {
         /// How many bytes.
         len: usize,
     },
+    /// Read the next `len` bytes of the one-shot `source` (fewer only at its end), leaving the
+    /// rest of it for the next pull; answer with [`Event::Read`]. The pieces are asked for
+    /// in order, one at a time.
+    Pull {
+        /// The reader or stream.
+        source: OneShotSource,
+        /// How many bytes.
+        len: usize,
+    },
     /// Finished with this result.
     Done(Result<O, Error>),
 }
@@ -216,6 +225,7 @@ impl<O> Next<O> {
             },
             Next::Await => Next::Await,
             Next::Read { path, offset, len } => Next::Read { path, offset, len },
+            Next::Pull { source, len } => Next::Pull { source, len },
         }
     }
 }
@@ -250,7 +260,7 @@ pub enum Event {
         /// Its outcome.
         event: Box<Event>,
     },
-    /// The bytes [`Next::Read`] asked for (or why they could not be read).
+    /// The bytes [`Next::Read`] or [`Next::Pull`] asked for (or why they could not be read).
     Read(Result<Bytes, LocalFileError>),
     /// The body a machine had the driver keep and read (a download's) failed after
     /// `received` of its bytes were delivered: what [`FetchContent`]

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
+
 use super::exchange::Exchange;
 use super::upload_parts::decode_upload;
 use super::{Event, Next, Notice, Now, Operation};
@@ -11,8 +13,8 @@ use crate::options::RequestOptions;
 use crate::provider::Provider;
 use crate::uploads::{NewUpload, Upload, UploadPart};
 use crate::wire::{
-    Boundary, build_add_part, build_cancel_upload, build_complete_upload, build_create_upload,
-    finish_json,
+    Boundary, build_add_part, build_add_part_bytes, build_cancel_upload, build_complete_upload,
+    build_create_upload, finish_json,
 };
 
 impl Exchange<Upload> {
@@ -83,6 +85,23 @@ impl Exchange<UploadPart> {
             "uploads.add_part",
             provider.dialect(),
             build_add_part(provider, upload_id, range, boundary),
+            |_, head, body| finish_json(head, body, "an Upload part"),
+            options,
+        )
+    }
+
+    /// Adds `data`, in memory, to an Upload as one part; `boundary` frames the form.
+    pub fn add_part_bytes(
+        provider: &dyn Provider,
+        upload_id: &str,
+        data: Bytes,
+        boundary: Boundary,
+        options: &RequestOptions,
+    ) -> Self {
+        Exchange::json(
+            "uploads.add_part",
+            provider.dialect(),
+            build_add_part_bytes(provider, upload_id, data, boundary),
             |_, head, body| finish_json(head, body, "an Upload part"),
             options,
         )

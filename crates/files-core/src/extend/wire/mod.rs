@@ -27,7 +27,8 @@ pub(crate) use response::requested_wait;
 pub(crate) use response::{MAX_ERROR_BODY, MAX_JSON_BODY, finish_json, snippet};
 pub use response::{REQUEST_ID_HEADERS, api_error, request_id};
 pub(crate) use uploads_api::{
-    build_add_part, build_cancel_upload, build_complete_upload, build_create_upload,
+    build_add_part, build_add_part_bytes, build_cancel_upload, build_complete_upload,
+    build_create_upload,
 };
 
 #[cfg(test)]

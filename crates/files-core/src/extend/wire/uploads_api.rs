@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use http::Method;
 use serde::Serialize;
 
@@ -142,18 +143,33 @@ pub fn build_add_part(
     range: PathRange,
     boundary: Boundary,
 ) -> Result<http::Request<Body>, Error> {
+    add_part_request(provider, upload_id, Segment::Path(range), boundary)
+}
+
+/// `POST /uploads/{id}/parts` with a part in memory (a piece of bytes, or of a reader or
+/// stream, cut as it arrived): sending it again costs no copy.
+pub fn build_add_part_bytes(
+    provider: &dyn Provider,
+    upload_id: &str,
+    data: Bytes,
+    boundary: Boundary,
+) -> Result<http::Request<Body>, Error> {
+    add_part_request(provider, upload_id, Segment::Bytes(data), boundary)
+}
+
+fn add_part_request(
+    provider: &dyn Provider,
+    upload_id: &str,
+    data: Segment,
+    boundary: Boundary,
+) -> Result<http::Request<Body>, Error> {
     let (dialect, root) = require_uploads(provider)?;
     check_id("upload id", upload_id)?;
-    if range.len == 0 {
+    if data.is_empty() {
         return Err(ValidationError::new("part", "0 bytes", "must hold at least one byte").into());
     }
     let mut form = MultipartBody::new(boundary);
-    form.file(
-        "data",
-        "blob",
-        "application/octet-stream",
-        Segment::Path(range),
-    );
+    form.file("data", "blob", "application/octet-stream", data);
     let form_type = form.content_type();
     let body = form.finish();
     let url = resource_url(provider, &dialect, &root, &[upload_id, "parts"]);

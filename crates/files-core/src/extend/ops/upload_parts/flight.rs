@@ -1,5 +1,6 @@
 //! [`Flight`]: the parts of one Upload on their way — which are queued, which are out, which
-//! the server took — and the MD5 read alongside them.
+//! the server took — and the MD5 taken alongside them: of a file, read again in order; of
+//! bytes in memory, or pulled from a reader or stream, as each part starts.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
@@ -7,9 +8,9 @@ use std::path::PathBuf;
 use bytes::Bytes;
 use md5::{Digest, Md5};
 
-use crate::body::PathRange;
+use crate::body::{OneShotSource, PathRange, Segment};
 use crate::error::{Error, LocalFileError, LocalFileOp};
-use crate::ops::exchange::Exchange;
+use crate::ops::exchange::{Exchange, out_of_order};
 use crate::ops::{Abandon, Event, News, Next, Now, Operation, Outbox, Slot};
 use crate::ops::{FileTally, PartShare};
 use crate::options::RequestOptions;
@@ -19,6 +20,41 @@ use crate::wire::Boundary;
 
 /// How much of the file one read for the MD5 asks for.
 pub(crate) const MD5_CHUNK: usize = 1 << 20;
+
+/// Where the parts' bytes come from.
+pub(super) enum PartSource {
+    /// A local file: each part a range of it, read as it is sent (and again for a retry).
+    Path(PathBuf),
+    /// Bytes in memory: each part a slice of them, no copy.
+    Bytes(Bytes),
+    /// A one-shot reader or stream: the parts pulled in order as the bytes arrive, each held
+    /// in memory until the server takes it (so a part can be retried), no more than the
+    /// parts in flight and the one being pulled.
+    Pulled {
+        source: OneShotSource,
+        /// The next part's bytes, pulled and waiting for a slot.
+        ready: Option<Bytes>,
+        /// How many bytes have been pulled.
+        pulled: u64,
+        /// Whether the source was seen to end where the upload said it would.
+        ended: bool,
+    },
+}
+
+impl PartSource {
+    /// What the source is called in an error.
+    fn name(&self) -> String {
+        match self {
+            PartSource::Path(path) => path.display().to_string(),
+            PartSource::Bytes(_) => "the upload's bytes".to_owned(),
+            PartSource::Pulled {
+                source: OneShotSource::Reader(_),
+                ..
+            } => "the upload's reader".to_owned(),
+            PartSource::Pulled { .. } => "the upload's stream".to_owned(),
+        }
+    }
+}
 
 /// A part that is out.
 struct Running {
@@ -44,7 +80,7 @@ pub(super) enum FlightNext {
 /// The parts of one Upload on their way.
 pub(super) struct Flight {
     pub(super) upload_id: String,
-    path: PathBuf,
+    source: PartSource,
     /// The file's size.
     pub(super) len: u64,
     in_flight: usize,
@@ -66,7 +102,7 @@ pub(super) struct Flight {
 impl Flight {
     pub(super) fn new(
         upload_id: String,
-        path: PathBuf,
+        source: PartSource,
         plan: &PartPlan,
         sent: Vec<SentPart>,
         in_flight: usize,
@@ -81,9 +117,9 @@ impl Flight {
             .collect();
         offsets.sort_unstable();
         let tally = FileTally::new(plan.len(), plan.already_sent());
-        Flight {
+        let mut flight = Flight {
             upload_id,
-            path,
+            source: PartSource::Bytes(Bytes::new()),
             len: plan.len(),
             in_flight: in_flight.max(1),
             offsets,
@@ -97,6 +133,36 @@ impl Flight {
             abandon: Abandon::new(),
             options,
             tally,
+        };
+        // Bytes pulled before the flight (the first part, for the checks) are hashed now, in
+        // order, as every later piece will be.
+        if let PartSource::Pulled {
+            ready: Some(first), ..
+        } = &source
+        {
+            flight.digest(first);
+        }
+        flight.source = source;
+        flight
+    }
+
+    /// Feeds the MD5 the bytes that follow what it has had.
+    fn digest(&mut self, bytes: &[u8]) {
+        if let Some((hasher, at)) = &mut self.md5 {
+            hasher.update(bytes);
+            *at += bytes.len() as u64;
+        }
+    }
+
+    /// Feeds the MD5 the in-memory bytes up to `end` that it has not had yet.
+    fn digest_bytes_through(&mut self, end: u64) {
+        let (PartSource::Bytes(bytes), Some((_, at))) = (&self.source, &self.md5) else {
+            return;
+        };
+        let (from, to) = (*at as usize, end.min(bytes.len() as u64) as usize);
+        if from < to {
+            let piece = bytes.slice(from..to);
+            self.digest(&piece);
         }
     }
 
@@ -181,20 +247,59 @@ impl Flight {
             return FlightNext::Failed(failure.0, failure.1);
         }
         if self.running.len() < self.in_flight
-            && let Some(range) = self.queue.pop_front()
+            && let Some(&range) = self.queue.front()
         {
-            return self.start(provider, outbox, range, now, random);
+            let data = match &mut self.source {
+                PartSource::Path(path) => Segment::Path(PathRange {
+                    path: path.clone(),
+                    offset: range.offset,
+                    len: range.len,
+                }),
+                PartSource::Bytes(bytes) => {
+                    let end = (range.offset + range.len).min(bytes.len() as u64);
+                    let data = bytes.slice(range.offset.min(end) as usize..end as usize);
+                    self.digest_bytes_through(range.offset + range.len);
+                    Segment::Bytes(data)
+                }
+                PartSource::Pulled { source, ready, .. } => match ready.take() {
+                    Some(data) => Segment::Bytes(data),
+                    None => {
+                        return FlightNext::Next(Next::Pull {
+                            source: source.clone(),
+                            len: range.len as usize,
+                        });
+                    }
+                },
+            };
+            self.queue.pop_front();
+            return self.start(provider, outbox, range, data, now, random);
         }
-        if let Some((_, at)) = &self.md5
+        if let PartSource::Pulled {
+            source,
+            ended: false,
+            ..
+        } = &self.source
+            && self.queue.is_empty()
+        {
+            // One more byte asked for must not come: a source longer than declared would
+            // otherwise be cut short without a word.
+            return FlightNext::Next(Next::Pull {
+                source: source.clone(),
+                len: 1,
+            });
+        }
+        if let (PartSource::Path(path), Some((_, at))) = (&self.source, &self.md5)
             && *at < self.len
         {
             let len = (self.len - *at).min(MD5_CHUNK as u64) as usize;
             return FlightNext::Next(Next::Read {
-                path: self.path.clone(),
+                path: path.clone(),
                 offset: *at,
                 len,
             });
         }
+        // What no part started covers (the parts a resumed upload had sent) is hashed too.
+        self.digest_bytes_through(self.len);
         if !self.running.is_empty() {
             return FlightNext::Next(Next::Await);
         }
@@ -216,6 +321,7 @@ impl Flight {
         provider: &dyn Provider,
         outbox: &mut Outbox,
         range: PartRange,
+        data: Segment,
         now: Now,
         random: u128,
     ) -> FlightNext {
@@ -226,18 +332,20 @@ impl Flight {
             range,
         };
         let share = PartShare::new(number, count, range, self.tally.clone());
-        let mut exchange = Exchange::add_part(
-            provider,
-            &self.upload_id,
-            PathRange {
-                path: self.path.clone(),
-                offset: range.offset,
-                len: range.len,
-            },
-            Boundary::from_random(random),
-            &self.options,
-        )
-        .with_part(share);
+        let boundary = Boundary::from_random(random);
+        let exchange = match data {
+            Segment::Path(range) => {
+                Exchange::add_part(provider, &self.upload_id, range, boundary, &self.options)
+            }
+            Segment::Bytes(data) => {
+                Exchange::add_part_bytes(provider, &self.upload_id, data, boundary, &self.options)
+            }
+            _ => {
+                self.fail(step, out_of_order("a part of neither a file nor bytes"));
+                return self.poll(provider, outbox, now, random);
+            }
+        };
+        let mut exchange = exchange.with_part(share);
         let next = exchange.poll(now, random);
         outbox.forward(&mut exchange);
         match next {
@@ -284,6 +392,13 @@ impl Flight {
     }
 
     fn read(&mut self, result: Result<Bytes, LocalFileError>) {
+        if matches!(self.source, PartSource::Pulled { .. }) {
+            return self.pulled(result);
+        }
+        let PartSource::Path(path) = &self.source else {
+            return;
+        };
+        let path = path.clone();
         let Some((hasher, at)) = &mut self.md5 else {
             return;
         };
@@ -295,7 +410,7 @@ impl Flight {
             Ok(_) => {
                 let error = LocalFileError::new(
                     LocalFileOp::Read,
-                    &self.path,
+                    &path,
                     std::io::Error::new(
                         std::io::ErrorKind::UnexpectedEof,
                         format!(
@@ -309,5 +424,78 @@ impl Flight {
             }
             Err(error) => self.fail(UploadStep::Digest, error.into()),
         }
+    }
+
+    /// The next part's bytes, pulled from the one-shot source: they must be all the part
+    /// asked for, and are hashed at once (they arrive in order).
+    fn pulled(&mut self, result: Result<Bytes, LocalFileError>) {
+        let name = self.source.name();
+        let Some(&range) = self.queue.front() else {
+            return self.pulled_end(result, name);
+        };
+        let step = self.step_of(range);
+        match result {
+            Ok(bytes) if bytes.len() as u64 == range.len => {
+                self.digest(&bytes);
+                if let PartSource::Pulled { ready, pulled, .. } = &mut self.source {
+                    *pulled += range.len;
+                    *ready = Some(bytes);
+                }
+            }
+            Ok(bytes) => {
+                let got = range.offset + bytes.len() as u64;
+                let error = LocalFileError::new(
+                    LocalFileOp::Read,
+                    name,
+                    std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        format!(
+                            "it ended after {got} bytes, though the upload declared {}: give \
+                             the exact size",
+                            self.len
+                        ),
+                    ),
+                );
+                self.fail(step, error.into());
+            }
+            Err(error) => self.fail(step, error.into()),
+        }
+    }
+
+    /// What came of asking the source for a byte past its declared end: nothing, or the
+    /// upload fails rather than store a file cut short.
+    fn pulled_end(&mut self, result: Result<Bytes, LocalFileError>, name: String) {
+        match result {
+            Ok(bytes) if bytes.is_empty() => {
+                if let PartSource::Pulled { ended, .. } = &mut self.source {
+                    *ended = true;
+                }
+            }
+            Ok(_) => {
+                let error = LocalFileError::new(
+                    LocalFileOp::Read,
+                    name,
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!(
+                            "it holds more than the {} bytes the upload declared: give the \
+                             exact size",
+                            self.len
+                        ),
+                    ),
+                );
+                self.fail(self.last_step(), error.into());
+            }
+            Err(error) => self.fail(self.last_step(), error.into()),
+        }
+    }
+
+    /// The step of the file's last part: where a source that runs on past it is found out.
+    fn last_step(&self) -> UploadStep {
+        let offset = self.offsets.last().copied().unwrap_or(0);
+        self.step_of(PartRange {
+            offset,
+            len: self.len - offset,
+        })
     }
 }

@@ -1,4 +1,5 @@
-//! [`UploadInParts`]: a local file sent through the Uploads API.
+//! [`UploadInParts`]: a local file, bytes in memory, or a reader or stream of known length sent
+//! through the Uploads API.
 //!
 //! ```text
 //!   Start ──▶ Inspect size ──rules──▶ Inspect first bytes ──▶ Create ─────────────┐
@@ -16,52 +17,55 @@
 //! the machine asks for the file in order ([`Next::Read`], 1 MiB at a time) for its MD5: a
 //! second read of the file, from the page cache when the parts have just read it, that
 //! costs no wall time when the network is the slower side, and holds nothing in memory.
+//!
+//! Bytes in memory are cut into slices, no copy, and hashed as each part starts. A reader or
+//! stream is pulled a part at a time, in order ([`Next::Pull`]), as slots free up: each part
+//! is held until the server takes it, so it can be retried, and hashed as it arrives; memory
+//! holds at most the parts in flight and the one being pulled. With validation on, the
+//! first part is pulled before the Upload is created, for the checks of its first bytes; a
+//! source that ends early or runs past its declared length fails the upload (and cancels
+//! the Upload) instead of storing a file of another size. Such a source cannot be resumed:
+//! its bytes are gone.
 
+mod ending;
 mod flight;
+mod source;
 
+#[cfg(test)]
+mod sources_tests;
 #[cfg(test)]
 mod tests;
 
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::UNIX_EPOCH;
 
 use super::exchange::{Exchange, out_of_order, polled_when_finished};
 use super::inspect::{Inspection, Step};
 use super::reconcile::{Guarded, Identity, Outcome};
 use super::{Event, News, Next, Notice, Now, Operation, Outbox};
-use crate::error::{DecodeError, Error, ValidationError};
+use crate::error::{Error, ValidationError};
 use crate::file_objects::FileObject;
 use crate::options::RequestOptions;
-use crate::probe::FileProbe;
+use crate::probe::{FileProbe, PROBE_PREFIX_LEN};
 use crate::provider::{Provider, UploadCheck};
-use crate::purpose::Purpose;
 use crate::rules::{RuleKind, UploadWarning, UploadsRule, WarningKind};
 use crate::upload_request::UploadRequest;
 use crate::uploads::{
     NewUpload, PartOptions, PartPlan, ResumeFrom, Upload, UploadAfterFailure, UploadFailure,
-    UploadStarted, UploadStatus, UploadStep,
+    UploadStarted, UploadStep,
 };
-use crate::wire::{
-    build_cancel_upload, build_complete_upload, build_create_upload, finish_json,
-    guess_content_type,
-};
-use flight::{Flight, FlightNext};
-
-/// What is sent: a local file, its name, purpose, type and expiry.
-#[derive(Debug, Clone)]
-struct Source {
-    path: PathBuf,
-    filename: String,
-    purpose: Purpose,
-    content_type: Option<String>,
-    expires_after: Option<u64>,
-}
+use crate::wire::{build_complete_upload, build_create_upload, guess_content_type};
+use bytes::Bytes;
+pub(crate) use ending::decode_upload;
+use ending::{completed_file, same_refusal};
+use flight::{Flight, FlightNext, PartSource};
+use source::{Data, Source};
 
 enum State {
     Start,
     /// The file is inspected and checked.
     Inspecting(Inspection),
+    /// A one-shot source's first part is being pulled, for the checks of its first bytes.
+    Priming(FileProbe),
     /// Checked: create the Upload, or resume one.
     Ready(FileProbe),
     Creating {
@@ -94,6 +98,8 @@ pub struct UploadInParts {
     resume: Option<ResumeFrom>,
     expires_at: Option<u64>,
     part_size: u64,
+    /// A one-shot source's first part, pulled for the checks.
+    primed: Option<Bytes>,
     outbox: Outbox,
     state: State,
 }
@@ -109,40 +115,15 @@ impl std::fmt::Debug for UploadInParts {
 }
 
 impl UploadInParts {
-    /// Sends `upload` (which must be a local file) in parts as `parts` says.
+    /// Sends `upload` in parts as `parts` says: a local file, bytes, or a reader or stream
+    /// (not a URL).
     pub fn new(
         provider: Arc<dyn Provider>,
         upload: &UploadRequest,
         parts: PartOptions,
         options: RequestOptions,
     ) -> Self {
-        let source = match (upload.local_path(), upload.filename()) {
-            (Some(path), Some(filename)) => Ok(Source {
-                path: path.to_owned(),
-                filename,
-                purpose: upload.purpose().clone(),
-                content_type: upload.content_type().map(ToOwned::to_owned),
-                expires_after: upload.expires_after(),
-            }),
-            (Some(path), None) => Err(Some(
-                ValidationError::new(
-                    "file name",
-                    path.display().to_string(),
-                    "is missing: give the upload a file name",
-                )
-                .into(),
-            )),
-            _ => Err(Some(
-                ValidationError::new(
-                    "upload source",
-                    format!("{:?}", upload.source()),
-                    "the Uploads API reads each part straight from a local file: give a path \
-                     (bytes, readers and streams go through POST /files)",
-                )
-                .with_kind(RuleKind::Unsupported)
-                .into(),
-            )),
-        };
+        let source = Source::of(upload).map_err(Some);
         UploadInParts {
             provider,
             source,
@@ -152,6 +133,7 @@ impl UploadInParts {
             resume: None,
             expires_at: None,
             part_size: 0,
+            primed: None,
             state: State::Start,
         }
     }
@@ -166,8 +148,15 @@ impl UploadInParts {
 
     /// Continues from a size already inspected (the switch from `POST /files`).
     pub(crate) fn after_inspection(mut self, probe: FileProbe) -> Self {
-        if let (State::Start, Ok(source)) = (&self.state, &self.source) {
-            self.state = State::Inspecting(Inspection::after_size(source.path.clone(), probe));
+        if let (
+            State::Start,
+            Ok(Source {
+                data: Data::Path(path),
+                ..
+            }),
+        ) = (&self.state, &self.source)
+        {
+            self.state = State::Inspecting(Inspection::after_size(path.clone(), probe));
         }
         self
     }
@@ -245,6 +234,17 @@ impl UploadInParts {
         Ok(warnings)
     }
 
+    /// [`check`](Self::check) when validation is on, its warnings queued for the observer.
+    fn checked(&mut self, probe: &FileProbe, content: bool) -> Result<(), Error> {
+        if !self.options.validates() {
+            return Ok(());
+        }
+        for warning in self.check(probe, content)? {
+            self.outbox.push(News::Warning(warning));
+        }
+        Ok(())
+    }
+
     /// Polls a step's exchange, taking over what it queued for the observer.
     fn forwarded<O: Send>(
         &mut self,
@@ -265,6 +265,16 @@ impl UploadInParts {
             .as_ref()
             .map(|r| r.sent.clone())
             .unwrap_or_default();
+        let parts = match source.data {
+            Data::Path(path) => PartSource::Path(path),
+            Data::Bytes(bytes) => PartSource::Bytes(bytes),
+            Data::OneShot(source) => PartSource::Pulled {
+                source,
+                ready: self.primed.take(),
+                pulled: 0,
+                ended: false,
+            },
+        };
         let plan = PartPlan::new(len, self.part_size, &sent)?;
         self.outbox.push(News::UploadStarted(UploadStarted {
             upload_id: upload_id.clone(),
@@ -275,7 +285,7 @@ impl UploadInParts {
         }));
         Ok(Box::new(Flight::new(
             upload_id,
-            source.path,
+            parts,
             &plan,
             sent,
             self.parts.in_flight_value(),
@@ -283,65 +293,6 @@ impl UploadInParts {
             self.options.clone(),
         )))
     }
-
-    /// Whether the Upload has expired at `now`.
-    fn expired(&self, now: Now) -> Option<u64> {
-        let at = self.expires_at?;
-        let wall = now.wall.duration_since(UNIX_EPOCH).ok()?.as_secs();
-        (wall >= at).then_some(at)
-    }
-
-    /// Ends with `error` at `step`: cancels the Upload unless it expired (or never was).
-    fn failed(&mut self, upload_id: Option<String>, step: UploadStep, error: Error, now: Now) {
-        let mut failure = UploadFailure {
-            upload_id: upload_id.clone(),
-            step,
-            after: UploadAfterFailure::NotCreated,
-            source: error,
-        };
-        let Some(upload_id) = upload_id else {
-            self.state = State::Failed(failure.into());
-            return;
-        };
-        if let Some(at) = self.expired(now) {
-            failure.after = UploadAfterFailure::Expired { at };
-            self.state = State::Failed(failure.into());
-            return;
-        }
-        // A completion retried after an attempt with no answer, then refused: the first may
-        // have completed the Upload. Cancelling would be refused, or worse, be wrong.
-        if failure.step == UploadStep::Complete
-            && failure.source.attempts().is_some_and(|n| n > 1)
-            && failure
-                .source
-                .status()
-                .is_some_and(|s| (400..500).contains(&s))
-        {
-            failure.after = UploadAfterFailure::MaybeCompleted;
-            self.state = State::Failed(failure.into());
-            return;
-        }
-        let exchange = Exchange::json(
-            "uploads.cancel",
-            self.provider.dialect(),
-            build_cancel_upload(&*self.provider, &upload_id),
-            decode_upload,
-            &self.options,
-        );
-        self.state = State::Cancelling {
-            failure: Box::new(failure),
-            exchange: Box::new(exchange),
-        };
-    }
-}
-
-/// Decodes an Upload object.
-pub(crate) fn decode_upload(
-    _: &crate::dialect::Dialect,
-    head: &http::response::Parts,
-    body: &[u8],
-) -> Result<Upload, Error> {
-    finish_json(head, body, "an Upload object")
 }
 
 impl Operation for UploadInParts {
@@ -355,14 +306,75 @@ impl Operation for UploadInParts {
         loop {
             match std::mem::replace(&mut self.state, State::Finished) {
                 State::Start => match &mut self.source {
-                    Ok(source) => {
-                        self.state = State::Inspecting(Inspection::new(source.path.clone()));
-                    }
+                    Ok(source) => match source.data.clone() {
+                        Data::Path(path) => {
+                            self.state = State::Inspecting(Inspection::new(path));
+                        }
+                        Data::Bytes(bytes) => {
+                            let probe = FileProbe {
+                                len: bytes.len() as u64,
+                                prefix: bytes.slice(..bytes.len().min(PROBE_PREFIX_LEN)),
+                            };
+                            match self.prepare().and_then(|()| self.checked(&probe, true)) {
+                                Ok(()) => self.state = State::Ready(probe),
+                                Err(error) => return Next::Done(Err(error)),
+                            }
+                        }
+                        Data::OneShot(one_shot) => {
+                            let probe = FileProbe {
+                                len: one_shot.len(),
+                                prefix: Bytes::new(),
+                            };
+                            if self.resume.is_some() {
+                                return Next::Done(Err(ValidationError::new(
+                                    "upload source",
+                                    format!("{one_shot:?}"),
+                                    "a reader or stream cannot resume an Upload: the bytes \
+                                     it gave are gone; resume from a file (or bytes), or \
+                                     start a new Upload",
+                                )
+                                .with_kind(RuleKind::Unsupported)
+                                .into()));
+                            }
+                            if let Err(error) =
+                                self.prepare().and_then(|()| self.checked(&probe, false))
+                            {
+                                return Next::Done(Err(error));
+                            }
+                            if !self.options.validates() || probe.len == 0 {
+                                self.state = State::Ready(probe);
+                                continue;
+                            }
+                            let len = probe.len.min(self.part_size) as usize;
+                            self.state = State::Priming(probe);
+                            return Next::Pull {
+                                source: one_shot,
+                                len,
+                            };
+                        }
+                    },
                     Err(error) => {
                         let error = error.take().unwrap_or_else(polled_when_finished);
                         return Next::Done(Err(error));
                     }
                 },
+                State::Priming(probe) => {
+                    // Answered by `handle`: the first part's bytes are in `primed`, or the
+                    // pull failed.
+                    let Some(first) = self.primed.clone() else {
+                        return Next::Done(Err(out_of_order(
+                            "polled before the pull was answered",
+                        )));
+                    };
+                    let probe = FileProbe {
+                        len: probe.len,
+                        prefix: first.slice(..first.len().min(PROBE_PREFIX_LEN)),
+                    };
+                    match self.checked(&probe, true) {
+                        Ok(()) => self.state = State::Ready(probe),
+                        Err(error) => return Next::Done(Err(error)),
+                    }
+                }
                 State::Inspecting(mut inspection) => {
                     let validates = self.options.validates();
                     match inspection.poll(validates, |probe, content| self.check(probe, content)) {
@@ -540,6 +552,18 @@ impl Operation for UploadInParts {
     fn handle(&mut self, event: Event, now: Now) {
         match (&mut self.state, event) {
             (State::Inspecting(inspection), event) => inspection.handle(event),
+            (State::Priming(probe), Event::Read(result)) => match result {
+                Ok(first) if first.len() as u64 == probe.len.min(self.part_size) => {
+                    self.primed = Some(first);
+                }
+                Ok(first) => {
+                    self.state = State::Failed(match &self.source {
+                        Ok(source) => source.ended_early(first.len() as u64, probe.len),
+                        Err(_) => polled_when_finished(),
+                    });
+                }
+                Err(error) => self.state = State::Failed(error.into()),
+            },
             (State::Creating { exchange, .. }, event) => exchange.handle(event, now),
             (State::Sending(flight), event) => flight.handle(event, now),
             (State::Completing { guarded, .. }, event) => guarded.handle(event, now),
@@ -550,32 +574,5 @@ impl Operation for UploadInParts {
 
     fn poll_notice(&mut self) -> Option<Notice> {
         self.outbox.pop()
-    }
-}
-
-/// Whether two failures are the server's same refusal (an Upload it will take nothing for).
-fn same_refusal(a: &Error, b: &Error) -> bool {
-    match (a, b) {
-        (Error::Api(a), Error::Api(b)) => a.status == b.status && a.message == b.message,
-        _ => false,
-    }
-}
-
-/// The file a completed Upload became.
-fn completed_file(upload: Upload) -> Result<FileObject, Error> {
-    match (upload.status == UploadStatus::COMPLETED, upload.file) {
-        (true, Some(file)) => Ok(file),
-        (_, file) => Err(DecodeError {
-            expected: "a completed Upload holding its file".to_owned(),
-            problem: format!(
-                "says the status is `{}` and {} file",
-                upload.status.as_str(),
-                if file.is_some() { "has a" } else { "has no" }
-            ),
-            snippet: String::new(),
-            status: 200,
-            request_id: None,
-        }
-        .into()),
     }
 }

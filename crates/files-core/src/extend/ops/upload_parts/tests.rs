@@ -12,14 +12,15 @@ use crate::body::Segment;
 use crate::ops::scenario::{Scenario, file_json};
 use crate::ops::{Attempt, CreateFile};
 use crate::probe::PROBE_PREFIX_LEN;
+use crate::purpose::Purpose;
 use crate::uploads::{PartRange, SentPart};
 use crate::wire::tests::TestProvider;
 
 /// 40 bytes: parts of 16, 16 and 8 under the test provider's 16-byte limit.
-const FILE: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCD";
-const NOW: u64 = 1_700_000_000;
+pub(super) const FILE: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCD";
+pub(super) const NOW: u64 = 1_700_000_000;
 
-fn upload_json(status: &str, file: bool) -> String {
+pub(super) fn upload_json(status: &str, file: bool) -> String {
     let file = if file {
         file_json("file-big", None)
     } else {
@@ -32,7 +33,7 @@ fn upload_json(status: &str, file: bool) -> String {
     )
 }
 
-fn part_json(id: &str) -> String {
+pub(super) fn part_json(id: &str) -> String {
     format!(r#"{{"id":"{id}","object":"upload.part","created_at":{NOW},"upload_id":"upload_1"}}"#)
 }
 
@@ -74,7 +75,7 @@ fn range_of(attempt: &Attempt) -> (u64, u64) {
         .expect("a part holds a file range")
 }
 
-fn json_of(attempt: &Attempt) -> serde_json::Value {
+pub(super) fn json_of(attempt: &Attempt) -> serde_json::Value {
     let bytes: Vec<u8> = attempt
         .request
         .body()
@@ -88,7 +89,7 @@ fn json_of(attempt: &Attempt) -> serde_json::Value {
     serde_json::from_slice(&bytes).unwrap()
 }
 
-fn md5_hex(bytes: &[u8]) -> String {
+pub(super) fn md5_hex(bytes: &[u8]) -> String {
     Md5::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -313,10 +314,10 @@ fn the_uploads_api_s_limits_are_checked_before_anything_is_sent() {
         100,
     );
     assert!(e.to_string().contains("part size"), "{e}");
-    // Bytes in memory cannot be sent in parts.
+    // A URL has no bytes here to send in parts.
     let mut s = Scenario::new(UploadInParts::new(
         rules(),
-        &UploadRequest::from_bytes(&b"{}"[..], "a.jsonl", Purpose::BATCH),
+        &UploadRequest::from_url("https://example.com/a.jsonl", Purpose::BATCH),
         PartOptions::new(),
         RequestOptions::new(),
     ));
