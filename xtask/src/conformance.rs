@@ -103,7 +103,7 @@ fn status(command: &mut Command, what: &str) -> Result<(), String> {
 }
 
 /// The venv's interpreter with openai-python [`PYTHON_SDK`] installed (once).
-fn python_sdk(work: &Path) -> Result<PathBuf, String> {
+pub(crate) fn python_sdk(work: &Path) -> Result<PathBuf, String> {
     let venv = work.join("venv");
     let bin = if cfg!(windows) { "Scripts" } else { "bin" };
     let python = venv.join(bin).join("python");
@@ -162,7 +162,7 @@ fn node_sdk(work: &Path) -> Result<PathBuf, String> {
 
 /// `files serve`, stopped when dropped: a failed check, an error or a panic never leaves it
 /// running.
-struct Served(Child);
+pub(crate) struct Served(Child);
 
 impl Drop for Served {
     fn drop(&mut self) {
@@ -177,6 +177,16 @@ fn against_emulator(
     name: &str,
     sdk: impl FnOnce(&str) -> Command,
 ) -> Result<(), String> {
+    let (served, base_url) = start_emulator(files)?;
+    println!("{name} against {base_url}");
+    status(&mut sdk(&base_url), name)?;
+    drop(served);
+    Ok(())
+}
+
+/// A fresh `files serve` on a free loopback port, with the key [`KEY`]: stopped when the
+/// first value is dropped; the second is its base URL.
+pub(crate) fn start_emulator(files: &Path) -> Result<(Served, String), String> {
     let child = Command::new(files)
         .args(["--json", "serve", "--addr", "127.0.0.1:0", "--api-key", KEY])
         .stdout(Stdio::piped())
@@ -198,8 +208,5 @@ fn against_emulator(
     let base_url = announced["base_url"]
         .as_str()
         .ok_or_else(|| format!("files serve printed no base_url: {line}"))?;
-    println!("{name} against {base_url}");
-    status(&mut sdk(base_url), name)?;
-    drop(served);
-    Ok(())
+    Ok((served, base_url.to_owned()))
 }

@@ -34,6 +34,11 @@
 //!   before answering each part (and once to `files serve`); wall time and the client's peak
 //!   RSS, into `docs/performance.md`.
 //!
+//! - `cargo xtask bench bulk [--quick] [--runs N]`: 1,000 small files (100 with `--quick`)
+//!   uploaded to `files serve` by `files upload` one at a time and with `--jobs 8`, and by an
+//!   openai-python loop (installed into `target/conformance`, as for the conformance run);
+//!   wall time, into `docs/performance.md` (see `bench/bulk.rs`).
+//!
 //! - `cargo xtask mutants [--file GLOB] [--shard K/N] [-j N] [--list] [--iterate]`: cargo-mutants over
 //!   files-core's `ops/`, `download/`, `rules/`, `wire/` and `body/`, tested by files-core's
 //!   unit tests, with the `mutants` profile (no debug info). Run by hand, not in CI; the
@@ -125,6 +130,11 @@ fn main() -> ExitCode {
                 "  bench uploads  the Uploads API with 1 and 4 parts in flight through both \
                  transports (2 GiB; --quick: 256 MiB; --runs N, default 3), written to \
                  docs/performance.md"
+            );
+            eprintln!(
+                "  bench bulk  1,000 small files through files upload (one at a time, --jobs 8) \
+                 and an openai-python loop, to files serve (--quick: 100; --runs N, default 3), \
+                 written to docs/performance.md"
             );
             eprintln!(
                 "  mutants  cargo-mutants over files-core's ops/, download/, rules/, wire/ and \

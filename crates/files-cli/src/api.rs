@@ -216,6 +216,48 @@ impl Api {
         ))
     }
 
+    /// Uploads each of `uploads`, up to `jobs` at once: the results in the input's order,
+    /// each its own; a rate limit one meets holds them all.
+    pub fn upload_many(
+        &self,
+        uploads: Vec<UploadRequest>,
+        jobs: usize,
+    ) -> Vec<Result<FileObject, Error>> {
+        match self {
+            Api::Blocking(c) => c.files().upload_many(uploads, jobs),
+            Api::Async(c, rt) => rt.block_on(c.files().upload_many(uploads, jobs)),
+        }
+    }
+
+    /// Downloads each file (an id and a path, each complete or not at all), up to `jobs` at
+    /// once: the byte counts in the input's order.
+    pub fn download_many(
+        &self,
+        downloads: Vec<(String, std::path::PathBuf)>,
+        jobs: usize,
+    ) -> Vec<Result<u64, Error>> {
+        match self {
+            Api::Blocking(c) => c.files().download_many(downloads, jobs),
+            Api::Async(c, rt) => rt.block_on(c.files().download_many(downloads, jobs)),
+        }
+    }
+
+    /// Retrieves each file's metadata, up to `jobs` at once: the results in the input's order.
+    pub fn retrieve_many(&self, ids: Vec<String>, jobs: usize) -> Vec<Result<FileObject, Error>> {
+        match self {
+            Api::Blocking(c) => c.files().retrieve_many(ids, jobs),
+            Api::Async(c, rt) => rt.block_on(c.files().retrieve_many(ids, jobs)),
+        }
+    }
+
+    /// Deletes each file, up to `jobs` at once: the results in the input's order.
+    pub fn delete_many(&self, ids: Vec<String>, jobs: usize) -> Vec<Result<DeletedFile, Error>> {
+        match self {
+            Api::Blocking(c) => c.files().delete_many(ids, jobs),
+            Api::Async(c, rt) => rt.block_on(c.files().delete_many(ids, jobs)),
+        }
+    }
+
     /// Downloads a file's content to a path (complete or not at all).
     pub fn download_to_path(&self, id: &str, dest: &Path) -> Result<u64, Error> {
         self.download(id, Sink::Path(dest))

@@ -199,18 +199,18 @@ pub enum Command {
         /// The file id.
         id: String,
     },
-    /// Delete files.
-    #[command(after_long_help = "Examples:\n  files delete file-abc123\n  \
-                                 files list -q --purpose batch | xargs files delete")]
-    Delete {
-        /// The file ids.
-        #[arg(required = true)]
-        ids: Vec<String>,
-    },
-    /// Download a file's content.
+    /// Delete files: those named, or with --all every file (of a purpose, older than an age).
+    #[command(
+        after_long_help = "Examples:\n  files delete file-abc123 file-def456\n  \
+                                 files delete --all --purpose batch --older-than 30d --dry-run\n  \
+                                 files delete --all --purpose batch --older-than 30d --yes --jobs 8"
+    )]
+    Delete(DeleteArgs),
+    /// Download files' content.
     #[command(after_long_help = "Examples:\n  files download file-abc123\n  \
                                  files download file-abc123 -o out.jsonl --no-clobber\n  \
-                                 files download file-abc123 -o - | head")]
+                                 files download file-abc123 -o - | head\n  \
+                                 files download file-abc123 file-def456 --dir outputs --jobs 8")]
     Download(DownloadArgs),
     /// Wait until a file's processing is over, then show it.
     #[command(after_long_help = "Example:\n  files wait file-abc123 --timeout 10m")]
@@ -286,6 +286,12 @@ pub struct UploadArgs {
     /// more read of the file, alongside the parts, and lets the server check the whole).
     #[arg(long, conflicts_with = "url")]
     pub no_md5: bool,
+    /// How many files to upload at once (several paths; not with `-` or --resume). The
+    /// results are printed in the order of the paths once all are done; a 429 that asks to
+    /// wait holds every upload.
+    #[arg(long, value_name = "N", default_value_t = 1, conflicts_with_all = ["url", "resume"],
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
 }
 
 /// `files list`.
@@ -311,17 +317,59 @@ pub struct ListArgs {
 /// `files download`.
 #[derive(Debug, Args)]
 pub struct DownloadArgs {
-    /// The file id.
-    pub id: String,
+    /// The file ids (several need --dir).
+    #[arg(required = true, value_name = "ID")]
+    pub ids: Vec<String>,
     /// Where to write the content; `-` for standard output. Default: the file's name on the
     /// server (its base name only), in the current directory, never replacing a file there.
     /// The file appears only when
     /// the download is complete; a file it replaces keeps its mode.
-    #[arg(short, long, value_name = "PATH")]
+    #[arg(short, long, value_name = "PATH", conflicts_with = "dir")]
     pub output: Option<PathBuf>,
+    /// Write each file into this directory under its name on the server (its base name; the
+    /// id when that name cannot be used, and `ID-NAME` for a second file of the same name),
+    /// each complete or not at all, never replacing a file there.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// How many downloads to run at once (with --dir).
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
     /// Refuse to replace a file that exists.
     #[arg(long)]
     pub no_clobber: bool,
+}
+
+/// `files delete`.
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// The file ids.
+    #[arg(
+        required_unless_present = "all",
+        conflicts_with = "all",
+        value_name = "ID"
+    )]
+    pub ids: Vec<String>,
+    /// Delete every file the listing shows (narrowed by --purpose and --older-than): it
+    /// lists what it would delete first, and asks on a terminal unless --yes is given.
+    #[arg(long)]
+    pub all: bool,
+    /// With --all: only files of this purpose.
+    #[arg(long, requires = "all")]
+    pub purpose: Option<String>,
+    /// With --all: only files created longer ago than this, e.g. 30d, 12h, 90m.
+    #[arg(long, requires = "all", value_name = "AGE", value_parser = humantime::parse_duration)]
+    pub older_than: Option<std::time::Duration>,
+    /// With --all: list what would be deleted, and delete nothing.
+    #[arg(long, requires = "all")]
+    pub dry_run: bool,
+    /// With --all: delete without asking (needed when standard input is no terminal).
+    #[arg(long, requires = "all", conflicts_with = "dry_run")]
+    pub yes: bool,
+    /// How many deletions to run at once.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
 }
 
 /// `files wait`.

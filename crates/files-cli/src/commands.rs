@@ -34,11 +34,10 @@ pub fn run(connection: &Connection, out: &OutputArgs, command: Command) -> CliRe
             match command {
                 Command::List(args) => list(&api, mode, connection, &args),
                 Command::Get { id } => get(&api, mode, connection, &id),
-                Command::Delete { ids } => each(
-                    &ids,
-                    |id| escape_controls(id),
-                    |id| output::deleted(mode, &api.delete(id).map_err(fail(connection))?),
-                ),
+                Command::Delete(args) if args.all => {
+                    crate::bulk::delete_all(&api, connection, mode, &args)
+                }
+                Command::Delete(args) => crate::bulk::delete_ids(&api, connection, mode, &args),
                 Command::Wait(args) => wait(&api, mode, connection, &args),
                 _ => Err(Failure::usage("not an API command")),
             }
@@ -46,8 +45,8 @@ pub fn run(connection: &Connection, out: &OutputArgs, command: Command) -> CliRe
     }
 }
 
-/// Runs `one` for each item, going on after a failure; the first failure's kind decides the
-/// result. With several items each failure is printed as it happens, after the item's
+/// Runs `one` for each item, going on after a failure; the worst failure's kind (the highest
+/// exit status) decides the result. With several items each failure is printed as it happens, after the item's
 /// `label`.
 pub fn each<T>(
     items: &[T],
@@ -64,7 +63,7 @@ pub fn each<T>(
             if failure.kind == crate::failure::FailureKind::ClosedOutput {
                 return Err(failure);
             }
-            first.get_or_insert(failure.kind);
+            first = Some(first.map_or(failure.kind, |w| crate::bulk::worse(w, failure.kind)));
             crate::output::note(&format!("error: {}", failure.context(label(item))));
             failed += 1;
         }

@@ -30,6 +30,15 @@ pub fn run(
     provider: DynProvider,
     args: &DownloadArgs,
 ) -> CliResult {
+    if let Some(dir) = &args.dir {
+        return crate::bulk::download(connection, out, provider, args, dir);
+    }
+    let [id] = args.ids.as_slice() else {
+        return Err(Failure::usage(
+            "several ids go into a directory: give it with --dir DIR (and --jobs N to \
+             download several at once)",
+        ));
+    };
     let mode = Mode::of(out);
     let to_stdout = args.output.as_deref() == Some(Path::new("-"));
     let bar = TransferBar::for_command(out, "download").map(Arc::new);
@@ -40,13 +49,13 @@ pub fn run(
     let api = client(connection, provider, observers, files)?;
     if to_stdout {
         let mut stdout = std::io::stdout().lock();
-        api.download_to_writer(&args.id, &mut stdout)
+        api.download_to_writer(id, &mut stdout)
             .map_err(fail(connection))?;
         return Ok(());
     }
     let dest = match &args.output {
         Some(path) => path.clone(),
-        None => server_name(&api, connection, &args.id)?,
+        None => server_name(&api, connection, id)?,
     };
     if dest.exists() {
         if args.no_clobber {
@@ -64,15 +73,13 @@ pub fn run(
             )));
         }
     }
-    let written = api
-        .download_to_path(&args.id, &dest)
-        .map_err(fail(connection))?;
+    let written = api.download_to_path(id, &dest).map_err(fail(connection))?;
     if let Some(bar) = bar {
         bar.finish();
     }
     match mode {
         Mode::Json => output::json(&Downloaded {
-            id: &args.id,
+            id,
             path: &dest,
             bytes_written: written,
         }),
@@ -105,7 +112,7 @@ fn server_name(api: &Api, connection: &Connection, id: &str) -> CliResult<PathBu
 /// A server-side file name as a local one: its base name only (after the last `/` or `\`),
 /// and refused if that is empty, `.`, `..`, hidden (a leading `.`), or holds a character
 /// that steers a terminal.
-fn safe_name(name: &str) -> Option<&str> {
+pub(crate) fn safe_name(name: &str) -> Option<&str> {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let refused =
         base.is_empty() || base.starts_with('.') || base.chars().any(output::steers_terminal);

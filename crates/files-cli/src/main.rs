@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod bulk;
 mod commands;
 mod demo;
 mod download;

@@ -35,6 +35,10 @@ pub fn run(connection: &Connection, out: &OutputArgs, args: &UploadArgs) -> CliR
         let file = api.create(upload).map_err(fail(connection))?;
         return output::file(Mode::of(out), &file);
     }
+    if args.jobs > 1 && args.paths.len() > 1 {
+        let provider = provider_from_env(connection)?;
+        return crate::bulk::upload(connection, out, provider, args);
+    }
     each(
         &args.paths,
         |path| escape_controls(&path.display().to_string()),

@@ -67,6 +67,7 @@ mod attempt;
 mod background_sync;
 mod blocking;
 mod env;
+mod hold;
 mod notices;
 #[cfg(feature = "async")]
 mod pieces;

@@ -64,6 +64,14 @@ impl AttemptLog {
 }
 
 /// Logs a pause (what the observer hears of it comes as a notice).
+/// A request held back by a rate limit another request of the client met.
+pub(crate) fn held(left: std::time::Duration) {
+    tracing::info!(
+        wait_ms = left.as_millis(),
+        "held by a rate limit (429 with retry-after) another request of this client met"
+    );
+}
+
 pub(crate) fn pausing(pause: &Pause) {
     match &pause.cause {
         PauseCause::Retry(notice) => {

@@ -7,6 +7,7 @@
 //! sampled until it exits). It prints the medians and writes them, with the machine, into
 //! `docs/performance.md`.
 
+mod bulk;
 mod sink;
 mod transfers;
 
@@ -77,7 +78,8 @@ struct Measured {
 /// Runs the benchmark named by `args`.
 pub fn run(args: &[String]) -> Result<(), String> {
     const USAGE: &str = "usage: cargo xtask bench [--quick] [--runs N] [--clean] | \
-                         cargo xtask bench uploads [--quick] [--runs N]";
+                         cargo xtask bench uploads [--quick] [--runs N] | \
+                         cargo xtask bench bulk [--quick] [--runs N]";
     let mut quick = false;
     let mut clean = false;
     let mut runs = None;
@@ -96,6 +98,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 );
             }
             "uploads" => scenario = Some("uploads"),
+            "bulk" => scenario = Some("bulk"),
             other => return Err(format!("unknown bench argument {other:?}; {USAGE}")),
         }
     }
@@ -104,6 +107,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     if clean {
         return Err(format!("--clean is for the transfer benchmark; {USAGE}"));
+    }
+    if scenario == Some("bulk") {
+        return bulk::run(if quick { 100 } else { 1000 }, runs.unwrap_or(3));
     }
     let runs = runs.unwrap_or(3);
     let size: u64 = if quick { 256 << 20 } else { 2 << 30 };

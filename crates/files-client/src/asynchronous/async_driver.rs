@@ -23,6 +23,7 @@ use tracing::instrument::WithSubscriber as _;
 use crate::attempt::{self, Received, Streamed};
 use crate::blocking::{Batch, abandoned, driver_bug, finished};
 use crate::env::AsyncEnvironment;
+use crate::hold::RateHold;
 use crate::trace::{self, AttemptLog};
 
 /// What the driver works with.
@@ -31,6 +32,8 @@ pub(crate) struct AsyncDriver {
     pub(crate) transport: Arc<dyn AsyncTransport>,
     pub(crate) files: Arc<dyn AsyncLocalFiles>,
     pub(crate) env: Arc<dyn AsyncEnvironment>,
+    /// A rate-limit pause that holds every request of the client (shared by its clones).
+    pub(crate) hold: Arc<RateHold>,
 }
 
 impl AsyncDriver {
@@ -78,6 +81,7 @@ impl AsyncDriver {
                         op.handle(event, self.env.now());
                     }
                     Next::Sleep(pause) => {
+                        self.hold.keep(&pause, self.env.now().monotonic);
                         trace::pausing(&pause);
                         let sleep = self.env.sleep(pause.duration);
                         alongside(sleep, &mut flight, &mut ready).await;
@@ -88,6 +92,9 @@ impl AsyncDriver {
                         after,
                         abandon,
                     } => {
+                        if let Some(pause) = &after {
+                            self.hold.keep(pause, self.env.now().monotonic);
+                        }
                         // A task of its own, so the attempt moves on another worker while
                         // this loop works (hashing a chunk, say); aborted if the operation
                         // is dropped.
@@ -144,6 +151,11 @@ impl AsyncDriver {
         mut attempt: Box<Attempt>,
         kept: &mut Option<Streamed<AsyncResponseBody>>,
     ) -> Event {
+        // A rate limit another request of this client met, with the wait the server named.
+        while let Some(left) = self.hold.left(self.env.now().monotonic) {
+            trace::held(left);
+            self.env.sleep(left).await;
+        }
         let log = AttemptLog::start(&attempt, self.env.now());
         let (parts, body) = std::mem::take(&mut attempt.request).into_parts();
         let (body, failure) =

@@ -1,5 +1,6 @@
 //! [`AsyncClient`]: the async client, and [`AsyncFiles`], its Files API.
 
+mod async_bulk;
 mod async_download;
 mod async_driver;
 mod async_uploads;
@@ -85,6 +86,7 @@ impl AsyncClient {
                 transport: Arc::new(transport),
                 files: Arc::new(TokioFiles),
                 env: Arc::new(SystemEnvironment::new()),
+                hold: Arc::default(),
             },
             options: RequestOptions::new(),
         }

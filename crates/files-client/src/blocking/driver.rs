@@ -16,6 +16,7 @@ use files_io::transport::{ResponseBody, Transport};
 
 use crate::attempt::{self, Received, Streamed};
 use crate::env::Environment;
+use crate::hold::RateHold;
 use crate::trace::{self, AttemptLog};
 
 /// What the driver works with.
@@ -24,6 +25,8 @@ pub(crate) struct Driver {
     pub(crate) transport: Arc<dyn Transport>,
     pub(crate) files: Arc<dyn LocalFiles>,
     pub(crate) env: Arc<dyn Environment>,
+    /// A rate-limit pause that holds every request of the client (shared by its clones).
+    pub(crate) hold: Arc<RateHold>,
 }
 
 impl Driver {
@@ -76,6 +79,9 @@ impl Driver {
                     abandon,
                 } => {
                     out += 1;
+                    if let Some(pause) = &after {
+                        self.hold.keep(pause, self.env.now().monotonic);
+                    }
                     let done_tx = done_tx.clone();
                     // The thread logs where this one does: the same subscriber and span.
                     let span = tracing::Span::current();
@@ -138,6 +144,7 @@ impl Driver {
                     op.handle(event, self.env.now());
                 }
                 Next::Sleep(pause) => {
+                    self.hold.keep(&pause, self.env.now().monotonic);
                     trace::pausing(&pause);
                     self.env.sleep(pause.duration);
                 }
@@ -149,6 +156,11 @@ impl Driver {
     /// Sends one attempt: the body pumped from its description, the response read as the
     /// attempt's plan says (or kept, for a download).
     fn send(&self, mut attempt: Box<Attempt>, kept: &mut Option<Streamed<ResponseBody>>) -> Event {
+        // A rate limit another request of this client met, with the wait the server named.
+        while let Some(left) = self.hold.left(self.env.now().monotonic) {
+            trace::held(left);
+            self.env.sleep(left);
+        }
         let log = AttemptLog::start(&attempt, self.env.now());
         let (parts, body) = std::mem::take(&mut attempt.request).into_parts();
         let (body, failure) =

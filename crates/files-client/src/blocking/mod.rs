@@ -1,5 +1,6 @@
 //! [`Client`]: the blocking client, and [`Files`], its Files API.
 
+mod bulk;
 mod download;
 mod driver;
 mod uploads;
@@ -85,6 +86,7 @@ impl Client {
                 transport: Arc::new(transport),
                 files: Arc::new(StdFiles),
                 env: Arc::new(SystemEnvironment::new()),
+                hold: Arc::default(),
             },
             options: RequestOptions::new(),
         }

@@ -371,6 +371,21 @@ pub struct Pause {
     pub duration: Duration,
     /// Why.
     pub cause: PauseCause,
+    /// Whether the server asked every request to wait this out: a `429` that named its
+    /// wait (`retry-after`). A driver that runs several operations for one client (bulk
+    /// work) holds them all until it passes, not only the one that met it.
+    pub holds_client: bool,
+}
+
+impl Pause {
+    /// A pause of `duration` for `cause`, which holds no other request.
+    pub fn new(duration: Duration, cause: PauseCause) -> Self {
+        Pause {
+            duration,
+            cause,
+            holds_client: false,
+        }
+    }
 }
 
 /// Why a machine waits.

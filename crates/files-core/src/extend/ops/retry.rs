@@ -39,6 +39,12 @@ pub(crate) enum Verdict {
     },
 }
 
+/// Whether `error` is a rate limit whose wait the server named (a `429` with `retry-after`):
+/// a pause every request of the client should keep, not only the one that met it.
+pub(crate) fn holds_client(error: &Error) -> bool {
+    error.status() == Some(429) && error.retry_after().is_some_and(|w| !w.is_zero())
+}
+
 /// Judges a failed attempt: `retries` is how many retries came before it, `replayable`
 /// whether the body can be sent again, and `random` the driver's random number (for the
 /// jitter).
@@ -328,5 +334,19 @@ mod tests {
         assert_eq!(reason(&api(503).into()), "HTTP 503 Service Unavailable");
         assert_eq!(reason(&api(599).into()), "HTTP 599");
         assert_eq!(reason(&transport(TransportErrorKind::Timeout)), "timed out");
+    }
+
+    #[test]
+    fn only_a_429_that_names_its_wait_holds_the_whole_client() {
+        let named = |status: u16, wait: Option<Duration>| {
+            let mut e = api(status);
+            e.retry_after = wait;
+            Error::from(e)
+        };
+        assert!(holds_client(&named(429, Some(Duration::from_secs(2)))));
+        assert!(!holds_client(&named(429, None)), "a backoff of its own");
+        assert!(!holds_client(&named(429, Some(Duration::ZERO))));
+        assert!(!holds_client(&named(503, Some(Duration::from_secs(2)))));
+        assert!(!holds_client(&transport(TransportErrorKind::Timeout)));
     }
 }

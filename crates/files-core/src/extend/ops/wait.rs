@@ -135,6 +135,7 @@ impl Operation for WaitForProcessing {
                 file_id: file.id,
                 status: file.status,
             },
+            holds_client: false,
         })
     }
 

@@ -109,6 +109,7 @@ impl Resumption {
         let options = self.options.clone().max_retries(remaining);
         let exchange = Exchange::content_from(&*self.provider, &self.id, from, &options);
         let pause = Pause {
+            holds_client: retry::holds_client(&error),
             duration: wait,
             cause: PauseCause::Retry(RetryNotice {
                 operation: "files.content",

@@ -216,6 +216,7 @@ impl<O: Send> Exchange<O> {
         match retry::judge(&error, retries, self.max_retries, replayable, random) {
             Verdict::Retry { wait } => {
                 self.state = State::Ready;
+                let holds_client = retry::holds_client(&error);
                 let notice = RetryNotice {
                     operation: self.name,
                     attempt: self.attempts + 1,
@@ -227,6 +228,7 @@ impl<O: Send> Exchange<O> {
                 Next::Sleep(Pause {
                     duration: wait,
                     cause: PauseCause::Retry(notice),
+                    holds_client,
                 })
             }
             Verdict::Stop { note } => {
