@@ -70,8 +70,14 @@ fn round_trip(
     }
 }
 
+/// Every request through `proxy`: from a table, not the environment (a CI's NO_PROXY must
+/// not decide the test).
 fn through(proxy: &ForwardProxy) -> Proxies {
-    Proxies::all(ProxyUrl::parse(&proxy.url(), "test").unwrap())
+    only(&proxy.url())
+}
+
+fn only(url: &str) -> Proxies {
+    Proxies::all_from_vars(ProxyUrl::parse(url, "test").unwrap(), |_| None).unwrap()
 }
 
 fn name(asynchronous: bool) -> &'static str {
@@ -200,8 +206,7 @@ fn credentials_reach_the_proxy_and_never_an_error() {
                 if tls { "https" } else { "http" }
             );
             let proxy = ForwardProxy::start_with(Some("alice:s3cret"));
-            let proxies =
-                Proxies::all(ProxyUrl::parse(&proxy.url_with("alice:s3cret"), "test").unwrap());
+            let proxies = only(&proxy.url_with("alice:s3cret"));
             round_trip(asynchronous, &emulator, pem.as_deref(), proxies)
                 .unwrap_or_else(|e| panic!("{label}: {e}"));
             let seen = proxy.seen();
@@ -214,9 +219,7 @@ fn credentials_reach_the_proxy_and_never_an_error() {
                 );
             }
 
-            let wrong = Proxies::all(
-                ProxyUrl::parse(&proxy.url_with("alice:hunter2-wrong"), "test").unwrap(),
-            );
+            let wrong = only(&proxy.url_with("alice:hunter2-wrong"));
             let error = round_trip(asynchronous, &emulator, pem.as_deref(), wrong)
                 .expect_err("a wrong password is refused");
             let shown = format!("{error} {error:?}");
@@ -251,7 +254,7 @@ fn a_proxy_that_is_down_is_named_without_its_password() {
     drop(closed);
     for asynchronous in [false, true] {
         let url = format!("http://bob:topsecret@127.0.0.1:{port}");
-        let proxies = Proxies::all(ProxyUrl::parse(&url, "test").unwrap());
+        let proxies = only(&url);
         let error = round_trip(asynchronous, &emulator, None, proxies).unwrap_err();
         let shown = format!("{error} {error:?}");
         assert!(

@@ -95,7 +95,9 @@ pub fn upload(
             "--jobs uploads paths side by side; standard input (`-`) is uploaded alone",
         ));
     }
-    let parts = (args.part_size.is_some() || args.parts.is_some() || args.no_md5).then(|| {
+    // As for one path: --part-size and --parts ask for parts; --no-md5 only says how parts
+    // are sent (a file over the switch size goes in parts anyway).
+    let parts = (args.part_size.is_some() || args.parts.is_some()).then(|| {
         let mut parts = PartOptions::new();
         if let Some(size) = args.part_size {
             parts = parts.part_size(size);
@@ -162,7 +164,7 @@ pub fn download(
     let mut dests: Vec<Result<PathBuf, Failure>> = Vec::new();
     for (id, named) in args.ids.iter().zip(names) {
         dests.push(named.map_err(fail(connection)).and_then(|file| {
-            let dest = dir.join(local_name(&file, &mut taken));
+            let dest = dir.join(local_name(id, &file, &mut taken));
             if dest.exists() {
                 return Err(Failure::local(format!(
                     "{} exists and is kept: move it, or download {} alone with -o",
@@ -222,16 +224,42 @@ fn lost() -> files_client::TransportError {
     )
 }
 
-/// The local name of a file downloaded into a directory: its server name's base name, or its
-/// id when that cannot be used; `ID-NAME` when an earlier file of the batch has the name.
-fn local_name(file: &FileObject, taken: &mut HashSet<String>) -> String {
-    let base = crate::download::safe_name(&file.filename).unwrap_or(&file.id);
-    let mut name = base.to_owned();
-    if !taken.insert(name.clone()) {
-        name = format!("{}-{base}", file.id);
-        taken.insert(name.clone());
+/// The local name of file `id` (as the user gave it) downloaded into a directory: its server
+/// name's base name, or the id when that cannot be used; `ID-NAME` (then `ID-2-NAME`…) when an
+/// earlier file of the batch has the name. Every part of it is made safe: no separator, no
+/// leading dot, nothing that steers a terminal.
+fn local_name(id: &str, file: &FileObject, taken: &mut HashSet<String>) -> String {
+    let id = safe_part(id);
+    let base = crate::download::safe_name(&file.filename).map_or_else(|| id.clone(), str::to_owned);
+    let mut name = base.clone();
+    let mut n = 1;
+    while !taken.insert(name.clone()) {
+        name = match n {
+            1 => format!("{id}-{base}"),
+            n => format!("{id}-{n}-{base}"),
+        };
+        n += 1;
     }
     name
+}
+
+/// `text` as one safe file-name part: separators and characters that steer a terminal become
+/// `_`, and a leading dot (or nothing at all) gets one before it.
+fn safe_part(text: &str) -> String {
+    let mut part: String = text
+        .chars()
+        .map(|c| {
+            if c == '/' || c == '\\' || output::steers_terminal(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if part.is_empty() || part.starts_with('.') {
+        part.insert(0, '_');
+    }
+    part
 }
 
 /// `files delete ID…`, up to `--jobs` at once.
@@ -292,6 +320,12 @@ pub fn delete_all(api: &Api, connection: &Connection, mode: Mode, args: &DeleteA
         return Ok(());
     }
     if !args.yes {
+        if mode == Mode::Json {
+            // The documents were not printed: the question must not come without the list.
+            for file in &chosen {
+                output::note(&format!("  {}", output::file_line(file)));
+            }
+        }
         confirm(count, &what)?;
     }
     let ids: Vec<String> = chosen.into_iter().map(|f| f.id).collect();
@@ -396,15 +430,17 @@ mod tests {
     #[test]
     fn names_in_a_directory_are_safe_and_distinct() {
         let mut taken = HashSet::new();
-        assert_eq!(
-            local_name(&file("file-a", "out.jsonl"), &mut taken),
-            "out.jsonl"
-        );
-        assert_eq!(
-            local_name(&file("file-b", "../../out.jsonl"), &mut taken),
-            "file-b-out.jsonl"
-        );
-        assert_eq!(local_name(&file("file-c", ".."), &mut taken), "file-c");
-        assert_eq!(local_name(&file("file-d", "\x1b[2J"), &mut taken), "file-d");
+        let mut name = |id: &str, server: &str| local_name(id, &file(id, server), &mut taken);
+        assert_eq!(name("file-a", "out.jsonl"), "out.jsonl");
+        assert_eq!(name("file-b", "../../out.jsonl"), "file-b-out.jsonl");
+        assert_eq!(name("file-c", ".."), "file-c");
+        assert_eq!(name("file-d", "\x1b[2J"), "file-d");
+        // The same id twice, and a third time: a name each.
+        assert_eq!(name("file-a", "out.jsonl"), "file-a-out.jsonl");
+        assert_eq!(name("file-a", "out.jsonl"), "file-a-2-out.jsonl");
+        // An id the user typed is made safe too when it names the file.
+        assert_eq!(name("../x", ".."), "_.._x");
+        assert_eq!(name(".hidden", "\x1b"), "_.hidden");
+        assert_eq!(name("a\x1b[2Jb", ""), "a_[2Jb");
     }
 }

@@ -299,7 +299,7 @@ pub fn client(
 fn proxies(connection: &Connection) -> Result<Proxies, files_client::TransportError> {
     match &connection.proxy {
         _ if connection.no_proxy => Ok(Proxies::none()),
-        Some(url) => Ok(Proxies::all(ProxyUrl::parse(url, "--proxy")?)),
+        Some(url) => Proxies::all(ProxyUrl::parse(url, "--proxy")?),
         None => Proxies::from_env(),
     }
 }
@@ -310,8 +310,11 @@ fn extras(connection: &Connection, mut options: RequestOptions) -> CliResult<Req
         |flag: &str, e: files_client::ValidationError| Failure::usage(format!("{flag}: {e}"));
     for header in &connection.headers {
         let Some((name, value)) = header.split_once(':') else {
+            // Only its first word: the rest may be a secret that lost its colon.
+            let first = header.split_whitespace().next().unwrap_or("");
             return Err(Failure::usage(format!(
-                "--header {header:?}: give it as 'NAME: VALUE'"
+                "--header '{}…': give it as 'NAME: VALUE' (a colon after the name)",
+                escape_controls(first)
             )));
         };
         options = options

@@ -122,6 +122,11 @@ fn extras_that_cannot_be_sent_as_given_are_refused_before_any_request() {
             "--extra-field: form field value of note (not shown): must not contain line breaks",
         ),
         (&["--header", "X-Trace"], "give it as 'NAME: VALUE'"),
+        // A colon lost: only the first word is shown, not what may be a key.
+        (
+            &["--header", "Authorization Bearer sk-other-lost-colon"],
+            "--header 'Authorization…': give it as 'NAME: VALUE'",
+        ),
     ];
     for (extra, said) in cases {
         let mut upload = files(&emulator, "ureq");

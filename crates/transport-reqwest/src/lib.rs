@@ -101,7 +101,7 @@ impl ReqwestTransport {
         ReqwestTransportBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             roots: transport_tls::Roots::default(),
-            proxies: None,
+            proxies: transport_tls::ProxySetting::FromEnv,
         }
     }
 
@@ -138,8 +138,7 @@ impl ReqwestTransport {
 pub struct ReqwestTransportBuilder {
     connect_timeout: Duration,
     roots: transport_tls::Roots,
-    /// `None`: from the environment when built.
-    proxies: Option<Proxies>,
+    proxies: transport_tls::ProxySetting,
 }
 
 impl ReqwestTransportBuilder {
@@ -187,19 +186,19 @@ impl ReqwestTransportBuilder {
     /// Sends every request through `proxy`, except to the hosts `NO_PROXY` names, instead of
     /// the proxies the environment names.
     pub fn proxy(mut self, proxy: ProxyUrl) -> Self {
-        self.proxies = Some(Proxies::all(proxy));
+        self.proxies = transport_tls::ProxySetting::Through(proxy);
         self
     }
 
     /// Sends every request directly, whatever the environment says.
     pub fn no_proxy(mut self) -> Self {
-        self.proxies = Some(Proxies::none());
+        self.proxies = transport_tls::ProxySetting::Direct;
         self
     }
 
     /// Uses these proxy rules instead of the environment's.
     pub fn proxies(mut self, proxies: Proxies) -> Self {
-        self.proxies = Some(proxies);
+        self.proxies = transport_tls::ProxySetting::Rules(proxies);
         self
     }
 
@@ -211,10 +210,7 @@ impl ReqwestTransportBuilder {
     /// no certificate, when a proxy variable holds no proxy URL, or when the HTTP client
     /// cannot be built.
     pub fn build(self) -> Result<ReqwestTransport, TransportError> {
-        let proxies = match self.proxies {
-            Some(proxies) => proxies,
-            None => Proxies::from_env()?,
-        };
+        let proxies = self.proxies.clone().resolve()?;
         let mut builder = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .no_proxy();

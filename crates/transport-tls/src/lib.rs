@@ -25,6 +25,6 @@ mod proxy;
 mod refusal;
 mod roots;
 
-pub use proxy::{Proxies, ProxyUrl};
+pub use proxy::{Proxies, ProxySetting, ProxyUrl};
 pub use refusal::{Refusal, certificate_refusal};
 pub use roots::{ResolvedRoots, Roots, SSL_CERT_FILE};

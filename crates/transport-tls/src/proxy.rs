@@ -37,12 +37,14 @@ impl ProxyUrl {
             Some((userinfo, hostport)) => (Some(userinfo), hostport),
             None => (None, rest),
         };
-        let password = userinfo
-            .and_then(|u| u.split_once(':'))
-            .map(|(_, p)| p.to_owned());
+        // The secret: the password, or a user name given alone (often a token).
+        let password = userinfo.map(|u| match u.split_once(':') {
+            Some((_, password)) => password.to_owned(),
+            None => u.to_owned(),
+        });
         let shown_userinfo = userinfo.map(|u| match u.split_once(':') {
             Some((user, _)) => format!("{user}:***@"),
-            None => format!("{u}@"),
+            None => "***@".to_owned(),
         });
         let shown = format!(
             "{scheme}://{}{hostport}",
@@ -154,29 +156,39 @@ enum Bypass {
 }
 
 impl Bypass {
-    fn parse(entry: &str) -> Option<Bypass> {
+    /// One entry (`Ok(None)` for an empty one), or why it is none: a block or a port that
+    /// does not parse is a mistake with a cost (the traffic meant to go direct would go
+    /// through the proxy), so it is refused rather than skipped.
+    fn parse(entry: &str) -> Result<Option<Bypass>, &'static str> {
         let entry = entry.trim();
         if entry.is_empty() {
-            return None;
+            return Ok(None);
         }
         if entry == "*" {
-            return Some(Bypass::Everything);
+            return Ok(Some(Bypass::Everything));
         }
         if let Some((ip, bits)) = entry.split_once('/') {
-            let ip: IpAddr = ip.trim_matches(['[', ']']).parse().ok()?;
-            let bits: u8 = bits.parse().ok()?;
+            let not_a_block = "not an address block (e.g. 10.0.0.0/8 or fd00::/8)";
+            let ip: IpAddr = ip
+                .trim_matches(['[', ']'])
+                .parse()
+                .map_err(|_| not_a_block)?;
+            let bits: u8 = bits.parse().map_err(|_| not_a_block)?;
             let max = if ip.is_ipv4() { 32 } else { 128 };
-            return (bits <= max).then_some(Bypass::Block(ip, bits));
+            return (bits <= max)
+                .then_some(Some(Bypass::Block(ip, bits)))
+                .ok_or(not_a_block);
         }
         if let Ok(ip) = entry.trim_matches(['[', ']']).parse::<IpAddr>() {
-            return Some(Bypass::Ip(ip, None));
+            return Ok(Some(Bypass::Ip(ip, None)));
         }
-        let (host, port) = split_host_port(entry)?;
+        let (host, port) =
+            split_host_port(entry).ok_or("its port is not a number (e.g. example.com:8443)")?;
         if let Ok(ip) = host.parse::<IpAddr>() {
-            return Some(Bypass::Ip(ip, port));
+            return Ok(Some(Bypass::Ip(ip, port)));
         }
         let host = host.trim_start_matches("*.").trim_start_matches('.');
-        Some(Bypass::Domain(host.to_ascii_lowercase(), port))
+        Ok(Some(Bypass::Domain(host.to_ascii_lowercase(), port)))
     }
 
     fn matches(&self, host: &str, port: u16) -> bool {
@@ -260,43 +272,59 @@ impl Proxies {
             for name in [lower, upper.as_str()] {
                 match var(name) {
                     Some(value) if !value.trim().is_empty() => {
-                        return ProxyUrl::parse(&value, name).map(Some);
+                        return ProxyUrl::parse(&value, name).map(Some).map_err(|mut e| {
+                            e.message = format!(
+                                "{}; fix or unset {name}, or give --proxy URL or --no-proxy",
+                                e.message
+                            );
+                            e
+                        });
                     }
                     _ => {}
                 }
             }
             Ok(None)
         };
-        let all = read("all_proxy")?;
-        let http = read("http_proxy")?.or_else(|| all.clone());
-        let https = read("https_proxy")?.or(all);
-        let bypass = ["no_proxy", "NO_PROXY"]
-            .iter()
-            .find_map(|name| var(name).filter(|v| !v.trim().is_empty()))
-            .map(|list| list.split(',').filter_map(Bypass::parse).collect())
-            .unwrap_or_default();
+        let mut http = read("http_proxy")?;
+        let mut https = read("https_proxy")?;
+        // ALL_PROXY is read only where it is used: a SOCKS one beside HTTP ones (as proxy
+        // tools export them) does not stop a client that never needs it.
+        if http.is_none() || https.is_none() {
+            let all = read("all_proxy")?;
+            http = http.or_else(|| all.clone());
+            https = https.or(all);
+        }
         Ok(Proxies {
             http,
             https,
-            bypass,
+            bypass: bypass_from(&var)?,
         })
     }
 
-    /// Every request through `proxy` (`--proxy URL`), except the hosts `no_proxy` names in
+    /// Every request through `proxy` (`--proxy URL`), except the hosts `NO_PROXY` names in
     /// the environment.
-    pub fn all(proxy: ProxyUrl) -> Proxies {
-        let bypass = Proxies::from_vars(|name| {
-            matches!(name, "no_proxy" | "NO_PROXY")
-                .then(|| std::env::var(name).ok())
-                .flatten()
-        })
-        .map(|p| p.bypass)
-        .unwrap_or_default();
-        Proxies {
+    ///
+    /// # Errors
+    ///
+    /// A `NO_PROXY` entry that is neither a name, an address nor a block.
+    pub fn all(proxy: ProxyUrl) -> Result<Proxies, TransportError> {
+        Proxies::all_from_vars(proxy, |name| std::env::var(name).ok())
+    }
+
+    /// As [`Proxies::all`], with `NO_PROXY` read from `var` (a test's table).
+    ///
+    /// # Errors
+    ///
+    /// As for [`Proxies::all`].
+    pub fn all_from_vars(
+        proxy: ProxyUrl,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Proxies, TransportError> {
+        Ok(Proxies {
             http: Some(proxy.clone()),
             https: Some(proxy),
-            bypass,
-        }
+            bypass: bypass_from(&var)?,
+        })
     }
 
     /// The proxy for a request to `scheme://host:port`, or `None` to go direct.
@@ -352,6 +380,65 @@ impl Proxies {
         }
         error
     }
+}
+
+/// What a transport's builder was told about proxies, resolved when it builds (so a bad
+/// variable is reported by `build`, not by a setter that cannot fail).
+#[derive(Debug, Clone, Default)]
+pub enum ProxySetting {
+    /// The proxies the environment names ([`Proxies::from_env`]).
+    #[default]
+    FromEnv,
+    /// No proxy, whatever the environment says.
+    Direct,
+    /// Every request through this proxy but the hosts `NO_PROXY` names ([`Proxies::all`]).
+    Through(ProxyUrl),
+    /// These rules.
+    Rules(Proxies),
+}
+
+impl ProxySetting {
+    /// The rules the setting comes to.
+    ///
+    /// # Errors
+    ///
+    /// A proxy variable that holds no proxy URL, or a `NO_PROXY` entry that is no host.
+    pub fn resolve(self) -> Result<Proxies, TransportError> {
+        match self {
+            ProxySetting::FromEnv => Proxies::from_env(),
+            ProxySetting::Direct => Ok(Proxies::none()),
+            ProxySetting::Through(proxy) => Proxies::all(proxy),
+            ProxySetting::Rules(proxies) => Ok(proxies),
+        }
+    }
+}
+
+/// The `no_proxy` (or `NO_PROXY`) entries `var` names.
+fn bypass_from(var: &impl Fn(&str) -> Option<String>) -> Result<Vec<Bypass>, TransportError> {
+    let Some((name, list)) = ["no_proxy", "NO_PROXY"].iter().find_map(|name| {
+        var(name)
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| (name, v))
+    }) else {
+        return Ok(Vec::new());
+    };
+    let mut bypass = Vec::new();
+    for entry in list.split(',') {
+        match Bypass::parse(entry) {
+            Ok(Some(found)) => bypass.push(found),
+            Ok(None) => {}
+            Err(why) => {
+                return Err(TransportError::new(
+                    TransportErrorKind::Other,
+                    format!(
+                        "{name}: the entry `{}` is {why}: fix or remove it",
+                        entry.trim().escape_debug()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(bypass)
 }
 
 /// Whether an HTTP client's error says the proxy answered 407: hyper's tunnel error, or
@@ -449,6 +536,8 @@ mod tests {
             "http://11.0.0.1",
             "https://192.168.1.5",
             "https://corporate",
+            "https://[fe80::1]",
+            "https://[::2]",
         ] {
             assert!(via(&p, proxied).is_some(), "{proxied}");
         }
@@ -486,6 +575,67 @@ mod tests {
     }
 
     #[test]
+    fn all_proxy_is_read_only_where_it_is_used() {
+        let p = Proxies::from_vars(env(&[
+            ("https_proxy", "http://127.0.0.1:7890"),
+            ("http_proxy", "http://127.0.0.1:7890"),
+            ("all_proxy", "socks5://127.0.0.1:7890"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            via(&p, "https://h").as_deref(),
+            Some("http://127.0.0.1:7890")
+        );
+        let err = Proxies::from_vars(env(&[
+            ("https_proxy", "http://p:1"),
+            ("all_proxy", "socks5://127.0.0.1:7890"),
+        ]))
+        .unwrap_err();
+        assert!(
+            err.message
+                .starts_with("all_proxy: socks5://127.0.0.1:7890"),
+            "{err}"
+        );
+        assert!(err.message.contains("--no-proxy"), "{err}");
+    }
+
+    #[test]
+    fn a_no_proxy_entry_that_is_no_host_is_refused_naming_it() {
+        for (entry, why) in [
+            ("10.0.0/8", "not an address block"),
+            ("10.0.0.0/33", "not an address block"),
+            ("host:abc", "port is not a number"),
+        ] {
+            let list = format!("localhost, {entry}");
+            let err =
+                Proxies::from_vars(|name| (name == "NO_PROXY").then(|| list.clone())).unwrap_err();
+            assert!(
+                err.message
+                    .starts_with(&format!("NO_PROXY: the entry `{entry}`")),
+                "{err}"
+            );
+            assert!(err.message.contains(why), "{err}");
+            let proxy = ProxyUrl::parse("http://p:1", "--proxy").unwrap();
+            assert!(
+                Proxies::all_from_vars(proxy, |name| (name == "NO_PROXY").then(|| list.clone()))
+                    .is_err()
+            );
+        }
+        assert!(Proxies::from_vars(env(&[("no_proxy", " , ,localhost")])).is_ok());
+    }
+
+    #[test]
+    fn a_user_name_alone_is_a_secret_too() {
+        let p = ProxyUrl::parse("http://tok3n-abc@proxy:3128", "HTTPS_PROXY").unwrap();
+        assert_eq!(p.to_string(), "http://***@proxy:3128");
+        assert_eq!(p.as_url(), "http://tok3n-abc@proxy:3128");
+        assert_eq!(
+            p.scrub("via http://tok3n-abc@proxy"),
+            "via http://***@proxy"
+        );
+    }
+
+    #[test]
     fn a_bare_host_is_http_and_ports_default() {
         let p = ProxyUrl::parse("proxy.corp:3128", "--proxy").unwrap();
         assert_eq!(p.as_url(), "http://proxy.corp:3128");
@@ -497,12 +647,19 @@ mod tests {
         );
         assert!(ProxyUrl::parse("http://", "x").is_err());
         assert!(ProxyUrl::parse("http://p/path", "x").is_err());
+        assert!(ProxyUrl::parse("https://p:8443", "x").unwrap().is_https());
+        assert!(
+            ProxyUrl::parse("http://[::1]9", "x").is_err(),
+            "junk after ]"
+        );
+        assert_eq!(split_host_port("fe80::1"), Some(("fe80::1", None)));
+        assert_eq!(split_host_port("h:80"), Some(("h", Some(80))));
     }
 
     #[test]
     fn errors_name_the_proxy_and_a_refusal_of_credentials_says_what_to_fix() {
         let proxy = ProxyUrl::parse("http://alice:pw-xyz@p:3128", "--proxy").unwrap();
-        let proxies = Proxies::all(proxy.clone());
+        let proxies = Proxies::all_from_vars(proxy.clone(), |_| None).unwrap();
         let refused = |text: &str| TransportError::new(TransportErrorKind::Connect, text);
 
         let error = proxies.scrub_error(refused("connecting to h:443: refused"), Some(&proxy));
@@ -530,10 +687,12 @@ mod tests {
             );
         }
         let bare = ProxyUrl::parse("http://p:3128", "--proxy").unwrap();
-        let error = Proxies::all(bare.clone()).scrub_error(
-            refused("tunnel error: proxy authorization required"),
-            Some(&bare),
-        );
+        let error = Proxies::all_from_vars(bare.clone(), |_| None)
+            .unwrap()
+            .scrub_error(
+                refused("tunnel error: proxy authorization required"),
+                Some(&bare),
+            );
         assert!(
             error.message.contains("its URL gives none"),
             "{}",
@@ -548,7 +707,7 @@ mod tests {
         quoting = proxies.scrub_error(quoting, None);
         assert!(!quoting.message.contains("pw-xyz"), "{}", quoting.message);
         assert!(quoting.source.is_none(), "a source may quote the password");
-        let plain = Proxies::all(bare);
+        let plain = Proxies::all_from_vars(bare, |_| None).unwrap();
         let kept = plain.scrub_error(
             TransportError::with_source(TransportErrorKind::Io, "x", std::io::Error::other("y")),
             None,
@@ -558,7 +717,8 @@ mod tests {
 
     #[test]
     fn one_proxy_for_both_schemes_is_one_pool() {
-        let p = Proxies::all(ProxyUrl::parse("http://p:1", "--proxy").unwrap());
+        let p = Proxies::all_from_vars(ProxyUrl::parse("http://p:1", "--proxy").unwrap(), |_| None)
+            .unwrap();
         assert_eq!(p.distinct().len(), 1);
         assert!(p.for_target("http", "x", None).is_some());
         assert!(p.for_target("https", "x", None).is_some());

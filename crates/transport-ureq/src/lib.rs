@@ -98,7 +98,7 @@ impl UreqTransport {
         UreqTransportBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             roots: transport_tls::Roots::default(),
-            proxies: None,
+            proxies: transport_tls::ProxySetting::FromEnv,
         }
     }
 }
@@ -109,8 +109,7 @@ impl UreqTransport {
 pub struct UreqTransportBuilder {
     connect_timeout: Duration,
     roots: transport_tls::Roots,
-    /// `None`: from the environment when built.
-    proxies: Option<Proxies>,
+    proxies: transport_tls::ProxySetting,
 }
 
 impl UreqTransportBuilder {
@@ -152,19 +151,19 @@ impl UreqTransportBuilder {
     /// Sends every request through `proxy`, except to the hosts `NO_PROXY` names, instead of
     /// the proxies the environment names.
     pub fn proxy(mut self, proxy: ProxyUrl) -> Self {
-        self.proxies = Some(Proxies::all(proxy));
+        self.proxies = transport_tls::ProxySetting::Through(proxy);
         self
     }
 
     /// Sends every request directly, whatever the environment says.
     pub fn no_proxy(mut self) -> Self {
-        self.proxies = Some(Proxies::none());
+        self.proxies = transport_tls::ProxySetting::Direct;
         self
     }
 
     /// Uses these proxy rules instead of the environment's.
     pub fn proxies(mut self, proxies: Proxies) -> Self {
-        self.proxies = Some(proxies);
+        self.proxies = transport_tls::ProxySetting::Rules(proxies);
         self
     }
 
@@ -179,12 +178,10 @@ impl UreqTransportBuilder {
     /// # Errors
     ///
     /// Fails when `SSL_CERT_FILE` is honoured and set, but its file cannot be read or holds
-    /// no certificate, or when a proxy variable holds no proxy URL.
+    /// no certificate, or when a proxy variable holds no proxy URL (or `NO_PROXY` an entry
+    /// that is no host).
     pub fn build(self) -> Result<UreqTransport, TransportError> {
-        let proxies = match self.proxies {
-            Some(proxies) => proxies,
-            None => Proxies::from_env()?,
-        };
+        let proxies = self.proxies.clone().resolve()?;
         let mozilla = webpki_root_certs::TLS_SERVER_ROOT_CERTS;
         // ureq's built-in roots are Mozilla's, so SSL_CERT_FILE left unused changes nothing.
         let roots = match self.roots.resolve()? {

@@ -156,8 +156,9 @@ impl Driver {
     /// Sends one attempt: the body pumped from its description, the response read as the
     /// attempt's plan says (or kept, for a download).
     fn send(&self, mut attempt: Box<Attempt>, kept: &mut Option<Streamed<ResponseBody>>) -> Event {
-        // A rate limit another request of this client met, with the wait the server named.
-        while let Some(left) = self.hold.left(self.env.now().monotonic) {
+        // A rate limit another request of this client met, with the wait the server named:
+        // waited out once (a clock that does not move on must not hold it forever).
+        if let Some(left) = self.hold.left(self.env.now().monotonic) {
             trace::held(left);
             self.env.sleep(left);
         }

@@ -134,6 +134,19 @@ mod tests {
     fn the_closest_name_wins() {
         assert_eq!(near_miss("evalss", ["evals", "vision"]), Some("evals"));
         assert_eq!(
+            near_miss("vsion", ["visions", "vision"]),
+            Some("vision"),
+            "a later, closer one"
+        );
+        assert_eq!(
+            near_miss("visio", ["vision", "visiom"]),
+            Some("vision"),
+            "a tie: the first"
+        );
+        // A space reads as `-`, as `_` does: one edit left, not two.
+        assert_eq!(near_miss("a bc", ["a-b"]), Some("a-b"));
+        assert_eq!(near_miss("a_bc", ["a-b"]), Some("a-b"));
+        assert_eq!(
             edits(&normalized("ab"), &normalized("ba")),
             1,
             "a swap is one edit"

@@ -201,9 +201,13 @@ impl Look {
         self.listing.handle(event, now);
     }
 
+    /// Whether `file` is the one the lost attempt may have stored: its name, size and
+    /// purpose (unless the listing gives none), created inside the window. A listing that
+    /// cannot be narrowed by purpose shows every purpose; a file of another is not this one.
     fn matches(&self, file: &FileObject) -> bool {
         file.filename == self.identity.filename
             && file.bytes == self.identity.bytes
+            && (file.purpose == self.identity.purpose || file.purpose.as_str().is_empty())
             && (self.earliest..=self.latest).contains(&file.created_at)
     }
 

@@ -111,6 +111,22 @@ fn without_a_match_the_held_retry_is_sent() {
 }
 
 #[test]
+fn a_file_of_another_purpose_is_not_the_one_sent() {
+    let mut s = upload(RequestOptions::new());
+    s.expect_send();
+    s.fail(lost());
+    s.expect_sleep();
+    s.expect_send();
+    // Same name, size and time, but another purpose (a listing not narrowed by it).
+    let other = listing(&[("file-theirs", "a.jsonl", 3, START)]).replace("batch", "assistants");
+    s.respond(200, &[], &other);
+    let retry = s.expect_send();
+    assert_eq!(retry.request.method(), "POST", "sent again, not taken");
+    s.respond(200, &[], &file_json("file-new", None));
+    assert_eq!(s.expect_done().unwrap().id, "file-new");
+}
+
+#[test]
 fn the_window_allows_for_skewed_clocks_each_way() {
     for created in [
         START - CLOCK_MARGIN.as_secs(),

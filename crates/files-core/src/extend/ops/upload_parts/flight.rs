@@ -34,8 +34,6 @@ pub(super) enum PartSource {
         source: OneShotSource,
         /// The next part's bytes, pulled and waiting for a slot.
         ready: Option<Bytes>,
-        /// How many bytes have been pulled.
-        pulled: u64,
         /// Whether the source was seen to end where the upload said it would.
         ended: bool,
     },
@@ -437,8 +435,7 @@ impl Flight {
         match result {
             Ok(bytes) if bytes.len() as u64 == range.len => {
                 self.digest(&bytes);
-                if let PartSource::Pulled { ready, pulled, .. } = &mut self.source {
-                    *pulled += range.len;
+                if let PartSource::Pulled { ready, .. } = &mut self.source {
                     *ready = Some(bytes);
                 }
             }

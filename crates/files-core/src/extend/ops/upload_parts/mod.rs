@@ -271,7 +271,6 @@ impl UploadInParts {
             Data::OneShot(source) => PartSource::Pulled {
                 source,
                 ready: self.primed.take(),
-                pulled: 0,
                 ended: false,
             },
         };

@@ -212,8 +212,8 @@ fn a_reader_that_ends_early_fails_and_cancels_the_upload() {
 #[test]
 fn a_reader_longer_than_declared_fails_rather_than_store_a_file_cut_short() {
     let mut s = machine(
-        reader(FILE, 16),
-        PartOptions::new().in_flight(1),
+        reader(FILE, 24),
+        PartOptions::new().in_flight(2),
         RequestOptions::new(),
     );
     expect_pull(&mut s, 16);
@@ -221,19 +221,24 @@ fn a_reader_longer_than_declared_fails_rather_than_store_a_file_cut_short() {
     s.expect_send();
     s.respond(200, &[], &upload_json("pending", false));
     let (a, _, _) = s.expect_start();
+    expect_pull(&mut s, 8);
+    pulled(&mut s, &FILE[16..24]);
+    let (b, _, _) = s.expect_start();
     expect_pull(&mut s, 1);
-    pulled(&mut s, &FILE[16..17]);
-    // The part out is waited for; then the Upload is cancelled.
+    pulled(&mut s, &FILE[24..25]);
+    // The parts out are waited for; then the Upload is cancelled.
     s.expect_await();
     s.finish(a, 200, &part_json("part_a"));
+    s.expect_await();
+    s.finish(b, 200, &part_json("part_b"));
     s.expect_send();
     s.respond(200, &[], &upload_json("cancelled", false));
     let text = s.expect_done().unwrap_err().to_string();
     assert!(
-        text.contains("holds more than the 16 bytes the upload declared"),
+        text.contains("holds more than the 24 bytes the upload declared"),
         "{text}"
     );
-    assert!(text.starts_with("part 1 of 1 (bytes 0..16)"), "{text}");
+    assert!(text.starts_with("part 2 of 2 (bytes 16..24)"), "{text}");
 }
 
 #[test]
@@ -257,7 +262,19 @@ fn a_reader_first_part_is_checked_before_anything_is_sent() {
     expect_pull(&mut s, 16);
     pulled(&mut s, &FILE[..3]);
     let text = s.expect_done().unwrap_err().to_string();
-    assert!(text.contains("ended after 3 bytes"), "{text}");
+    assert!(
+        text.contains("the upload's reader") && text.contains("ended after 3 bytes"),
+        "{text}"
+    );
+    // A stream's is named as one (the core holds it without polling it).
+    let stream = crate::body::OneShotStream::from_erased(Box::new(()), 40);
+    let upload =
+        UploadRequest::new(UploadSource::Stream(stream), Purpose::BATCH).with_filename("big.jsonl");
+    let mut s = machine(upload, PartOptions::new(), RequestOptions::new());
+    expect_pull(&mut s, 16);
+    pulled(&mut s, &FILE[..3]);
+    let text = s.expect_done().unwrap_err().to_string();
+    assert!(text.contains("the upload's stream"), "{text}");
 }
 
 #[test]
