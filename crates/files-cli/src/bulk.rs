@@ -96,17 +96,22 @@ pub fn upload(
         ));
     }
     // As for one path: --part-size and --parts ask for parts; --no-md5 only says how parts
-    // are sent (a file over the switch size goes in parts anyway).
-    let parts = (args.part_size.is_some() || args.parts.is_some()).then(|| {
-        let mut parts = PartOptions::new();
-        if let Some(size) = args.part_size {
-            parts = parts.part_size(size);
-        }
-        if let Some(n) = args.parts {
-            parts = parts.in_flight(usize::from(n));
-        }
-        parts.md5(!args.no_md5)
-    });
+    // are sent, to a file that goes in parts anyway (over the switch size).
+    let asked = args.part_size.is_some() || args.parts.is_some();
+    let mut parts = PartOptions::new().md5(!args.no_md5);
+    if let Some(size) = args.part_size {
+        parts = parts.part_size(size);
+    }
+    if let Some(n) = args.parts {
+        parts = parts.in_flight(usize::from(n));
+    }
+    let switch_above = provider.uploads().map(|rule| rule.switch_above);
+    let in_parts = |path: &Path| {
+        asked
+            || (args.no_md5
+                && switch_above
+                    .is_some_and(|above| std::fs::metadata(path).is_ok_and(|m| m.len() > above)))
+    };
     let uploads = args
         .paths
         .iter()
@@ -118,7 +123,7 @@ pub fn upload(
             if let Some(seconds) = args.expires_after {
                 upload = upload.with_expires_after(seconds);
             }
-            if let Some(parts) = parts {
+            if in_parts(path) {
                 upload = upload.with_parts(parts);
             }
             upload

@@ -215,3 +215,35 @@ fn delete_all_lists_first_asks_off_a_terminal_never_and_deletes_only_what_was_as
         assert_eq!(code, Some(2), "--yes without --all: {err}");
     }
 }
+
+#[test]
+fn no_md5_with_jobs_sends_small_files_as_one_request_each_even_without_an_uploads_api() {
+    let emulator = Emulator::start(Dialect::stepfun()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let paths: Vec<String> = (0..3)
+        .map(|i| {
+            let path = dir.path().join(format!("n{i}.txt"));
+            std::fs::write(&path, format!("note {i}\n")).unwrap();
+            path.display().to_string()
+        })
+        .collect();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_files"));
+    command
+        .env_remove("FILES_PROVIDER")
+        .env_remove("RUST_LOG")
+        .env("STEP_API_KEY", emulator.api_key())
+        .args(["--provider", "stepfun", "--base-url", &emulator.base_url()])
+        .args([
+            "upload",
+            "--purpose",
+            "file-extract",
+            "--jobs",
+            "2",
+            "--no-md5",
+            "-q",
+        ])
+        .args(&paths);
+    let (code, out, err) = run(&mut command);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out.lines().count(), 3, "{out}");
+}
