@@ -268,6 +268,36 @@ fn a_look_reads_at_most_its_pages_and_stops_at_older_files() {
     );
     s.respond(200, &[], &body);
     assert!(s.expect_done().unwrap().is_none(), "no second page");
+
+    // A page whose oldest file is at the window's very start is not older than it: the
+    // next page is read.
+    let look = watch.look(
+        "files.create",
+        Arc::new(TestProvider::openai_like()),
+        &RequestOptions::new(),
+    );
+    let mut s = Scenario::new(Probe(look.unwrap(), Outbox::default()));
+    s.expect_send();
+    let edge = START - CLOCK_MARGIN.as_secs();
+    let body = listing(&[("file-edge", "b.jsonl", 3, edge)]).replace(
+        r#""has_more":false"#,
+        r#""has_more":true,"last_id":"file-edge""#,
+    );
+    s.respond(200, &[], &body);
+    let next = s.expect_send();
+    assert!(
+        next.request
+            .uri()
+            .query()
+            .unwrap()
+            .contains("after=file-edge")
+    );
+    s.respond(200, &[], &listing(&[("file-mine", "a.jsonl", 3, edge)]));
+    assert_eq!(
+        s.expect_done().unwrap().unwrap().id,
+        "file-mine",
+        "at the edge: inside"
+    );
 }
 
 /// A look as an operation of its own, for the test above.
