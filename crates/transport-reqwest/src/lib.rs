@@ -210,7 +210,7 @@ impl ReqwestTransportBuilder {
     /// no certificate, when a proxy variable holds no proxy URL, or when the HTTP client
     /// cannot be built.
     pub fn build(self) -> Result<ReqwestTransport, TransportError> {
-        let proxies = self.proxies.clone().resolve()?;
+        let proxies = self.proxies.resolve()?;
         let mut builder = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .no_proxy();
@@ -273,11 +273,7 @@ impl AsyncTransport for ReqwestTransport {
         timeouts: &Timeouts,
     ) -> Result<http::Response<AsyncResponseBody>, TransportError> {
         let (parts, body) = request.into_parts();
-        let via = self.proxies.for_target(
-            parts.uri.scheme_str().unwrap_or("http"),
-            parts.uri.host().unwrap_or(""),
-            parts.uri.port_u16(),
-        );
+        let via = self.proxies.for_uri(&parts.uri);
         let scrub = |error: TransportError| self.proxies.scrub_error(error, via);
         let (progress, watched) = watch::channel(Sending::default());
         let body = if body.is_empty() {

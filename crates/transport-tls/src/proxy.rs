@@ -338,6 +338,15 @@ impl Proxies {
         }
     }
 
+    /// The proxy for a request to `uri`, or `None` to go direct.
+    pub fn for_uri(&self, uri: &http::Uri) -> Option<&ProxyUrl> {
+        self.for_target(
+            uri.scheme_str().unwrap_or("http"),
+            uri.host().unwrap_or(""),
+            uri.port_u16(),
+        )
+    }
+
     /// The distinct proxies in use (for one connection pool each).
     pub fn distinct(&self) -> Vec<&ProxyUrl> {
         let mut list: Vec<&ProxyUrl> = self.http.iter().chain(&self.https).collect();
@@ -713,6 +722,24 @@ mod tests {
             None,
         );
         assert!(kept.source.is_some(), "no password, nothing to hide");
+    }
+
+    #[test]
+    fn a_request_s_uri_picks_its_proxy() {
+        let p = Proxies::from_vars(env(&[
+            ("HTTPS_PROXY", "http://secure:1"),
+            ("NO_PROXY", "127.0.0.1:8321"),
+        ]))
+        .unwrap();
+        let uri = |text: &str| text.parse::<http::Uri>().unwrap();
+        assert_eq!(
+            p.for_uri(&uri("https://api.openai.com/v1/files"))
+                .map(ToString::to_string),
+            Some("http://secure:1".to_owned())
+        );
+        assert!(p.for_uri(&uri("https://127.0.0.1:8321/v1")).is_none());
+        assert!(p.for_uri(&uri("https://127.0.0.1:8322/v1")).is_some());
+        assert!(p.for_uri(&uri("http://api.openai.com/v1")).is_none());
     }
 
     #[test]

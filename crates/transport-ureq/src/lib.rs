@@ -181,7 +181,7 @@ impl UreqTransportBuilder {
     /// no certificate, or when a proxy variable holds no proxy URL (or `NO_PROXY` an entry
     /// that is no host).
     pub fn build(self) -> Result<UreqTransport, TransportError> {
-        let proxies = self.proxies.clone().resolve()?;
+        let proxies = self.proxies.resolve()?;
         let mozilla = webpki_root_certs::TLS_SERVER_ROOT_CERTS;
         // ureq's built-in roots are Mozilla's, so SSL_CERT_FILE left unused changes nothing.
         let roots = match self.roots.resolve()? {
@@ -241,11 +241,7 @@ impl Transport for UreqTransport {
     ) -> Result<http::Response<ResponseBody>, TransportError> {
         let (parts, body) = request.into_parts();
         let authority = authority(&parts.uri);
-        let via = self.proxies.for_target(
-            parts.uri.scheme_str().unwrap_or("http"),
-            parts.uri.host().unwrap_or(""),
-            parts.uri.port_u16(),
-        );
+        let via = self.proxies.for_uri(&parts.uri);
         let agent = self
             .agents
             .iter()

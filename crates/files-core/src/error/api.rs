@@ -207,6 +207,45 @@ mod tests {
     }
 
     #[test]
+    fn each_status_the_table_names_has_its_kind() {
+        use ApiErrorKind::*;
+        for (status, kind) in [
+            (400, BadRequest),
+            (401, Authentication),
+            (402, InsufficientBalance),
+            (403, Permission),
+            (404, NotFound),
+            (407, ProxyAuthentication),
+            (408, Timeout),
+            (409, Conflict),
+            (413, PayloadTooLarge),
+            (422, Unprocessable),
+            (429, RateLimited),
+            (451, ContentModeration),
+            (500, ServerError),
+            (503, Overloaded),
+            (302, Redirect),
+        ] {
+            assert_eq!(ApiErrorKind::classify(status, None, None), kind, "{status}");
+        }
+        assert_eq!(
+            ApiErrorKind::classify(429, None, Some("insufficient_quota")),
+            InsufficientQuota
+        );
+        assert_eq!(
+            ApiErrorKind::classify(429, Some("insufficient_quota"), None),
+            InsufficientQuota
+        );
+        assert_eq!(ProxyAuthentication.name(), "proxy_authentication");
+        assert!(
+            ProxyAuthentication
+                .hint()
+                .unwrap()
+                .contains("USER:PASSWORD")
+        );
+    }
+
+    #[test]
     fn a_kind_shows_its_name() {
         let kind = ApiErrorKind::classify(404, None, None);
         assert_eq!(kind.to_string(), kind.name());

@@ -165,6 +165,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_transport_error_keeps_its_cause_and_a_proxy_refusal_is_not_retried() {
+        let cause = std::io::Error::other("reset by peer");
+        let e = TransportError::with_source(TransportErrorKind::Io, "reading", cause);
+        let source = std::error::Error::source(&e).expect("the cause is kept");
+        assert_eq!(source.to_string(), "reset by peer");
+        assert_eq!(e.message, "reading: reset by peer");
+        let refused = TransportError::new(TransportErrorKind::Proxy, "407");
+        assert!(!refused.is_retryable());
+        assert_eq!(refused.to_string(), "the proxy refused the request: 407");
+    }
+
+    #[test]
     fn api_error_display_names_everything_a_person_needs() {
         let e = ApiError {
             error_type: Some("invalid_request_error".into()),

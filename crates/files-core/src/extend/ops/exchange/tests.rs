@@ -184,7 +184,7 @@ fn a_404_for_the_endpoint_itself_says_the_api_may_be_missing() {
          the base URL is wrong (it usually ends in /v1)"
     );
     // A 404 for a file is the file's.
-    let mut s = Scenario::new(retrieve(options));
+    let mut s = Scenario::new(retrieve(options.clone()));
     s.expect_send();
     s.respond(404, &[], not_found);
     let err = s.expect_done().unwrap_err();
@@ -195,6 +195,33 @@ fn a_404_for_the_endpoint_itself_says_the_api_may_be_missing() {
     );
     match err {
         Error::Api(e) => assert_eq!(e.missing_api, None),
+        other => panic!("{other:?}"),
+    }
+    // The Uploads API's own endpoint, and one of its Uploads.
+    let new = crate::uploads::NewUpload::new(
+        "a.jsonl",
+        crate::purpose::Purpose::BATCH,
+        3,
+        "application/jsonl",
+    );
+    let mut s = Scenario::new(Exchange::create_upload(&provider, &new, &options));
+    s.expect_send();
+    s.respond(404, &[], not_found);
+    match s.expect_done().unwrap_err() {
+        Error::Api(e) => assert_eq!(e.missing_api.as_deref(), Some("Uploads API")),
+        other => panic!("{other:?}"),
+    }
+    let mut s = Scenario::new(Exchange::complete_upload(
+        &provider,
+        "upload_1",
+        &["part_1".to_owned()],
+        None,
+        &options,
+    ));
+    s.expect_send();
+    s.respond(404, &[], not_found);
+    match s.expect_done().unwrap_err() {
+        Error::Api(e) => assert_eq!(e.missing_api, None, "an Upload's 404 is the Upload's"),
         other => panic!("{other:?}"),
     }
 }

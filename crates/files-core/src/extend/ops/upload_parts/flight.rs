@@ -39,21 +39,6 @@ pub(super) enum PartSource {
     },
 }
 
-impl PartSource {
-    /// What the source is called in an error.
-    fn name(&self) -> String {
-        match self {
-            PartSource::Path(path) => path.display().to_string(),
-            PartSource::Bytes(_) => "the upload's bytes".to_owned(),
-            PartSource::Pulled {
-                source: OneShotSource::Reader(_),
-                ..
-            } => "the upload's reader".to_owned(),
-            PartSource::Pulled { .. } => "the upload's stream".to_owned(),
-        }
-    }
-}
-
 /// A part that is out.
 struct Running {
     range: PartRange,
@@ -115,9 +100,23 @@ impl Flight {
             .collect();
         offsets.sort_unstable();
         let tally = FileTally::new(plan.len(), plan.already_sent());
-        let mut flight = Flight {
+        // Bytes pulled before the flight (the first part, for the checks) are hashed now, in
+        // order, as every later piece will be.
+        let md5 = md5.then(|| {
+            let mut hasher = Md5::new();
+            match &source {
+                PartSource::Pulled {
+                    ready: Some(first), ..
+                } => {
+                    hasher.update(first);
+                    (hasher, first.len() as u64)
+                }
+                _ => (hasher, 0),
+            }
+        });
+        Flight {
             upload_id,
-            source: PartSource::Bytes(Bytes::new()),
+            source,
             len: plan.len(),
             in_flight: in_flight.max(1),
             offsets,
@@ -126,22 +125,12 @@ impl Flight {
             answered: VecDeque::new(),
             next_slot: 0,
             sent,
-            md5: md5.then(|| (Md5::new(), 0)),
+            md5,
             failure: None,
             abandon: Abandon::new(),
             options,
             tally,
-        };
-        // Bytes pulled before the flight (the first part, for the checks) are hashed now, in
-        // order, as every later piece will be.
-        if let PartSource::Pulled {
-            ready: Some(first), ..
-        } = &source
-        {
-            flight.digest(first);
         }
-        flight.source = source;
-        flight
     }
 
     /// Feeds the MD5 the bytes that follow what it has had.
@@ -425,65 +414,43 @@ impl Flight {
     }
 
     /// The next part's bytes, pulled from the one-shot source: they must be all the part
-    /// asked for, and are hashed at once (they arrive in order).
+    /// asked for, and are hashed at once (they arrive in order). Past the last part, the
+    /// answer to the one byte more asked for: nothing, or the upload fails rather than store
+    /// a file cut short.
     fn pulled(&mut self, result: Result<Bytes, LocalFileError>) {
-        let name = self.source.name();
-        let Some(&range) = self.queue.front() else {
-            return self.pulled_end(result, name);
+        let PartSource::Pulled { source, .. } = &self.source else {
+            return;
         };
-        let step = self.step_of(range);
-        match result {
-            Ok(bytes) if bytes.len() as u64 == range.len => {
+        let source = source.clone();
+        let (step, error) = match (self.queue.front().copied(), result) {
+            (_, Err(error)) => (self.pulled_step(), error.into()),
+            (Some(range), Ok(bytes)) if bytes.len() as u64 == range.len => {
                 self.digest(&bytes);
                 if let PartSource::Pulled { ready, .. } = &mut self.source {
                     *ready = Some(bytes);
                 }
+                return;
             }
-            Ok(bytes) => {
-                let got = range.offset + bytes.len() as u64;
-                let error = LocalFileError::new(
-                    LocalFileOp::Read,
-                    name,
-                    std::io::Error::new(
-                        std::io::ErrorKind::UnexpectedEof,
-                        format!(
-                            "it ended after {got} bytes, though the upload declared {}: give \
-                             the exact size",
-                            self.len
-                        ),
-                    ),
-                );
-                self.fail(step, error.into());
-            }
-            Err(error) => self.fail(step, error.into()),
-        }
-    }
-
-    /// What came of asking the source for a byte past its declared end: nothing, or the
-    /// upload fails rather than store a file cut short.
-    fn pulled_end(&mut self, result: Result<Bytes, LocalFileError>, name: String) {
-        match result {
-            Ok(bytes) if bytes.is_empty() => {
+            (Some(range), Ok(bytes)) => (
+                self.step_of(range),
+                super::source::ended_early(&source, range.offset + bytes.len() as u64, self.len),
+            ),
+            (None, Ok(bytes)) if bytes.is_empty() => {
                 if let PartSource::Pulled { ended, .. } = &mut self.source {
                     *ended = true;
                 }
+                return;
             }
-            Ok(_) => {
-                let error = LocalFileError::new(
-                    LocalFileOp::Read,
-                    name,
-                    std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        format!(
-                            "it holds more than the {} bytes the upload declared: give the \
-                             exact size",
-                            self.len
-                        ),
-                    ),
-                );
-                self.fail(self.last_step(), error.into());
-            }
-            Err(error) => self.fail(self.last_step(), error.into()),
+            (None, Ok(_)) => (self.last_step(), super::source::ran_long(&source, self.len)),
+        };
+        self.fail(step, error);
+    }
+
+    /// The step a pull was for: the next part's, or past the last, the last one's.
+    fn pulled_step(&self) -> UploadStep {
+        match self.queue.front() {
+            Some(&range) => self.step_of(range),
+            None => self.last_step(),
         }
     }
 

@@ -42,6 +42,7 @@ use super::exchange::{Exchange, out_of_order, polled_when_finished};
 use super::inspect::{Inspection, Step};
 use super::reconcile::{Guarded, Identity, Outcome};
 use super::{Event, News, Next, Notice, Now, Operation, Outbox};
+use crate::body::OneShotSource;
 use crate::error::{Error, ValidationError};
 use crate::file_objects::FileObject;
 use crate::options::RequestOptions;
@@ -65,7 +66,7 @@ enum State {
     /// The file is inspected and checked.
     Inspecting(Inspection),
     /// A one-shot source's first part is being pulled, for the checks of its first bytes.
-    Priming(FileProbe),
+    Priming(FileProbe, OneShotSource),
     /// Checked: create the Upload, or resume one.
     Ready(FileProbe),
     Creating {
@@ -310,10 +311,7 @@ impl Operation for UploadInParts {
                             self.state = State::Inspecting(Inspection::new(path));
                         }
                         Data::Bytes(bytes) => {
-                            let probe = FileProbe {
-                                len: bytes.len() as u64,
-                                prefix: bytes.slice(..bytes.len().min(PROBE_PREFIX_LEN)),
-                            };
+                            let probe = probe_of(bytes.len() as u64, &bytes);
                             match self.prepare().and_then(|()| self.checked(&probe, true)) {
                                 Ok(()) => self.state = State::Ready(probe),
                                 Err(error) => return Next::Done(Err(error)),
@@ -345,7 +343,7 @@ impl Operation for UploadInParts {
                                 continue;
                             }
                             let len = probe.len.min(self.part_size) as usize;
-                            self.state = State::Priming(probe);
+                            self.state = State::Priming(probe, one_shot.clone());
                             return Next::Pull {
                                 source: one_shot,
                                 len,
@@ -357,18 +355,15 @@ impl Operation for UploadInParts {
                         return Next::Done(Err(error));
                     }
                 },
-                State::Priming(probe) => {
+                State::Priming(probe, _) => {
                     // Answered by `handle`: the first part's bytes are in `primed`, or the
                     // pull failed.
-                    let Some(first) = self.primed.clone() else {
+                    let Some(first) = &self.primed else {
                         return Next::Done(Err(out_of_order(
                             "polled before the pull was answered",
                         )));
                     };
-                    let probe = FileProbe {
-                        len: probe.len,
-                        prefix: first.slice(..first.len().min(PROBE_PREFIX_LEN)),
-                    };
+                    let probe = probe_of(probe.len, first);
                     match self.checked(&probe, true) {
                         Ok(()) => self.state = State::Ready(probe),
                         Err(error) => return Next::Done(Err(error)),
@@ -551,15 +546,13 @@ impl Operation for UploadInParts {
     fn handle(&mut self, event: Event, now: Now) {
         match (&mut self.state, event) {
             (State::Inspecting(inspection), event) => inspection.handle(event),
-            (State::Priming(probe), Event::Read(result)) => match result {
+            (State::Priming(probe, one_shot), Event::Read(result)) => match result {
                 Ok(first) if first.len() as u64 == probe.len.min(self.part_size) => {
                     self.primed = Some(first);
                 }
                 Ok(first) => {
-                    self.state = State::Failed(match &self.source {
-                        Ok(source) => source.ended_early(first.len() as u64, probe.len),
-                        Err(_) => polled_when_finished(),
-                    });
+                    let got = first.len() as u64;
+                    self.state = State::Failed(source::ended_early(one_shot, got, probe.len));
                 }
                 Err(error) => self.state = State::Failed(error.into()),
             },
@@ -573,5 +566,13 @@ impl Operation for UploadInParts {
 
     fn poll_notice(&mut self) -> Option<Notice> {
         self.outbox.pop()
+    }
+}
+
+/// What the checks see of a source of `len` bytes whose first bytes are `first`.
+fn probe_of(len: u64, first: &Bytes) -> FileProbe {
+    FileProbe {
+        len,
+        prefix: first.slice(..first.len().min(PROBE_PREFIX_LEN)),
     }
 }

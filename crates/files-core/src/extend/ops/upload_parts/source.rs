@@ -69,24 +69,40 @@ impl Source {
             expires_after: upload.expires_after(),
         })
     }
+}
 
-    /// The error for a one-shot source that ended after `got` of its declared `len` bytes.
-    pub(super) fn ended_early(&self, got: u64, len: u64) -> Error {
-        let name = match self.data {
-            Data::OneShot(OneShotSource::Stream(_)) => "the upload's stream",
-            _ => "the upload's reader",
-        };
-        LocalFileError::new(
-            LocalFileOp::Read,
-            name,
-            std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                format!(
-                    "it ended after {got} bytes, though the upload declared {len}: give the \
-                     exact size"
-                ),
-            ),
-        )
-        .into()
+/// What a one-shot source is called in an error.
+pub(super) fn one_shot_name(source: &OneShotSource) -> &'static str {
+    match source {
+        OneShotSource::Reader(_) => "the upload's reader",
+        OneShotSource::Stream(_) => "the upload's stream",
     }
+}
+
+/// The error for a one-shot source that ended after `got` of its declared `len` bytes.
+pub(super) fn ended_early(source: &OneShotSource, got: u64, len: u64) -> Error {
+    wrong_length(
+        source,
+        std::io::ErrorKind::UnexpectedEof,
+        format!("it ended after {got} bytes, though the upload declared {len}"),
+    )
+}
+
+/// The error for a one-shot source that gave a byte past its declared `len`.
+pub(super) fn ran_long(source: &OneShotSource, len: u64) -> Error {
+    wrong_length(
+        source,
+        std::io::ErrorKind::InvalidData,
+        format!("it holds more than the {len} bytes the upload declared"),
+    )
+}
+
+fn wrong_length(source: &OneShotSource, kind: std::io::ErrorKind, what: String) -> Error {
+    let message = format!("{what}: give the exact size");
+    LocalFileError::new(
+        LocalFileOp::Read,
+        one_shot_name(source),
+        std::io::Error::new(kind, message),
+    )
+    .into()
 }
