@@ -3,27 +3,33 @@
 //!
 //! ## Quick start
 //!
-//! Most programs use this crate through `files-client`, which drives it, plus one provider
-//! crate and one transport crate:
+//! This crate holds what a caller names — an upload, the options every operation honours,
+//! the objects a server's answer becomes — and the operations that turn them into HTTP and
+//! back. It sends nothing itself: a program talks to a provider through `files-client` (the
+//! drivers), one provider crate and one transport crate, or through the `llm-files` facade;
+//! their pages and examples start there.
 //!
-//! ```toml
-//! [dependencies]
-//! files-client = "0.1"        # features = ["async"] for the async client (tokio)
-//! provider-openai = "0.1"     # or provider-stepfun
-//! transport-ureq = "0.1"      # or transport-reqwest for async
 //! ```
+//! use std::time::Duration;
+//! use files_core::{FileObject, Purpose, RequestOptions, UploadRequest};
 //!
-//! ```no_run
-//! use files_client::{Client, Purpose, UploadRequest};
-//! use provider_openai::OpenAi;
-//! use transport_ureq::UreqTransport;
+//! // An upload from memory; a path or a reader works the same way.
+//! let upload = UploadRequest::from_bytes("{\"custom_id\":\"1\"}\n", "batch.jsonl", Purpose::BATCH);
+//! assert_eq!(upload.filename().as_deref(), Some("batch.jsonl"));
 //!
-//! let client = Client::new(OpenAi::from_env()?, UreqTransport::new()?);
-//! let file = client
-//!     .files()
-//!     .create(UploadRequest::from_path("batch.jsonl", Purpose::BATCH))?;
-//! println!("uploaded {} ({} bytes)", file.id, file.bytes);
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! // Options for every call of a client, or for one call.
+//! let patient = RequestOptions::new().max_retries(5).idle_timeout(Duration::from_secs(60));
+//! # let _ = patient;
+//!
+//! // What a server answers, with a field no documentation names kept as it came.
+//! let file: FileObject = serde_json::from_str(
+//!     r#"{"id": "file-abc123", "object": "file", "bytes": 18, "created_at": 1700000000,
+//!         "filename": "batch.jsonl", "purpose": "batch", "status": "processed",
+//!         "region": "eu"}"#,
+//! )?;
+//! assert_eq!((file.bytes, &file.purpose), (18, &Purpose::BATCH));
+//! assert_eq!(file.extra["region"], "eu");
+//! # Ok::<(), serde_json::Error>(())
 //! ```
 //!
 //! ## What is here

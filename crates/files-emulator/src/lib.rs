@@ -6,22 +6,27 @@
 //! files-emulator = "0.1"
 //! ```
 //!
+//! Any HTTP client can drive it; `files-client`'s and `llm-files`' examples run the project's
+//! own clients against it. Here, plain ureq meets a fault and then the real answer:
+//!
 //! ```
-//! use files_client::{Client, Purpose, RequestOptions, UploadRequest};
 //! use files_emulator::{Dialect, Emulator, Fault};
-//! use provider_openai::OpenAi;
-//! use transport_ureq::UreqTransport;
 //!
 //! let emulator = Emulator::start(Dialect::openai())?;
-//! let openai = OpenAi::new(emulator.api_key()).with_base_url(&emulator.base_url())?;
-//! let client = Client::new(openai, UreqTransport::new()?);
+//! // The next listing meets an overloaded server.
+//! emulator.inject(Fault::html_bad_gateway().on("GET", "/files"));
 //!
-//! // The next upload meets an overloaded server; the client waits as asked and retries.
-//! emulator.inject(Fault::html_bad_gateway().with_header("retry-after-ms", "10").on("POST", "/files"));
-//! let file = client
-//!     .files()
-//!     .create(UploadRequest::from_bytes("{}\n", "a.jsonl", Purpose::BATCH))?;
-//! assert_eq!(file.bytes, 3);
+//! let agent: ureq::Agent = ureq::Agent::config_builder()
+//!     .http_status_as_error(false)
+//!     .build()
+//!     .into();
+//! let url = format!("{}/files", emulator.base_url());
+//! let key = format!("Bearer {}", emulator.api_key());
+//! let first = agent.get(&url).header("authorization", &key).call()?;
+//! assert_eq!(first.status(), 502);
+//! let mut second = agent.get(&url).header("authorization", &key).call()?;
+//! assert_eq!(second.status(), 200);
+//! assert!(second.body_mut().read_to_string()?.contains(r#""object":"list""#));
 //! assert_eq!(emulator.requests().len(), 2);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

@@ -3,26 +3,11 @@
 //! OpenAI has (list parameters, upload expiry, content as the original bytes), and the upload
 //! rules checked before a byte is sent ([`rules`], generated from `spec/openai.toml`).
 //!
-//! ```toml
-//! [dependencies]
-//! files-client = "0.1"
-//! provider-openai = "0.1"
-//! transport-ureq = "0.1"
-//! ```
-//!
-//! ```no_run
-//! use files_client::{Client, Purpose, UploadRequest};
-//! use provider_openai::OpenAi;
-//! use transport_ureq::UreqTransport;
-//!
-//! // OPENAI_API_KEY, and OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID when set.
-//! let client = Client::new(OpenAi::from_env()?, UreqTransport::new()?);
-//! let file = client
-//!     .files()
-//!     .create(UploadRequest::from_path("batch.jsonl", Purpose::BATCH))?;
-//! # let _ = file;
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! A client takes it with a transport: `Client::new(OpenAi::from_env()?, UreqTransport::new()?)`
+//! with `files-client` and `transport-ureq`, whose pages (and the `llm-files` facade's
+//! examples) show the calls. `OpenAi::from_env` reads `OPENAI_API_KEY`, and
+//! `OPENAI_BASE_URL`, `OPENAI_ORG_ID` and `OPENAI_PROJECT_ID` when set, as the official SDKs
+//! do.
 //!
 //! Any OpenAI-compatible server works through a base-URL override, path prefix included:
 //!

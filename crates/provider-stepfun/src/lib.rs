@@ -4,26 +4,10 @@
 //! text, and the upload rules checked before a byte is sent ([`rules`], generated from
 //! `spec/stepfun.toml`).
 //!
-//! ```toml
-//! [dependencies]
-//! files-client = "0.1"
-//! provider-stepfun = "0.1"
-//! transport-ureq = "0.1"
-//! ```
-//!
-//! ```no_run
-//! use files_client::{Client, Purpose, UploadRequest};
-//! use provider_stepfun::StepFun;
-//! use transport_ureq::UreqTransport;
-//!
-//! let client = Client::new(StepFun::from_env()?, UreqTransport::new()?);
-//! let doc = client
-//!     .files()
-//!     .create(UploadRequest::from_path("report.pdf", Purpose::FILE_EXTRACT))?;
-//! let doc = client.files().wait_for_processing(&doc.id)?;
-//! client.files().download_to_path(&doc.id, "report.txt")?; // the extracted text
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! A client takes it with a transport: `Client::new(StepFun::from_env()?, UreqTransport::new()?)`
+//! with `files-client` and `transport-ureq`, whose pages (and the `llm-files` facade's
+//! examples, a URL upload among them) show the calls. `StepFun::from_env` reads
+//! `STEP_API_KEY`.
 //!
 //! The China site, and what the provider supports:
 //!

@@ -1,25 +1,22 @@
 //! An async transport for `files-client` over [reqwest] 0.13, HTTP/1.1 with rustls.
 //!
-//! ```toml
-//! [dependencies]
-//! files-client = { version = "0.1", features = ["async"] }
-//! provider-openai = "0.1"
-//! transport-reqwest = "0.1"
-//! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
-//! ```
+//! A client takes it with a provider — `AsyncClient::new(OpenAi::from_env()?,
+//! ReqwestTransport::new()?)` with `files-client` (feature `async`) and `provider-openai`;
+//! their pages and the `llm-files` facade's examples show the calls. On its own it carries one
+//! HTTP exchange ([`AsyncTransport`]):
 //!
 //! ```no_run
-//! use files_client::{AsyncClient, Purpose, UploadRequest};
-//! use provider_openai::OpenAi;
+//! use files_core::Timeouts;
+//! use files_io::{AsyncRequestBody, AsyncTransport};
 //! use transport_reqwest::ReqwestTransport;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let client = AsyncClient::new(OpenAi::from_env()?, ReqwestTransport::new()?);
-//! let file = client
-//!     .files()
-//!     .create(UploadRequest::from_path("batch.jsonl", Purpose::BATCH))
-//!     .await?;
-//! client.files().download_to_path(&file.id, "copy.jsonl").await?;
+//! let transport = ReqwestTransport::new()?;
+//! let request = http::Request::get("https://api.openai.com/v1/files")
+//!     .header("authorization", "Bearer sk-...")
+//!     .body(AsyncRequestBody::empty())?;
+//! let response = transport.send(request, &Timeouts::default()).await?;
+//! println!("{}", response.status()); // any status comes back as a response
 //! # Ok(()) }
 //! ```
 //!

@@ -1,22 +1,20 @@
 //! A blocking transport for `files-client` over [ureq] 3, HTTP/1.1 with rustls.
 //!
-//! ```toml
-//! [dependencies]
-//! files-client = "0.1"
-//! provider-openai = "0.1"
-//! transport-ureq = "0.1"
-//! ```
+//! A client takes it with a provider — `Client::new(OpenAi::from_env()?, UreqTransport::new()?)`
+//! with `files-client` and `provider-openai`; their pages and the `llm-files` facade's
+//! examples show the calls. On its own it carries one HTTP exchange ([`Transport`]):
 //!
 //! ```no_run
-//! use files_client::{Client, Purpose, UploadRequest};
-//! use provider_openai::OpenAi;
+//! use files_core::Timeouts;
+//! use files_io::{RequestBody, Transport};
 //! use transport_ureq::UreqTransport;
 //!
-//! let client = Client::new(OpenAi::from_env()?, UreqTransport::new()?);
-//! let file = client
-//!     .files()
-//!     .create(UploadRequest::from_path("batch.jsonl", Purpose::BATCH))?;
-//! println!("uploaded {}", file.id);
+//! let transport = UreqTransport::new()?;
+//! let request = http::Request::get("https://api.openai.com/v1/files")
+//!     .header("authorization", "Bearer sk-...")
+//!     .body(RequestBody::empty())?;
+//! let response = transport.send(request, &Timeouts::default())?;
+//! println!("{}", response.status()); // any status comes back as a response
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
