@@ -44,6 +44,9 @@
 //!   unit tests, with the `mutants` profile (no debug info). Run by hand, not in CI; the
 //!   missed mutants land in `mutants.out/missed.txt`.
 //!
+//! - `cargo xtask msrv`: fails if a dependency in `Cargo.lock` declares a `rust-version` above
+//!   the workspace's (see `msrv.rs`). `.ci/run` runs it.
+//!
 //! `.ci/run` is the one list of CI checks; it calls `sans-io` among them, and a `#[test]` runs
 //! the same check so `cargo test --workspace` catches a core that grew IO.
 #![forbid(unsafe_code)]
@@ -51,6 +54,7 @@
 mod bench;
 mod codegen;
 mod conformance;
+mod msrv;
 mod mutants;
 mod source_scan;
 
@@ -91,6 +95,7 @@ fn main() -> ExitCode {
         Some("soak") => soak(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         Some("mutants") => mutants::run(&args[1..]),
+        Some("msrv") => msrv::run(),
         Some("conformance") => conformance::run(&args[1..]),
         Some("codegen") => match args.get(1).map(String::as_str) {
             None => codegen::write(&workspace_root()),
@@ -101,7 +106,7 @@ fn main() -> ExitCode {
         },
         _ => {
             eprintln!(
-                "usage: cargo xtask <sans-io | codegen [--check] | conformance [--python | --node] | soak [options] | bench [uploads] [--quick] | mutants [options]>"
+                "usage: cargo xtask <sans-io | codegen [--check] | msrv | conformance [--python | --node] | soak [options] | bench [uploads] [--quick] | mutants [options]>"
             );
             eprintln!(
                 "  sans-io  check that files-core does no IO (its dependencies and its source) \
@@ -110,6 +115,10 @@ fn main() -> ExitCode {
             eprintln!(
                 "  codegen  write the provider rules, error kinds and docs/providers.md from \
                  spec/; with --check, write nothing and fail if any of them is stale"
+            );
+            eprintln!(
+                "  msrv     check that no dependency in Cargo.lock needs a newer Rust than the \
+                 workspace's rust-version"
             );
             eprintln!(
                 "  conformance  the official openai-python and openai-node SDKs against files \
