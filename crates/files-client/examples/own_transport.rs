@@ -41,7 +41,9 @@ impl Transport for PlainHttp {
         }
         let host = uri.host().unwrap_or_default();
         let port = uri.port_u16().unwrap_or(80);
-        let stream = TcpStream::connect((host, port)).map_err(|e| {
+        // An IPv6 literal comes bracketed in a URI: [::1].
+        let address = host.trim_start_matches('[').trim_end_matches(']');
+        let stream = TcpStream::connect((address, port)).map_err(|e| {
             TransportError::with_source(
                 TransportErrorKind::Connect,
                 format!("connecting to {host}:{port}"),
@@ -50,8 +52,8 @@ impl Transport for PlainHttp {
         })?;
         let io_error =
             |what: &str, e: io::Error| TransportError::io(what.to_string(), timed_out(e));
-        // Writing stalls no longer than the idle limit; the head waits no longer than the
-        // smaller of the two limits; each read of the body, the idle limit.
+        // No write may stall past the idle limit, no read of the head past the smaller of
+        // the two limits, and no read of the body past the idle limit.
         stream
             .set_write_timeout(timeouts.idle)
             .map_err(|e| io_error("configuring the socket", e))?;
@@ -107,8 +109,8 @@ impl Transport for PlainHttp {
             header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked"));
         let length = header("content-length").and_then(|v| v.parse::<u64>().ok());
         if chunked {
-            // Decoding chunked bodies is left out here; the emulator, and most Files APIs,
-            // send a Content-Length. A transport of your own must decode them.
+            // Decoding chunked bodies is left out of this example, as the emulator sends a
+            // Content-Length; a server may not, and a transport of your own must decode them.
             return Err(TransportError::new(
                 TransportErrorKind::Unsupported,
                 "a chunked response body, which this example transport does not decode",

@@ -51,9 +51,11 @@ impl Journal {
             .file
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        // Written at once and unbuffered: what is in the file survives the crash.
-        file.write_all(line.as_bytes())
-            .expect("the journal can be written");
+        // Written at once and unbuffered: what is in the file survives the crash. A line
+        // that cannot be written costs the resumption, not the upload.
+        if let Err(e) = file.write_all(line.as_bytes()) {
+            eprintln!("warning: the journal cannot be written ({e}); the upload cannot be resumed");
+        }
     }
 }
 
