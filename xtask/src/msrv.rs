@@ -4,8 +4,10 @@
 //! than `rust-version` allows, but not a dependency that needs a newer compiler: a
 //! `cargo update` can bring one in, and CI, on one recent toolchain, would build it without a
 //! word. This check reads `cargo metadata` for every package the lockfile resolves (every
-//! platform, every feature) and fails naming each whose own `rust-version` is above the
-//! workspace's.
+//! platform, every feature, dev-dependencies and the unpublished crates' dependencies too:
+//! stricter than a user needs) and fails naming each whose own `rust-version` is above the
+//! workspace's. A package that declares no `rust-version` cannot be checked; the count of
+//! them is printed.
 
 use std::process::Command;
 
@@ -44,11 +46,22 @@ impl std::fmt::Display for RustVersion {
     }
 }
 
-/// The packages of `metadata` (the JSON of `cargo metadata`) that need a newer Rust than the
-/// workspace declares, as `name version (rust-version)`, and that declared version.
-pub(crate) fn above_workspace(
-    metadata: &serde_json::Value,
-) -> Result<(RustVersion, Vec<String>), String> {
+/// What the check found.
+#[derive(Debug)]
+pub(crate) struct MsrvReport {
+    /// The workspace's `rust-version`.
+    pub(crate) declared: RustVersion,
+    /// The dependencies that need a newer Rust, as `name version (rust-version V)`.
+    pub(crate) above: Vec<String>,
+    /// How many dependencies declare a `rust-version`.
+    pub(crate) checked: usize,
+    /// How many declare none, and so could not be checked.
+    pub(crate) undeclared: usize,
+}
+
+/// Reads `metadata` (the JSON of `cargo metadata`): the workspace's declared version, and the
+/// dependencies that need a newer Rust.
+pub(crate) fn above_workspace(metadata: &serde_json::Value) -> Result<MsrvReport, String> {
     let packages = metadata["packages"]
         .as_array()
         .ok_or("cargo metadata gave no packages")?;
@@ -78,20 +91,29 @@ pub(crate) fn above_workspace(
         }
     }
     let declared = declared.ok_or("the workspace has no members")?;
-    let mut above = Vec::new();
+    let mut report = MsrvReport {
+        declared,
+        above: Vec::new(),
+        checked: 0,
+        undeclared: 0,
+    };
     for package in packages.iter().filter(|p| !is_member(p)) {
-        if let Some(needs) = package["rust_version"].as_str() {
-            let needs = RustVersion::parse(needs)?;
-            if needs > declared {
-                above.push(format!(
-                    "{} {} (rust-version {needs})",
-                    package["name"].as_str().unwrap_or("?"),
-                    package["version"].as_str().unwrap_or("?")
-                ));
-            }
+        let name = format!(
+            "{} {}",
+            package["name"].as_str().unwrap_or("?"),
+            package["version"].as_str().unwrap_or("?")
+        );
+        let Some(needs) = package["rust_version"].as_str() else {
+            report.undeclared += 1;
+            continue;
+        };
+        let needs = RustVersion::parse(needs).map_err(|e| format!("{name}: {e}"))?;
+        report.checked += 1;
+        if needs > declared {
+            report.above.push(format!("{name} (rust-version {needs})"));
         }
     }
-    Ok((declared, above))
+    Ok(report)
 }
 
 /// Runs the check.
@@ -115,10 +137,16 @@ pub(crate) fn run() -> Result<(), String> {
     }
     let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
         .map_err(|e| format!("cargo metadata's output is not JSON: {e}"))?;
-    let (declared, above) = above_workspace(&metadata)?;
+    let MsrvReport {
+        declared,
+        above,
+        checked,
+        undeclared,
+    } = above_workspace(&metadata)?;
     if above.is_empty() {
         println!(
-            "rust-version {declared}: every dependency in Cargo.lock builds with it, by its own rust-version"
+            "rust-version {declared}: none of the {checked} dependencies that declare a \
+             rust-version needs a newer Rust ({undeclared} declare none and are not checked)"
         );
         Ok(())
     } else {
@@ -168,9 +196,10 @@ mod tests {
                 ("new", Some("1.89")),
             ],
         );
-        let (declared, above) = above_workspace(&m).unwrap();
-        assert_eq!(declared, RustVersion(1, 88, 0));
-        assert_eq!(above, ["new 1.0.0 (rust-version 1.89)"]);
+        let report = above_workspace(&m).unwrap();
+        assert_eq!(report.declared, RustVersion(1, 88, 0));
+        assert_eq!(report.above, ["new 1.0.0 (rust-version 1.89)"]);
+        assert_eq!((report.checked, report.undeclared), (3, 1));
     }
 
     #[test]

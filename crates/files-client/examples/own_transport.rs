@@ -14,7 +14,8 @@
 //! bodies: a starting point, run here against the emulator on loopback.
 
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
-use std::net::TcpStream;
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::Duration;
 
 use files_client::{Client, Purpose, Timeouts, TransportError, TransportErrorKind, UploadRequest};
 use files_emulator::{Dialect, Emulator, Fault};
@@ -43,13 +44,7 @@ impl Transport for PlainHttp {
         let port = uri.port_u16().unwrap_or(80);
         // An IPv6 literal comes bracketed in a URI: [::1].
         let address = host.trim_start_matches('[').trim_end_matches(']');
-        let stream = TcpStream::connect((address, port)).map_err(|e| {
-            TransportError::with_source(
-                TransportErrorKind::Connect,
-                format!("connecting to {host}:{port}"),
-                e,
-            )
-        })?;
+        let stream = connect(address, port, timeouts.response_head())?;
         let io_error =
             |what: &str, e: io::Error| TransportError::io(what.to_string(), timed_out(e));
         // No write may stall past the idle limit, no read of the head past the smaller of
@@ -64,7 +59,11 @@ impl Transport for PlainHttp {
         let (parts, mut body) = request.into_parts();
         let mut out = BufWriter::new(&stream);
         let target = uri.path_and_query().map_or("/", |p| p.as_str());
-        let authority = uri.authority().map_or(host, |a| a.as_str());
+        // The host and port only: a URI's authority may hold a user and password.
+        let authority = match uri.port_u16() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_string(),
+        };
         write!(
             out,
             "{} {target} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n",
@@ -97,12 +96,19 @@ impl Transport for PlainHttp {
         drop(out);
 
         let mut reader = BufReader::new(stream);
-        let head = read_head(&mut reader).map_err(|e| io_error("reading the response head", e))?;
+        // An interim answer (100 Continue, 103 Early Hints) comes before the real one.
+        let (status, headers) = loop {
+            let head =
+                read_head(&mut reader).map_err(|e| io_error("reading the response head", e))?;
+            let (status, headers) = parse_head(&head)?;
+            if !status.is_informational() {
+                break (status, headers);
+            }
+        };
         reader
             .get_ref()
             .set_read_timeout(timeouts.idle)
             .map_err(|e| io_error("configuring the socket", e))?;
-        let (status, headers) = parse_head(&head)?;
 
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         let chunked =
@@ -129,25 +135,50 @@ impl Transport for PlainHttp {
     }
 }
 
-/// The response head, up to and including its blank line.
+/// The largest response head read.
+const MAX_HEAD: u64 = 64 * 1024;
+
+/// Connects to the first address of `host` that answers, each within `limit`.
+fn connect(host: &str, port: u16, limit: Option<Duration>) -> Result<TcpStream, TransportError> {
+    let failed = |e: io::Error| {
+        TransportError::with_source(
+            TransportErrorKind::Connect,
+            format!("connecting to {host}:{port}"),
+            e,
+        )
+    };
+    let mut last = io::Error::new(io::ErrorKind::NotFound, "the name has no address");
+    for address in (host, port).to_socket_addrs().map_err(failed)? {
+        let attempt = match limit {
+            Some(limit) => TcpStream::connect_timeout(&address, limit),
+            None => TcpStream::connect(address),
+        };
+        match attempt {
+            Ok(stream) => return Ok(stream),
+            Err(e) => last = e,
+        }
+    }
+    Err(failed(timed_out(last)))
+}
+
+/// The response head, up to and including its blank line, of at most `MAX_HEAD` bytes.
 fn read_head(reader: &mut impl BufRead) -> io::Result<Vec<u8>> {
     let mut head = Vec::new();
+    let mut limited = reader.take(MAX_HEAD);
     loop {
         let before = head.len();
-        if reader.read_until(b'\n', &mut head)? == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "the server closed the connection before answering",
-            ));
+        if limited.read_until(b'\n', &mut head)? == 0 {
+            return Err(if head.len() as u64 >= MAX_HEAD {
+                io::Error::new(io::ErrorKind::InvalidData, "a response head over 64 KiB")
+            } else {
+                io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the server closed the connection before answering",
+                )
+            });
         }
         if head[before..] == *b"\r\n" || head[before..] == *b"\n" {
             return Ok(head);
-        }
-        if head.len() > 64 * 1024 {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "a response head over 64 KiB",
-            ));
         }
     }
 }

@@ -89,7 +89,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ))
         .await
         .unwrap_err();
-    assert!(matches!(&error, Error::Validation(_)));
+    assert!(matches!(&error, Error::Validation(v) if v.kind == RuleKind::ContentMismatch));
     show("an HTML page named .mp4", &error);
 
     // 3. An id the server does not know.
