@@ -134,7 +134,11 @@ fn json_and_quiet_output_and_readable_times_and_sizes() {
     command.arg("list");
     let (_, out, _) = run(command);
     assert!(out.contains("3.00 MiB"), "{out}");
-    let year = out.split_whitespace().find(|w| w.ends_with('Z')).unwrap();
+    // The first word ending in Z that is not an id (a random id may end in Z too).
+    let year = out
+        .split_whitespace()
+        .find(|w| w.ends_with('Z') && !w.starts_with("file-"))
+        .unwrap();
     assert_eq!(year.len(), "2026-11-22T16:29:01Z".len(), "{out}");
     assert_eq!(&year[10..11], "T", "{out}");
 
