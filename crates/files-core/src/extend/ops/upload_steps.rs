@@ -8,7 +8,8 @@ use bytes::Bytes;
 use super::exchange::Exchange;
 use super::upload_parts::decode_upload;
 use super::{Event, Next, Notice, Now, Operation};
-use crate::body::PathRange;
+use crate::body::{Body, PathRange};
+use crate::error::Error;
 use crate::options::RequestOptions;
 use crate::provider::Provider;
 use crate::uploads::{NewUpload, Upload, UploadPart};
@@ -81,11 +82,9 @@ impl Exchange<UploadPart> {
         boundary: Boundary,
         options: &RequestOptions,
     ) -> Self {
-        Exchange::json(
-            "uploads.add_part",
-            provider.dialect(),
+        Self::part(
+            provider,
             build_add_part(provider, upload_id, range, boundary),
-            |_, head, body| finish_json(head, body, "an Upload part"),
             options,
         )
     }
@@ -98,10 +97,23 @@ impl Exchange<UploadPart> {
         boundary: Boundary,
         options: &RequestOptions,
     ) -> Self {
+        Self::part(
+            provider,
+            build_add_part_bytes(provider, upload_id, data, boundary),
+            options,
+        )
+    }
+
+    /// The exchange of a part's request, whichever source it was built from.
+    fn part(
+        provider: &dyn Provider,
+        request: Result<http::Request<Body>, Error>,
+        options: &RequestOptions,
+    ) -> Self {
         Exchange::json(
             "uploads.add_part",
             provider.dialect(),
-            build_add_part_bytes(provider, upload_id, data, boundary),
+            request,
             |_, head, body| finish_json(head, body, "an Upload part"),
             options,
         )
