@@ -190,6 +190,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_a_404_says_the_endpoint_may_be_missing() {
+        let mut error = ApiError::new(404, "Not Found");
+        error.missing_api = Some("Files API".into());
+        assert!(
+            error
+                .to_string()
+                .contains("may not implement the Files API"),
+            "{error}"
+        );
+        error.status = 405;
+        let shown = error.to_string();
+        assert!(!shown.contains("may not implement"), "{shown}");
+    }
+
+    #[test]
     fn statuses_no_table_names_fall_into_their_class() {
         assert_eq!(
             ApiErrorKind::classify(399, None, None),

@@ -315,3 +315,58 @@ impl fmt::Debug for OneShotSource {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_and_emptiness_follow_the_segments() {
+        assert!(Body::empty().is_empty());
+        assert_eq!(Body::empty().len(), 0);
+        let body = Body::from_segments(vec![
+            Segment::Bytes(Bytes::from_static(b"abc")),
+            Segment::Reader(OneShotReader::new(std::io::empty(), 0)),
+        ]);
+        assert_eq!(body.len(), 3);
+        assert!(!body.is_empty());
+        assert!(!body.segments()[0].is_empty());
+        assert!(body.segments()[1].is_empty());
+        assert!(format!("{body:?}").contains("len: 3"), "{body:?}");
+    }
+
+    #[test]
+    fn a_one_shot_reader_is_replayable_until_taken_and_again_once_put_back() {
+        let reader = OneShotReader::new(std::io::Cursor::new(b"xy".to_vec()), 2);
+        assert_eq!((reader.len(), reader.is_empty()), (2, false));
+        assert!(OneShotReader::new(std::io::empty(), 0).is_empty());
+        let segment = Segment::Reader(reader.clone());
+        assert!(segment.is_replayable() && !reader.is_taken());
+        let taken = reader.take().expect("the reader is there");
+        assert!(reader.is_taken() && !segment.is_replayable());
+        assert!(reader.take().is_none(), "taken once");
+        reader.put_back(taken);
+        assert!(!reader.is_taken() && segment.is_replayable());
+    }
+
+    #[test]
+    fn a_one_shot_stream_is_replayable_until_taken_and_again_once_put_back() {
+        let stream = OneShotStream::from_erased(Box::new(7_u8), 5);
+        assert_eq!((stream.len(), stream.is_empty()), (5, false));
+        assert!(OneShotStream::from_erased(Box::new(()), 0).is_empty());
+        let segment = Segment::Stream(stream.clone());
+        assert!(segment.is_replayable() && !stream.is_taken());
+        let taken = stream.take().expect("the stream is there");
+        assert_eq!(taken.downcast_ref::<u8>(), Some(&7));
+        assert!(stream.is_taken() && !segment.is_replayable());
+        stream.put_back_erased(taken);
+        assert!(!stream.is_taken() && segment.is_replayable());
+
+        let source = OneShotSource::Stream(stream);
+        assert_eq!((source.len(), source.is_empty()), (5, false));
+        assert_eq!(format!("{source:?}"), "Stream(5 bytes)");
+        let empty = OneShotSource::Reader(OneShotReader::new(std::io::empty(), 0));
+        assert!(empty.is_empty());
+        assert_eq!(format!("{empty:?}"), "Reader(0 bytes)");
+    }
+}

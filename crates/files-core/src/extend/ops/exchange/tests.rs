@@ -318,6 +318,40 @@ fn a_key_the_server_quotes_is_redacted() {
 }
 
 #[test]
+fn a_key_quoted_in_an_undecodable_success_is_redacted_in_the_snippet() {
+    let mut s = Scenario::new(retrieve(RequestOptions::new()));
+    let attempt = s.expect_send();
+    let auth = attempt.request.headers()["authorization"]
+        .to_str()
+        .unwrap_or_default();
+    let key = auth.trim_start_matches("Bearer ").to_owned();
+    s.respond(200, &[], &format!("<html>proxy echo: {key}</html>"));
+    let err = s.expect_done().unwrap_err();
+    let Error::Decode(decode) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(decode.snippet.contains("[redacted]"), "{err:?}");
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains(&key), "{shown}");
+}
+
+#[test]
+fn a_streamed_head_with_an_error_status_is_a_driver_bug_not_a_download() {
+    let provider = TestProvider::openai_like();
+    let mut s = Scenario::new(Exchange::content(&provider, "f", &RequestOptions::new()));
+    s.expect_send();
+    let failed = http::Response::builder()
+        .status(404)
+        .body(())
+        .unwrap()
+        .into_parts()
+        .0;
+    s.handle(Event::Streaming { head: failed });
+    let err = s.expect_done().unwrap_err();
+    assert!(err.to_string().contains("bug in the driver"), "{err}");
+}
+
+#[test]
 fn a_broken_protocol_is_an_error_not_a_panic() {
     let mut s = Scenario::new(retrieve(RequestOptions::new()));
     s.expect_send();
